@@ -1,0 +1,6 @@
+#!/usr/bin/env bash
+# The README's second command: installs every tool the tests need, then runs the whole suite.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/ensure-npm.sh
+exec npm test

@@ -1,0 +1,716 @@
+// The scaler's one configuration: types, defaults and validation, parsed once at start-up.
+// The chart renders this document from its values; locally it is a YAML file.
+
+import { parse as parseYaml } from "yaml";
+import { ConfigError, Reader, deepFreeze, join, type Obj } from "./read.ts";
+
+export type SignalKind = "extensive" | "intensive";
+export type SourceType = "prometheus" | "rabbitmq";
+export type RabbitMetric = "messages" | "messages_ready" | "publish_rate";
+export type LogLevel = "debug" | "info" | "warn" | "error";
+
+export interface TriggerConfig {
+  readonly name: string;
+  readonly source: SourceType;
+  /** PromQL for prometheus triggers. */
+  readonly query?: string;
+  /** Queue name for rabbitmq triggers. */
+  readonly queue?: string;
+  readonly vhost: string;
+  readonly rabbitMetric: RabbitMetric;
+  /** Per-replica target: load per replica for extensive signals, the wanted level for intensive ones. */
+  readonly target: number;
+  readonly kind: SignalKind;
+}
+
+export interface ResourcesConfig {
+  readonly gpusPerReplica: number;
+  readonly gpuType?: string;
+  readonly cpu: number;
+  readonly memoryGiB: number;
+}
+
+export interface ServiceConfig {
+  readonly name: string;
+  readonly enabled: boolean;
+  readonly workload: { readonly kind: string; readonly name: string; readonly namespace: string };
+  readonly minReplicas: number;
+  readonly maxReplicas: number;
+  /** Explicit floor inside business hours; otherwise ceil(multiplier * max(min, 1)). */
+  readonly businessHoursMinReplicas?: number;
+  /** Higher is more important; the budget trims the lowest first. */
+  readonly priority: number;
+  readonly podStartupSeconds: number;
+  readonly scaleToZeroAfterMinutes: number;
+  /** Load (in the load signal's unit) at or below which the service counts as idle. */
+  readonly activationLoad: number;
+  /** The trigger whose signal is forecast; must be extensive. Undefined: no predictive scaling. */
+  readonly loadTrigger?: string;
+  /** Load one ready replica serves (defaults to the load trigger's target). */
+  readonly capacityPerReplica?: number;
+  readonly resources: ResourcesConfig;
+  readonly preferSpotInstances: boolean;
+  /** Share of replicas expected on spot capacity when spot is preferred (0..1). */
+  readonly spotShare: number;
+  readonly predictive: boolean;
+  /** PromQL giving ready replicas (kube-state-metrics); a default is derived from the workload. */
+  readonly readyReplicasQuery: string;
+  readonly triggers: readonly TriggerConfig[];
+}
+
+export interface PredictiveConfig {
+  readonly enabled: boolean;
+  readonly lookbackHours: number;
+  readonly forecastMinutes: number;
+  readonly confidenceThreshold: number;
+  /** false = forecast-only: forecasts are computed and exported but never change a replica count. */
+  readonly enableProactiveScaling: boolean;
+  readonly scaleAheadMinutes: number;
+  /** Which quantile of the forecast distribution sizes the predictive floor. */
+  readonly quantile: number;
+  readonly refreshSeconds: number;
+}
+
+export interface BusinessHoursConfig {
+  readonly enabled: boolean;
+  readonly timezone: string;
+  readonly startHour: number;
+  readonly endHour: number;
+  /** Days of week (0 = Sunday .. 6 = Saturday) that have business hours. */
+  readonly days: readonly number[];
+  /** Local dates (YYYY-MM-DD) without business hours. */
+  readonly holidays: readonly string[];
+  readonly preScaleMinutes: number;
+  readonly multiplier: number;
+}
+
+export interface CostConfig {
+  readonly enabled: boolean;
+  readonly maxHourlyCost?: number;
+  readonly preferSpotInstances: boolean;
+  /** Spot price = on-demand * (1 - spotDiscountPercentage / 100). */
+  readonly spotDiscountPercentage: number;
+  readonly gpuHourlyPrices: Readonly<Record<string, number>>;
+  readonly cpuHourlyPrice: number;
+  readonly memoryGiBHourlyPrice: number;
+}
+
+export interface SourcesConfig {
+  readonly prometheus?: {
+    readonly url: string;
+    readonly timeoutSeconds: number;
+    readonly maxConcurrency: number;
+  };
+  readonly rabbitmq?: {
+    readonly managementUrl: string;
+    readonly timeoutSeconds: number;
+    readonly usernameFile?: string;
+    readonly passwordFile?: string;
+    readonly usernameEnv?: string;
+    readonly passwordEnv?: string;
+  };
+  readonly refreshSeconds: number;
+  /** A reading older than this is used but marked stale. */
+  readonly staleAfterSeconds: number;
+  /** A reading older than this is no longer used: the service's scaler calls fail (KEDA fallback). */
+  readonly maxStalenessSeconds: number;
+}
+
+export interface ServerConfig {
+  readonly grpcPort: number;
+  readonly httpPort: number;
+  readonly tls?: {
+    readonly certFile: string;
+    readonly keyFile: string;
+    readonly caFile?: string;
+    readonly requireClientCert: boolean;
+  };
+}
+
+export interface Config {
+  readonly logLevel: LogLevel;
+  readonly server: ServerConfig;
+  readonly sources: SourcesConfig;
+  readonly predictiveScaling: PredictiveConfig;
+  readonly businessHours: BusinessHoursConfig;
+  readonly cost: CostConfig;
+  /** Maximum GPUs per GPU type across all services. */
+  readonly gpuQuotas: Readonly<Record<string, number>>;
+  readonly services: readonly ServiceConfig[];
+}
+
+/**
+ * Approximate on-demand list prices in USD per GPU-hour at a large public cloud (single-GPU shapes,
+ * 2025). They are defaults for planning: set `gpuHourlyPrices` to your contract's prices.
+ */
+export const DEFAULT_GPU_PRICES: Readonly<Record<string, number>> = {
+  "nvidia-t4": 0.53,
+  "nvidia-l4": 0.8,
+  "nvidia-a10g": 1.01,
+  "nvidia-l40s": 1.86,
+  "nvidia-a100": 3.67,
+  "nvidia-a100-80gb": 5.07,
+  "nvidia-h100": 6.98,
+};
+
+const NAME = /^[A-Za-z][A-Za-z0-9_-]{0,62}$/;
+const NAME_HINT = "must start with a letter and hold only letters, digits, '-' or '_' (at most 63)";
+const K8S_NAME = /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/;
+const DAY_NAMES = ["sun", "mon", "tue", "wed", "thu", "fri", "sat"] as const;
+const MAX_REPLICAS = 10_000;
+
+export function isValidTimeZone(tz: string): boolean {
+  try {
+    new Intl.DateTimeFormat("en-US", { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function parsePredictive(r: Reader, v: unknown): PredictiveConfig {
+  const p = "predictiveScaling";
+  const o = r.optObj(p, v, [
+    "enabled",
+    "lookbackHours",
+    "forecastMinutes",
+    "confidenceThreshold",
+    "enableProactiveScaling",
+    "scaleAheadMinutes",
+    "quantile",
+    "refreshSeconds",
+  ]);
+  const forecastMinutes = r.num(join(p, "forecastMinutes"), o.forecastMinutes, 30, {
+    min: 1,
+    max: 1440,
+    integer: true,
+  });
+  const scaleAheadMinutes = r.num(join(p, "scaleAheadMinutes"), o.scaleAheadMinutes, 15, {
+    min: 0,
+    max: 1440,
+    integer: true,
+  });
+  return {
+    enabled: r.bool(join(p, "enabled"), o.enabled, true),
+    lookbackHours: r.num(join(p, "lookbackHours"), o.lookbackHours, 168, {
+      min: 1,
+      max: 24 * 90,
+      integer: true,
+    }),
+    forecastMinutes,
+    confidenceThreshold: r.num(join(p, "confidenceThreshold"), o.confidenceThreshold, 0.7, {
+      min: 0,
+      max: 1,
+    }),
+    enableProactiveScaling: r.bool(join(p, "enableProactiveScaling"), o.enableProactiveScaling, true),
+    scaleAheadMinutes,
+    quantile: r.num(join(p, "quantile"), o.quantile, 0.95, { above: 0.5, max: 0.999 }),
+    refreshSeconds: r.num(join(p, "refreshSeconds"), o.refreshSeconds, 60, { min: 5, max: 3600 }),
+  };
+}
+
+function parseBusinessHours(r: Reader, v: unknown): BusinessHoursConfig {
+  const p = "businessRules.businessHours";
+  const o = r.optObj(p, v, [
+    "enabled",
+    "timezone",
+    "startHour",
+    "endHour",
+    "days",
+    "holidays",
+    "preScaleMinutes",
+    "multiplier",
+  ]);
+  const timezone = r.str(join(p, "timezone"), o.timezone, "UTC", { maxLength: 64 });
+  if (!isValidTimeZone(timezone))
+    r.fail(
+      join(p, "timezone"),
+      `must be an IANA time zone such as Europe/Berlin, got ${JSON.stringify(timezone)}`,
+    );
+  const startHour = r.num(join(p, "startHour"), o.startHour, 8, { min: 0, max: 23, integer: true });
+  const endHour = r.num(join(p, "endHour"), o.endHour, 18, { min: 1, max: 24, integer: true });
+  if (endHour <= startHour) r.fail(join(p, "endHour"), `must be > startHour (${startHour}), got ${endHour}`);
+  let days: number[] = [1, 2, 3, 4, 5];
+  if (o.days !== undefined) {
+    days = [];
+    r.list(join(p, "days"), o.days).forEach((d, i) => {
+      const idx =
+        typeof d === "string" ? (DAY_NAMES as readonly string[]).indexOf(d.toLowerCase().slice(0, 3)) : -1;
+      if (idx < 0)
+        r.fail(join(join(p, "days"), i), `must be a day name (mon, tue, ...), got ${JSON.stringify(d)}`);
+      else days.push(idx);
+    });
+  }
+  const holidays: string[] = [];
+  r.list(join(p, "holidays"), o.holidays).forEach((h, i) => {
+    const path = join(join(p, "holidays"), i);
+    const s = typeof h === "string" ? h : h instanceof Date ? h.toISOString().slice(0, 10) : undefined;
+    if (s === undefined || !/^\d{4}-\d{2}-\d{2}$/.test(s) || Number.isNaN(Date.parse(`${s}T00:00:00Z`))) {
+      r.fail(path, `must be a date YYYY-MM-DD, got ${JSON.stringify(h)}`);
+    } else holidays.push(s);
+  });
+  return {
+    enabled: r.bool(join(p, "enabled"), o.enabled, false),
+    timezone,
+    startHour,
+    endHour,
+    days: [...new Set(days)].sort(),
+    holidays,
+    preScaleMinutes: r.num(join(p, "preScaleMinutes"), o.preScaleMinutes, 30, {
+      min: 0,
+      max: 720,
+      integer: true,
+    }),
+    multiplier: r.num(join(p, "multiplier"), o.multiplier, 1.5, { min: 1, max: 100 }),
+  };
+}
+
+function priceMap(
+  r: Reader,
+  path: string,
+  v: unknown,
+  defaults: Readonly<Record<string, number>>,
+): Record<string, number> {
+  const out: Record<string, number> = { ...defaults };
+  const o = r.optObj(path, v);
+  for (const [k, val] of Object.entries(o)) {
+    if (!NAME.test(k)) r.fail(join(path, k), NAME_HINT);
+    const n = r.reqNum(join(path, k), val, { min: 0, max: 1e6 });
+    if (n !== undefined) out[k] = n;
+  }
+  return out;
+}
+
+function parseCost(r: Reader, v: unknown): CostConfig {
+  const p = "businessRules.costOptimization";
+  const o = r.optObj(p, v, [
+    "enabled",
+    "maxHourlyCost",
+    "preferSpotInstances",
+    "spotDiscountPercentage",
+    "gpuHourlyPrices",
+    "cpuHourlyPrice",
+    "memoryGiBHourlyPrice",
+  ]);
+  const maxHourlyCost = r.optNum(join(p, "maxHourlyCost"), o.maxHourlyCost, { above: 0, max: 1e9 });
+  return {
+    enabled: r.bool(join(p, "enabled"), o.enabled, false),
+    ...(maxHourlyCost !== undefined ? { maxHourlyCost } : {}),
+    preferSpotInstances: r.bool(join(p, "preferSpotInstances"), o.preferSpotInstances, false),
+    spotDiscountPercentage: r.num(join(p, "spotDiscountPercentage"), o.spotDiscountPercentage, 70, {
+      min: 0,
+      max: 95,
+    }),
+    gpuHourlyPrices: priceMap(r, join(p, "gpuHourlyPrices"), o.gpuHourlyPrices, DEFAULT_GPU_PRICES),
+    cpuHourlyPrice: r.num(join(p, "cpuHourlyPrice"), o.cpuHourlyPrice, 0.04, { min: 0, max: 1000 }),
+    memoryGiBHourlyPrice: r.num(join(p, "memoryGiBHourlyPrice"), o.memoryGiBHourlyPrice, 0.005, {
+      min: 0,
+      max: 1000,
+    }),
+  };
+}
+
+function parseTrigger(r: Reader, path: string, name: string, v: unknown): TriggerConfig | undefined {
+  const o = r.obj(path, v, ["source", "query", "queue", "vhost", "metric", "target", "kind"]);
+  if (!o) return undefined;
+  if (!NAME.test(name)) r.fail(path, `trigger name ${NAME_HINT}`);
+  const source =
+    o.source === undefined
+      ? r.fail(join(path, "source"), "is required (prometheus or rabbitmq)")
+      : r.oneOf(join(path, "source"), o.source, ["prometheus", "rabbitmq"] as const, "prometheus");
+  const kind =
+    o.kind === undefined
+      ? r.fail(
+          join(path, "kind"),
+          "is required: extensive (queue length, request or token rate) or intensive (latency, utilisation)",
+        )
+      : r.oneOf(join(path, "kind"), o.kind, ["extensive", "intensive"] as const, "extensive");
+  const target =
+    o.target === undefined
+      ? r.fail(join(path, "target"), "is required")
+      : r.reqNum(join(path, "target"), o.target, { above: 0, max: 1e12 });
+  const query = r.optStr(join(path, "query"), o.query, { maxLength: 8192 });
+  const queue = r.optStr(join(path, "queue"), o.queue, { maxLength: 255 });
+  const vhost = r.str(join(path, "vhost"), o.vhost, "/", { maxLength: 255 });
+  const rabbitMetric = r.oneOf(
+    join(path, "metric"),
+    o.metric,
+    ["messages", "messages_ready", "publish_rate"] as const,
+    "messages",
+  );
+  if (source === "prometheus" && query === undefined && o.query === undefined)
+    r.fail(join(path, "query"), "is required for a prometheus trigger");
+  if (source === "prometheus" && o.queue !== undefined)
+    r.fail(join(path, "queue"), "only applies to rabbitmq triggers");
+  if (source === "rabbitmq" && queue === undefined && o.queue === undefined)
+    r.fail(join(path, "queue"), "is required for a rabbitmq trigger");
+  if (source === "rabbitmq" && o.query !== undefined)
+    r.fail(join(path, "query"), "only applies to prometheus triggers");
+  if (source === "rabbitmq" && kind === "intensive")
+    r.fail(join(path, "kind"), 'a rabbitmq queue signal is extensive, got "intensive"');
+  if (source === undefined || kind === undefined || target === undefined) return undefined;
+  return {
+    name,
+    source,
+    ...(query !== undefined ? { query } : {}),
+    ...(queue !== undefined ? { queue } : {}),
+    vhost,
+    rabbitMetric,
+    target,
+    kind,
+  };
+}
+
+const SERVICE_KEYS = [
+  "enabled",
+  "workload",
+  "minReplicas",
+  "maxReplicas",
+  "businessHoursMinReplicas",
+  "priority",
+  "podStartupSeconds",
+  "scaleToZeroAfterMinutes",
+  "activationLoad",
+  "loadSignal",
+  "capacityPerReplica",
+  "resources",
+  "preferSpotInstances",
+  "spotShare",
+  "predictive",
+  "readyReplicasQuery",
+  "triggers",
+] as const;
+
+function parseService(r: Reader, name: string, v: unknown, cost: CostConfig): ServiceConfig | undefined {
+  const p = join("services", name);
+  if (!NAME.test(name)) r.fail(p, `service name ${NAME_HINT}`);
+  const o = r.obj(p, v, SERVICE_KEYS);
+  if (!o) return undefined;
+  const minReplicas = r.num(join(p, "minReplicas"), o.minReplicas, 1, {
+    min: 0,
+    max: MAX_REPLICAS,
+    integer: true,
+  });
+  const rawMax =
+    o.maxReplicas === undefined
+      ? undefined
+      : r.reqNum(join(p, "maxReplicas"), o.maxReplicas, { integer: true, max: MAX_REPLICAS });
+  const maxReplicas = rawMax ?? Math.max(10, minReplicas);
+  if (rawMax !== undefined && rawMax < minReplicas)
+    r.fail(join(p, "maxReplicas"), `must be >= minReplicas (${minReplicas}), got ${rawMax}`);
+  else if (rawMax !== undefined && rawMax < 1) r.fail(join(p, "maxReplicas"), `must be >= 1, got ${rawMax}`);
+  const bhMin = r.optNum(join(p, "businessHoursMinReplicas"), o.businessHoursMinReplicas, {
+    min: 0,
+    max: MAX_REPLICAS,
+    integer: true,
+  });
+  if (bhMin !== undefined && bhMin > maxReplicas)
+    r.fail(join(p, "businessHoursMinReplicas"), `must be <= maxReplicas (${maxReplicas}), got ${bhMin}`);
+
+  const w = r.optObj(join(p, "workload"), o.workload, ["kind", "name", "namespace"]);
+  const workload = {
+    kind: r.oneOf(join(p, "workload.kind"), w.kind, ["Deployment", "StatefulSet"] as const, "Deployment"),
+    name: r.str(
+      join(p, "workload.name"),
+      w.name,
+      name
+        .replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)
+        .replace(/_/g, "-")
+        .replace(/^-/, ""),
+      {
+        maxLength: 253,
+        pattern: K8S_NAME,
+        hint: "must be a Kubernetes object name (lower case, digits, '-', '.')",
+      },
+    ),
+    namespace: r.str(join(p, "workload.namespace"), w.namespace, "default", {
+      maxLength: 63,
+      pattern: K8S_NAME,
+      hint: "must be a Kubernetes namespace name",
+    }),
+  };
+
+  const triggersObj = r.optObj(join(p, "triggers"), o.triggers);
+  const triggers: TriggerConfig[] = [];
+  for (const [tname, tv] of Object.entries(triggersObj)) {
+    const t = parseTrigger(r, join(join(p, "triggers"), tname), tname, tv);
+    if (t) triggers.push(t);
+  }
+  if (Object.keys(triggersObj).length === 0) r.fail(join(p, "triggers"), "must declare at least one trigger");
+
+  let loadTrigger: string | undefined;
+  if (o.loadSignal !== undefined) {
+    const ls = r.reqStr(join(p, "loadSignal"), o.loadSignal, { maxLength: 63 });
+    const t = triggers.find((x) => x.name === ls);
+    if (ls !== undefined && !t && !Object.hasOwn(triggersObj, ls)) {
+      r.fail(
+        join(p, "loadSignal"),
+        `must name one of the service's triggers (${triggers.map((x) => x.name).join(", ")}), got ${JSON.stringify(ls)}`,
+      );
+    } else if (t && t.kind !== "extensive") {
+      r.fail(
+        join(p, "loadSignal"),
+        `must name an extensive trigger (a load that adds up across replicas), "${ls ?? ""}" is intensive`,
+      );
+    }
+    loadTrigger = ls;
+  } else {
+    loadTrigger = triggers.find((t) => t.kind === "extensive")?.name;
+  }
+
+  const res = r.optObj(join(p, "resources"), o.resources, ["gpusPerReplica", "gpuType", "cpu", "memoryGiB"]);
+  const gpusPerReplica = r.num(join(p, "resources.gpusPerReplica"), res.gpusPerReplica, 0, {
+    min: 0,
+    max: 64,
+    integer: true,
+  });
+  const gpuType = r.optStr(join(p, "resources.gpuType"), res.gpuType, {
+    maxLength: 63,
+    pattern: NAME,
+    hint: NAME_HINT,
+  });
+  if (gpusPerReplica > 0 && gpuType === undefined && res.gpuType === undefined) {
+    r.fail(
+      join(p, "resources.gpuType"),
+      `is required when gpusPerReplica > 0 (known prices: ${Object.keys(cost.gpuHourlyPrices).join(", ")})`,
+    );
+  }
+  if (gpuType !== undefined && !(gpuType in cost.gpuHourlyPrices)) {
+    r.fail(
+      join(p, "resources.gpuType"),
+      `has no price: add it to businessRules.costOptimization.gpuHourlyPrices (known: ${Object.keys(cost.gpuHourlyPrices).join(", ")}), got ${JSON.stringify(gpuType)}`,
+    );
+  }
+  const resources: ResourcesConfig = {
+    gpusPerReplica,
+    ...(gpuType !== undefined ? { gpuType } : {}),
+    cpu: r.num(join(p, "resources.cpu"), res.cpu, 1, { min: 0, max: 1024 }),
+    memoryGiB: r.num(join(p, "resources.memoryGiB"), res.memoryGiB, 2, { min: 0, max: 16384 }),
+  };
+
+  const capacityPerReplica = r.optNum(join(p, "capacityPerReplica"), o.capacityPerReplica, {
+    above: 0,
+    max: 1e12,
+  });
+  const loadTarget = triggers.find((t) => t.name === loadTrigger)?.target;
+  const capacity = capacityPerReplica ?? loadTarget ?? 1;
+  const podStartupSeconds = r.num(
+    join(p, "podStartupSeconds"),
+    o.podStartupSeconds,
+    gpusPerReplica > 0 ? 180 : 30,
+    { min: 0, max: 3600 },
+  );
+  const workloadName = workload.name;
+  return {
+    name,
+    enabled: r.bool(join(p, "enabled"), o.enabled, true),
+    workload,
+    minReplicas,
+    maxReplicas: Math.max(maxReplicas, minReplicas),
+    ...(bhMin !== undefined ? { businessHoursMinReplicas: bhMin } : {}),
+    priority: r.num(join(p, "priority"), o.priority, 50, { min: 0, max: 1000, integer: true }),
+    podStartupSeconds,
+    scaleToZeroAfterMinutes: r.num(join(p, "scaleToZeroAfterMinutes"), o.scaleToZeroAfterMinutes, 15, {
+      min: 0,
+      max: 10_080,
+    }),
+    activationLoad: r.num(join(p, "activationLoad"), o.activationLoad, 0, { min: 0, max: 1e12 }),
+    ...(loadTrigger !== undefined ? { loadTrigger } : {}),
+    ...(capacityPerReplica !== undefined || loadTarget !== undefined ? { capacityPerReplica: capacity } : {}),
+    resources,
+    preferSpotInstances: r.bool(
+      join(p, "preferSpotInstances"),
+      o.preferSpotInstances,
+      cost.preferSpotInstances,
+    ),
+    spotShare: r.num(join(p, "spotShare"), o.spotShare, 1, { min: 0, max: 1 }),
+    predictive: r.bool(join(p, "predictive"), o.predictive, true),
+    readyReplicasQuery: r.str(
+      join(p, "readyReplicasQuery"),
+      o.readyReplicasQuery,
+      workload.kind === "Deployment"
+        ? `sum(kube_deployment_status_replicas_ready{namespace="${workload.namespace}",deployment="${workloadName}"})`
+        : `sum(kube_statefulset_status_replicas_ready{namespace="${workload.namespace}",statefulset="${workloadName}"})`,
+      { maxLength: 8192 },
+    ),
+    triggers,
+  };
+}
+
+function parseSources(r: Reader, v: unknown): SourcesConfig {
+  const p = "sources";
+  const o = r.optObj(p, v, [
+    "prometheus",
+    "rabbitmq",
+    "refreshSeconds",
+    "staleAfterSeconds",
+    "maxStalenessSeconds",
+  ]);
+  const refreshSeconds = r.num(join(p, "refreshSeconds"), o.refreshSeconds, 5, { min: 1, max: 300 });
+  const staleAfterSeconds = r.num(join(p, "staleAfterSeconds"), o.staleAfterSeconds, 30, {
+    min: 1,
+    max: 3600,
+  });
+  const maxStalenessSeconds = r.num(join(p, "maxStalenessSeconds"), o.maxStalenessSeconds, 300, {
+    min: 1,
+    max: 86_400,
+  });
+  if (maxStalenessSeconds < staleAfterSeconds)
+    r.fail(
+      join(p, "maxStalenessSeconds"),
+      `must be >= staleAfterSeconds (${staleAfterSeconds}), got ${maxStalenessSeconds}`,
+    );
+  const url = /^https?:\/\/[^\s]+$/;
+  let prometheus: SourcesConfig["prometheus"];
+  if (o.prometheus !== undefined) {
+    const po = r.optObj(join(p, "prometheus"), o.prometheus, ["url", "timeoutSeconds", "maxConcurrency"]);
+    prometheus = {
+      url: r.str(join(p, "prometheus.url"), po.url, "http://prometheus-operated.monitoring:9090", {
+        pattern: url,
+        hint: "must be an http(s) URL",
+      }),
+      timeoutSeconds: r.num(join(p, "prometheus.timeoutSeconds"), po.timeoutSeconds, 5, {
+        above: 0,
+        max: 120,
+      }),
+      maxConcurrency: r.num(join(p, "prometheus.maxConcurrency"), po.maxConcurrency, 16, {
+        min: 1,
+        max: 256,
+        integer: true,
+      }),
+    };
+  }
+  let rabbitmq: SourcesConfig["rabbitmq"];
+  if (o.rabbitmq !== undefined) {
+    const ro = r.optObj(join(p, "rabbitmq"), o.rabbitmq, [
+      "managementUrl",
+      "timeoutSeconds",
+      "usernameFile",
+      "passwordFile",
+      "usernameEnv",
+      "passwordEnv",
+    ]);
+    const managementUrl = r.str(
+      join(p, "rabbitmq.managementUrl"),
+      ro.managementUrl,
+      "http://rabbitmq:15672",
+      { pattern: url, hint: "must be an http(s) URL without credentials" },
+    );
+    if (/\/\/[^/]*@/.test(managementUrl))
+      r.fail(
+        join(p, "rabbitmq.managementUrl"),
+        "must not embed credentials: use usernameFile/passwordFile or usernameEnv/passwordEnv",
+      );
+    const opt = (
+      k: "usernameFile" | "passwordFile" | "usernameEnv" | "passwordEnv",
+    ): Record<string, string> => {
+      const s = r.optStr(join(p, `rabbitmq.${k}`), ro[k], { maxLength: 1024 });
+      return s === undefined ? {} : { [k]: s };
+    };
+    rabbitmq = {
+      managementUrl,
+      timeoutSeconds: r.num(join(p, "rabbitmq.timeoutSeconds"), ro.timeoutSeconds, 5, { above: 0, max: 120 }),
+      ...opt("usernameFile"),
+      ...opt("passwordFile"),
+      ...opt("usernameEnv"),
+      ...opt("passwordEnv"),
+    };
+  }
+  return {
+    ...(prometheus ? { prometheus } : {}),
+    ...(rabbitmq ? { rabbitmq } : {}),
+    refreshSeconds,
+    staleAfterSeconds,
+    maxStalenessSeconds,
+  };
+}
+
+function parseServer(r: Reader, v: unknown): ServerConfig {
+  const p = "server";
+  const o = r.optObj(p, v, ["grpcPort", "httpPort", "tls"]);
+  const port = { min: 0, max: 65535, integer: true };
+  let tls: ServerConfig["tls"];
+  if (o.tls !== undefined) {
+    const t = r.optObj(join(p, "tls"), o.tls, ["certFile", "keyFile", "caFile", "requireClientCert"]);
+    const certFile = r.reqStr(join(p, "tls.certFile"), t.certFile ?? "");
+    const keyFile = r.reqStr(join(p, "tls.keyFile"), t.keyFile ?? "");
+    const caFile = r.optStr(join(p, "tls.caFile"), t.caFile);
+    const requireClientCert = r.bool(
+      join(p, "tls.requireClientCert"),
+      t.requireClientCert,
+      caFile !== undefined,
+    );
+    if (requireClientCert && caFile === undefined && t.caFile === undefined)
+      r.fail(join(p, "tls.caFile"), "is required when requireClientCert is true");
+    if (certFile !== undefined && keyFile !== undefined) {
+      tls = { certFile, keyFile, ...(caFile !== undefined ? { caFile } : {}), requireClientCert };
+    }
+  }
+  return {
+    grpcPort: r.num(join(p, "grpcPort"), o.grpcPort, 9090, port),
+    httpPort: r.num(join(p, "httpPort"), o.httpPort, 8080, port),
+    ...(tls ? { tls } : {}),
+  };
+}
+
+const TOP_KEYS = ["logLevel", "server", "sources", "predictiveScaling", "businessRules", "services"] as const;
+
+/** Validates a parsed document and returns the frozen config, or throws ConfigError listing every problem. */
+export function parseConfig(doc: unknown): Config {
+  const r = new Reader();
+  const o: Obj =
+    doc === undefined || doc === null
+      ? (r.fail("", "the config document is empty") ?? {})
+      : (r.obj("", doc, TOP_KEYS) ?? {});
+  const br = r.optObj("businessRules", o.businessRules, ["businessHours", "costOptimization", "gpuQuotas"]);
+  const cost = parseCost(r, br.costOptimization);
+  const gpuQuotas: Record<string, number> = {};
+  for (const [k, v] of Object.entries(r.optObj("businessRules.gpuQuotas", br.gpuQuotas))) {
+    const n = r.reqNum(join("businessRules.gpuQuotas", k), v, { min: 0, max: 1e6, integer: true });
+    if (n !== undefined) gpuQuotas[k] = n;
+  }
+  const services: ServiceConfig[] = [];
+  const so = r.optObj("services", o.services);
+  for (const [name, sv] of Object.entries(so)) {
+    const s = parseService(r, name, sv, cost);
+    if (s) services.push(s);
+  }
+  if (Object.keys(so).length === 0) r.fail("services", "must declare at least one service");
+  const config: Config = {
+    logLevel: r.oneOf("logLevel", o.logLevel, ["debug", "info", "warn", "error"] as const, "info"),
+    server: parseServer(r, o.server),
+    sources: parseSources(r, o.sources),
+    predictiveScaling: parsePredictive(r, o.predictiveScaling),
+    businessHours: parseBusinessHours(r, br.businessHours),
+    cost,
+    gpuQuotas,
+    services,
+  };
+  const usesProm = services.some((s) => s.triggers.some((t) => t.source === "prometheus"));
+  const usesRabbit = services.some((s) => s.triggers.some((t) => t.source === "rabbitmq"));
+  if (usesProm && !config.sources.prometheus)
+    r.fail("sources.prometheus", "is required: a service has a prometheus trigger");
+  if (usesRabbit && !config.sources.rabbitmq)
+    r.fail("sources.rabbitmq", "is required: a service has a rabbitmq trigger");
+  if (cost.enabled && cost.maxHourlyCost === undefined)
+    r.fail("businessRules.costOptimization.maxHourlyCost", "is required when costOptimization is enabled");
+  r.throwIfAny();
+  return deepFreeze(config);
+}
+
+/** Parses YAML text (the one place a config document is read). */
+export function parseConfigText(text: string, source = "config"): Config {
+  let doc: unknown;
+  try {
+    doc = parseYaml(text, { prettyErrors: true, maxAliasCount: 100 });
+  } catch (e) {
+    throw new ConfigError([
+      { path: source, message: `is not valid YAML: ${(e as Error).message.split("\n")[0] ?? ""}` },
+    ]);
+  }
+  return parseConfig(doc);
+}
+
+export function enabledServices(config: Config): readonly ServiceConfig[] {
+  return config.services.filter((s) => s.enabled);
+}

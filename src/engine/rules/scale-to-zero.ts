@@ -1,0 +1,44 @@
+// Rule 4, scale to zero: only with minReplicas 0, after scaleToZeroAfterMinutes of idleness, with no
+// business-hours keep-warm and no confident forecast of load within podStartup + scaleAhead.
+
+import type { ServiceConfig } from "../../config/schema.ts";
+import type { Reason } from "../types.ts";
+import { fmt } from "./reactive.ts";
+
+export interface ZeroInput {
+  readonly idleSeconds: number | undefined;
+  readonly keepWarm: boolean;
+  /** Highest confident point forecast in the window, undefined when there is no confident forecast. */
+  readonly forecastPeak: number | undefined;
+}
+
+export interface ZeroResult {
+  /** Zero is allowed: the idle load signal no longer holds a replica. */
+  readonly allowed: boolean;
+  readonly reason: Reason;
+}
+
+export function scaleToZero(svc: ServiceConfig, z: ZeroInput): ZeroResult | undefined {
+  if (svc.minReplicas > 0) return undefined;
+  const need = svc.scaleToZeroAfterMinutes * 60;
+  const keep = (message: string): ZeroResult => ({ allowed: false, reason: { rule: "keep-warm", message } });
+  if (z.keepWarm) return keep("business hours: not scaling to zero");
+  if (z.forecastPeak !== undefined && z.forecastPeak > svc.activationLoad) {
+    return keep(
+      `forecast expects load ${fmt(z.forecastPeak)} > ${fmt(svc.activationLoad)} within start-up + scale-ahead: keeping warm`,
+    );
+  }
+  if (z.idleSeconds === undefined) return keep("idle time unknown: not scaling to zero");
+  if (z.idleSeconds < need) {
+    return keep(
+      `idle ${Math.round(z.idleSeconds / 60)}m < scaleToZeroAfterMinutes ${svc.scaleToZeroAfterMinutes}m`,
+    );
+  }
+  return {
+    allowed: true,
+    reason: {
+      rule: "scale-to-zero",
+      message: `idle ${Math.round(z.idleSeconds / 60)}m >= ${svc.scaleToZeroAfterMinutes}m: zero allowed`,
+    },
+  };
+}

@@ -1,0 +1,93 @@
+// The engine's inputs and outputs. Times are epoch milliseconds passed in as values: the engine never
+// reads a clock and performs no I/O, so the service and the simulator run the same decisions.
+
+/** One reading of one trigger's signal. */
+export interface Reading {
+  readonly value: number;
+  /** When the value was observed (epoch ms). */
+  readonly observedAt: number;
+}
+
+/** A forecast of one service's load signal, on a fixed step starting at `start`. */
+export interface ForecastView {
+  readonly generatedAt: number;
+  readonly start: number;
+  readonly stepSeconds: number;
+  /** Point forecast per step (load units, e.g. requests/s). */
+  readonly mean: readonly number[];
+  /** Upper bound per step at the configured quantile. */
+  readonly upper: readonly number[];
+  /** 0..1, from the model's own recent out-of-sample error. */
+  readonly confidence: number;
+  readonly model: string;
+}
+
+export interface ServiceObservations {
+  /** Latest reading per trigger name; undefined when none was ever obtained. */
+  readonly signals: Readonly<Record<string, Reading | undefined>>;
+  readonly readyReplicas?: number;
+  readonly currentReplicas?: number;
+  /**
+   * Seconds the load signal has been at or below the service's activation load, derived from the
+   * metrics store's history (so replicas and restarts agree); undefined when unknown.
+   */
+  readonly idleSeconds?: number;
+  readonly forecast?: ForecastView;
+}
+
+export type Observations = Readonly<Record<string, ServiceObservations | undefined>>;
+
+/** The rule that produced or bounded a number. Also the `reason` metric label. */
+export type Rule =
+  | "invalid"
+  | "signal"
+  | "reactive"
+  | "hold"
+  | "predictive"
+  | "business-hours"
+  | "keep-warm"
+  | "scale-to-zero"
+  | "min"
+  | "max"
+  | "gpu-quota"
+  | "budget";
+
+export interface Reason {
+  readonly rule: Rule;
+  readonly message: string;
+}
+
+export interface ServiceDecision {
+  readonly service: string;
+  /** false: the data needed is missing or too old; the scaler answers UNAVAILABLE and KEDA's fallback applies. */
+  readonly valid: boolean;
+  readonly desiredReplicas: number;
+  readonly active: boolean;
+  /** The rule that set the final number. */
+  readonly reason: Rule;
+  /** Every rule that had something to say, in evaluation order. */
+  readonly reasons: readonly Reason[];
+  readonly reactiveReplicas?: number;
+  /** What the forecast asks for (computed even when it is not acted upon). */
+  readonly predictiveReplicas?: number;
+  readonly forecastConfidence?: number;
+  readonly businessHours: boolean;
+  /** Hourly cost of the desired replicas, split by capacity type. */
+  readonly hourlyCost: { readonly onDemand: number; readonly spot: number };
+  readonly changed: boolean;
+}
+
+export interface Decisions {
+  readonly at: number;
+  readonly services: readonly ServiceDecision[];
+  readonly totalHourlyCost: number;
+  readonly maxHourlyCost?: number;
+  readonly gpuUse: Readonly<Record<string, { readonly used: number; readonly quota?: number }>>;
+}
+
+/** What the engine remembers between calls: only the previous decisions, to mark changes. */
+export interface EngineState {
+  readonly previous: Readonly<Record<string, ServiceDecision | undefined>>;
+}
+
+export const EMPTY_STATE: EngineState = { previous: {} };
