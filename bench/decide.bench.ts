@@ -28,7 +28,11 @@ for (let i = 0; i < N; i++) {
     },
   };
   observations[`svc${i}`] = {
-    signals: { rps: { value: (i * 7) % 90, observedAt: now - 2000 }, gpu: { value: 50 + (i % 50), observedAt: now }, queue: { value: i % 13, observedAt: now } },
+    signals: {
+      rps: { value: (i * 7) % 90, observedAt: now - 2000 },
+      gpu: { value: 50 + (i % 50), observedAt: now },
+      queue: { value: i % 13, observedAt: now },
+    },
     readyReplicas: 3,
     currentReplicas: 3,
     idleSeconds: i % 4 === 0 ? 3600 : 0,
@@ -61,13 +65,18 @@ const baseline = (): void => {
   for (const svc of config.services) {
     const o = observations[svc.name];
     let best = 0;
-    for (const t of svc.triggers) best = Math.max(best, extensiveReplicas(o?.signals[t.name]?.value ?? 0, t.target));
+    for (const t of svc.triggers)
+      best = Math.max(best, extensiveReplicas(o?.signals[t.name]?.value ?? 0, t.target));
     sink += best;
   }
 };
 const [a, b] = sideBySide(200, 30, ours, baseline);
 console.log(`decide() for ${N} services (${machine()}, ${os.cpus()[0]?.model ?? "cpu"})`);
-console.log(`  ours (all rules):       median ${a.medianMs.toFixed(3)} ms  p90 ${a.p90Ms.toFixed(3)} ms  = ${((a.medianMs * 1000) / N).toFixed(2)} us/service`);
+console.log(
+  `  ours (all rules):       median ${a.medianMs.toFixed(3)} ms  p90 ${a.p90Ms.toFixed(3)} ms  = ${((a.medianMs * 1000) / N).toFixed(2)} us/service`,
+);
 console.log(`  baseline (bare HPA max): median ${b.medianMs.toFixed(3)} ms  p90 ${b.p90Ms.toFixed(3)} ms`);
-console.log(`  ratio ours/baseline: ${(a.medianMs / b.medianMs).toFixed(1)}x; target: well under 1 ms per service -> ${(a.medianMs / N) < 0.1 ? "met" : "NOT met"}`);
+console.log(
+  `  ratio ours/baseline: ${(a.medianMs / b.medianMs).toFixed(1)}x; target: well under 1 ms per service -> ${a.medianMs / N < 0.1 ? "met" : "NOT met"}`,
+);
 if (sink === -1) console.log(sink);

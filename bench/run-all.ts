@@ -4,7 +4,9 @@ import { spawnSync } from "node:child_process";
 import { readdirSync } from "node:fs";
 
 const dir = new URL(".", import.meta.url).pathname;
-const all = readdirSync(dir).filter((f) => f.endsWith(".bench.ts")).sort();
+const all = readdirSync(dir)
+  .filter((f) => f.endsWith(".bench.ts"))
+  .sort();
 const wanted = process.argv.slice(2);
 const chosen = wanted.length === 0 ? all : all.filter((f) => wanted.some((w) => f.startsWith(w)));
 if (chosen.length === 0) {
