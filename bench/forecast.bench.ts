@@ -1,0 +1,69 @@
+// Forecast accuracy on every shared trace (rolling origin, 30-minute horizon), and the speed of one
+// fit + forecast over 168 h of 1-minute history against the naive baseline's.
+// Run: npm run bench -- forecast   (traces are read from ../shared/traces, or MLAS_TRACES)
+
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { formatForecastEval, runForecastEval } from "../src/cli/forecast-eval.ts";
+import { forecastWith } from "../src/forecast/calibrate.ts";
+import { naive } from "../src/forecast/models/naive.ts";
+import { ours } from "../src/forecast/models/ours.ts";
+import { loadTrace } from "../src/traces/parse.ts";
+import { machine, sideBySide } from "./util.ts";
+
+const dir = process.env.MLAS_TRACES ?? new URL("../../shared/traces/", import.meta.url).pathname;
+const traces = [
+  "nasa-http-1995-07.csv",
+  "wikipedia-en-2016-01-hourly.csv",
+  "servegen-language-m-small-10min.csv",
+  "burstgpt-week1-tokens-per-minute.csv",
+  "azure-llm-2023-code.csv",
+  "azure-llm-2023-conv.csv",
+];
+console.log(`forecast accuracy (${machine()})`);
+for (const t of traces) {
+  const path = join(dir, t);
+  if (!existsSync(path)) {
+    console.log(`\n${t}: not found under ${dir}`);
+    continue;
+  }
+  try {
+    const r = runForecastEval({ trace: path, horizon: "30m", lookback: "168h", json: false });
+    console.log(`\n${formatForecastEval(r)}`);
+    const o = r.models.find((m) => m.model === "ours");
+    const others = r.models.filter((m) => m.model !== "ours" && Number.isFinite(m.wape));
+    if (o)
+      console.log(
+        `ours has the lowest WAPE: ${others.every((m) => o.wape < m.wape) ? "yes" : "NO"}; confidence~error Spearman ${o.confidenceErrorSpearman.toFixed(2)} (negative: higher confidence, lower error)`,
+      );
+  } catch (e) {
+    console.log(`\n${t}: ${(e as Error).message}`);
+  }
+}
+
+// Speed: one fit + 30-minute forecast (with calibration) over 168 h of 1-minute history.
+const nasa = join(dir, "nasa-http-1995-07.csv");
+if (existsSync(nasa)) {
+  const s = loadTrace(nasa).series;
+  const L = 168 * 60;
+  let k = 0;
+  const window = (): { values: Float64Array; stepSeconds: number; start: number } => {
+    const from = 10_000 + ((k++ * 997) % (s.values.length - L - 10_000));
+    return { values: s.values.subarray(from, from + L), stepSeconds: 60, start: s.start + from * 60_000 };
+  };
+  let sink = 0;
+  const [a, b] = sideBySide(
+    100,
+    10,
+    () => (sink += forecastWith(ours, window(), 30).confidence),
+    () => (sink += forecastWith(naive, window(), 30).confidence),
+  );
+  console.log(`\nfit + 30-min forecast over 168 h of 1-minute history (10,080 samples), 100 rounds:`);
+  console.log(
+    `  ours:  median ${a.medianMs.toFixed(2)} ms, p90 ${a.p90Ms.toFixed(2)} ms (target: median < 20 ms on one core)`,
+  );
+  console.log(
+    `  naive: median ${b.medianMs.toFixed(2)} ms, p90 ${b.p90Ms.toFixed(2)} ms; ratio ours/naive ${(a.medianMs / b.medianMs).toFixed(2)}x`,
+  );
+  if (sink === -1) console.log(sink);
+}

@@ -1,0 +1,102 @@
+// mlas forecast-eval --trace FILE [--horizon 30m] [--lookback 168h] [--json]: rolling-origin
+// evaluation of our forecaster against the baselines on any trace.
+
+import { basename } from "node:path";
+import { evaluate, type ModelScore } from "../forecast/evaluate.ts";
+import { MODELS } from "../forecast/models/index.ts";
+import { loadTrace } from "../traces/parse.ts";
+import { parseDurationSeconds, UsageError } from "./duration.ts";
+
+export interface ForecastEvalOptions {
+  readonly trace: string;
+  readonly horizon: string;
+  readonly lookback: string;
+  readonly json: boolean;
+  readonly maxOrigins?: number;
+}
+
+export interface ForecastEvalResult {
+  readonly trace: string;
+  readonly horizonMinutes: number;
+  readonly stepSeconds: number;
+  readonly origins: number;
+  readonly warmupHours: number;
+  readonly models: readonly ModelScore[];
+}
+
+export function runForecastEval(
+  opt: ForecastEvalOptions,
+  progress?: (done: number, total: number) => void,
+): ForecastEvalResult {
+  const trace = loadTrace(opt.trace);
+  const s = trace.series;
+  const horizonSteps = Math.max(
+    1,
+    Math.round(parseDurationSeconds(opt.horizon, "--horizon") / s.stepSeconds),
+  );
+  const lookbackSteps = Math.max(
+    horizonSteps + 1,
+    Math.round(parseDurationSeconds(opt.lookback, "--lookback") / s.stepSeconds),
+  );
+  const perDay = 86400 / s.stepSeconds;
+  const spanDays = s.values.length / perDay;
+  // A week of warm-up where the trace allows a week of evaluation after it; else one day.
+  const warmupSteps = Math.round(
+    spanDays >= 9
+      ? 7 * perDay
+      : spanDays >= 2
+        ? perDay
+        : Math.min(s.values.length / 2, 2 * horizonSteps + 60),
+  );
+  if (warmupSteps + horizonSteps >= s.values.length) {
+    throw new UsageError(
+      `${opt.trace}: too short to evaluate a ${opt.horizon} horizon (${s.values.length} samples of ${s.stepSeconds}s)`,
+    );
+  }
+  const models = evaluate(s, MODELS, {
+    horizonSteps,
+    lookbackSteps,
+    warmupSteps,
+    originEverySteps: Math.max(1, Math.round(1800 / s.stepSeconds)),
+    ...(opt.maxOrigins !== undefined ? { maxOrigins: opt.maxOrigins } : {}),
+    ...(progress ? { onProgress: progress } : {}),
+  });
+  return {
+    trace: basename(opt.trace),
+    horizonMinutes: (horizonSteps * s.stepSeconds) / 60,
+    stepSeconds: s.stepSeconds,
+    origins: models[0]?.origins ?? 0,
+    warmupHours: (warmupSteps * s.stepSeconds) / 3600,
+    models,
+  };
+}
+
+export function formatForecastEval(r: ForecastEvalResult): string {
+  const pct = (v: number): string => (Number.isFinite(v) ? `${(v * 100).toFixed(1)}%` : "n/a");
+  const num = (v: number, d = 3): string => (Number.isFinite(v) ? v.toFixed(d) : "n/a");
+  const rows = [["model", "WAPE", "MASE", "cov90", "cov95", "peakPinball95", "ms/forecast", "conf~err rho"]];
+  for (const m of r.models) {
+    rows.push([
+      m.model,
+      num(m.wape),
+      num(m.mase),
+      pct(m.coverage90),
+      pct(m.coverage95),
+      num(m.peakPinball95),
+      num(m.msPerForecast, 2),
+      num(m.confidenceErrorSpearman, 2),
+    ]);
+  }
+  const widths = rows[0]?.map((_, c) => Math.max(...rows.map((row) => (row[c] ?? "").length))) ?? [];
+  const lines = rows.map((row) =>
+    row.map((cell, c) => (c === 0 ? cell.padEnd(widths[c] ?? 0) : cell.padStart(widths[c] ?? 0))).join("  "),
+  );
+  const naive = r.models.find((m) => m.model === "naive");
+  const ours = r.models.find((m) => m.model === "ours");
+  const head = `${r.trace}: horizon ${r.horizonMinutes} min, step ${r.stepSeconds}s, ${r.origins} origins every 30 min after ${r.warmupHours} h warm-up`;
+  const tail =
+    naive && ours && Number.isFinite(naive.wape)
+      ? `ours vs naive WAPE: ${((1 - ours.wape / naive.wape) * 100).toFixed(1)}% lower`
+      : "";
+  return [head, ...lines, tail].join("\n");
+}

@@ -1,0 +1,108 @@
+// Turns any model's point forecasts into a probabilistic forecast with an honest confidence, from
+// the model's own out-of-sample errors on the recent past (the same way for every model, so
+// interval coverage compares fairly).
+//
+// Errors are scaled like counts: e = (actual - forecast) / sqrt(max(forecast, floor)), so one set of
+// quantiles serves the busy afternoon and the quiet night. The quantile p of step h is then
+// forecast + q_p(e near h) * sqrt(max(forecast, floor)).
+
+import { calibrationSpan, horizonMeanWape, recentOrigins } from "./select.ts";
+import { nanMean, quantileSorted } from "./stats.ts";
+import type { Forecast, Model, Patterns, PointFit, SeriesInput } from "./types.ts";
+
+/** Steps either side of h whose errors are pooled with h's. */
+const POOL = 2;
+/** Recent WAPE of the horizon mean at which confidence reaches 0 (0.15 -> 0.7, 0.05 -> 0.9). */
+const WAPE_AT_ZERO_CONFIDENCE = 0.5;
+
+const NO_PATTERNS: Patterns = {
+  daily: { present: false, strength: 0, periodHours: 24 },
+  weekly: { present: false, strength: 0, periodHours: 168 },
+};
+
+export function confidenceFromWape(wape: number): number {
+  if (!Number.isFinite(wape)) return 0;
+  return Math.min(1, Math.max(0, 1 - wape / WAPE_AT_ZERO_CONFIDENCE));
+}
+
+export function calibrate(
+  name: string,
+  input: SeriesInput,
+  horizon: number,
+  fit: PointFit,
+  patterns: Patterns = NO_PATTERNS,
+): Forecast {
+  const x = input.values;
+  const n = x.length;
+  const origins = recentOrigins(
+    n,
+    horizon,
+    Math.max(fit.firstOrigin, 1),
+    calibrationSpan(n, input.stepSeconds),
+    300,
+  );
+  const level = nanMean(x);
+  const floor = Math.max(Number.isNaN(level) ? 0 : level * 0.05, 1e-9);
+  const scale = (p: number): number => Math.sqrt(Math.max(p, floor));
+
+  const resid: number[][] = Array.from({ length: horizon }, () => []);
+  for (const o of origins) {
+    for (let h = 1; h <= horizon; h++) {
+      const a = x[o + h] ?? Number.NaN;
+      const p = fit.backcast(o, h);
+      if (Number.isNaN(a) || Number.isNaN(p)) continue;
+      resid[h - 1]?.push((a - p) / scale(p));
+    }
+  }
+  const pooled: Float64Array[] = [];
+  for (let h = 0; h < horizon; h++) {
+    const all: number[] = [];
+    for (let k = Math.max(0, h - POOL); k <= Math.min(horizon - 1, h + POOL); k++)
+      all.push(...(resid[k] ?? []));
+    pooled.push(Float64Array.from(all).sort());
+  }
+  const mean = Float64Array.from(fit.forecast, (v) => (Number.isFinite(v) ? Math.max(0, v) : 0));
+  const cache = new Map<number, Float64Array>();
+  const quantile = (p: number): Float64Array => {
+    const hit = cache.get(p);
+    if (hit) return hit;
+    const out = new Float64Array(horizon);
+    for (let h = 0; h < horizon; h++) {
+      const m = mean[h] ?? 0;
+      const r = pooled[h];
+      // Without any out-of-sample error to go by, a wide band: +/- 100% of the level.
+      const q = r && r.length >= 20 ? quantileSorted(r, p) : (p - 0.5) * 4 * scale(Math.max(m, level || 0));
+      out[h] = Math.max(0, m + q * scale(m));
+    }
+    cache.set(p, out);
+    return out;
+  };
+  const recent =
+    origins.length > 0 ? horizonMeanWape((o, h) => fit.backcast(o, h), x, horizon, origins) : Number.NaN;
+  // Relative error grows as load falls (count noise ~ sqrt): scale the recent error from the
+  // calibration window's typical level to the level now forecast.
+  let calLevel = 0;
+  for (const o of origins) calLevel += nanMean(x, o + 1, o + 1 + horizon) || 0;
+  calLevel = origins.length > 0 ? calLevel / origins.length : 0;
+  const ahead = nanMean(mean);
+  const wape =
+    Number.isFinite(recent) && calLevel > 0 ? recent * Math.sqrt(calLevel / Math.max(ahead, floor)) : recent;
+  return {
+    model: name,
+    mode: fit.mode,
+    start: input.start + n * input.stepSeconds * 1000,
+    stepSeconds: input.stepSeconds,
+    mean,
+    quantile,
+    confidence: confidenceFromWape(wape),
+    recentWape: wape,
+    patterns,
+  };
+}
+
+/** Fit `model` on the input and return its calibrated forecast for `horizon` steps. */
+export function forecastWith(model: Model, input: SeriesInput, horizon: number): Forecast {
+  const fit = model.fit(input, horizon);
+  const patterns = "patterns" in fit ? (fit as PointFit & { patterns: Patterns }).patterns : NO_PATTERNS;
+  return calibrate(model.name, input, horizon, fit, patterns);
+}

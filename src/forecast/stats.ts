@@ -1,0 +1,71 @@
+// Small numeric helpers shared by the models (NaN-aware).
+
+export function nanMean(a: ArrayLike<number>, from = 0, to = a.length): number {
+  let s = 0;
+  let n = 0;
+  for (let i = Math.max(0, from); i < Math.min(to, a.length); i++) {
+    const v = a[i] ?? Number.NaN;
+    if (!Number.isNaN(v)) {
+      s += v;
+      n++;
+    }
+  }
+  return n === 0 ? Number.NaN : s / n;
+}
+
+export function median(xs: number[]): number {
+  if (xs.length === 0) return Number.NaN;
+  const s = xs.slice().sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 === 1 ? (s[m] ?? Number.NaN) : ((s[m - 1] ?? 0) + (s[m] ?? 0)) / 2;
+}
+
+/** Quantile of a sorted array with linear interpolation. */
+export function quantileSorted(s: ArrayLike<number>, p: number): number {
+  if (s.length === 0) return Number.NaN;
+  const x = p * (s.length - 1);
+  const lo = Math.floor(x);
+  const hi = Math.min(s.length - 1, lo + 1);
+  const a = s[lo] ?? Number.NaN;
+  const b = s[hi] ?? Number.NaN;
+  return a + (b - a) * (x - lo);
+}
+
+/** The last non-NaN value at or before index i, or NaN. */
+export function lastObserved(a: ArrayLike<number>, i: number): number {
+  for (let k = Math.min(i, a.length - 1); k >= 0; k--) {
+    const v = a[k] ?? Number.NaN;
+    if (!Number.isNaN(v)) return v;
+  }
+  return Number.NaN;
+}
+
+/** Spearman rank correlation of two equal-length arrays. */
+export function spearman(a: readonly number[], b: readonly number[]): number {
+  const rank = (x: readonly number[]): number[] => {
+    const idx = x.map((v, i) => [v, i] as const).sort((p, q) => p[0] - q[0]);
+    const r = new Array<number>(x.length).fill(0);
+    for (let i = 0; i < idx.length;) {
+      let j = i;
+      while (j + 1 < idx.length && idx[j + 1]?.[0] === idx[i]?.[0]) j++;
+      for (let k = i; k <= j; k++) r[idx[k]?.[1] ?? 0] = (i + j) / 2;
+      i = j + 1;
+    }
+    return r;
+  };
+  const ra = rank(a);
+  const rb = rank(b);
+  const ma = ra.reduce((s, v) => s + v, 0) / ra.length;
+  const mb = rb.reduce((s, v) => s + v, 0) / rb.length;
+  let num = 0;
+  let da = 0;
+  let db = 0;
+  for (let i = 0; i < ra.length; i++) {
+    const x = (ra[i] ?? 0) - ma;
+    const y = (rb[i] ?? 0) - mb;
+    num += x * y;
+    da += x * x;
+    db += y * y;
+  }
+  return da === 0 || db === 0 ? 0 : num / Math.sqrt(da * db);
+}

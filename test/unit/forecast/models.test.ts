@@ -1,0 +1,179 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { forecastWith } from "../../../src/forecast/calibrate.ts";
+import { evaluate } from "../../../src/forecast/evaluate.ts";
+import { holtWinters } from "../../../src/forecast/models/holt-winters.ts";
+import { MODELS } from "../../../src/forecast/models/index.ts";
+import { naive } from "../../../src/forecast/models/naive.ts";
+import { fitOurs, ours } from "../../../src/forecast/models/ours.ts";
+import { seasonalNaiveDaily, seasonalNaiveWeekly } from "../../../src/forecast/models/seasonal-naive.ts";
+import { MONDAY, seasonal, truth } from "./synthetic.ts";
+
+const H = 30;
+
+function maxRelErr(f: ArrayLike<number>, n: number, opts: Parameters<typeof truth>[1] = {}): number {
+  let worst = 0;
+  for (let h = 1; h <= H; h++)
+    worst = Math.max(worst, Math.abs((f[h - 1] ?? 0) - truth(n - 1 + h, opts)) / truth(n - 1 + h, opts));
+  return worst;
+}
+
+describe("baselines", () => {
+  it("naive carries the mean of the last window", () => {
+    const values = Float64Array.from({ length: 100 }, (_, i) => (i < 70 ? 0 : 10));
+    const fit = naive.fit({ values, stepSeconds: 60, start: MONDAY }, 30);
+    assert.deepEqual(
+      [...fit.forecast],
+      Array.from({ length: 30 }, () => 10),
+    );
+    assert.equal(fit.backcast(79, 1), 10 / 3);
+  });
+  it("seasonal naive repeats yesterday and last week", () => {
+    const s = seasonal(8);
+    const n = s.values.length;
+    const d = seasonalNaiveDaily.fit(s, H);
+    const w = seasonalNaiveWeekly.fit(s, H);
+    for (let h = 1; h <= H; h++) {
+      assert.equal(d.forecast[h - 1], s.values[n - 1 + h - 1440]);
+      assert.equal(w.forecast[h - 1], s.values[n - 1 + h - 10080]);
+    }
+  });
+  it("Holt-Winters follows a clean daily sine within 2%", () => {
+    const s = seasonal(4);
+    assert.ok(maxRelErr(holtWinters.fit(s, H).forecast, s.values.length) < 0.02);
+  });
+});
+
+describe("ours", () => {
+  it("pure daily sine: within 2% (hourly shape, interpolated), daily pattern found, weekly not", () => {
+    const s = seasonal(8, { amp: 0.6 });
+    const fit = fitOurs(s, H);
+    assert.equal(fit.mode, "weekly");
+    assert.ok(
+      maxRelErr(fit.forecast, s.values.length, { amp: 0.6 }) < 0.02,
+      String(maxRelErr(fit.forecast, s.values.length, { amp: 0.6 })),
+    );
+    assert.ok(fit.patterns.daily.present && fit.patterns.daily.strength > 0.9, JSON.stringify(fit.patterns));
+    assert.equal(fit.patterns.weekly.present, false);
+  });
+
+  it("weekly pattern: forecasts Monday morning from Sunday night at weekday level", () => {
+    // 13 days from Monday: ends Saturday 24:00 -> Sunday; use 14 days + 6 h so the horizon crosses into Monday.
+    const opts = { weekend: 0.5, amp: 0.4 };
+    const full = seasonal(15, opts);
+    const n = 14 * 1440 - 15; // 15 minutes before Monday 00:00
+    const s = { ...full, values: full.values.subarray(0, n) };
+    const fit = fitOurs(s, H);
+    assert.equal(fit.mode, "weekly");
+    assert.ok(fit.patterns.weekly.present, JSON.stringify(fit.patterns));
+    // The step 30 minutes ahead is Monday 00:15: weekday level, about twice Sunday's.
+    const want = truth(n - 1 + 30, opts);
+    assert.ok(Math.abs((fit.forecast[29] ?? 0) - want) / want < 0.1, `${fit.forecast[29]} vs ${want}`);
+  });
+
+  it("level shift: follows a doubling within the hour", () => {
+    const s = seasonal(9, { noise: 0.05 });
+    const n = s.values.length;
+    for (let i = n - 120; i < n; i++) s.values[i] = (s.values[i] ?? 0) * 2;
+    const fit = fitOurs(s, H);
+    const want = 2 * truth(n - 1 + 15);
+    assert.ok(Math.abs((fit.forecast[14] ?? 0) - want) / want < 0.12, `${fit.forecast[14]} vs ${want}`);
+  });
+
+  it("gaps are missing, not zeros", () => {
+    const s = seasonal(8, { noise: 0.05 });
+    const n = s.values.length;
+    for (let i = n - 200; i < n - 20; i++) s.values[i] = Number.NaN; // three hours missing just before now
+    for (let i = 2000; i < 3000; i++) s.values[i] = Number.NaN;
+    const fit = fitOurs(s, H);
+    assert.ok(fit.forecast.every((v) => Number.isFinite(v)));
+    assert.ok(maxRelErr(fit.forecast, n) < 0.1, String(maxRelErr(fit.forecast, n)));
+  });
+
+  it("a one-off spike does not poison the same time next week", () => {
+    const s = seasonal(8, { noise: 0.05 });
+    const n = s.values.length;
+    // A 100x spike for 20 minutes exactly one week (and one day) before the forecast window.
+    for (const back of [10080, 1440])
+      for (let i = n - back; i < n - back + 20; i++) s.values[i] = 100 * (s.values[i] ?? 0);
+    const fit = fitOurs(s, H);
+    assert.ok(maxRelErr(fit.forecast, n) < 0.1, String(maxRelErr(fit.forecast, n)));
+  });
+
+  it("a spike right now moves the level by at most the clip", () => {
+    const s = seasonal(8);
+    const n = s.values.length;
+    s.values[n - 1] = 1e6;
+    const fit = fitOurs(s, H);
+    assert.ok((fit.forecast[0] ?? 0) < 2 * truth(n), String(fit.forecast[0]));
+  });
+
+  const degrade: [days: number, mode: string][] = [
+    [0.5, "level"],
+    [1.5, "level"],
+    [3, "daily"],
+    [8, "weekly"],
+  ];
+  for (const [days, mode] of degrade) {
+    it(`short history of ${days} days degrades to ${mode}`, () => {
+      const s = seasonal(Math.ceil(days));
+      const cut = { ...s, values: s.values.subarray(0, Math.round(days * 1440)) };
+      const f = forecastWith(ours, cut, H);
+      assert.equal(f.mode, mode);
+      assert.ok(f.mean.every((v) => Number.isFinite(v) && v >= 0));
+      assert.ok(f.confidence >= 0 && f.confidence <= 1);
+    });
+  }
+
+  it("is deterministic", () => {
+    const s = seasonal(8, { noise: 0.2, seed: 3 });
+    assert.deepEqual([...fitOurs(s, H).forecast], [...fitOurs(s, H).forecast]);
+  });
+});
+
+describe("calibration", () => {
+  it("intervals on noisy data cover about their nominal share, and confidence is high on clean data", () => {
+    const s = seasonal(10, { noise: 0.3, seed: 5 });
+    const scores = evaluate(s, [ours], {
+      horizonSteps: H,
+      lookbackSteps: 7 * 1440,
+      warmupSteps: 8 * 1440,
+      originEverySteps: 30,
+    });
+    const o = scores[0];
+    assert.ok(o);
+    assert.ok(o.coverage90 > 0.85 && o.coverage90 < 0.95, String(o.coverage90));
+    assert.ok(o.coverage95 > 0.9 && o.coverage95 < 0.99, String(o.coverage95));
+    const clean = forecastWith(ours, seasonal(8), H);
+    assert.ok(clean.confidence > 0.95, String(clean.confidence));
+    const noisy = forecastWith(ours, seasonal(8, { noise: 0.9, level: 2, seed: 9 }), H);
+    assert.ok(noisy.confidence < clean.confidence);
+  });
+
+  it("upper quantiles are ordered and non-negative", () => {
+    const f = forecastWith(ours, seasonal(8, { noise: 0.3 }), H);
+    const q50 = f.quantile(0.5);
+    const q95 = f.quantile(0.95);
+    const q99 = f.quantile(0.99);
+    for (let h = 0; h < H; h++) {
+      assert.ok(
+        (q95[h] ?? 0) >= (q50[h] ?? 0) && (q99[h] ?? 0) >= (q95[h] ?? 0) && (f.quantile(0.05)[h] ?? -1) >= 0,
+      );
+    }
+  });
+});
+
+describe("evaluate", () => {
+  it("ours beats naive on a seasonal series with noise, never training on the future", () => {
+    const s = seasonal(9, { noise: 0.15, amp: 0.7, seed: 11 });
+    const scores = evaluate(s, MODELS, {
+      horizonSteps: H,
+      lookbackSteps: 7 * 1440,
+      warmupSteps: 7 * 1440,
+      originEverySteps: 60,
+    });
+    const by = Object.fromEntries(scores.map((x) => [x.model, x]));
+    assert.ok((by.ours?.wape ?? 1) < (by.naive?.wape ?? 0) * 0.85, JSON.stringify(by));
+    assert.equal(scores.length, 5);
+  });
+});
