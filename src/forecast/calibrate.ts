@@ -12,8 +12,8 @@ import type { Forecast, Model, Patterns, PointFit, SeriesInput } from "./types.t
 
 /** Steps either side of h whose errors are pooled with h's. */
 const POOL = 2;
-/** Recent WAPE of the horizon mean at which confidence reaches 0 (0.15 -> 0.7, 0.05 -> 0.9). */
-const WAPE_AT_ZERO_CONFIDENCE = 0.5;
+/** Confidence = 1 - expected WAPE of the horizon mean (0.3 -> 0.7, 0.1 -> 0.9). */
+const WAPE_AT_ZERO_CONFIDENCE = 1;
 
 const NO_PATTERNS: Patterns = {
   daily: { present: false, strength: 0, periodHours: 24 },
