@@ -3,4 +3,5 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/ensure-npm.sh
+scripts/install-chromium.sh
 exec npm test

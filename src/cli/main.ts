@@ -2,7 +2,22 @@
 // The mlas command line: one file per command under src/cli/, wired here.
 
 import { Command } from "commander";
+import { loadConfigFile } from "../config/load.ts";
+import { runDemo } from "./demo.ts";
+import { UsageError } from "./duration.ts";
 import { formatForecastEval, runForecastEval } from "./forecast-eval.ts";
+import {
+  comparisonJson,
+  compare,
+  formatComparison,
+  pickService,
+  policiesFrom,
+  progressPrinter,
+  settingsFrom,
+  workloadFrom,
+  writeReport,
+  type SimulateFlags,
+} from "./simulate.ts";
 import { runValidate } from "./validate.ts";
 
 const program = new Command();
@@ -29,22 +44,85 @@ program
 
 program
   .command("demo")
-  .description("run the main job on the embedded default (for now: validate the shipped example configs)")
-  .action(() => {
-    const dir = new URL("../../examples/", import.meta.url).pathname;
-    const files = ["celery-worker.yaml", "vllm-gpu.yaml", "orchestrator.yaml", "platform.yaml"].map(
-      (f) => dir + f,
-    );
-    process.exitCode = runValidate(
-      files,
-      (s) => {
-        console.log(s);
-      },
-      (s) => {
-        console.error(s);
-      },
-    );
+  .description(
+    "the main job on its embedded default: a simulated week of a vLLM-like GPU service, four policies compared",
+  )
+  .option(
+    "-t, --trace <file>",
+    "run on this trace instead of the built-in workload (scaled so its peak minute needs 10 replicas)",
+  )
+  .option("-c, --config <file>", "scaler config (default: examples/vllm-gpu.yaml)")
+  .option("-r, --report <file>", "where to write the HTML report", "out/demo-report.html")
+  .action((opts: { trace?: string; config?: string; report: string }) => {
+    runDemo(opts, (s) => {
+      console.log(s);
+    });
   });
+
+program
+  .command("simulate")
+  .description("replay a trace through the engine against a modelled cluster and KEDA/HPA; compare policies")
+  .requiredOption("-t, --trace <file>", "trace CSV")
+  .requiredOption("-c, --config <file>", "scaler config")
+  .option("-s, --service <name>", "service to simulate (default: the only enabled one)")
+  .option("-p, --policy <list>", "ours|reactive|static|oracle, comma-separated, or all", "all")
+  .option("--sweep", "sweep headroom and report each policy's cost-vs-SLO frontier", false)
+  .option("--headroom <u>", "target utilisation for the table", "0.8")
+  .option(
+    "--capacity <rps>",
+    "requests/s one ready replica serves (default: the service's capacityPerReplica)",
+  )
+  .option("--scale <x>", "multiply the trace's counts")
+  .option("--peak-replicas <n>", "scale the trace so its peak minute needs n replicas at full utilisation")
+  .option("--warmup <duration>", "history before measuring (default: 7d or half the trace)")
+  .option("--slo-seconds <s>", "latency SLO per request", "5")
+  .option("--service-time <s>", "service time per request", "1")
+  .option("--slo-target <pct>", "SLO-violating minutes (%) at which costs are compared", "1")
+  .option("--no-scale-to-zero", "raise minReplicas to 1")
+  .option("--json", "print JSON", false)
+  .option("--report <file>", "write the HTML report here")
+  .action(
+    (
+      opts: SimulateFlags & {
+        trace: string;
+        config: string;
+        service?: string;
+        json: boolean;
+        report?: string;
+        scaleToZero: boolean;
+      },
+    ) => {
+      const policies = policiesFrom(opts.policy);
+      const config = loadConfigFile(opts.config);
+      const service = pickService(config, opts.service);
+      const flags: SimulateFlags = { ...opts, noScaleToZero: !opts.scaleToZero };
+      const w = workloadFrom(opts.trace, flags, positiveOr(opts.capacity, service.capacityPerReplica ?? 1));
+      const settings = settingsFrom(config, service, flags, w.rate.length / 86400);
+      const headroom = Number(opts.headroom);
+      const sloTarget = Number(opts.sloTarget);
+      if (!(headroom > 0 && headroom <= 2))
+        throw new UsageError(`--headroom: must be in (0, 2], got ${JSON.stringify(opts.headroom)}`);
+      if (!(sloTarget >= 0 && sloTarget <= 100))
+        throw new UsageError(`--slo-target: must be a percentage, got ${JSON.stringify(opts.sloTarget)}`);
+      const progress = progressPrinter(process.stderr.isTTY && !opts.json);
+      const c = compare(w, settings, {
+        policies,
+        sweep: opts.sweep,
+        headroom,
+        sloTargetPct: sloTarget,
+        ...(progress ? { onProgress: progress } : {}),
+      });
+      if (opts.report !== undefined) writeReport(opts.report, `ml-autoscaling: ${w.name}`, w, settings, c);
+      console.log(opts.json ? JSON.stringify(comparisonJson(c), null, 2) : formatComparison(c));
+    },
+  );
+
+function positiveOr(v: string | undefined, def: number): number {
+  const n = v === undefined ? def : Number(v);
+  if (!Number.isFinite(n) || n <= 0)
+    throw new UsageError(`--capacity: must be a positive number, got ${JSON.stringify(v)}`);
+  return n;
+}
 
 program
   .command("forecast-eval")
@@ -79,7 +157,9 @@ try {
   await program.parseAsync(process.argv);
 } catch (e) {
   // Expected failures (bad input) print one clear line; anything else is a bug and keeps its stack.
-  const known = e instanceof Error && ["ConfigError", "TraceError", "UsageError"].includes(e.name);
+  const known =
+    (e instanceof Error && ["ConfigError", "TraceError", "UsageError"].includes(e.name)) ||
+    (e instanceof Error && e.message.startsWith("--"));
   console.error(known ? `mlas: ${e.message}` : e);
   process.exitCode = known ? 1 : 70;
 }

@@ -1,0 +1,197 @@
+// Runs the policies on one workload, optionally sweeping headroom, and computes the headline:
+// the cost of ours relative to reactive KEDA and to the oracle at equal SLO.
+
+import type { Config, ServiceConfig } from "../config/schema.ts";
+import type { ForecastView } from "../engine/types.ts";
+import { costAtSlo, paretoFront, SWEEP_HEADROOMS, type FrontierPoint } from "./frontier.ts";
+import type { PolicyName } from "./policies.ts";
+import { precomputeForecasts, simulatePoint, type RunResult, type SimSettings } from "./run.ts";
+import type { Workload } from "./workload.ts";
+
+export interface CompareOptions {
+  readonly policies: readonly PolicyName[];
+  readonly sweep: boolean;
+  /** The headroom of the table and the charts. */
+  readonly headroom: number;
+  /** The SLO level (% violating minutes) of the headline ratios. */
+  readonly sloTargetPct: number;
+  readonly onProgress?: (what: string, done: number, total: number) => void;
+}
+
+export interface PolicyRow {
+  readonly policy: PolicyName;
+  readonly costDollars: number;
+  readonly replicaHours: number;
+  readonly sloViolationMinutesPct: number;
+  readonly lateRequestsPct: number;
+  readonly p95LatencySeconds: number;
+  readonly p99LatencySeconds: number;
+  readonly coldStarts: number;
+  readonly scaleEvents: number;
+}
+
+export interface Headline {
+  /** The SLO level the ratios are taken at: the target, or the lowest level both policies reach. */
+  readonly sloPct: number | null;
+  readonly oursVsReactive: number | null;
+  readonly oursVsOracle: number | null;
+  readonly note: string;
+}
+
+export interface Comparison {
+  readonly trace: string;
+  readonly service: string;
+  readonly headroom: number;
+  readonly policies: readonly PolicyRow[];
+  readonly frontier: Readonly<Partial<Record<PolicyName, readonly FrontierPoint[]>>>;
+  readonly costRatioAtEqualSlo: {
+    readonly oursVsReactive: number | null;
+    readonly oursVsOracle: number | null;
+  };
+  readonly headline: Headline;
+  /** For the report: runs at the table's headroom, and the forecasts. */
+  readonly runs: readonly RunResult[];
+  readonly forecasts: readonly { readonly t: number; readonly view: ForecastView }[];
+}
+
+function row(r: RunResult): PolicyRow {
+  return {
+    policy: r.policy,
+    costDollars: r.costDollars,
+    replicaHours: r.replicaHours,
+    sloViolationMinutesPct: r.sloViolationMinutesPct,
+    lateRequestsPct: r.lateRequestsPct,
+    p95LatencySeconds: r.p95LatencySeconds,
+    p99LatencySeconds: r.p99LatencySeconds,
+    coldStarts: r.coldStarts,
+    scaleEvents: r.scaleEvents,
+  };
+}
+
+function minSlo(points: readonly FrontierPoint[] | undefined): number | undefined {
+  return points ? paretoFront(points)[0]?.sloViolationMinutesPct : undefined;
+}
+
+/** Ratio of ours to `other` at a common SLO level: the target if both reach it, else the lowest both reach. */
+export function headline(frontier: Comparison["frontier"], target: number): Headline {
+  const ours = frontier.ours;
+  const ratio = (other: readonly FrontierPoint[] | undefined, slo: number): number | null => {
+    if (!ours || !other) return null;
+    const a = costAtSlo(ours, slo);
+    const b = costAtSlo(other, slo);
+    return a !== undefined && b !== undefined && b > 0 ? a / b : null;
+  };
+  const lows = [minSlo(ours), minSlo(frontier.reactive)].filter((x): x is number => x !== undefined);
+  if (!ours || lows.length === 0)
+    return { sloPct: null, oursVsReactive: null, oursVsOracle: null, note: "ours was not run" };
+  const common = Math.max(...lows);
+  const slo = common <= target ? target : common;
+  const note =
+    slo === target
+      ? `at ${target}% SLO-violating minutes`
+      : `${target}% is not reached by ${minSlo(ours) !== undefined && (minSlo(ours) ?? 0) > target ? "ours" : "reactive"} at any tested headroom; ratios at ${slo.toFixed(2)}%, the lowest level both reach`;
+  return {
+    sloPct: slo,
+    oursVsReactive: ratio(frontier.reactive, slo),
+    oursVsOracle: ratio(frontier.oracle, slo),
+    note,
+  };
+}
+
+export function compare(w: Workload, s: SimSettings, opt: CompareOptions): Comparison {
+  const forecasts = opt.policies.includes("ours")
+    ? precomputeForecasts(w, s, (d, t) => opt.onProgress?.("forecasts", d, t))
+    : [];
+  const headrooms = opt.sweep
+    ? [...new Set([...SWEEP_HEADROOMS, opt.headroom])].sort((a, b) => a - b)
+    : [opt.headroom];
+  const total = headrooms.length * opt.policies.length;
+  let done = 0;
+  const runs: RunResult[] = [];
+  const frontier: Partial<Record<PolicyName, FrontierPoint[]>> = {};
+  for (const policy of opt.policies) {
+    const points: FrontierPoint[] = [];
+    for (const u of headrooms) {
+      const r = simulatePoint(w, s, policy, u, forecasts, u === opt.headroom);
+      points.push({
+        headroom: u,
+        costDollars: r.costDollars,
+        sloViolationMinutesPct: r.sloViolationMinutesPct,
+      });
+      if (u === opt.headroom) runs.push(r);
+      opt.onProgress?.("runs", ++done, total);
+    }
+    frontier[policy] = points;
+  }
+  const h = headline(frontier, opt.sloTargetPct);
+  return {
+    trace: w.name,
+    service: s.service.name,
+    headroom: opt.headroom,
+    policies: runs.map(row),
+    frontier,
+    costRatioAtEqualSlo: { oursVsReactive: h.oursVsReactive, oursVsOracle: h.oursVsOracle },
+    headline: h,
+    runs,
+    forecasts,
+  };
+}
+
+/** The service to simulate: named, or the only enabled one. */
+export function pickService(config: Config, name: string | undefined): ServiceConfig {
+  const enabled = config.services.filter((x) => x.enabled);
+  if (name !== undefined) {
+    const s = enabled.find((x) => x.name === name);
+    if (!s)
+      throw new Error(
+        `--service: no enabled service ${JSON.stringify(name)} (have: ${enabled.map((x) => x.name).join(", ")})`,
+      );
+    return s;
+  }
+  const first = enabled[0];
+  if (enabled.length !== 1 || !first)
+    throw new Error(
+      `--service: the config has ${enabled.length} enabled services (${enabled.map((x) => x.name).join(", ")}); name one`,
+    );
+  return first;
+}
+
+export function formatComparison(c: Comparison): string {
+  const rows = [
+    [
+      "policy",
+      "cost $",
+      "replica-h",
+      "SLO-viol min %",
+      "late req %",
+      "p95 s",
+      "p99 s",
+      "cold starts",
+      "scale events",
+    ],
+  ];
+  for (const p of c.policies) {
+    rows.push([
+      p.policy,
+      p.costDollars.toFixed(0),
+      p.replicaHours.toFixed(0),
+      p.sloViolationMinutesPct.toFixed(2),
+      p.lateRequestsPct.toFixed(2),
+      p.p95LatencySeconds.toFixed(1),
+      p.p99LatencySeconds.toFixed(1),
+      String(p.coldStarts),
+      String(p.scaleEvents),
+    ]);
+  }
+  const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? "").length))) ?? [];
+  const table = rows.map((r) =>
+    r.map((cell, i) => (i === 0 ? cell.padEnd(widths[i] ?? 0) : cell.padStart(widths[i] ?? 0))).join("  "),
+  );
+  const h = c.headline;
+  const fmt = (x: number | null): string => (x === null ? "n/a" : `${x.toFixed(2)}x`);
+  return [
+    `${c.trace} -> service ${c.service}, headroom (target utilisation) ${c.headroom}`,
+    ...table,
+    `cost of ours at equal SLO (${h.note}): ${fmt(h.oursVsReactive)} reactive KEDA, ${fmt(h.oursVsOracle)} the oracle`,
+  ].join("\n");
+}
