@@ -4,4 +4,6 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/ensure-npm.sh
 scripts/install-chromium.sh
+scripts/install-servers.sh
+scripts/start-rabbitmq.sh
 exec npm test

@@ -4,6 +4,7 @@
 import { Command } from "commander";
 import { loadConfigFile } from "../config/load.ts";
 import { runDemo } from "./demo.ts";
+import { startServer } from "./serve.ts";
 import { UsageError } from "./duration.ts";
 import { formatForecastEval, runForecastEval } from "./forecast-eval.ts";
 import {
@@ -125,6 +126,40 @@ function positiveOr(v: string | undefined, def: number): number {
 }
 
 program
+  .command("serve")
+  .description("run the KEDA external scaler (gRPC) with its HTTP endpoints and background loop")
+  .requiredOption("-c, --config <file>", "scaler config")
+  .option("--grpc-port <n>", "gRPC port (0 picks a free one); default from config (9090)")
+  .option("--http-port <n>", "HTTP port (0 picks a free one); default from config (8080)")
+  .action(async (opts: { config: string; grpcPort?: string; httpPort?: string }) => {
+    const port = (flag: string, v: string | undefined): number | undefined => {
+      if (v === undefined) return undefined;
+      const n = Number(v);
+      if (!Number.isInteger(n) || n < 0 || n > 65535)
+        throw new UsageError(`${flag}: must be a port 0-65535, got ${JSON.stringify(v)}`);
+      return n;
+    };
+    const grpcPort = port("--grpc-port", opts.grpcPort);
+    const httpPort = port("--http-port", opts.httpPort);
+    const running = await startServer({
+      config: opts.config,
+      ...(grpcPort !== undefined ? { grpcPort } : {}),
+      ...(httpPort !== undefined ? { httpPort } : {}),
+    });
+    let stopping = false;
+    const stop = (): void => {
+      if (stopping) return;
+      stopping = true;
+      running.stop().then(
+        () => process.exit(0),
+        () => process.exit(1),
+      );
+    };
+    process.on("SIGTERM", stop);
+    process.on("SIGINT", stop);
+  });
+
+program
   .command("forecast-eval")
   .description("rolling-origin evaluation of the forecaster against the baselines on a trace")
   .requiredOption(
@@ -158,7 +193,7 @@ try {
 } catch (e) {
   // Expected failures (bad input) print one clear line; anything else is a bug and keeps its stack.
   const known =
-    (e instanceof Error && ["ConfigError", "TraceError", "UsageError"].includes(e.name)) ||
+    (e instanceof Error && ["ConfigError", "TraceError", "UsageError", "SourceError"].includes(e.name)) ||
     (e instanceof Error && e.message.startsWith("--"));
   console.error(known ? `mlas: ${e.message}` : e);
   process.exitCode = known ? 1 : 70;

@@ -14,6 +14,8 @@ export interface TriggerConfig {
   readonly source: SourceType;
   /** PromQL for prometheus triggers. */
   readonly query?: string;
+  /** PromQL giving this signal's history for forecasts (default: `query`); lets a RabbitMQ load signal be forecast from its exporter. */
+  readonly historyQuery?: string;
   /** Queue name for rabbitmq triggers. */
   readonly queue?: string;
   readonly vhost: string;
@@ -311,7 +313,7 @@ function parseCost(r: Reader, v: unknown): CostConfig {
 }
 
 function parseTrigger(r: Reader, path: string, name: string, v: unknown): TriggerConfig | undefined {
-  const o = r.obj(path, v, ["source", "query", "queue", "vhost", "metric", "target", "kind"]);
+  const o = r.obj(path, v, ["source", "query", "historyQuery", "queue", "vhost", "metric", "target", "kind"]);
   if (!o) return undefined;
   if (!NAME.test(name)) r.fail(path, `trigger name ${NAME_HINT}`);
   const source =
@@ -330,6 +332,7 @@ function parseTrigger(r: Reader, path: string, name: string, v: unknown): Trigge
       ? r.fail(join(path, "target"), "is required")
       : r.reqNum(join(path, "target"), o.target, { above: 0, max: 1e12 });
   const query = r.optStr(join(path, "query"), o.query, { maxLength: 8192 });
+  const historyQuery = r.optStr(join(path, "historyQuery"), o.historyQuery, { maxLength: 8192 }) ?? query;
   const queue = r.optStr(join(path, "queue"), o.queue, { maxLength: 255 });
   const vhost = r.str(join(path, "vhost"), o.vhost, "/", { maxLength: 255 });
   const rabbitMetric = r.oneOf(
@@ -353,6 +356,7 @@ function parseTrigger(r: Reader, path: string, name: string, v: unknown): Trigge
     name,
     source,
     ...(query !== undefined ? { query } : {}),
+    ...(historyQuery !== undefined ? { historyQuery } : {}),
     ...(queue !== undefined ? { queue } : {}),
     vhost,
     rabbitMetric,

@@ -1,0 +1,93 @@
+// The policy comparison on every shared trace: a GPU-like service (examples/vllm-gpu.yaml: 180 s
+// start-up, scale to zero, business hours), each trace scaled so its peak minute needs 10 replicas,
+// headroom swept; plus the time of one 28-day policy point at 1 s resolution, ours vs reactive.
+// Run: npm run bench -- simulate   (traces from ../shared/traces, or MLAS_TRACES)
+
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { settingsFrom, workloadFrom, type SimulateFlags } from "../src/cli/simulate.ts";
+import { loadConfigFile } from "../src/config/load.ts";
+import { compare, formatComparison } from "../src/sim/compare.ts";
+import { costAtSlo, dominates } from "../src/sim/frontier.ts";
+import { POLICIES } from "../src/sim/policies.ts";
+import { simulatePoint } from "../src/sim/run.ts";
+import { machine } from "./util.ts";
+
+const dir = process.env.MLAS_TRACES ?? new URL("../../shared/traces/", import.meta.url).pathname;
+const config = loadConfigFile(new URL("../examples/vllm-gpu.yaml", import.meta.url).pathname);
+const service = config.services[0];
+if (!service) throw new Error("examples/vllm-gpu.yaml has no service");
+const flags: SimulateFlags = {
+  policy: "all",
+  sweep: true,
+  headroom: "0.8",
+  sloSeconds: "5",
+  serviceTime: "1",
+  sloTarget: "1",
+  peakReplicas: "10",
+};
+const only = process.argv.slice(2);
+const traces = [
+  "nasa-http-1995-07.csv",
+  "wikipedia-en-2016-01-hourly.csv",
+  "servegen-language-m-small-10min.csv",
+  "burstgpt-week1-tokens-per-minute.csv",
+  "azure-llm-2023-code.csv",
+  "azure-llm-2023-conv.csv",
+].filter((t) => only.length === 0 || only.some((o) => t.startsWith(o)));
+console.log(
+  `simulate: ${machine()}; service ${service.name}, start-up ${service.podStartupSeconds}s, capacity ${service.capacityPerReplica ?? 1} req/s per replica`,
+);
+for (const t of traces) {
+  const path = join(dir, t);
+  if (!existsSync(path)) {
+    console.log(`\n${t}: not found under ${dir}`);
+    continue;
+  }
+  for (const zero of [true, false]) {
+    const f = { ...flags, noScaleToZero: !zero };
+    const w = workloadFrom(path, f, service.capacityPerReplica ?? 1);
+    const days = w.rate.length / 86400;
+    const s = settingsFrom(config, service, f, days);
+    const t0 = performance.now();
+    const c = compare(w, s, { policies: POLICIES, sweep: true, headroom: 0.8, sloTargetPct: 1 });
+    const ours = c.frontier.ours ?? [];
+    const reactive = c.frontier.reactive ?? [];
+    const oracle = c.frontier.oracle ?? [];
+    const at1 = (p: typeof ours): string => costAtSlo(p, 1)?.toFixed(0) ?? "unreached";
+    console.log(`\n${formatComparison(c)}`);
+    console.log(
+      `  scale to zero: ${zero ? "on (minReplicas 0)" : "off (minReplicas 1)"}; ${days.toFixed(1)} days, ${(s.warmupSeconds / 86400).toFixed(1)} warm-up; ${((performance.now() - t0) / 1000).toFixed(1)} s`,
+    );
+    console.log(
+      `  cost at 1% SLO-violating minutes: ours ${at1(ours)}, reactive ${at1(reactive)}, oracle ${at1(oracle)}; ours dominates reactive's frontier: ${dominates(ours, reactive) ? "yes" : "no"}`,
+    );
+  }
+}
+
+// Speed of one policy point over 28 days at 1 s resolution (the NASA trace is 27.6 days).
+const nasa = join(dir, "nasa-http-1995-07.csv");
+if (existsSync(nasa) && (only.length === 0 || only.includes("speed"))) {
+  const w = workloadFrom(nasa, flags, service.capacityPerReplica ?? 1);
+  const s = settingsFrom(config, service, flags, w.rate.length / 86400);
+  const { precomputeForecasts } = await import("../src/sim/run.ts");
+  let t0 = performance.now();
+  const forecasts = precomputeForecasts(w, s);
+  const fMs = performance.now() - t0;
+  const time = (p: "ours" | "reactive"): number => {
+    t0 = performance.now();
+    simulatePoint(w, s, p, 0.8, forecasts);
+    return performance.now() - t0;
+  };
+  const a = [time("ours"), time("ours"), time("ours")].sort((x, y) => x - y)[1] ?? 0;
+  const b = [time("reactive"), time("reactive"), time("reactive")].sort((x, y) => x - y)[1] ?? 0;
+  console.log(
+    `\none policy point, ${(w.rate.length / 86400).toFixed(1)} days at 1 s (${w.rate.length} steps), median of 3:`,
+  );
+  console.log(
+    `  ours ${(a / 1000).toFixed(2)} s, reactive ${(b / 1000).toFixed(2)} s (ratio ${(a / b).toFixed(1)}x); target < 30 s`,
+  );
+  console.log(
+    `  forecasts for ours, shared by all runs on the trace: ${forecasts.length} fits in ${(fMs / 1000).toFixed(1)} s`,
+  );
+}

@@ -1,0 +1,64 @@
+// mlas serve: the KEDA external scaler (gRPC), its HTTP endpoints, and the background loop.
+
+import type { AddressInfo } from "node:net";
+import { loadConfigFile } from "../config/load.ts";
+import { createHttpServer } from "../service/http.ts";
+import { KedaGrpcServer, readTls } from "../service/keda-grpc.ts";
+import { jsonLogger, type Logger } from "../service/log.ts";
+import { ScalerLoop } from "../service/loop.ts";
+import { createMetrics } from "../service/metrics.ts";
+import { buildSources } from "../signals/registry.ts";
+
+export interface Running {
+  readonly grpcPort: number;
+  readonly httpPort: number;
+  readonly loop: ScalerLoop;
+  stop(): Promise<void>;
+}
+
+export async function startServer(opts: {
+  config: string;
+  grpcPort?: number;
+  httpPort?: number;
+  host?: string;
+  log?: Logger;
+  wakeEveryMs?: number;
+}): Promise<Running> {
+  const config = loadConfigFile(opts.config);
+  const log = opts.log ?? jsonLogger(config.logLevel, (l) => process.stdout.write(`${l}\n`));
+  const sources = buildSources(config, process.env);
+  const loop = new ScalerLoop(config, sources, log);
+  const metrics = createMetrics(loop);
+  loop.onDecision(() => metrics.decisionDuration.observe(loop.lastDecisionSeconds()));
+  const grpcServer = new KedaGrpcServer(loop, log, metrics);
+  const host = opts.host ?? "0.0.0.0";
+  const tls = config.server.tls ? readTls(config.server.tls) : undefined;
+  if (!tls) log.info("gRPC is plaintext (server.tls is not set)");
+  const grpcPort = await grpcServer.listen(host, opts.grpcPort ?? config.server.grpcPort, tls ? { tls } : {});
+  const http = createHttpServer(loop, metrics);
+  await new Promise<void>((resolve) => http.listen(opts.httpPort ?? config.server.httpPort, host, resolve));
+  const httpPort = (http.address() as AddressInfo).port;
+  log.info("serving", {
+    grpcPort,
+    httpPort,
+    services: [...loop.runtimes.keys()],
+    tls: tls ? (tls.requireClientCert ? "mutual" : "server") : "off",
+  });
+  loop.start(opts.wakeEveryMs);
+  return {
+    grpcPort,
+    httpPort,
+    loop,
+    async stop() {
+      loop.stop();
+      await grpcServer.shutdown();
+      await new Promise<void>((resolve) => {
+        http.close(() => {
+          resolve();
+        });
+        http.closeAllConnections();
+      });
+      log.info("stopped");
+    },
+  };
+}

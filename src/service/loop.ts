@@ -1,0 +1,296 @@
+// The background loop: refreshes signals, keeps forecasts fresh, runs the engine, and keeps the
+// latest decisions in memory for KEDA's calls, which never wait on I/O.
+//
+// What must survive a restart is rebuilt from the metrics store, not remembered: idle time comes
+// from the load signal's history (a range query), and so do forecasts. Two replicas that see the
+// same store and clock therefore give the same answers.
+
+import { enabledServices, type Config, type ServiceConfig, type TriggerConfig } from "../config/schema.ts";
+import { decide, nextState } from "../engine/decide.ts";
+import {
+  EMPTY_STATE,
+  type Decisions,
+  type EngineState,
+  type ForecastView,
+  type Reading,
+  type ServiceDecision,
+  type ServiceObservations,
+} from "../engine/types.ts";
+import { forecastWith } from "../forecast/calibrate.ts";
+import { ours } from "../forecast/models/ours.ts";
+import type { Forecast } from "../forecast/types.ts";
+import { toForecastView } from "../forecast/view.ts";
+import type { Sources } from "../signals/registry.ts";
+import type { Logger } from "./log.ts";
+
+export interface SignalState {
+  reading?: Reading;
+  lastError?: string;
+  lastErrorAt?: number;
+  errors: number;
+}
+
+export interface ForecastState {
+  readonly forecast: Forecast;
+  readonly view: ForecastView;
+  readonly generatedAt: number;
+}
+
+export interface ServiceRuntime {
+  readonly service: ServiceConfig;
+  readonly signals: Map<string, SignalState>;
+  ready?: Reading;
+  readyError?: string;
+  /** Last minute the load signal's history was above activationLoad (from the metrics store). */
+  lastBusyAt?: number;
+  /** Since when history is known (idle time cannot be longer than this). */
+  historyFrom?: number;
+  forecast?: ForecastState;
+  forecastError?: string;
+}
+
+export type DecisionListener = (d: ServiceDecision, previous: ServiceDecision | undefined) => void;
+
+const HISTORY_STEP_SECONDS = 60;
+
+export class ScalerLoop {
+  readonly config: Config;
+  readonly runtimes: ReadonlyMap<string, ServiceRuntime>;
+  private state: EngineState = EMPTY_STATE;
+  private latest: Decisions | undefined;
+  private readonly listeners = new Set<DecisionListener>();
+  private readonly sources: Sources;
+  private readonly log: Logger;
+  private readonly clock: () => number;
+  private readonly abort = new AbortController();
+  private timers: NodeJS.Timeout[] = [];
+  private lastDecisionMs = 0;
+
+  constructor(config: Config, sources: Sources, log: Logger, clock: () => number = Date.now) {
+    this.config = config;
+    this.sources = sources;
+    this.log = log;
+    this.clock = clock;
+    const m = new Map<string, ServiceRuntime>();
+    for (const s of enabledServices(config))
+      m.set(s.name, { service: s, signals: new Map(s.triggers.map((t) => [t.name, { errors: 0 }])) });
+    this.runtimes = m;
+  }
+
+  decisions(): Decisions | undefined {
+    return this.latest;
+  }
+
+  decision(service: string): ServiceDecision | undefined {
+    return this.state.previous[service];
+  }
+
+  /** Ready once every service has a first decision (valid or not). */
+  ready(): boolean {
+    return [...this.runtimes.keys()].every((n) => this.state.previous[n] !== undefined);
+  }
+
+  lastDecisionSeconds(): number {
+    return this.lastDecisionMs / 1000;
+  }
+
+  onDecision(l: DecisionListener): () => void {
+    this.listeners.add(l);
+    return () => this.listeners.delete(l);
+  }
+
+  private async readTrigger(rt: ServiceRuntime, t: TriggerConfig, now: () => number): Promise<void> {
+    const st = rt.signals.get(t.name);
+    const src = this.sources.byType[t.source];
+    if (!st) return;
+    if (!src) {
+      st.lastError = `no ${t.source} source configured`;
+      return;
+    }
+    try {
+      const value = await src.read(t, this.abort.signal);
+      st.reading = { value, observedAt: now() };
+      if (st.lastError !== undefined)
+        this.log.info("signal recovered", { service: rt.service.name, trigger: t.name });
+      delete st.lastError;
+    } catch (e) {
+      st.errors++;
+      const msg = (e as Error).message;
+      if (st.lastError !== msg)
+        this.log.warn("signal read failed", { service: rt.service.name, trigger: t.name, error: msg });
+      st.lastError = msg;
+      st.lastErrorAt = now();
+    }
+  }
+
+  private async readReady(rt: ServiceRuntime, now: () => number): Promise<void> {
+    const prom = this.sources.prometheus;
+    if (!prom) return;
+    try {
+      const v = await prom.instant(rt.service.readyReplicasQuery, {
+        empty: "error",
+        signal: this.abort.signal,
+      });
+      rt.ready = { value: Math.round(v), observedAt: now() };
+      delete rt.readyError;
+    } catch (e) {
+      rt.readyError = (e as Error).message;
+    }
+  }
+
+  /** Reads every signal of the given services (all by default), then decides. */
+  async refresh(only?: readonly string[]): Promise<Decisions> {
+    const rts = [...this.runtimes.values()].filter(
+      (r) => only === undefined || only.includes(r.service.name),
+    );
+    await Promise.all(
+      rts.flatMap((rt) => [
+        ...rt.service.triggers.map((t) => this.readTrigger(rt, t, this.clock)),
+        this.readReady(rt, this.clock),
+      ]),
+    );
+    return this.decideNow();
+  }
+
+  /** Refits forecasts (and idle time) from each load signal's history in the metrics store. */
+  async refreshForecasts(): Promise<void> {
+    const prom = this.sources.prometheus;
+    const p = this.config.predictiveScaling;
+    if (!prom) return;
+    const now = this.clock();
+    await Promise.all(
+      [...this.runtimes.values()].map(async (rt) => {
+        const t = rt.service.triggers.find((x) => x.name === rt.service.loadTrigger);
+        if (!t?.historyQuery) return;
+        const step = HISTORY_STEP_SECONDS * 1000;
+        const end = Math.floor(now / step) * step;
+        const start = end - p.lookbackHours * 3_600_000;
+        try {
+          const h = await prom.range(t.historyQuery, start, end, HISTORY_STEP_SECONDS, this.abort.signal);
+          rt.historyFrom = start;
+          delete rt.lastBusyAt;
+          for (let i = h.values.length - 1; i >= 0; i--) {
+            if ((h.values[i] ?? 0) > rt.service.activationLoad) {
+              rt.lastBusyAt = h.times[i] ?? 0;
+              break;
+            }
+          }
+          if (p.enabled && rt.service.predictive) {
+            const values = Float64Array.from(h.values);
+            const f = forecastWith(
+              ours,
+              { values, stepSeconds: HISTORY_STEP_SECONDS, start },
+              p.forecastMinutes,
+            );
+            rt.forecast = { forecast: f, view: toForecastView(f, p.quantile, now), generatedAt: now };
+          }
+          delete rt.forecastError;
+        } catch (e) {
+          rt.forecastError = (e as Error).message;
+          this.log.warn("history read failed", { service: rt.service.name, error: rt.forecastError });
+        }
+      }),
+    );
+  }
+
+  observations(now: number): Record<string, ServiceObservations> {
+    const out: Record<string, ServiceObservations> = {};
+    for (const [name, rt] of this.runtimes) {
+      const signals: Record<string, Reading | undefined> = {};
+      for (const [t, st] of rt.signals) signals[t] = st.reading;
+      // Busy now if the live load is above activation; otherwise idle since the history last was.
+      const load = rt.service.loadTrigger !== undefined ? signals[rt.service.loadTrigger]?.value : undefined;
+      const busyNow = load !== undefined && load > rt.service.activationLoad;
+      const idle = busyNow
+        ? 0
+        : rt.lastBusyAt !== undefined
+          ? (now - rt.lastBusyAt) / 1000
+          : rt.historyFrom !== undefined
+            ? (now - rt.historyFrom) / 1000
+            : undefined;
+      out[name] = {
+        signals,
+        ...(rt.ready ? { readyReplicas: rt.ready.value, currentReplicas: rt.ready.value } : {}),
+        ...(idle !== undefined ? { idleSeconds: Math.max(0, idle) } : {}),
+        ...(rt.forecast ? { forecast: rt.forecast.view } : {}),
+      };
+    }
+    return out;
+  }
+
+  decideNow(): Decisions {
+    const now = this.clock();
+    const t0 = performance.now();
+    const d = decide(this.config, this.observations(now), this.state, now);
+    this.lastDecisionMs = performance.now() - t0;
+    const before = this.state.previous;
+    this.state = nextState(d);
+    this.latest = d;
+    for (const s of d.services) {
+      if (!s.changed) continue;
+      this.log.info("decision", {
+        service: s.service,
+        desiredReplicas: s.desiredReplicas,
+        active: s.active,
+        valid: s.valid,
+        reason: s.reason,
+        reasons: s.reasons.map((r) => `${r.rule}: ${r.message}`),
+      });
+      for (const l of this.listeners) l(s, before[s.service]);
+    }
+    return d;
+  }
+
+  /**
+   * For services at zero: a quick read of their extensive triggers, so that StreamIsActive can push
+   * `true` within about a second of the first queued message instead of at the next refresh.
+   */
+  async wakeCheck(): Promise<void> {
+    const sleeping = [...this.runtimes.values()].filter(
+      (rt) => this.state.previous[rt.service.name]?.active === false,
+    );
+    if (sleeping.length === 0) return;
+    const woke: string[] = [];
+    await Promise.all(
+      sleeping.map(async (rt) => {
+        const ext = rt.service.triggers.filter((t) => t.kind === "extensive");
+        await Promise.all(ext.map((t) => this.readTrigger(rt, t, this.clock)));
+        const demand = ext.some(
+          (t) =>
+            (rt.signals.get(t.name)?.reading?.value ?? 0) >
+            (t.name === rt.service.loadTrigger ? rt.service.activationLoad : 0),
+        );
+        if (demand) woke.push(rt.service.name);
+      }),
+    );
+    if (woke.length > 0) this.decideNow();
+  }
+
+  /** Starts the timers; each cycle waits for the previous one to finish. */
+  start(wakeEveryMs = 500): void {
+    const every = (ms: number, fn: () => Promise<unknown>): void => {
+      const tick = (): void => {
+        fn()
+          .catch((e: unknown) => {
+            this.log.error("loop cycle failed", { error: (e as Error).message });
+          })
+          .finally(() => {
+            if (!this.abort.signal.aborted) this.timers.push(setTimeout(tick, ms));
+          });
+      };
+      tick();
+    };
+    every(this.config.sources.refreshSeconds * 1000, () => this.refresh());
+    every(this.config.predictiveScaling.refreshSeconds * 1000, async () => {
+      await this.refreshForecasts();
+      this.decideNow();
+    });
+    every(wakeEveryMs, () => this.wakeCheck());
+  }
+
+  stop(): void {
+    this.abort.abort();
+    for (const t of this.timers) clearTimeout(t);
+    this.timers = [];
+  }
+}

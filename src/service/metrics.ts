@@ -1,0 +1,269 @@
+// Prometheus metrics on our own registry, prefix mlas_. Gauges are computed when scraped from the
+// loop's current state, not updated from timers; counters and histograms record events.
+
+import { Counter, Gauge, Histogram, Registry } from "prom-client";
+import { replicaPrice } from "../engine/cost.ts";
+import type { ScalerLoop } from "./loop.ts";
+
+export interface ScalerMetrics {
+  readonly registry: Registry;
+  readonly grpcRequests: Counter<"method" | "code">;
+  readonly grpcDuration: Histogram<"method">;
+  readonly decisionDuration: Histogram;
+}
+
+export function createMetrics(loop: ScalerLoop, clock: () => number = Date.now): ScalerMetrics {
+  const registry = new Registry();
+  const services = (): ReturnType<ScalerLoop["decisions"]> => loop.decisions();
+  const gauge = (name: string, help: string, labelNames: string[], collect: (g: Gauge) => void): void => {
+    new Gauge({
+      name,
+      help,
+      labelNames,
+      registers: [registry],
+      collect() {
+        this.reset();
+        collect(this);
+      },
+    });
+  };
+
+  gauge(
+    "mlas_desired_replicas",
+    "Replicas the engine decided, labelled by the rule that set the number.",
+    ["service", "reason"],
+    (g) => {
+      for (const s of services()?.services ?? [])
+        g.set({ service: s.service, reason: s.reason }, s.desiredReplicas);
+    },
+  );
+  gauge(
+    "mlas_decision_valid",
+    "1 when the service's decision is valid; 0 means its scaler calls fail and KEDA's fallback applies.",
+    ["service"],
+    (g) => {
+      for (const s of services()?.services ?? []) g.set({ service: s.service }, s.valid ? 1 : 0);
+    },
+  );
+  gauge("mlas_active", "1 when the service should run (desired > 0).", ["service"], (g) => {
+    for (const s of services()?.services ?? []) g.set({ service: s.service }, s.active ? 1 : 0);
+  });
+  gauge("mlas_reactive_replicas", "Replicas the reactive rule alone asks for.", ["service"], (g) => {
+    for (const s of services()?.services ?? [])
+      if (s.reactiveReplicas !== undefined) g.set({ service: s.service }, s.reactiveReplicas);
+  });
+  gauge(
+    "mlas_predictive_replicas",
+    "Replicas the forecast asks for (exported even when not acted upon).",
+    ["service"],
+    (g) => {
+      for (const s of services()?.services ?? [])
+        if (s.predictiveReplicas !== undefined) g.set({ service: s.service }, s.predictiveReplicas);
+    },
+  );
+  gauge("mlas_ready_replicas", "Ready replicas as observed (kube-state-metrics).", ["service"], (g) => {
+    for (const [name, rt] of loop.runtimes) if (rt.ready) g.set({ service: name }, rt.ready.value);
+  });
+  gauge("mlas_max_replicas", "Configured maxReplicas.", ["service"], (g) => {
+    for (const [name, rt] of loop.runtimes) g.set({ service: name }, rt.service.maxReplicas);
+  });
+  gauge("mlas_min_replicas", "Configured minReplicas.", ["service"], (g) => {
+    for (const [name, rt] of loop.runtimes) g.set({ service: name }, rt.service.minReplicas);
+  });
+  gauge("mlas_signal_value", "Latest reading of each trigger's signal.", ["service", "trigger"], (g) => {
+    for (const [name, rt] of loop.runtimes)
+      for (const [t, st] of rt.signals)
+        if (st.reading) g.set({ service: name, trigger: t }, st.reading.value);
+  });
+  gauge("mlas_signal_target", "Each trigger's per-replica target.", ["service", "trigger"], (g) => {
+    for (const [name, rt] of loop.runtimes)
+      for (const t of rt.service.triggers) g.set({ service: name, trigger: t.name }, t.target);
+  });
+  gauge(
+    "mlas_signal_age_seconds",
+    "Age of each trigger's latest good reading (staleness).",
+    ["service", "trigger", "source"],
+    (g) => {
+      const now = clock();
+      for (const [name, rt] of loop.runtimes) {
+        for (const t of rt.service.triggers) {
+          const r = rt.signals.get(t.name)?.reading;
+          if (r)
+            g.set(
+              { service: name, trigger: t.name, source: t.source },
+              Math.max(0, (now - r.observedAt) / 1000),
+            );
+        }
+      }
+    },
+  );
+  gauge("mlas_signal_max_staleness_seconds", "Age beyond which a reading is no longer used.", [], (g) => {
+    g.set(loop.config.sources.maxStalenessSeconds);
+  });
+  gauge(
+    "mlas_signal_errors",
+    "Failed reads per trigger since start (a gauge so it is computed at scrape).",
+    ["service", "trigger", "source"],
+    (g) => {
+      for (const [name, rt] of loop.runtimes)
+        for (const t of rt.service.triggers)
+          g.set({ service: name, trigger: t.name, source: t.source }, rt.signals.get(t.name)?.errors ?? 0);
+    },
+  );
+  gauge(
+    "mlas_forecast_value",
+    "Forecast of the load signal over the scale-ahead window: peak point forecast and peak upper quantile.",
+    ["service", "quantity"],
+    (g) => {
+      const now = clock();
+      const p = loop.config.predictiveScaling;
+      for (const [name, rt] of loop.runtimes) {
+        const v = rt.forecast?.view;
+        if (!v) continue;
+        const end = now + (p.scaleAheadMinutes * 60 + rt.service.podStartupSeconds) * 1000;
+        let mean = 0;
+        let upper = 0;
+        v.mean.forEach((m, i) => {
+          const t = v.start + i * v.stepSeconds * 1000;
+          if (t + v.stepSeconds * 1000 > now && t <= end) {
+            mean = Math.max(mean, m);
+            upper = Math.max(upper, v.upper[i] ?? 0);
+          }
+        });
+        g.set({ service: name, quantity: "mean" }, mean);
+        g.set({ service: name, quantity: "upper" }, upper);
+      }
+    },
+  );
+  gauge(
+    "mlas_forecast_next_value",
+    "Point forecast of the load signal one step ahead (compare with mlas_signal_value).",
+    ["service"],
+    (g) => {
+      for (const [name, rt] of loop.runtimes) {
+        const m = rt.forecast?.view.mean[0];
+        if (m !== undefined) g.set({ service: name }, m);
+      }
+    },
+  );
+  gauge(
+    "mlas_forecast_confidence",
+    "Forecast confidence (1 - expected relative error of the mean over the horizon).",
+    ["service"],
+    (g) => {
+      for (const [name, rt] of loop.runtimes)
+        if (rt.forecast) g.set({ service: name }, rt.forecast.forecast.confidence);
+    },
+  );
+  gauge("mlas_forecast_confidence_threshold", "confidenceThreshold from config.", [], (g) => {
+    g.set(loop.config.predictiveScaling.confidenceThreshold);
+  });
+  gauge(
+    "mlas_forecast_error_wape",
+    "The forecaster's expected WAPE of the horizon mean, from its recent out-of-sample errors.",
+    ["service"],
+    (g) => {
+      for (const [name, rt] of loop.runtimes) {
+        const w = rt.forecast?.forecast.recentWape;
+        if (w !== undefined && Number.isFinite(w)) g.set({ service: name }, w);
+      }
+    },
+  );
+  gauge("mlas_forecast_age_seconds", "Age of the current forecast.", ["service"], (g) => {
+    const now = clock();
+    for (const [name, rt] of loop.runtimes)
+      if (rt.forecast) g.set({ service: name }, (now - rt.forecast.generatedAt) / 1000);
+  });
+  gauge(
+    "mlas_pattern_strength",
+    "Detected seasonal pattern strength (0..1) by pattern (daily, weekly).",
+    ["service", "pattern"],
+    (g) => {
+      for (const [name, rt] of loop.runtimes) {
+        const p = rt.forecast?.forecast.patterns;
+        if (!p) continue;
+        g.set({ service: name, pattern: "daily" }, p.daily.strength);
+        g.set({ service: name, pattern: "weekly" }, p.weekly.strength);
+      }
+    },
+  );
+  gauge("mlas_business_hours_open", "1 inside business hours.", [], (g) => {
+    const d = services()?.services[0];
+    g.set(d?.businessHours === true ? 1 : 0);
+  });
+  gauge(
+    "mlas_hourly_cost_dollars",
+    "Hourly cost of the desired replicas by capacity type.",
+    ["service", "capacity_type"],
+    (g) => {
+      for (const s of services()?.services ?? []) {
+        g.set({ service: s.service, capacity_type: "on_demand" }, s.hourlyCost.onDemand);
+        g.set({ service: s.service, capacity_type: "spot" }, s.hourlyCost.spot);
+      }
+    },
+  );
+  gauge(
+    "mlas_hourly_cost_on_demand_equivalent_dollars",
+    "What the desired replicas would cost all on demand (for spot savings).",
+    ["service"],
+    (g) => {
+      for (const s of services()?.services ?? []) {
+        const rt = loop.runtimes.get(s.service);
+        if (rt)
+          g.set(
+            { service: s.service },
+            s.desiredReplicas * replicaPrice(rt.service, loop.config.cost).onDemand,
+          );
+      }
+    },
+  );
+  gauge("mlas_budget_max_hourly_cost_dollars", "maxHourlyCost when the budget is enabled.", [], (g) => {
+    const m = services()?.maxHourlyCost;
+    if (m !== undefined) g.set(m);
+  });
+  gauge("mlas_budget_used_ratio", "Total hourly cost over maxHourlyCost.", [], (g) => {
+    const d = services();
+    if (d?.maxHourlyCost !== undefined) g.set(d.totalHourlyCost / d.maxHourlyCost);
+  });
+  gauge(
+    "mlas_budget_capped",
+    "1 when the budget or a GPU quota removed replicas from the service.",
+    ["service", "rule"],
+    (g) => {
+      for (const s of services()?.services ?? []) {
+        g.set({ service: s.service, rule: "budget" }, s.reasons.some((r) => r.rule === "budget") ? 1 : 0);
+        g.set(
+          { service: s.service, rule: "gpu-quota" },
+          s.reasons.some((r) => r.rule === "gpu-quota") ? 1 : 0,
+        );
+      }
+    },
+  );
+  gauge("mlas_gpus_used", "GPUs the desired replicas use, by GPU type.", ["gpu_type"], (g) => {
+    for (const [type, u] of Object.entries(services()?.gpuUse ?? {})) g.set({ gpu_type: type }, u.used);
+  });
+  gauge("mlas_gpu_quota", "GPU quota by type.", ["gpu_type"], (g) => {
+    for (const [type, q] of Object.entries(loop.config.gpuQuotas)) g.set({ gpu_type: type }, q);
+  });
+
+  const decisionDuration = new Histogram({
+    name: "mlas_decision_duration_seconds",
+    help: "Time to run the engine for all services.",
+    buckets: [0.0001, 0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5],
+    registers: [registry],
+  });
+  const grpcRequests = new Counter({
+    name: "mlas_grpc_requests_total",
+    help: "gRPC calls by method and status code.",
+    labelNames: ["method", "code"],
+    registers: [registry],
+  });
+  const grpcDuration = new Histogram({
+    name: "mlas_grpc_request_duration_seconds",
+    help: "gRPC call latency by method.",
+    labelNames: ["method"],
+    buckets: [0.0001, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.05, 0.25, 1],
+    registers: [registry],
+  });
+  return { registry, grpcRequests, grpcDuration, decisionDuration };
+}

@@ -1,0 +1,21 @@
+// The one place sources are registered: adding a source is one file and one line here.
+
+import type { Config, SourceType } from "../config/schema.ts";
+import { PrometheusClient } from "./prometheus.ts";
+import { loadRabbitCredentials, RabbitMqClient } from "./rabbitmq.ts";
+import type { SignalSource } from "./source.ts";
+
+export interface Sources {
+  readonly byType: Readonly<Partial<Record<SourceType, SignalSource>>>;
+  readonly prometheus?: PrometheusClient;
+}
+
+export function buildSources(config: Config, env: NodeJS.ProcessEnv): Sources {
+  const prometheus = config.sources.prometheus ? new PrometheusClient(config.sources.prometheus) : undefined;
+  const rmq = config.sources.rabbitmq;
+  const rabbitmq = rmq ? new RabbitMqClient(rmq, loadRabbitCredentials(rmq, env)) : undefined;
+  return {
+    byType: { ...(prometheus ? { prometheus } : {}), ...(rabbitmq ? { rabbitmq } : {}) },
+    ...(prometheus ? { prometheus } : {}),
+  };
+}

@@ -1,0 +1,45 @@
+// The narrow interface between the world and the engine: a source reads one trigger's current value
+// (and, where it can, the history of the service's load signal).
+
+import type { TriggerConfig } from "../config/schema.ts";
+
+/** A failure of an upstream (timeout, error status, malformed or unusable answer). Never holds credentials. */
+export class SourceError extends Error {
+  readonly source: string;
+  constructor(source: string, message: string) {
+    super(`${source}: ${message}`);
+    this.name = "SourceError";
+    this.source = source;
+  }
+}
+
+export interface History {
+  /** Epoch ms of each sample, ascending, at a fixed step. */
+  readonly times: readonly number[];
+  readonly values: readonly number[];
+}
+
+export interface SignalSource {
+  readonly name: string;
+  /** The trigger's current value: finite and non-negative, or a SourceError. */
+  read(trigger: TriggerConfig, signal: AbortSignal): Promise<number>;
+}
+
+/** Shortens a query or URL for an error message. */
+export function brief(s: string): string {
+  const one = s.replace(/\s+/g, " ");
+  return one.length > 80 ? `${one.slice(0, 77)}...` : one;
+}
+
+/** A finite, non-negative number from an upstream, or a SourceError naming what was wrong. */
+export function usable(source: string, what: string, v: unknown): number {
+  const n = typeof v === "string" ? Number(v) : v;
+  if (typeof n !== "number" || Number.isNaN(n))
+    throw new SourceError(
+      source,
+      `${what} is not a number: ${JSON.stringify(v)?.slice(0, 40) ?? "undefined"}`,
+    );
+  if (!Number.isFinite(n)) throw new SourceError(source, `${what} is not finite: ${String(n)}`);
+  if (n < 0) throw new SourceError(source, `${what} is negative: ${n}`);
+  return n;
+}
