@@ -52,6 +52,7 @@ export async function startServer(opts: {
     async stop() {
       loop.stop();
       await grpcServer.shutdown();
+      await sources.close();
       await new Promise<void>((resolve) => {
         http.close(() => {
           resolve();

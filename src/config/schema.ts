@@ -105,6 +105,8 @@ export interface SourcesConfig {
   };
   readonly rabbitmq?: {
     readonly managementUrl: string;
+    /** amqp://host:5672 (no credentials): messages_ready is then read by passive declare, immediately. */
+    readonly amqpUrl?: string;
     readonly timeoutSeconds: number;
     readonly usernameFile?: string;
     readonly passwordFile?: string;
@@ -588,6 +590,7 @@ function parseSources(r: Reader, v: unknown): SourcesConfig {
   if (o.rabbitmq !== undefined) {
     const ro = r.optObj(join(p, "rabbitmq"), o.rabbitmq, [
       "managementUrl",
+      "amqpUrl",
       "timeoutSeconds",
       "usernameFile",
       "passwordFile",
@@ -605,6 +608,10 @@ function parseSources(r: Reader, v: unknown): SourcesConfig {
         join(p, "rabbitmq.managementUrl"),
         "must not embed credentials: use usernameFile/passwordFile or usernameEnv/passwordEnv",
       );
+    const amqpUrl = r.optStr(join(p, "rabbitmq.amqpUrl"), ro.amqpUrl, {
+      pattern: /^amqps?:\/\/[^\s@/]+(:\d+)?\/?$/,
+      hint: "must be amqp://host[:port] or amqps://host[:port], without credentials or vhost",
+    });
     const opt = (
       k: "usernameFile" | "passwordFile" | "usernameEnv" | "passwordEnv",
     ): Record<string, string> => {
@@ -613,6 +620,7 @@ function parseSources(r: Reader, v: unknown): SourcesConfig {
     };
     rabbitmq = {
       managementUrl,
+      ...(amqpUrl !== undefined ? { amqpUrl } : {}),
       timeoutSeconds: r.num(join(p, "rabbitmq.timeoutSeconds"), ro.timeoutSeconds, 5, { above: 0, max: 120 }),
       ...opt("usernameFile"),
       ...opt("passwordFile"),

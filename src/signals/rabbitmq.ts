@@ -3,6 +3,7 @@
 // start-up; they are sent as basic auth and never appear in logs, errors or the API.
 
 import { readFileSync } from "node:fs";
+import { connect, type Channel, type ChannelModel } from "amqplib";
 import type { SourcesConfig, TriggerConfig } from "../config/schema.ts";
 import { getJson } from "./http.ts";
 import { Limiter } from "./limit.ts";
@@ -52,17 +53,108 @@ export interface QueueState {
   readonly publishRate: number;
 }
 
+/**
+ * Ready-message counts by AMQP passive queue declare: immediate, where the management API's
+ * counters refresh only on the broker's statistics interval (5 s by default). One connection and
+ * channel per vhost, re-opened after any failure.
+ */
+class AmqpDepth {
+  private readonly links = new Map<string, Promise<{ conn: ChannelModel; ch: Channel }>>();
+  private readonly base: URL;
+  private readonly creds: RabbitCredentials;
+  private readonly timeoutMs: number;
+
+  constructor(amqpUrl: string, creds: RabbitCredentials, timeoutMs: number) {
+    this.base = new URL(amqpUrl);
+    this.creds = creds;
+    this.timeoutMs = timeoutMs;
+  }
+
+  private link(vhost: string): Promise<{ conn: ChannelModel; ch: Channel }> {
+    let l = this.links.get(vhost);
+    if (!l) {
+      const u = new URL(this.base.toString());
+      u.username = encodeURIComponent(this.creds.username);
+      u.password = encodeURIComponent(this.creds.password);
+      u.pathname = `/${encodeURIComponent(vhost)}`;
+      l = (async () => {
+        const conn = await connect(u.toString(), { timeout: this.timeoutMs });
+        const drop = (): void => {
+          this.links.delete(vhost);
+        };
+        conn.on("error", drop);
+        conn.on("close", drop);
+        const ch = await conn.createChannel();
+        ch.on("error", () => undefined);
+        ch.on("close", () => {
+          drop();
+          conn.close().catch(() => undefined);
+        });
+        return { conn, ch };
+      })();
+      l.catch(() => this.links.delete(vhost));
+      this.links.set(vhost, l);
+    }
+    return l;
+  }
+
+  async ready(vhost: string, queue: string): Promise<number> {
+    const where = `queue ${JSON.stringify(queue)} in vhost ${JSON.stringify(vhost)}`;
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      const { ch } = await this.link(vhost);
+      const r = await Promise.race([
+        ch.checkQueue(queue),
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(() => {
+            reject(new Error(`no answer within ${this.timeoutMs} ms`));
+          }, this.timeoutMs);
+        }),
+      ]);
+      return usable("rabbitmq", `${where}: messageCount`, r.messageCount);
+    } catch (e) {
+      if (e instanceof SourceError) throw e;
+      // amqplib's messages may carry the URL; never pass them on.
+      const m = (e as Error).message;
+      const why = /404/.test(m)
+        ? "does not exist"
+        : /ACCESS_REFUSED|403/.test(m)
+          ? "access refused (credentials or permissions)"
+          : /ECONNREFUSED|ENOTFOUND|EHOSTUNREACH|timeout|no answer/i.test(m)
+            ? "unreachable over AMQP"
+            : "AMQP error";
+      throw new SourceError("rabbitmq", `${where}: ${why}`);
+    } finally {
+      if (timer) clearTimeout(timer);
+    }
+  }
+
+  async close(): Promise<void> {
+    const all = [...this.links.values()];
+    this.links.clear();
+    await Promise.all(all.map(async (l) => (await l).conn.close().catch(() => undefined))).catch(
+      () => undefined,
+    );
+  }
+}
+
 export class RabbitMqClient implements SignalSource {
   readonly name = "rabbitmq";
   private readonly limiter = new Limiter(8);
   private readonly auth: string;
   private readonly url: string;
   private readonly timeoutMs: number;
+  private readonly amqp: AmqpDepth | undefined;
 
   constructor(cfg: NonNullable<SourcesConfig["rabbitmq"]>, creds: RabbitCredentials) {
     this.url = cfg.managementUrl.replace(/\/+$/, "");
     this.timeoutMs = cfg.timeoutSeconds * 1000;
     this.auth = `Basic ${Buffer.from(`${creds.username}:${creds.password}`).toString("base64")}`;
+    this.amqp = cfg.amqpUrl !== undefined ? new AmqpDepth(cfg.amqpUrl, creds, this.timeoutMs) : undefined;
+  }
+
+  async close(): Promise<void> {
+    await this.amqp?.close();
   }
 
   async queue(vhost: string, name: string, signal?: AbortSignal): Promise<QueueState> {
@@ -98,6 +190,8 @@ export class RabbitMqClient implements SignalSource {
 
   async read(trigger: TriggerConfig, signal: AbortSignal): Promise<number> {
     if (trigger.queue === undefined) throw new SourceError(this.name, `trigger ${trigger.name} has no queue`);
+    if (trigger.rabbitMetric === "messages_ready" && this.amqp)
+      return this.amqp.ready(trigger.vhost, trigger.queue);
     const q = await this.queue(trigger.vhost, trigger.queue, signal);
     switch (trigger.rabbitMetric) {
       case "messages":

@@ -8,6 +8,8 @@ import type { SignalSource } from "./source.ts";
 export interface Sources {
   readonly byType: Readonly<Partial<Record<SourceType, SignalSource>>>;
   readonly prometheus?: PrometheusClient;
+  /** Closes long-lived connections (AMQP). */
+  close(): Promise<void>;
 }
 
 export function buildSources(config: Config, env: NodeJS.ProcessEnv): Sources {
@@ -17,5 +19,8 @@ export function buildSources(config: Config, env: NodeJS.ProcessEnv): Sources {
   return {
     byType: { ...(prometheus ? { prometheus } : {}), ...(rabbitmq ? { rabbitmq } : {}) },
     ...(prometheus ? { prometheus } : {}),
+    close: async () => {
+      await rabbitmq?.close();
+    },
   };
 }
