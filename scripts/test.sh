@@ -5,5 +5,6 @@ cd "$(dirname "$0")/.."
 scripts/ensure-npm.sh
 scripts/install-chromium.sh
 scripts/install-servers.sh
+scripts/install-helm.sh
 scripts/start-rabbitmq.sh
 exec npm test

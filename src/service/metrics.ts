@@ -75,6 +75,18 @@ export function createMetrics(loop: ScalerLoop, clock: () => number = Date.now):
       for (const [t, st] of rt.signals)
         if (st.reading) g.set({ service: name, trigger: t }, st.reading.value);
   });
+  gauge(
+    "mlas_load_value",
+    "Latest reading of each service's load signal (the one that is forecast).",
+    ["service"],
+    (g) => {
+      for (const [name, rt] of loop.runtimes) {
+        const t = rt.service.loadTrigger;
+        const r = t !== undefined ? rt.signals.get(t)?.reading : undefined;
+        if (r) g.set({ service: name }, r.value);
+      }
+    },
+  );
   gauge("mlas_signal_target", "Each trigger's per-replica target.", ["service", "trigger"], (g) => {
     for (const [name, rt] of loop.runtimes)
       for (const t of rt.service.triggers) g.set({ service: name, trigger: t.name }, t.target);
@@ -187,7 +199,7 @@ export function createMetrics(loop: ScalerLoop, clock: () => number = Date.now):
       }
     },
   );
-  gauge("mlas_business_hours_open", "1 inside business hours.", [], (g) => {
+  gauge("mlas_business_window_open", "1 inside business hours.", [], (g) => {
     const d = services()?.services[0];
     g.set(d?.businessHours === true ? 1 : 0);
   });

@@ -107,8 +107,8 @@ export class Prometheus {
     });
   }
 
-  async start(scrapeTargets: readonly string[], scrapeInterval = "1s"): Promise<void> {
-    const port = await freePort();
+  async start(scrapeTargets: readonly string[], scrapeInterval = "1s", fixedPort?: number): Promise<void> {
+    const port = fixedPort ?? (await freePort());
     const cfg = join(this.dir, "prometheus.yml");
     writeFileSync(
       cfg,

@@ -1,0 +1,22 @@
+# The scaler image: multi-stage, production dependencies only, non-root, Node.js 26 (the same
+# major the project pins for its tests).
+FROM node:26-bookworm-slim AS build
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund
+COPY tsconfig.json tsconfig.build.json ./
+COPY src ./src
+COPY proto ./proto
+COPY examples ./examples
+RUN npm run build && npm prune --omit=dev
+
+FROM node:26-bookworm-slim
+ENV NODE_ENV=production
+WORKDIR /app
+COPY --from=build /app/package.json ./
+COPY --from=build /app/node_modules ./node_modules
+COPY --from=build /app/dist ./dist
+USER 65532:65532
+EXPOSE 9090 8080
+ENTRYPOINT ["node", "dist/src/cli/main.js"]
+CMD ["serve", "--config", "/etc/mlas/config/config.yaml"]

@@ -1,0 +1,270 @@
+// The three dashboards, as code. `npm run dashboards` writes them into the chart.
+
+import type { DashboardSpec } from "./grafana.ts";
+
+const S = 'service=~"$service"';
+
+export const overview: DashboardSpec = {
+  uid: "mlas-overview",
+  title: "ML Autoscaling Overview",
+  description: "Replicas desired vs ready, why, and the signals behind them.",
+  tags: ["ml-autoscaling", "keda"],
+  panels: [
+    {
+      title: "Desired vs ready replicas",
+      description: "What the engine decided and what is ready (kube-state-metrics).",
+      type: "timeseries",
+      targets: [
+        { expr: `sum by (service) (mlas_desired_replicas{${S}})`, legend: "{{service}} desired" },
+        { expr: `sum by (service) (mlas_ready_replicas{${S}})`, legend: "{{service}} ready" },
+        { expr: `max by (service) (mlas_max_replicas{${S}})`, legend: "{{service}} max" },
+      ],
+    },
+    {
+      title: "Decision reasons over time",
+      description:
+        "The rule that set each service's replica count (reactive, predictive, business-hours, budget, ...).",
+      type: "state-timeline",
+      targets: [
+        {
+          expr: `count by (service, reason) (mlas_desired_replicas{${S}})`,
+          legend: "{{service}}: {{reason}}",
+        },
+      ],
+    },
+    {
+      title: "Signals vs targets",
+      description: "Each trigger's live value and its per-replica target.",
+      type: "timeseries",
+      targets: [
+        { expr: `max by (service, trigger) (mlas_signal_value{${S}})`, legend: "{{service}}/{{trigger}}" },
+        {
+          expr: `max by (service, trigger) (mlas_signal_target{${S}})`,
+          legend: "{{service}}/{{trigger}} target",
+        },
+      ],
+    },
+    {
+      title: "Scale events per hour",
+      description: "How often each service's desired count changed.",
+      type: "timeseries",
+      targets: [
+        { expr: `sum by (service) (changes(mlas_desired_replicas{${S}}[1h]))`, legend: "{{service}}" },
+      ],
+    },
+    {
+      title: "GPU utilisation",
+      description: "DCGM exporter, per GPU.",
+      type: "timeseries",
+      unit: "percent",
+      targets: [{ expr: "avg by (pod) (DCGM_FI_DEV_GPU_UTIL)", legend: "{{pod}}" }],
+    },
+    {
+      title: "Latency p95",
+      description: "Latency triggers' live values (seconds).",
+      type: "timeseries",
+      unit: "s",
+      targets: [
+        {
+          expr: `max by (service, trigger) (mlas_signal_value{trigger=~"latency.*", ${S}})`,
+          legend: "{{service}}",
+        },
+      ],
+    },
+    {
+      title: "KEDA calls to the scaler",
+      description: "gRPC calls by method and status; anything but OK means KEDA may fall back.",
+      type: "timeseries",
+      unit: "reqps",
+      targets: [
+        { expr: "sum by (method, code) (rate(mlas_grpc_requests_total[5m]))", legend: "{{method}} {{code}}" },
+      ],
+    },
+    {
+      title: "Signal age",
+      description:
+        "Age of each trigger's last good reading; past maxStalenessSeconds the service falls back.",
+      type: "timeseries",
+      unit: "s",
+      targets: [
+        {
+          expr: `max by (service, trigger) (mlas_signal_age_seconds{${S}})`,
+          legend: "{{service}}/{{trigger}}",
+        },
+        { expr: "max(mlas_signal_max_staleness_seconds)", legend: "max staleness" },
+      ],
+    },
+  ],
+};
+
+export const predictive: DashboardSpec = {
+  uid: "mlas-predictive",
+  title: "ML Predictive Scaling",
+  description: "Forecasts against what happened, how confident they are, and what they did.",
+  tags: ["ml-autoscaling", "forecast"],
+  panels: [
+    {
+      title: "Forecast vs actual load",
+      description:
+        "Peak point forecast and upper quantile over the scale-ahead window, against the live load.",
+      type: "timeseries",
+      targets: [
+        { expr: `max by (service) (mlas_load_value{${S}})`, legend: "{{service}} actual" },
+        {
+          expr: `max by (service) (mlas_forecast_value{quantity="mean", ${S}})`,
+          legend: "{{service}} forecast",
+        },
+        {
+          expr: `max by (service) (mlas_forecast_value{quantity="upper", ${S}})`,
+          legend: "{{service}} upper",
+        },
+      ],
+    },
+    {
+      title: "Forecast confidence",
+      description: "Against confidenceThreshold: below it the service scales reactively only.",
+      type: "timeseries",
+      unit: "percentunit",
+      targets: [
+        { expr: `max by (service) (mlas_forecast_confidence{${S}})`, legend: "{{service}}" },
+        { expr: "max(mlas_forecast_confidence_threshold)", legend: "threshold" },
+      ],
+    },
+    {
+      title: "Forecast error (expected WAPE of the horizon mean)",
+      description: "From the forecaster's own recent out-of-sample errors.",
+      type: "timeseries",
+      unit: "percentunit",
+      targets: [{ expr: `max by (service) (mlas_forecast_error_wape{${S}})`, legend: "{{service}}" }],
+    },
+    {
+      title: "Detected patterns",
+      description: "Strength of the daily and weekly cycles in each load signal (0..1).",
+      type: "timeseries",
+      targets: [
+        {
+          expr: `max by (service, pattern) (mlas_pattern_strength{${S}})`,
+          legend: "{{service}} {{pattern}}",
+        },
+      ],
+    },
+    {
+      title: "Proactive scale-ups",
+      description:
+        "Replicas the forecast asks for vs the reactive rule; time spent with the predictive floor in force.",
+      type: "timeseries",
+      targets: [
+        { expr: `max by (service) (mlas_predictive_replicas{${S}})`, legend: "{{service}} predictive" },
+        { expr: `max by (service) (mlas_reactive_replicas{${S}})`, legend: "{{service}} reactive" },
+        {
+          expr: `count by (service) (mlas_desired_replicas{reason="predictive", ${S}})`,
+          legend: "{{service}} floor in force",
+        },
+      ],
+    },
+    {
+      title: "Business hours",
+      description: "1 inside business hours.",
+      type: "stat",
+      width: 6,
+      targets: [{ expr: "max(mlas_business_window_open)", legend: "open" }],
+    },
+    {
+      title: "Forecast age",
+      description: "Seconds since each forecast was refitted.",
+      type: "stat",
+      width: 6,
+      unit: "s",
+      targets: [{ expr: `max by (service) (mlas_forecast_age_seconds{${S}})`, legend: "{{service}}" }],
+    },
+  ],
+};
+
+export const cost: DashboardSpec = {
+  uid: "mlas-cost",
+  title: "ML Cost Optimization",
+  description: "What the desired replicas cost, against the budget, and what spot saves.",
+  tags: ["ml-autoscaling", "cost"],
+  panels: [
+    {
+      title: "Hourly cost by service and capacity type",
+      description: "USD per hour of the desired replicas (spot at its discounted price).",
+      type: "timeseries",
+      unit: "currencyUSD",
+      stack: true,
+      targets: [
+        {
+          expr: `sum by (service, capacity_type) (mlas_hourly_cost_dollars{${S}})`,
+          legend: "{{service}} {{capacity_type}}",
+        },
+      ],
+    },
+    {
+      title: "Budget use",
+      description: "Total hourly cost over maxHourlyCost.",
+      type: "stat",
+      width: 6,
+      unit: "percentunit",
+      thresholds: [
+        { value: 0.8, color: "orange" },
+        { value: 1, color: "red" },
+      ],
+      targets: [{ expr: "max(mlas_budget_used_ratio)", legend: "used" }],
+    },
+    {
+      title: "Budget",
+      description: "maxHourlyCost (USD per hour).",
+      type: "stat",
+      width: 6,
+      unit: "currencyUSD",
+      targets: [{ expr: "max(mlas_budget_max_hourly_cost_dollars)", legend: "max" }],
+    },
+    {
+      title: "Spot savings per hour",
+      description: "What the same replicas would cost on demand, minus what they cost.",
+      type: "timeseries",
+      unit: "currencyUSD",
+      targets: [
+        {
+          expr: `sum(mlas_hourly_cost_on_demand_equivalent_dollars{${S}}) - sum(mlas_hourly_cost_dollars{${S}})`,
+          legend: "savings",
+        },
+      ],
+    },
+    {
+      title: "Cost per 1,000 requests",
+      description: "Hourly cost over the load (for request-rate load signals).",
+      type: "timeseries",
+      unit: "currencyUSD",
+      targets: [
+        {
+          expr: `1000 * sum by (service) (mlas_hourly_cost_dollars{${S}}) / (3600 * max by (service) (mlas_load_value{${S}}) > 0)`,
+          legend: "{{service}}",
+        },
+      ],
+    },
+    {
+      title: "Replicas removed by budget or GPU quota",
+      description: "1 while a cap holds a service below its demand.",
+      type: "timeseries",
+      targets: [
+        { expr: `max by (service, rule) (mlas_budget_capped{${S}})`, legend: "{{service}} {{rule}}" },
+      ],
+    },
+    {
+      title: "GPUs in use vs quota",
+      description: "GPUs of the desired replicas by type, against businessRules.gpuQuotas.",
+      type: "timeseries",
+      targets: [
+        { expr: "sum by (gpu_type) (mlas_gpus_used)", legend: "{{gpu_type}} used" },
+        { expr: "max by (gpu_type) (mlas_gpu_quota)", legend: "{{gpu_type}} quota" },
+      ],
+    },
+  ],
+};
+
+export const DASHBOARDS: Readonly<Record<string, DashboardSpec>> = {
+  "overview.json": overview,
+  "predictive.json": predictive,
+  "cost.json": cost,
+};

@@ -1,0 +1,280 @@
+// The chart, verified without a cluster: real helm lint and template over the ci/ values matrix,
+// every rendered object validated against real schemas, the rendered scaler config parsed by the
+// scaler's own parser, the values schema rejecting bad input, and promtool on the alert rules.
+
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, readdirSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, it } from "node:test";
+import { ScaledObject, TriggerAuthentication } from "@kubernetes-models/keda/keda.sh/v1alpha1";
+import {
+  PrometheusRule,
+  ServiceMonitor,
+} from "@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1";
+import { Deployment } from "kubernetes-models/apps/v1";
+import { ConfigMap, Secret, Service, ServiceAccount } from "kubernetes-models/v1";
+import { NetworkPolicy } from "kubernetes-models/networking.k8s.io/v1";
+import { PodDisruptionBudget } from "kubernetes-models/policy/v1";
+import { stringify } from "yaml";
+import { parseConfigText } from "../../src/config/schema.ts";
+import { chart, helm, render, RENDER, type K8sObject } from "./helm.ts";
+
+const MODELS: Record<string, new (o: never) => { validate(): void }> = {
+  "apps/v1/Deployment": Deployment,
+  "v1/ConfigMap": ConfigMap,
+  "v1/Secret": Secret,
+  "v1/Service": Service,
+  "v1/ServiceAccount": ServiceAccount,
+  "networking.k8s.io/v1/NetworkPolicy": NetworkPolicy,
+  "policy/v1/PodDisruptionBudget": PodDisruptionBudget,
+  "keda.sh/v1alpha1/ScaledObject": ScaledObject,
+  "keda.sh/v1alpha1/TriggerAuthentication": TriggerAuthentication,
+  "monitoring.coreos.com/v1/ServiceMonitor": ServiceMonitor,
+  "monitoring.coreos.com/v1/PrometheusRule": PrometheusRule,
+};
+
+const ciFiles = readdirSync(join(chart, "ci")).filter((f) => f.endsWith(".yaml"));
+const byFile = new Map<string, K8sObject[]>(ciFiles.map((f) => [f, render(["-f", join(chart, "ci", f)])]));
+const find = (objs: K8sObject[], kind: string): K8sObject[] => objs.filter((o) => o.kind === kind);
+type Any = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+describe("helm lint and template over ci/", () => {
+  it("has the matrix the issue asks for", () => {
+    for (const f of [
+      "defaults",
+      "all-services",
+      "gpu-scale-to-zero",
+      "tls",
+      "monitoring-off",
+      "native-triggers",
+    ])
+      assert.ok(ciFiles.includes(`${f}-values.yaml`), f);
+  });
+  for (const f of ciFiles) {
+    it(`${f}: lints clean`, () => {
+      const r = helm([
+        "lint",
+        chart,
+        "-f",
+        join(chart, "ci", f),
+        "--kube-version",
+        "1.31.0",
+        "--set",
+        "keda.checkCRDs=false",
+        "--strict",
+      ]);
+      assert.equal(r.status, 0, r.stdout + r.stderr);
+    });
+    it(`${f}: every rendered object validates against its schema`, () => {
+      const objs = byFile.get(f) ?? [];
+      assert.ok(objs.length >= 5);
+      for (const o of objs) {
+        const Model = MODELS[`${o.apiVersion}/${o.kind}`];
+        assert.ok(Model, `no schema for ${o.apiVersion} ${o.kind}`);
+        assert.doesNotThrow(() => {
+          new Model(o as never).validate();
+        }, `${o.kind}/${o.metadata.name}`);
+      }
+    });
+    it(`${f}: the rendered scaler config parses with the scaler's own parser`, () => {
+      const cm = (byFile.get(f) ?? []).find(
+        (o) => o.kind === "ConfigMap" && o.metadata.name.endsWith("-config"),
+      ) as Any | undefined;
+      assert.ok(cm);
+      const config = parseConfigText(cm.data["config.yaml"] as string, `${f} ConfigMap`);
+      const so = find(byFile.get(f) ?? [], "ScaledObject") as Any[];
+      assert.deepEqual(
+        config.services.map((s) => s.name).sort(),
+        so.map((s) => s.spec.triggers[0].metadata.service).sort(),
+        "one ScaledObject per configured service",
+      );
+    });
+  }
+});
+
+describe("rendered objects", () => {
+  const defaults = byFile.get("defaults-values.yaml") ?? [];
+  it("one external-push trigger per service, AverageValue with target 1 semantics, and a fallback", () => {
+    for (const so of find(defaults, "ScaledObject") as Any[]) {
+      const t = so.spec.triggers[0];
+      assert.equal(t.type, "external-push");
+      assert.equal(t.metricType, "AverageValue");
+      assert.equal(t.metadata.scalerAddress, "mlas-ml-autoscaling.default.svc.cluster.local:9090");
+      assert.ok(t.metadata.service);
+      assert.equal(so.spec.fallback.failureThreshold, 3);
+      assert.ok(so.spec.fallback.replicas >= 1);
+      assert.equal(
+        so.spec.advanced.horizontalPodAutoscalerConfig.behavior.scaleDown.stabilizationWindowSeconds,
+        300,
+      );
+      assert.equal(so.spec.triggers.length, 1, "no native triggers unless asked");
+    }
+    const vllm = (find(defaults, "ScaledObject") as Any[]).find(
+      (s) => s.spec.triggers[0].metadata.service === "vllmService",
+    );
+    assert.equal(vllm?.spec.minReplicaCount, 0);
+    assert.equal(vllm?.spec.maxReplicaCount, 4);
+  });
+  it("native triggers: intensive signals use Value, extensive ones AverageValue", () => {
+    const so = find(byFile.get("native-triggers-values.yaml") ?? [], "ScaledObject") as Any[];
+    const triggers = so.flatMap((s) => s.spec.triggers as Any[]);
+    const by = Object.fromEntries(triggers.map((t) => [t.name, t]));
+    assert.equal(by["native-gpu-utilization"]?.metricType, "Value");
+    assert.equal(by["native-latency"]?.metricType, "Value");
+    assert.equal(by["native-request-rate"]?.metricType, "AverageValue");
+    assert.equal(by["native-rabbitmq"]?.type, "rabbitmq");
+    assert.equal(by["native-rabbitmq"]?.metadata.mode, "QueueLength");
+  });
+  it("TLS: enableTLS on the trigger, a TriggerAuthentication with the CA and client certificate", () => {
+    const objs = byFile.get("tls-values.yaml") ?? [];
+    const so = find(objs, "ScaledObject")[0] as Any;
+    assert.equal(so.spec.triggers[0].metadata.enableTLS, "true");
+    assert.equal(so.spec.triggers[0].authenticationRef.name, "mlas-ml-autoscaling-tls");
+    const ta = find(objs, "TriggerAuthentication")[0] as Any;
+    assert.deepEqual(
+      ta.spec.secretTargetRef.map((r: Any) => r.parameter),
+      ["caCert", "tlsClientCert", "tlsClientKey"],
+    );
+    const np = find(objs, "NetworkPolicy")[0] as Any;
+    assert.equal(
+      np.spec.ingress[0].from[0].namespaceSelector.matchLabels["kubernetes.io/metadata.name"],
+      "keda",
+    );
+    assert.equal(np.spec.ingress[0].ports[0].port, "grpc");
+  });
+  it("every workload runs non-root, read-only, without privilege escalation or capabilities", () => {
+    for (const [f, objs] of byFile) {
+      for (const d of find(objs, "Deployment") as Any[]) {
+        const pod = d.spec.template.spec;
+        assert.equal(pod.securityContext.runAsNonRoot, true, f);
+        assert.equal(pod.securityContext.seccompProfile.type, "RuntimeDefault", f);
+        assert.equal(pod.automountServiceAccountToken, false, f);
+        for (const c of pod.containers as Any[]) {
+          assert.equal(c.securityContext.readOnlyRootFilesystem, true, f);
+          assert.equal(c.securityContext.allowPrivilegeEscalation, false, f);
+          assert.equal(c.securityContext.privileged, false, f);
+          assert.deepEqual(c.securityContext.capabilities.drop, ["ALL"], f);
+          assert.ok(c.resources.requests.cpu && c.resources.requests.memory, f);
+          assert.equal(c.livenessProbe.httpGet.path, "/healthz");
+          assert.equal(c.readinessProbe.httpGet.path, "/readyz");
+        }
+      }
+    }
+  });
+  it("RabbitMQ credentials come from a Secret, mounted as files; none in the ConfigMap", () => {
+    const cm = defaults.find((o) => o.kind === "ConfigMap" && o.metadata.name.endsWith("-config")) as Any;
+    assert.ok(!(cm.data["config.yaml"] as string).includes("example-only"));
+    const secret = find(defaults, "Secret")[0] as Any;
+    assert.equal(Buffer.from(secret.data.password as string, "base64").toString(), "example-only");
+    const all = byFile.get("all-services-values.yaml") ?? [];
+    assert.equal(find(all, "Secret").length, 0, "existingSecret: the chart creates none");
+  });
+  it("a PodDisruptionBudget only with more than one replica; dashboards carry the sidecar label", () => {
+    assert.equal(find(byFile.get("monitoring-off-values.yaml") ?? [], "PodDisruptionBudget").length, 0);
+    assert.equal(find(defaults, "PodDisruptionBudget").length, 1);
+    const dashboards = defaults.filter(
+      (o) => o.kind === "ConfigMap" && o.metadata.labels?.grafana_dashboard === "1",
+    );
+    assert.equal(dashboards.length, 3);
+  });
+});
+
+describe("values schema and template checks reject bad values with a readable message", () => {
+  const cases: [name: string, args: string[], msg: RegExp][] = [
+    [
+      "a string where a number goes",
+      ["--set-string", "services.vllmService.maxReplicas=four"],
+      /maxReplicas.*(integer|number)/i,
+    ],
+    ["a negative minimum", ["--set", "services.vllmService.minReplicas=-1"], /minReplicas.*minimum/i],
+    [
+      "an unknown key",
+      ["--set", "services.vllmService.maxReplica=3"],
+      /additional properties.*maxReplica|maxReplica.*not allowed/i,
+    ],
+    [
+      "an impossible spot discount",
+      ["--set", "businessRules.costOptimization.spotDiscountPercentage=150"],
+      /spotDiscountPercentage/i,
+    ],
+    ["a bad log level", ["--set", "scaler.logLevel=loud"], /logLevel/i],
+    ["a bad fallback behavior", ["--set", "keda.fallback.behavior=sometimes"], /behavior/i],
+    ["RabbitMQ without credentials", [], /sources.rabbitmq.username is required/],
+    [
+      "KEDA's CRDs missing",
+      ["--set", "sources.rabbitmq.existingSecret=x", "--api-versions", "v1"],
+      /KEDA's CRDs/,
+    ],
+    [
+      "a custom trigger without a kind",
+      [
+        "--set",
+        "sources.rabbitmq.existingSecret=x",
+        "--set",
+        "services.vllmService.triggers.foo.source=prometheus",
+        "--set",
+        "services.vllmService.triggers.foo.query=up",
+        "--set",
+        "services.vllmService.triggers.foo.targetValue=1",
+      ],
+      /triggers.foo.kind: required/,
+    ],
+  ];
+  for (const [name, args, msg] of cases) {
+    it(name, () => {
+      const base =
+        name === "KEDA's CRDs missing"
+          ? ["template", "mlas", chart, "--kube-version", "1.31.0"]
+          : ["template", "mlas", chart, ...RENDER];
+      const r = helm([...base, ...args]);
+      assert.notEqual(r.status, 0, `accepted: ${name}`);
+      assert.match(r.stderr, msg);
+    });
+  }
+  it("the scaler's parser catches what the schema cannot (max below min), naming the field", () => {
+    const objs = render([
+      "--set",
+      "sources.rabbitmq.existingSecret=x",
+      "--set",
+      "services.orchestrator.minReplicas=5",
+      "--set",
+      "services.orchestrator.maxReplicas=3",
+    ]);
+    const cm = objs.find((o) => o.kind === "ConfigMap" && o.metadata.name.endsWith("-config")) as Any;
+    assert.throws(
+      () => parseConfigText(cm.data["config.yaml"] as string),
+      /services\.orchestrator\.maxReplicas: must be >= minReplicas \(5\), got 3/,
+    );
+  });
+});
+
+describe("alert rules", () => {
+  it("promtool check rules passes on the rule file and on the rendered PrometheusRule", () => {
+    execFileSync("promtool", ["check", "rules", join(chart, "files/alerts.yaml")], { stdio: "pipe" });
+    const pr = find(byFile.get("defaults-values.yaml") ?? [], "PrometheusRule")[0] as Any;
+    const dir = mkdtempSync(join(tmpdir(), "mlas-rules-"));
+    writeFileSync(join(dir, "rules.yaml"), stringify(pr.spec));
+    const out = execFileSync("promtool", ["check", "rules", join(dir, "rules.yaml")], { encoding: "utf8" });
+    assert.match(out, /SUCCESS: 7 rules found/);
+    const maxRule = (pr.spec.groups[0].rules as Any[]).find((r) => r.alert === "MlasMaxReplicasReached");
+    assert.equal(maxRule?.for, "30m");
+  });
+});
+
+describe("chart README", () => {
+  it("its values table is what scripts/chart-readme.ts generates from values.yaml", () => {
+    execFileSync(process.execPath, [join(chart, "../../scripts/chart-readme.ts"), "--check"], {
+      stdio: "pipe",
+    });
+  });
+});
+
+describe("dashboards", () => {
+  it("the checked-in JSON is what dashboards/definitions.ts generates", () => {
+    execFileSync(process.execPath, [join(chart, "../../dashboards/generate.ts"), "--check"], {
+      stdio: "pipe",
+    });
+  });
+});
