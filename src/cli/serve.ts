@@ -23,6 +23,8 @@ export async function startServer(opts: {
   host?: string;
   log?: Logger;
   wakeEveryMs?: number;
+  /** false: the caller starts the loop (benchmarks time the first cycles). */
+  startLoop?: boolean;
 }): Promise<Running> {
   const config = loadConfigFile(opts.config);
   const log = opts.log ?? jsonLogger(config.logLevel, (l) => process.stdout.write(`${l}\n`));
@@ -44,7 +46,7 @@ export async function startServer(opts: {
     services: [...loop.runtimes.keys()],
     tls: tls ? (tls.requireClientCert ? "mutual" : "server") : "off",
   });
-  loop.start(opts.wakeEveryMs);
+  if (opts.startLoop !== false) loop.start(opts.wakeEveryMs);
   return {
     grpcPort,
     httpPort,

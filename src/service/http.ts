@@ -55,8 +55,8 @@ export function servicesView(loop: ScalerLoop, now: number): unknown {
           ? {
               model: rt.forecast.view.model,
               generatedAt: new Date(rt.forecast.generatedAt).toISOString(),
-              confidence: rt.forecast.forecast.confidence,
-              patterns: rt.forecast.forecast.patterns,
+              confidence: rt.forecast.confidence,
+              patterns: rt.forecast.patterns,
               nextMean: rt.forecast.view.mean[0] ?? null,
             }
           : null,
@@ -76,10 +76,10 @@ export function forecastView(loop: ScalerLoop, name: string): unknown {
     service: name,
     model: f.view.model,
     generatedAt: new Date(f.generatedAt).toISOString(),
-    confidence: f.forecast.confidence,
-    expectedWape: Number.isFinite(f.forecast.recentWape) ? f.forecast.recentWape : null,
+    confidence: f.confidence,
+    expectedWape: Number.isFinite(f.recentWape) ? f.recentWape : null,
     quantile: loop.config.predictiveScaling.quantile,
-    patterns: f.forecast.patterns,
+    patterns: f.patterns,
     points: f.view.mean.map((m, i) => ({
       at: new Date(f.view.start + i * step).toISOString(),
       mean: m,

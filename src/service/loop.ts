@@ -30,8 +30,14 @@ export interface SignalState {
   errors: number;
 }
 
+/**
+ * What is kept of a forecast: its summary and the engine's view (30 points). Not the fitted model,
+ * whose calibration arrays would cost hundreds of kilobytes per service.
+ */
 export interface ForecastState {
-  readonly forecast: Forecast;
+  readonly confidence: number;
+  readonly recentWape: number;
+  readonly patterns: Forecast["patterns"];
   readonly view: ForecastView;
   readonly generatedAt: number;
 }
@@ -182,7 +188,13 @@ export class ScalerLoop {
               { values, stepSeconds: HISTORY_STEP_SECONDS, start },
               p.forecastMinutes,
             );
-            rt.forecast = { forecast: f, view: toForecastView(f, p.quantile, now), generatedAt: now };
+            rt.forecast = {
+              confidence: f.confidence,
+              recentWape: f.recentWape,
+              patterns: f.patterns,
+              view: toForecastView(f, p.quantile, now),
+              generatedAt: now,
+            };
           }
           delete rt.forecastError;
         } catch (e) {

@@ -164,7 +164,7 @@ export function createMetrics(loop: ScalerLoop, clock: () => number = Date.now):
     ["service"],
     (g) => {
       for (const [name, rt] of loop.runtimes)
-        if (rt.forecast) g.set({ service: name }, rt.forecast.forecast.confidence);
+        if (rt.forecast) g.set({ service: name }, rt.forecast.confidence);
     },
   );
   gauge("mlas_forecast_confidence_threshold", "confidenceThreshold from config.", [], (g) => {
@@ -176,7 +176,7 @@ export function createMetrics(loop: ScalerLoop, clock: () => number = Date.now):
     ["service"],
     (g) => {
       for (const [name, rt] of loop.runtimes) {
-        const w = rt.forecast?.forecast.recentWape;
+        const w = rt.forecast?.recentWape;
         if (w !== undefined && Number.isFinite(w)) g.set({ service: name }, w);
       }
     },
@@ -192,7 +192,7 @@ export function createMetrics(loop: ScalerLoop, clock: () => number = Date.now):
     ["service", "pattern"],
     (g) => {
       for (const [name, rt] of loop.runtimes) {
-        const p = rt.forecast?.forecast.patterns;
+        const p = rt.forecast?.patterns;
         if (!p) continue;
         g.set({ service: name, pattern: "daily" }, p.daily.strength);
         g.set({ service: name, pattern: "weekly" }, p.weekly.strength);

@@ -20,8 +20,13 @@ export async function getJson(
     const err = e as Error;
     if (err.name === "TimeoutError" || err.name === "AbortError")
       throw new SourceError(source, `no answer within ${opts.timeoutMs} ms`);
-    const cause = (err as Error & { cause?: { code?: string } }).cause?.code;
-    throw new SourceError(source, `unreachable (${cause ?? err.message})`);
+    const cause = (
+      err as Error & { cause?: { code?: string; message?: string; errors?: { code?: string }[] } }
+    ).cause;
+    throw new SourceError(
+      source,
+      `unreachable (${cause?.code ?? cause?.errors?.[0]?.code ?? cause?.message ?? err.message})`,
+    );
   }
   let text: string;
   try {

@@ -33,7 +33,15 @@ export function brief(s: string): string {
 
 /** A finite, non-negative number from an upstream, or a SourceError naming what was wrong. */
 export function usable(source: string, what: string, v: unknown): number {
-  const n = typeof v === "string" ? Number(v) : v;
+  // Prometheus writes infinities as "+Inf" and "-Inf", which Number() does not read.
+  const n =
+    typeof v === "string"
+      ? /^[+-]?Inf$/.test(v)
+        ? v.startsWith("-")
+          ? -Infinity
+          : Infinity
+        : Number(v)
+      : v;
   if (typeof n !== "number" || Number.isNaN(n))
     throw new SourceError(
       source,

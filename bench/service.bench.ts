@@ -1,0 +1,183 @@
+// The scaler under KEDA-like load, with 2,000 configured services:
+//  1. GetMetrics latency at 1,000 calls/s over loopback (p50/p99), side by side with the gRPC
+//     health Check on the same server as the baseline; the server runs in its own process.
+//  2. A full signal refresh + decision cycle, and a forecast refresh from 168 h of history,
+//     against a real local Prometheus; resident memory of the scaler process afterwards.
+// Run: npm run bench -- service   (needs Debian's prometheus/promtool: scripts/install-servers.sh)
+
+import { spawn } from "node:child_process";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import * as grpc from "@grpc/grpc-js";
+import { loadProtos } from "../src/service/keda-grpc.ts";
+import { Exporter, Prometheus } from "../test/integration/harness.ts";
+import { machine, summarize } from "./util.ts";
+
+const N = 2000;
+const RATE = 1000;
+const SECONDS = Number(process.env.MLAS_BENCH_SECONDS ?? 20);
+
+const exporter = new Exporter();
+for (let i = 0; i < N; i++) exporter.values.set(`mlas_bench_load{service="s${i}"}`, (i * 7) % 90);
+await exporter.start();
+const prom = new Prometheus();
+const step = 60_000;
+const end = Math.floor(Date.now() / step) * step - 10 * step;
+const week = 7 * 1440;
+prom.backfill([
+  {
+    name: "mlas_bench_history",
+    startMs: end - week * step,
+    stepSeconds: 60,
+    values: Float64Array.from({ length: week }, (_, i) => 50 + 30 * Math.sin((2 * Math.PI * i) / 1440)),
+  },
+]);
+await prom.start([`127.0.0.1:${exporter.port}`], "5s");
+await prom.waitForSeries('mlas_bench_load{service="s0"}', 30_000);
+
+const dir = mkdtempSync(join(tmpdir(), "mlas-bench-"));
+const cfg = join(dir, "config.yaml");
+const services = Array.from(
+  { length: N },
+  (_, i) => `  s${i}:
+    minReplicas: ${i % 2}
+    maxReplicas: 50
+    loadSignal: rps
+    triggers:
+      rps: { source: prometheus, query: 'sum(mlas_bench_load{service="s${i}"})', historyQuery: 'sum(mlas_bench_history) + ${i % 10}', target: 10, kind: extensive }`,
+).join("\n");
+writeFileSync(
+  cfg,
+  `logLevel: warn\nsources:\n  prometheus: { url: "${prom.url}", timeoutSeconds: 30, maxConcurrency: 16 }\n  refreshSeconds: 5\n  maxStalenessSeconds: 600\npredictiveScaling: { refreshSeconds: 600 }\nservices:\n${services}\n`,
+);
+
+// The scaler in its own process, reporting its cycle timings and memory on stdout.
+const child = spawn(process.execPath, [new URL("./service-child.ts", import.meta.url).pathname, cfg], {
+  stdio: ["ignore", "pipe", "inherit"],
+});
+const lines: string[] = [];
+let buf = "";
+child.stdout.on("data", (d: Buffer) => {
+  buf += d.toString();
+  let k: number;
+  while ((k = buf.indexOf("\n")) >= 0) {
+    lines.push(buf.slice(0, k));
+    buf = buf.slice(k + 1);
+  }
+});
+const waitLine = async (prefix: string, timeoutMs = 600_000): Promise<string> => {
+  const until = Date.now() + timeoutMs;
+  while (Date.now() < until) {
+    const l = lines.find((x) => x.startsWith(prefix));
+    if (l) return l;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`scaler did not report ${prefix}`);
+};
+const ready = JSON.parse((await waitLine("ready ")).slice(6)) as {
+  grpcPort: number;
+  refreshMs: number;
+  forecastMs: number;
+  decideMs: number;
+  rssMB: number;
+  heapMB: number;
+};
+
+const { scaler, health } = loadProtos();
+const Scaler = (scaler.externalscaler as grpc.GrpcObject).ExternalScaler as grpc.ServiceClientConstructor;
+const Health = (((health.grpc as grpc.GrpcObject).health as grpc.GrpcObject).v1 as grpc.GrpcObject)
+  .Health as grpc.ServiceClientConstructor;
+const target = `127.0.0.1:${ready.grpcPort}`;
+const sc = new Scaler(target, grpc.credentials.createInsecure()) as unknown as Record<
+  string,
+  (r: unknown, cb: (e: unknown) => void) => void
+>;
+const hc = new Health(target, grpc.credentials.createInsecure()) as unknown as Record<
+  string,
+  (r: unknown, cb: (e: unknown) => void) => void
+>;
+
+async function paced(
+  call: (i: number, done: (e: unknown) => void) => void,
+  rate: number,
+  seconds: number,
+): Promise<{ lat: number[]; errors: number }> {
+  const lat: number[] = [];
+  let errors = 0;
+  const total = rate * seconds;
+  const t0 = performance.now();
+  const inflight: Promise<void>[] = [];
+  for (let i = 0; i < total; i++) {
+    const due = t0 + (i * 1000) / rate;
+    const wait = due - performance.now();
+    if (wait > 1) await new Promise((r) => setTimeout(r, wait));
+    const s = performance.now();
+    inflight.push(
+      new Promise<void>((resolve) => {
+        call(i, (e) => {
+          if (e) errors++;
+          lat.push(performance.now() - s);
+          resolve();
+        });
+      }),
+    );
+  }
+  await Promise.all(inflight);
+  return { lat, errors };
+}
+
+// Warm up, then the baseline and ours alternately in 5 s slices so both see the same noise.
+await paced(
+  (i, done) =>
+    sc.GetMetrics?.(
+      { scaledObjectRef: { scalerMetadata: { service: `s${i % N}` } }, metricName: `mlas-s${i % N}` },
+      done,
+    ),
+  RATE,
+  2,
+);
+const ours: number[] = [];
+const base: number[] = [];
+let oursErr = 0;
+let baseErr = 0;
+for (let slice = 0; slice < SECONDS / 5; slice++) {
+  const a = await paced(
+    (i, done) =>
+      sc.GetMetrics?.(
+        { scaledObjectRef: { scalerMetadata: { service: `s${i % N}` } }, metricName: `mlas-s${i % N}` },
+        done,
+      ),
+    RATE,
+    5,
+  );
+  ours.push(...a.lat);
+  oursErr += a.errors;
+  const b = await paced((_i, done) => hc.Check?.({ service: "" }, done), RATE, 5);
+  base.push(...b.lat);
+  baseErr += b.errors;
+}
+const pct = (xs: number[], q: number): number =>
+  [...xs].sort((x, y) => x - y)[Math.min(xs.length - 1, Math.floor(q * xs.length))] ?? Number.NaN;
+child.kill("SIGTERM");
+const mem = JSON.parse((await waitLine("stopped ", 20_000)).slice(8)) as { rssMB: number };
+await prom.stop();
+await exporter.stop();
+
+console.log(`scaler service, ${N} services (${machine()})`);
+console.log(
+  `GetMetrics at ${RATE}/s for ${SECONDS} s over loopback: p50 ${pct(ours, 0.5).toFixed(2)} ms, p99 ${pct(ours, 0.99).toFixed(2)} ms, ${oursErr} errors (${ours.length} calls); target p99 < 5 ms`,
+);
+console.log(
+  `baseline, gRPC health Check on the same server: p50 ${pct(base, 0.5).toFixed(2)} ms, p99 ${pct(base, 0.99).toFixed(2)} ms, ${baseErr} errors; p99 ratio ours/baseline ${(pct(ours, 0.99) / pct(base, 0.99)).toFixed(2)}`,
+);
+console.log(
+  `full signal refresh + decision for ${N} services against a local Prometheus: ${(ready.refreshMs / 1000).toFixed(2)} s (decide alone ${ready.decideMs.toFixed(1)} ms); KEDA polls every 30 s`,
+);
+console.log(
+  `forecast refresh from 168 h of 1-minute history for ${N} services: ${(ready.forecastMs / 1000).toFixed(1)} s`,
+);
+console.log(
+  `scaler resident memory: ${ready.rssMB.toFixed(0)} MB after the first cycles (heap ${ready.heapMB.toFixed(0)} MB), ${mem.rssMB.toFixed(0)} MB after the load; target < 400 MB`,
+);
+void summarize;
