@@ -12,7 +12,7 @@ import { join } from "node:path";
 import * as grpc from "@grpc/grpc-js";
 import { loadProtos } from "../src/service/keda-grpc.ts";
 import { Exporter, Prometheus } from "../test/integration/harness.ts";
-import { machine, summarize } from "./util.ts";
+import { machine } from "./util.ts";
 
 const N = 2000;
 const RATE = 1000;
@@ -180,4 +180,3 @@ console.log(
 console.log(
   `scaler resident memory: ${ready.rssMB.toFixed(0)} MB after the first cycles (heap ${ready.heapMB.toFixed(0)} MB), ${mem.rssMB.toFixed(0)} MB after the load; target < 400 MB`,
 );
-void summarize;

@@ -40,7 +40,7 @@ function onlyOwnErrors(fn: () => unknown, own: new (...a: never[]) => Error): vo
     fn();
   } catch (e) {
     assert.ok(e instanceof own, `unexpected ${(e as Error).name}: ${(e as Error).message}`);
-    assert.ok((e as Error).message.length > 0);
+    assert.ok(e.message.length > 0);
   }
 }
 
