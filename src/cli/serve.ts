@@ -3,6 +3,7 @@
 import type { AddressInfo } from "node:net";
 import { loadConfigFile } from "../config/load.ts";
 import { createHttpServer } from "../service/http.ts";
+import { ForecastPool } from "../service/forecast-pool.ts";
 import { KedaGrpcServer, readTls } from "../service/keda-grpc.ts";
 import { jsonLogger, type Logger } from "../service/log.ts";
 import { ScalerLoop } from "../service/loop.ts";
@@ -29,7 +30,8 @@ export async function startServer(opts: {
   const config = loadConfigFile(opts.config);
   const log = opts.log ?? jsonLogger(config.logLevel, (l) => process.stdout.write(`${l}\n`));
   const sources = buildSources(config, process.env);
-  const loop = new ScalerLoop(config, sources, log);
+  const pool = new ForecastPool();
+  const loop = new ScalerLoop(config, sources, log, Date.now, pool);
   const metrics = createMetrics(loop);
   loop.onDecision(() => metrics.decisionDuration.observe(loop.lastDecisionSeconds()));
   const grpcServer = new KedaGrpcServer(loop, log, metrics);
@@ -55,6 +57,7 @@ export async function startServer(opts: {
       loop.stop();
       await grpcServer.shutdown();
       await sources.close();
+      await pool.close();
       await new Promise<void>((resolve) => {
         http.close(() => {
           resolve();

@@ -11,16 +11,13 @@ import {
   EMPTY_STATE,
   type Decisions,
   type EngineState,
-  type ForecastView,
   type Reading,
   type ServiceDecision,
   type ServiceObservations,
 } from "../engine/types.ts";
-import { forecastWith } from "../forecast/calibrate.ts";
-import { ours } from "../forecast/models/ours.ts";
-import type { Forecast } from "../forecast/types.ts";
-import { toForecastView } from "../forecast/view.ts";
 import type { Sources } from "../signals/registry.ts";
+import type { ForecastPool } from "./forecast-pool.ts";
+import { readHistory, type ForecastState, type HistoryTask } from "./history.ts";
 import type { Logger } from "./log.ts";
 
 export interface SignalState {
@@ -28,18 +25,6 @@ export interface SignalState {
   lastError?: string;
   lastErrorAt?: number;
   errors: number;
-}
-
-/**
- * What is kept of a forecast: its summary and the engine's view (30 points). Not the fitted model,
- * whose calibration arrays would cost hundreds of kilobytes per service.
- */
-export interface ForecastState {
-  readonly confidence: number;
-  readonly recentWape: number;
-  readonly patterns: Forecast["patterns"];
-  readonly view: ForecastView;
-  readonly generatedAt: number;
 }
 
 export interface ServiceRuntime {
@@ -57,8 +42,6 @@ export interface ServiceRuntime {
 
 export type DecisionListener = (d: ServiceDecision, previous: ServiceDecision | undefined) => void;
 
-const HISTORY_STEP_SECONDS = 60;
-
 export class ScalerLoop {
   readonly config: Config;
   readonly runtimes: ReadonlyMap<string, ServiceRuntime>;
@@ -71,9 +54,18 @@ export class ScalerLoop {
   private readonly abort = new AbortController();
   private timers: NodeJS.Timeout[] = [];
   private lastDecisionMs = 0;
+  private readonly pool: ForecastPool | undefined;
 
-  constructor(config: Config, sources: Sources, log: Logger, clock: () => number = Date.now) {
+  /** With a pool, history reads and fits run on its worker thread; without, inline. */
+  constructor(
+    config: Config,
+    sources: Sources,
+    log: Logger,
+    clock: () => number = Date.now,
+    pool?: ForecastPool,
+  ) {
     this.config = config;
+    this.pool = pool;
     this.sources = sources;
     this.log = log;
     this.clock = clock;
@@ -160,42 +152,30 @@ export class ScalerLoop {
 
   /** Refits forecasts (and idle time) from each load signal's history in the metrics store. */
   async refreshForecasts(): Promise<void> {
-    const prom = this.sources.prometheus;
+    const promCfg = this.config.sources.prometheus;
     const p = this.config.predictiveScaling;
-    if (!prom) return;
+    if (!promCfg) return;
     const now = this.clock();
     await Promise.all(
       [...this.runtimes.values()].map(async (rt) => {
         const t = rt.service.triggers.find((x) => x.name === rt.service.loadTrigger);
         if (!t?.historyQuery) return;
-        const step = HISTORY_STEP_SECONDS * 1000;
-        const end = Math.floor(now / step) * step;
-        const start = end - p.lookbackHours * 3_600_000;
+        const task: HistoryTask = {
+          prometheus: promCfg,
+          query: t.historyQuery,
+          now,
+          lookbackHours: p.lookbackHours,
+          horizonSteps: p.forecastMinutes,
+          quantile: p.quantile,
+          activationLoad: rt.service.activationLoad,
+          predict: p.enabled && rt.service.predictive,
+        };
         try {
-          const h = await prom.range(t.historyQuery, start, end, HISTORY_STEP_SECONDS, this.abort.signal);
-          rt.historyFrom = start;
-          delete rt.lastBusyAt;
-          for (let i = h.values.length - 1; i >= 0; i--) {
-            if ((h.values[i] ?? 0) > rt.service.activationLoad) {
-              rt.lastBusyAt = h.times[i] ?? 0;
-              break;
-            }
-          }
-          if (p.enabled && rt.service.predictive) {
-            const values = Float64Array.from(h.values);
-            const f = forecastWith(
-              ours,
-              { values, stepSeconds: HISTORY_STEP_SECONDS, start },
-              p.forecastMinutes,
-            );
-            rt.forecast = {
-              confidence: f.confidence,
-              recentWape: f.recentWape,
-              patterns: f.patterns,
-              view: toForecastView(f, p.quantile, now),
-              generatedAt: now,
-            };
-          }
+          const r = this.pool ? await this.pool.run(task) : await readHistory(task, this.abort.signal);
+          rt.historyFrom = r.historyFrom;
+          if (r.lastBusyAt !== undefined) rt.lastBusyAt = r.lastBusyAt;
+          else delete rt.lastBusyAt;
+          if (r.forecast) rt.forecast = r.forecast;
           delete rt.forecastError;
         } catch (e) {
           rt.forecastError = (e as Error).message;
