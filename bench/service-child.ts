@@ -27,6 +27,9 @@ const m = process.memoryUsage();
 process.stdout.write(
   `ready ${JSON.stringify({ grpcPort: running.grpcPort, refreshMs, forecastMs, decideMs, rssMB: m.rss / 2 ** 20, heapMB: m.heapUsed / 2 ** 20 })}\n`,
 );
+setInterval(() => {
+  process.stdout.write(`mem ${JSON.stringify({ rssMB: process.memoryUsage().rss / 2 ** 20 })}\n`);
+}, 10_000).unref();
 process.on("SIGTERM", () => {
   const rss = process.memoryUsage().rss / 2 ** 20;
   void running.stop().then(() => {

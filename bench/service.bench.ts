@@ -15,8 +15,12 @@ import { Exporter, Prometheus } from "../test/integration/harness.ts";
 import { machine } from "./util.ts";
 
 const N = 2000;
-const RATE = 1000;
+// Defaults: the issue-4 target (1,000 calls/s). The issue-7 soak: MLAS_BENCH_RATE=4700 (10x KEDA's
+// normal rate for 2,000 ScaledObjects: 3 calls per 30 s poll + 2 per 15 s HPA sync each),
+// MLAS_BENCH_SECONDS=600, MLAS_BENCH_STREAMS=2000.
+const RATE = Number(process.env.MLAS_BENCH_RATE ?? 1000);
 const SECONDS = Number(process.env.MLAS_BENCH_SECONDS ?? 20);
+const STREAMS = Number(process.env.MLAS_BENCH_STREAMS ?? 0);
 
 const exporter = new Exporter();
 for (let i = 0; i < N; i++) exporter.values.set(`mlas_bench_load{service="s${i}"}`, (i * 7) % 90);
@@ -127,6 +131,22 @@ async function paced(
   return { lat, errors };
 }
 
+// KEDA's external-push streams, held open for the whole run.
+const streams: grpc.ClientReadableStream<unknown>[] = [];
+let streamMessages = 0;
+let streamErrors = 0;
+for (let i = 0; i < STREAMS; i++) {
+  const st = (
+    sc as unknown as Record<string, (r: unknown) => grpc.ClientReadableStream<unknown>>
+  ).StreamIsActive?.({ scalerMetadata: { service: `s${i % N}` } });
+  if (!st) break;
+  st.on("data", () => streamMessages++);
+  st.on("error", (e: grpc.ServiceError) => {
+    if (e.code !== grpc.status.CANCELLED) streamErrors++;
+  });
+  streams.push(st);
+}
+
 // Warm up, then the baseline and ours alternately in 5 s slices so both see the same noise.
 await paced(
   (i, done) =>
@@ -157,10 +177,14 @@ for (let slice = 0; slice < SECONDS / 5; slice++) {
   base.push(...b.lat);
   baseErr += b.errors;
 }
+for (const st of streams) st.cancel();
 const pct = (xs: number[], q: number): number =>
   [...xs].sort((x, y) => x - y)[Math.min(xs.length - 1, Math.floor(q * xs.length))] ?? Number.NaN;
 child.kill("SIGTERM");
 const mem = JSON.parse((await waitLine("stopped ", 20_000)).slice(8)) as { rssMB: number };
+const samples = lines
+  .filter((l) => l.startsWith("mem "))
+  .map((l) => (JSON.parse(l.slice(4)) as { rssMB: number }).rssMB);
 await prom.stop();
 await exporter.stop();
 
@@ -180,3 +204,9 @@ console.log(
 console.log(
   `scaler resident memory: ${ready.rssMB.toFixed(0)} MB after the first cycles (heap ${ready.heapMB.toFixed(0)} MB), ${mem.rssMB.toFixed(0)} MB after the load; target < 400 MB`,
 );
+if (samples.length > 1)
+  console.log(`memory every 10 s during the run (MB): ${samples.map((x) => x.toFixed(0)).join(" ")}`);
+if (STREAMS > 0)
+  console.log(
+    `${streams.length} StreamIsActive streams held open: ${streamMessages} messages, ${streamErrors} errors`,
+  );

@@ -41,11 +41,17 @@ export interface HistoryResult {
 
 const clients = new Map<string, PrometheusClient>();
 
+/**
+ * History answers are large (10,080 points for a week at one minute, about 300 KB of JSON); at most
+ * four are read at once, which bounds the memory a forecast cycle needs.
+ */
+const HISTORY_CONCURRENCY = 4;
+
 function client(o: PrometheusOptions): PrometheusClient {
   const key = `${o.url}|${o.timeoutSeconds}|${o.maxConcurrency}`;
   let c = clients.get(key);
   if (!c) {
-    c = new PrometheusClient(o);
+    c = new PrometheusClient({ ...o, maxConcurrency: Math.min(o.maxConcurrency, HISTORY_CONCURRENCY) });
     clients.set(key, c);
   }
   return c;
