@@ -9,17 +9,10 @@ import { forecastWith } from "../src/forecast/calibrate.ts";
 import { naive } from "../src/forecast/models/naive.ts";
 import { ours } from "../src/forecast/models/ours.ts";
 import { loadTrace } from "../src/traces/parse.ts";
-import { machine, sideBySide } from "./util.ts";
+import { machine, SHARED_TRACES, sideBySide } from "./util.ts";
 
 const dir = process.env.MLAS_TRACES ?? new URL("../../shared/traces/", import.meta.url).pathname;
-const traces = [
-  "nasa-http-1995-07.csv",
-  "wikipedia-en-2016-01-hourly.csv",
-  "servegen-language-m-small-10min.csv",
-  "burstgpt-week1-tokens-per-minute.csv",
-  "azure-llm-2023-code.csv",
-  "azure-llm-2023-conv.csv",
-];
+const traces = [...SHARED_TRACES];
 console.log(`forecast accuracy (${machine()})`);
 for (const t of traces) {
   const path = join(dir, t);

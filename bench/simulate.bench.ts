@@ -11,7 +11,7 @@ import { compare, formatComparison } from "../src/sim/compare.ts";
 import { costAtSlo, dominates } from "../src/sim/frontier.ts";
 import { POLICIES } from "../src/sim/policies.ts";
 import { simulatePoint } from "../src/sim/run.ts";
-import { machine } from "./util.ts";
+import { machine, SHARED_TRACES } from "./util.ts";
 
 const dir = process.env.MLAS_TRACES ?? new URL("../../shared/traces/", import.meta.url).pathname;
 const config = loadConfigFile(new URL("../examples/vllm-gpu.yaml", import.meta.url).pathname);
@@ -27,14 +27,7 @@ const flags: SimulateFlags = {
   peakReplicas: "10",
 };
 const only = process.argv.slice(2);
-const traces = [
-  "nasa-http-1995-07.csv",
-  "wikipedia-en-2016-01-hourly.csv",
-  "servegen-language-m-small-10min.csv",
-  "burstgpt-week1-tokens-per-minute.csv",
-  "azure-llm-2023-code.csv",
-  "azure-llm-2023-conv.csv",
-].filter((t) => only.length === 0 || only.some((o) => t.startsWith(o)));
+const traces = [...SHARED_TRACES].filter((t) => only.length === 0 || only.some((o) => t.startsWith(o)));
 console.log(
   `simulate: ${machine()}; service ${service.name}, start-up ${service.podStartupSeconds}s, capacity ${service.capacityPerReplica ?? 1} req/s per replica`,
 );

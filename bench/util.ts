@@ -32,3 +32,13 @@ export function sideBySide(rounds: number, warmup: number, a: () => void, b: () 
 export function machine(): string {
   return `${process.version} on ${process.platform}/${process.arch}`;
 }
+
+/** The shared traces, in the order the benchmarks report them. */
+export const SHARED_TRACES: readonly string[] = [
+  "nasa-http-1995-07.csv",
+  "wikipedia-en-2016-01-hourly.csv",
+  "servegen-language-m-small-10min.csv",
+  "burstgpt-week1-tokens-per-minute.csv",
+  "azure-llm-2023-code.csv",
+  "azure-llm-2023-conv.csv",
+];

@@ -40,23 +40,18 @@ export function runDemo(f: DemoFlags, out: (s: string) => void): void {
     `config ${configPath}: service ${service.name}, start-up ${service.podStartupSeconds}s, min ${service.minReplicas}, max ${service.maxReplicas}, ${capacity} req/s per replica`,
   );
   const t0 = performance.now();
-  const c = compare(w, settings, {
+  const options = {
     policies: POLICIES,
     sweep: true,
     headroom: 0.8,
     sloTargetPct: 1,
     ...(progress ? { onProgress: progress } : {}),
-  });
+  };
+  const c = compare(w, settings, options);
   out("");
   out(formatComparison(c));
   const noZeroSettings = settingsFrom(config, service, { ...flags, noScaleToZero: true }, days);
-  const nz = compare(w, noZeroSettings, {
-    policies: POLICIES,
-    sweep: true,
-    headroom: 0.8,
-    sloTargetPct: 1,
-    ...(progress ? { onProgress: progress } : {}),
-  });
+  const nz = compare(w, noZeroSettings, options);
   out("");
   out("Without scale to zero (minReplicas 1):");
   out(formatComparison(nz));

@@ -18,17 +18,8 @@ export interface CompareOptions {
   readonly onProgress?: (what: string, done: number, total: number) => void;
 }
 
-export interface PolicyRow {
-  readonly policy: PolicyName;
-  readonly costDollars: number;
-  readonly replicaHours: number;
-  readonly sloViolationMinutesPct: number;
-  readonly lateRequestsPct: number;
-  readonly p95LatencySeconds: number;
-  readonly p99LatencySeconds: number;
-  readonly coldStarts: number;
-  readonly scaleEvents: number;
-}
+/** A policy's outcome in the table: a run without its per-minute series. */
+export type PolicyRow = Omit<RunResult, "series" | "headroom">;
 
 export interface Headline {
   /** The SLO level the ratios are taken at: the target, or the lowest level both policies reach. */
@@ -55,17 +46,8 @@ export interface Comparison {
 }
 
 function row(r: RunResult): PolicyRow {
-  return {
-    policy: r.policy,
-    costDollars: r.costDollars,
-    replicaHours: r.replicaHours,
-    sloViolationMinutesPct: r.sloViolationMinutesPct,
-    lateRequestsPct: r.lateRequestsPct,
-    p95LatencySeconds: r.p95LatencySeconds,
-    p99LatencySeconds: r.p99LatencySeconds,
-    coldStarts: r.coldStarts,
-    scaleEvents: r.scaleEvents,
-  };
+  const { series: _series, headroom: _headroom, ...rest } = r;
+  return rest;
 }
 
 function minSlo(points: readonly FrontierPoint[] | undefined): number | undefined {

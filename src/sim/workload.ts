@@ -47,7 +47,7 @@ export function peakMinuteRate(w: Workload): number {
 }
 
 /** mulberry32: a small deterministic generator, so the demo is the same on every machine. */
-function rng(seed: number): () => number {
+export function rng(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;

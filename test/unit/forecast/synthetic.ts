@@ -1,20 +1,11 @@
 // Synthetic series with known answers for forecaster tests.
 
 import type { SeriesInput } from "../../../src/forecast/types.ts";
+import { rng } from "../../../src/sim/workload.ts";
+
+export { rng };
 
 export const MONDAY = Date.parse("2026-01-05T00:00:00Z");
-
-/** A deterministic pseudo-random generator (mulberry32), so tests never flake. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Minute series: level * (1 + amp * sin(daily)) * weekly factor, plus optional noise. */
 export function seasonal(
