@@ -12,6 +12,9 @@ RUN npm run build && npm prune --omit=dev
 
 FROM node:26-bookworm-slim
 ENV NODE_ENV=production
+# Caps the old generation well above what 2,000 services need (about 60 MB of heap), which keeps
+# resident memory near 230 MB instead of about 500 MB (bench/RESULTS.md).
+ENV NODE_OPTIONS=--max-old-space-size=256
 WORKDIR /app
 COPY --from=build /app/package.json ./
 COPY --from=build /app/node_modules ./node_modules
