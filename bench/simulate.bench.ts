@@ -5,6 +5,7 @@
 
 import { existsSync } from "node:fs";
 import { join } from "node:path";
+import { DEMO_FLAGS } from "../src/cli/demo.ts";
 import { settingsFrom, workloadFrom, type SimulateFlags } from "../src/cli/simulate.ts";
 import { loadConfigFile } from "../src/config/load.ts";
 import { compare, formatComparison } from "../src/sim/compare.ts";
@@ -17,15 +18,7 @@ const dir = process.env.MLAS_TRACES ?? new URL("../../shared/traces/", import.me
 const config = loadConfigFile(new URL("../examples/vllm-gpu.yaml", import.meta.url).pathname);
 const service = config.services[0];
 if (!service) throw new Error("examples/vllm-gpu.yaml has no service");
-const flags: SimulateFlags = {
-  policy: "all",
-  sweep: true,
-  headroom: "0.8",
-  sloSeconds: "5",
-  serviceTime: "1",
-  sloTarget: "1",
-  peakReplicas: "10",
-};
+const flags: SimulateFlags = { ...DEMO_FLAGS, peakReplicas: "10" };
 const only = process.argv.slice(2);
 const traces = [...SHARED_TRACES].filter((t) => only.length === 0 || only.some((o) => t.startsWith(o)));
 console.log(

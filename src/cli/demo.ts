@@ -15,19 +15,21 @@ export interface DemoFlags {
   readonly config?: string;
 }
 
+/** The comparison the demo (and the simulator benchmark) runs: all policies, headroom swept. */
+export const DEMO_FLAGS: SimulateFlags = {
+  policy: "all",
+  sweep: true,
+  headroom: "0.8",
+  sloSeconds: "5",
+  serviceTime: "1",
+  sloTarget: "1",
+};
+
 export function runDemo(f: DemoFlags, out: (s: string) => void): void {
   const configPath = f.config ?? new URL("../../examples/vllm-gpu.yaml", import.meta.url).pathname;
   const config = loadConfigFile(configPath);
   const service = pickService(config, config.services.length === 1 ? undefined : "vllmService");
-  const flags: SimulateFlags = {
-    policy: "all",
-    sweep: true,
-    headroom: "0.8",
-    sloSeconds: "5",
-    serviceTime: "1",
-    sloTarget: "1",
-    ...(f.trace ? { peakReplicas: "10" } : {}),
-  };
+  const flags: SimulateFlags = { ...DEMO_FLAGS, ...(f.trace ? { peakReplicas: "10" } : {}) };
   const capacity = service.capacityPerReplica ?? 1;
   const w: Workload = f.trace ? workloadFrom(f.trace, flags, capacity) : generateWorkload();
   const days = w.rate.length / 86400;
