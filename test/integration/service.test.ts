@@ -3,6 +3,7 @@
 // client built from the repository's proto plays KEDA.
 
 import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -65,7 +66,8 @@ describe("scaler service with real Prometheus and RabbitMQ", () => {
     await requireRabbit();
     await rabbit("PUT", "/api/users/mlas-test", { password: PASSWORD, tags: "monitoring" });
     await rabbit("PUT", "/api/permissions/%2F/mlas-test", { configure: ".*", write: ".*", read: ".*" });
-    await rabbit("PUT", `/api/queues/%2F/${QUEUE}`, { durable: false, auto_delete: false });
+    // Durable, so that it survives the broker restart in the last test.
+    await rabbit("PUT", `/api/queues/%2F/${QUEUE}`, { durable: true, auto_delete: false });
 
     // History: the last week of the NASA trace (requests/min -> requests/s, x15), ending 10 min ago.
     const nasa = loadTrace(join(traces, "nasa-http-1995-07.csv")).series.values;
@@ -329,5 +331,75 @@ services:
         `${what} leaked the basic-auth header`,
       );
     }
+  });
+  it("Prometheus back: api recovers by itself", async () => {
+    await prom.start([`127.0.0.1:${exporter.port}`], "1s", Number(new URL(prom.url).port));
+    await until("api valid again", () => running.loop.decision("api")?.valid === true, 20_000);
+    const r = await unary<{ metricValues: { metricValue: number }[] }>(client, "GetMetrics", {
+      scaledObjectRef: ref("api"),
+      metricName: "mlas-api",
+    });
+    assert.ok((r.metricValues[0]?.metricValue ?? 0) >= 5);
+  });
+
+  it("RabbitMQ down and back: the worker falls back, then recovers; api is unaffected", () => {
+    execFileSync("rabbitmqctl", ["stop_app"], { stdio: "ignore" });
+    return (async () => {
+      try {
+        await until("worker invalid", () => running.loop.decision("worker")?.valid === false, 20_000);
+        assert.equal(running.loop.decision("api")?.valid, true);
+        await assert.rejects(
+          unary(client, "IsActive", ref("worker")),
+          (e: grpc.ServiceError) => e.code === grpc.status.UNAVAILABLE,
+        );
+      } finally {
+        execFileSync("rabbitmqctl", ["start_app"], { stdio: "ignore" });
+      }
+      await requireRabbit();
+      await until("worker valid again", () => running.loop.decision("worker")?.valid === true, 30_000);
+      const r = await unary<{ metricValues: { metricValue: number }[] }>(client, "GetMetrics", {
+        scaledObjectRef: ref("worker"),
+        metricName: "mlas-worker",
+      });
+      assert.ok(Number.isInteger(r.metricValues[0]?.metricValue));
+    })();
+  });
+
+  it("the scaler restarted while a KEDA stream is open: the stream ends, the new instance serves it again", async () => {
+    const stream = (c: Client) =>
+      (c.StreamIsActive as (r: unknown) => grpc.ClientReadableStream<{ result: boolean }>).call(
+        c,
+        ref("api"),
+      );
+    const first = stream(client);
+    const firstSeen: boolean[] = [];
+    let ended = false;
+    first.on("data", (m: { result: boolean }) => firstSeen.push(m.result));
+    first.on("error", () => {
+      ended = true;
+    });
+    first.on("end", () => {
+      ended = true;
+    });
+    await until("the first stream's state", () => firstSeen.length > 0, 5000);
+    const port = running.grpcPort;
+    await running.stop();
+    await until("the stream to end on shutdown", () => ended, 10_000);
+    running = await startServer({
+      config: configPath,
+      grpcPort: port,
+      httpPort: 0,
+      host: "127.0.0.1",
+      log: jsonLogger("debug", (l) => logs.push(l)),
+      wakeEveryMs: 200,
+    });
+    // KEDA reconnects with backoff; a new stream on the same address gets the current state at once.
+    const again = stream(client);
+    const seen: boolean[] = [];
+    again.on("data", (m: { result: boolean }) => seen.push(m.result));
+    again.on("error", () => undefined);
+    await until("the restarted scaler's first answer", () => seen.length > 0, 20_000);
+    assert.equal(seen[0], true);
+    again.cancel();
   });
 });
