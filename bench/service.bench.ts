@@ -55,7 +55,7 @@ const services = Array.from(
 ).join("\n");
 writeFileSync(
   cfg,
-  `logLevel: warn\nsources:\n  prometheus: { url: "${prom.url}", timeoutSeconds: 30, maxConcurrency: 16 }\n  refreshSeconds: 5\n  maxStalenessSeconds: 600\npredictiveScaling: { refreshSeconds: 600 }\nservices:\n${services}\n`,
+  `logLevel: warn\nsources:\n  prometheus: { url: "${prom.url}", timeoutSeconds: 30, maxConcurrency: 16 }\n  refreshSeconds: ${process.env.MLAS_BENCH_REFRESH ?? 5}\n  maxStalenessSeconds: 600\npredictiveScaling: { refreshSeconds: 600 }\nservices:\n${services}\n`,
 );
 
 // The scaler in its own process, reporting its cycle timings and memory on stdout.

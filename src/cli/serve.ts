@@ -28,6 +28,8 @@ export async function startServer(opts: {
   startLoop?: boolean;
 }): Promise<Running> {
   const config = loadConfigFile(opts.config);
+  // Everything that can fail on bad input is read before anything is started.
+  const tls = config.server.tls ? readTls(config.server.tls) : undefined;
   const log = opts.log ?? jsonLogger(config.logLevel, (l) => process.stdout.write(`${l}\n`));
   const sources = buildSources(config, process.env);
   const pool = new ForecastPool();
@@ -36,11 +38,26 @@ export async function startServer(opts: {
   loop.onDecision(() => metrics.decisionDuration.observe(loop.lastDecisionSeconds()));
   const grpcServer = new KedaGrpcServer(loop, log, metrics);
   const host = opts.host ?? "0.0.0.0";
-  const tls = config.server.tls ? readTls(config.server.tls) : undefined;
   if (!tls) log.info("gRPC is plaintext (server.tls is not set)");
-  const grpcPort = await grpcServer.listen(host, opts.grpcPort ?? config.server.grpcPort, tls ? { tls } : {});
   const http = createHttpServer(loop, metrics);
-  await new Promise<void>((resolve) => http.listen(opts.httpPort ?? config.server.httpPort, host, resolve));
+  let grpcPort: number;
+  try {
+    grpcPort = await grpcServer.listen(host, opts.grpcPort ?? config.server.grpcPort, tls ? { tls } : {});
+    await new Promise<void>((resolve, reject) => {
+      http.once("error", reject);
+      http.listen(opts.httpPort ?? config.server.httpPort, host, () => {
+        http.off("error", reject);
+        resolve();
+      });
+    });
+  } catch (e) {
+    // A port in use: release what was started, then report.
+    await grpcServer.shutdown(100);
+    await sources.close();
+    await pool.close();
+    http.close();
+    throw e;
+  }
   const httpPort = (http.address() as AddressInfo).port;
   log.info("serving", {
     grpcPort,
