@@ -133,6 +133,10 @@ async function paced(
   return { lat, errors };
 }
 
+// MLAS_BENCH_SETTLE=s waits before the load, e.g. for the first forecast cycle (on the worker
+// thread, about 45 s of one core at 2,000 services) to finish.
+await new Promise((r) => setTimeout(r, Number(process.env.MLAS_BENCH_SETTLE ?? 0) * 1000));
+
 // KEDA's external-push streams, held open for the whole run.
 const streams: grpc.ClientReadableStream<unknown>[] = [];
 let streamMessages = 0;
