@@ -8,7 +8,15 @@ import { businessHoursFloor, businessHoursState, type BusinessHoursState } from 
 import { predictive } from "./rules/predictive.ts";
 import { reactive } from "./rules/reactive.ts";
 import { scaleToZero } from "./rules/scale-to-zero.ts";
-import type { Decisions, EngineState, Reason, Rule, ServiceDecision, ServiceObservations } from "./types.ts";
+import type {
+  Decisions,
+  EngineState,
+  Observations,
+  Reason,
+  Rule,
+  ServiceDecision,
+  ServiceObservations,
+} from "./types.ts";
 
 interface Draft {
   readonly valid: boolean;
@@ -124,7 +132,7 @@ function sameDecision(a: ServiceDecision | undefined, desired: number, valid: bo
 /** Rules 1-7 for every enabled service. */
 export function decide(
   config: Config,
-  observations: Readonly<Record<string, ServiceObservations | undefined>>,
+  observations: Observations,
   state: EngineState,
   now: number,
 ): Decisions {

@@ -31,15 +31,6 @@ export function quantileSorted(s: ArrayLike<number>, p: number): number {
   return a + (b - a) * (x - lo);
 }
 
-/** The last non-NaN value at or before index i, or NaN. */
-export function lastObserved(a: ArrayLike<number>, i: number): number {
-  for (let k = Math.min(i, a.length - 1); k >= 0; k--) {
-    const v = a[k] ?? Number.NaN;
-    if (!Number.isNaN(v)) return v;
-  }
-  return Number.NaN;
-}
-
 /** Spearman rank correlation of two equal-length arrays. */
 export function spearman(a: readonly number[], b: readonly number[]): number {
   const rank = (x: readonly number[]): number[] => {
