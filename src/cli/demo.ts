@@ -4,10 +4,17 @@
 
 import { resolve } from "node:path";
 import { loadConfigFile } from "../config/load.ts";
-import { compare, formatComparison, pickService } from "../sim/compare.ts";
+import { compare, formatComparison } from "../sim/compare.ts";
 import { POLICIES } from "../sim/policies.ts";
 import { generateWorkload, type Workload } from "../sim/workload.ts";
-import { progressPrinter, settingsFrom, workloadFrom, writeReport, type SimulateFlags } from "./simulate.ts";
+import {
+  progressPrinter,
+  settingsFrom,
+  workloadFrom,
+  writeReport,
+  type SimulateFlags,
+  pickService,
+} from "./simulate.ts";
 
 export interface DemoFlags {
   readonly trace?: string;

@@ -7,11 +7,11 @@ import { runDemo } from "./demo.ts";
 import { startServer } from "./serve.ts";
 import { UsageError } from "./duration.ts";
 import { formatForecastEval, runForecastEval } from "./forecast-eval.ts";
+import { compare, formatComparison } from "../sim/compare.ts";
 import {
   comparisonJson,
-  compare,
-  formatComparison,
   pickService,
+  positive,
   policiesFrom,
   progressPrinter,
   settingsFrom,
@@ -97,7 +97,11 @@ program
       const config = loadConfigFile(opts.config);
       const service = pickService(config, opts.service);
       const flags: SimulateFlags = { ...opts, noScaleToZero: !opts.scaleToZero };
-      const w = workloadFrom(opts.trace, flags, positiveOr(opts.capacity, service.capacityPerReplica ?? 1));
+      const w = workloadFrom(
+        opts.trace,
+        flags,
+        positive("--capacity", opts.capacity) ?? service.capacityPerReplica ?? 1,
+      );
       const settings = settingsFrom(config, service, flags, w.rate.length / 86400);
       const headroom = Number(opts.headroom);
       const sloTarget = Number(opts.sloTarget);
@@ -117,13 +121,6 @@ program
       console.log(opts.json ? JSON.stringify(comparisonJson(c), null, 2) : formatComparison(c));
     },
   );
-
-function positiveOr(v: string | undefined, def: number): number {
-  const n = v === undefined ? def : Number(v);
-  if (!Number.isFinite(n) || n <= 0)
-    throw new UsageError(`--capacity: must be a positive number, got ${JSON.stringify(v)}`);
-  return n;
-}
 
 program
   .command("serve")
@@ -193,8 +190,7 @@ try {
 } catch (e) {
   // Expected failures (bad input) print one clear line; anything else is a bug and keeps its stack.
   const known =
-    (e instanceof Error && ["ConfigError", "TraceError", "UsageError", "SourceError"].includes(e.name)) ||
-    (e instanceof Error && e.message.startsWith("--"));
+    e instanceof Error && ["ConfigError", "TraceError", "UsageError", "SourceError"].includes(e.name);
   console.error(known ? `mlas: ${e.message}` : e);
   process.exitCode = known ? 1 : 70;
 }

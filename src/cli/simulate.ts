@@ -5,7 +5,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { basename, dirname } from "node:path";
 import type { Config, ServiceConfig } from "../config/schema.ts";
 import { renderReport } from "../report/html.ts";
-import { compare, formatComparison, pickService, type Comparison } from "../sim/compare.ts";
+import type { Comparison } from "../sim/compare.ts";
 import { POLICIES, type PolicyName } from "../sim/policies.ts";
 import { defaultSettings, type SimSettings } from "../sim/run.ts";
 import { peakMinuteRate, workloadFromSeries, type Workload } from "../sim/workload.ts";
@@ -26,7 +26,7 @@ export interface SimulateFlags {
   readonly noScaleToZero?: boolean;
 }
 
-function positive(flag: string, v: string | undefined): number | undefined {
+export function positive(flag: string, v: string | undefined): number | undefined {
   if (v === undefined) return undefined;
   const n = Number(v);
   if (!Number.isFinite(n) || n <= 0)
@@ -148,4 +148,17 @@ export function progressPrinter(
   };
 }
 
-export { formatComparison, pickService, compare };
+/** The service to simulate (--service): named, or the only enabled one. */
+export function pickService(config: Config, name: string | undefined): ServiceConfig {
+  const enabled = config.services.filter((x) => x.enabled);
+  const have = enabled.map((x) => x.name).join(", ");
+  if (name !== undefined) {
+    const s = enabled.find((x) => x.name === name);
+    if (!s) throw new UsageError(`--service: no enabled service ${JSON.stringify(name)} (have: ${have})`);
+    return s;
+  }
+  const first = enabled[0];
+  if (enabled.length !== 1 || !first)
+    throw new UsageError(`--service: the config has ${enabled.length} enabled services (${have}); name one`);
+  return first;
+}

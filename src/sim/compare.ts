@@ -1,7 +1,6 @@
 // Runs the policies on one workload, optionally sweeping headroom, and computes the headline:
 // the cost of ours relative to reactive KEDA and to the oracle at equal SLO.
 
-import type { Config, ServiceConfig } from "../config/schema.ts";
 import type { ForecastView } from "../engine/types.ts";
 import { costAtSlo, paretoFront, SWEEP_HEADROOMS, type FrontierPoint } from "./frontier.ts";
 import type { PolicyName } from "./policies.ts";
@@ -117,25 +116,6 @@ export function compare(w: Workload, s: SimSettings, opt: CompareOptions): Compa
     runs,
     forecasts,
   };
-}
-
-/** The service to simulate: named, or the only enabled one. */
-export function pickService(config: Config, name: string | undefined): ServiceConfig {
-  const enabled = config.services.filter((x) => x.enabled);
-  if (name !== undefined) {
-    const s = enabled.find((x) => x.name === name);
-    if (!s)
-      throw new Error(
-        `--service: no enabled service ${JSON.stringify(name)} (have: ${enabled.map((x) => x.name).join(", ")})`,
-      );
-    return s;
-  }
-  const first = enabled[0];
-  if (enabled.length !== 1 || !first)
-    throw new Error(
-      `--service: the config has ${enabled.length} enabled services (${enabled.map((x) => x.name).join(", ")}); name one`,
-    );
-  return first;
 }
 
 export function formatComparison(c: Comparison): string {
