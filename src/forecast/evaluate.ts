@@ -1,9 +1,9 @@
 // Rolling-origin evaluation: at origins every 30 minutes after a warm-up, every model is fitted on
 // the lookback window that ends at the origin (never on the future) and forecasts the horizon.
 
-import { calibrate } from "./calibrate.ts";
+import { forecastWith } from "./calibrate.ts";
 import { nanMean, spearman } from "./stats.ts";
-import type { Model, Patterns, PointFit, SeriesInput } from "./types.ts";
+import type { Model, SeriesInput } from "./types.ts";
 
 export interface ModelScore {
   readonly model: string;
@@ -96,9 +96,7 @@ export function evaluate(series: SeriesInput, models: readonly Model[], opt: Eva
     for (const v of actual) if (!Number.isNaN(v) && v > peak) peak = v;
     models.forEach((m, k) => {
       const t0 = performance.now();
-      const fit: PointFit = m.fit(input, H);
-      const patterns = "patterns" in fit ? (fit as PointFit & { patterns: Patterns }).patterns : undefined;
-      const f = calibrate(m.name, input, H, fit, patterns);
+      const f = forecastWith(m, input, H);
       const lo90 = f.quantile(0.05);
       const hi90 = f.quantile(0.95);
       const lo95 = f.quantile(0.025);
