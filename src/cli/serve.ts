@@ -35,7 +35,7 @@ export async function startServer(opts: {
   const pool = new ForecastPool();
   const loop = new ScalerLoop(config, sources, log, Date.now, pool);
   const metrics = createMetrics(loop);
-  loop.onDecision(() => metrics.decisionDuration.observe(loop.lastDecisionSeconds()));
+  loop.onCycle((seconds) => metrics.decisionDuration.observe(seconds));
   const grpcServer = new KedaGrpcServer(loop, log, metrics);
   const host = opts.host ?? "0.0.0.0";
   if (!tls) log.info("gRPC is plaintext (server.tls is not set)");

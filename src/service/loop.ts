@@ -53,7 +53,7 @@ export class ScalerLoop {
   private readonly clock: () => number;
   private readonly abort = new AbortController();
   private timers: NodeJS.Timeout[] = [];
-  private lastDecisionMs = 0;
+  private readonly cycleListeners = new Set<(seconds: number) => void>();
   private readonly pool: ForecastPool | undefined;
 
   /** With a pool, history reads and fits run on its worker thread; without, inline. */
@@ -88,8 +88,10 @@ export class ScalerLoop {
     return [...this.runtimes.keys()].every((n) => this.state.previous[n] !== undefined);
   }
 
-  lastDecisionSeconds(): number {
-    return this.lastDecisionMs / 1000;
+  /** Called once per engine run with its duration in seconds. */
+  onCycle(l: (seconds: number) => void): () => void {
+    this.cycleListeners.add(l);
+    return () => this.cycleListeners.delete(l);
   }
 
   onDecision(l: DecisionListener): () => void {
@@ -214,7 +216,8 @@ export class ScalerLoop {
     const now = this.clock();
     const t0 = performance.now();
     const d = decide(this.config, this.observations(now), this.state, now);
-    this.lastDecisionMs = performance.now() - t0;
+    const seconds = (performance.now() - t0) / 1000;
+    for (const l of this.cycleListeners) l(seconds);
     const before = this.state.previous;
     this.state = nextState(d);
     this.latest = d;
