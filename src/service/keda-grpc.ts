@@ -71,7 +71,9 @@ export class KedaGrpcServer {
     const { scaler, health } = loadProtos();
     const svc = (scaler.externalscaler as grpc.GrpcObject).ExternalScaler as grpc.ServiceClientConstructor;
     this.server.addService(svc.service, {
-      IsActive: this.unary("IsActive", (req: ScaledObjectRef) => ({ result: this.decided(req).active })),
+      IsActive: this.unary("IsActive", (req: ScaledObjectRef) => ({
+        result: this.decided(this.serviceOf(req)).active,
+      })),
       GetMetricSpec: this.unary("GetMetricSpec", (req: ScaledObjectRef) => {
         const name = this.serviceOf(req);
         return { metricSpecs: [{ metricName: metricNameFor(name), targetSize: 1, targetSizeFloat: 1 }] };
@@ -88,7 +90,7 @@ export class KedaGrpcServer {
               `metricName: expected ${JSON.stringify(want)} for service ${name}, got ${JSON.stringify(req.metricName.slice(0, 80))}`,
             );
           }
-          const n = safeCount(this.decided(ref).desiredReplicas);
+          const n = safeCount(this.decided(name).desiredReplicas);
           return { metricValues: [{ metricName: want, metricValue: n, metricValueFloat: n }] };
         },
       ),
@@ -121,8 +123,7 @@ export class KedaGrpcServer {
     }
   }
 
-  private decided(req: ScaledObjectRef): ServiceDecision {
-    const name = this.serviceOf(req);
+  private decided(name: string): ServiceDecision {
     const d = this.loop.decision(name);
     if (!d) throw new CallError(grpc.status.UNAVAILABLE, `service ${name}: no decision yet`);
     if (!d.valid)
