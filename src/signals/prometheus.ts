@@ -2,7 +2,8 @@
 // One file per source (as KEDA's scalers are): this one knows PromQL answers and nothing else.
 
 import type { TriggerConfig } from "../config/schema.ts";
-import { getJson } from "./http.ts";
+import type { Agent } from "node:http";
+import { getJson, keepAliveAgent } from "./http.ts";
 import { Limiter } from "./limit.ts";
 import { brief, SourceError, usable, type History, type SignalSource } from "./source.ts";
 
@@ -25,10 +26,17 @@ export class PrometheusClient implements SignalSource {
   readonly name = "prometheus";
   private readonly limiter: Limiter;
   private readonly opts: PrometheusOptions;
+  private readonly agent: Agent;
 
   constructor(opts: PrometheusOptions) {
     this.opts = opts;
     this.limiter = new Limiter(opts.maxConcurrency);
+    this.agent = keepAliveAgent(opts.url);
+  }
+
+  /** Closes its kept-alive connections. */
+  close(): void {
+    this.agent.destroy();
   }
 
   async read(trigger: TriggerConfig, signal: AbortSignal): Promise<number> {
@@ -45,6 +53,7 @@ export class PrometheusClient implements SignalSource {
     for (const [k, v] of Object.entries(params)) u.searchParams.set(k, v);
     const body = (await this.limiter.run(() =>
       getJson(this.name, u.toString(), {
+        agent: this.agent,
         timeoutMs: this.opts.timeoutSeconds * 1000,
         ...(signal ? { signal } : {}),
       }),

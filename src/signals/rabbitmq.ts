@@ -3,9 +3,10 @@
 // start-up; they are sent as basic auth and never appear in logs, errors or the API.
 
 import { readFileSync } from "node:fs";
+import type { Agent } from "node:http";
 import { connect, type Channel, type ChannelModel } from "amqplib";
 import type { SourcesConfig, TriggerConfig } from "../config/schema.ts";
-import { getJson } from "./http.ts";
+import { getJson, keepAliveAgent } from "./http.ts";
 import { Limiter } from "./limit.ts";
 import { SourceError, usable, type SignalSource } from "./source.ts";
 
@@ -145,15 +146,18 @@ export class RabbitMqClient implements SignalSource {
   private readonly url: string;
   private readonly timeoutMs: number;
   private readonly amqp: AmqpDepth | undefined;
+  private readonly agent: Agent;
 
   constructor(cfg: NonNullable<SourcesConfig["rabbitmq"]>, creds: RabbitCredentials) {
     this.url = cfg.managementUrl.replace(/\/+$/, "");
     this.timeoutMs = cfg.timeoutSeconds * 1000;
     this.auth = `Basic ${Buffer.from(`${creds.username}:${creds.password}`).toString("base64")}`;
     this.amqp = cfg.amqpUrl !== undefined ? new AmqpDepth(cfg.amqpUrl, creds, this.timeoutMs) : undefined;
+    this.agent = keepAliveAgent(this.url);
   }
 
   async close(): Promise<void> {
+    this.agent.destroy();
     await this.amqp?.close();
   }
 
@@ -161,6 +165,7 @@ export class RabbitMqClient implements SignalSource {
     const where = `queue ${JSON.stringify(name)} in vhost ${JSON.stringify(vhost)}`;
     const body = await this.limiter.run(() =>
       getJson(this.name, `${this.url}/api/queues/${encodeURIComponent(vhost)}/${encodeURIComponent(name)}`, {
+        agent: this.agent,
         timeoutMs: this.timeoutMs,
         headers: { authorization: this.auth },
         ...(signal ? { signal } : {}),

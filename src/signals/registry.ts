@@ -8,7 +8,7 @@ import type { SignalSource } from "./source.ts";
 export interface Sources {
   readonly byType: Readonly<Partial<Record<SourceType, SignalSource>>>;
   readonly prometheus?: PrometheusClient;
-  /** Closes long-lived connections (AMQP). */
+  /** Closes long-lived connections (AMQP, HTTP keep-alive). */
   close(): Promise<void>;
 }
 
@@ -20,6 +20,7 @@ export function buildSources(config: Config, env: NodeJS.ProcessEnv): Sources {
     byType: { ...(prometheus ? { prometheus } : {}), ...(rabbitmq ? { rabbitmq } : {}) },
     ...(prometheus ? { prometheus } : {}),
     close: async () => {
+      prometheus?.close();
       await rabbitmq?.close();
     },
   };
