@@ -4,10 +4,12 @@ import type { AddressInfo } from "node:net";
 import { loadConfigFile } from "../config/load.ts";
 import { createHttpServer } from "../service/http.ts";
 import { ForecastPool } from "../service/forecast-pool.ts";
-import { KedaGrpcServer, readTls } from "../service/keda-grpc.ts";
+import { GrpcThread } from "../service/grpc-thread.ts";
+import { readTls } from "../service/keda-grpc.ts";
 import { jsonLogger, type Logger } from "../service/log.ts";
 import { ScalerLoop } from "../service/loop.ts";
 import { createMetrics } from "../service/metrics.ts";
+import { VerdictTable } from "../service/verdicts.ts";
 import { buildSources } from "../signals/registry.ts";
 
 export interface Running {
@@ -26,6 +28,8 @@ export async function startServer(opts: {
   wakeEveryMs?: number;
   /** false: the caller starts the loop (benchmarks time the first cycles). */
   startLoop?: boolean;
+  /** The gRPC thread died: the process cannot answer KEDA. Default: log it and exit 1. */
+  onFatal?: (e: Error) => void;
 }): Promise<Running> {
   const config = loadConfigFile(opts.config);
   // Everything that can fail on bad input is read before anything is started.
@@ -35,14 +39,35 @@ export async function startServer(opts: {
   const pool = new ForecastPool();
   const loop = new ScalerLoop(config, sources, log, Date.now, pool);
   const metrics = createMetrics(loop);
-  loop.onCycle((seconds) => metrics.decisionDuration.observe(seconds));
-  const grpcServer = new KedaGrpcServer(loop, log, metrics);
   const host = opts.host ?? "0.0.0.0";
   if (!tls) log.info("gRPC is plaintext (server.tls is not set)");
-  const http = createHttpServer(loop, metrics);
-  let grpcPort: number;
+  let grpc: GrpcThread | undefined;
+  const http = createHttpServer(loop, metrics, () => grpc?.flush() ?? Promise.resolve());
+  const onFatal =
+    opts.onFatal ??
+    ((e: Error): void => {
+      log.error("the gRPC thread failed; exiting", { error: e.message });
+      process.exit(1);
+    });
   try {
-    grpcPort = await grpcServer.listen(host, opts.grpcPort ?? config.server.grpcPort, tls ? { tls } : {});
+    grpc = await GrpcThread.start(
+      {
+        services: [...loop.runtimes.keys()],
+        host,
+        port: opts.grpcPort ?? config.server.grpcPort,
+        ...(tls ? { tls } : {}),
+      },
+      log,
+      {
+        count: (method, code, n) => {
+          metrics.grpcRequests.inc({ method, code }, n);
+        },
+        time: (method, seconds) => {
+          metrics.grpcDuration.observe({ method }, seconds);
+        },
+      },
+      onFatal,
+    );
     await new Promise<void>((resolve, reject) => {
       http.once("error", reject);
       http.listen(opts.httpPort ?? config.server.httpPort, host, () => {
@@ -52,13 +77,21 @@ export async function startServer(opts: {
     });
   } catch (e) {
     // A port in use: release what was started, then report.
-    await grpcServer.shutdown(100);
+    await grpc?.shutdown(100);
     await sources.close();
     await pool.close();
     http.close();
     throw e;
   }
   const httpPort = (http.address() as AddressInfo).port;
+  const grpcPort = grpc.port;
+  // Every engine run: the duration for /metrics, and what changed for the gRPC thread's table.
+  const verdicts = new VerdictTable(loop.runtimes.keys());
+  const thread = grpc;
+  loop.onCycle((d, seconds) => {
+    metrics.decisionDuration.observe(seconds);
+    thread.publish(verdicts.update(d.services));
+  });
   log.info("serving", {
     grpcPort,
     httpPort,
@@ -72,7 +105,7 @@ export async function startServer(opts: {
     loop,
     async stop() {
       loop.stop();
-      await grpcServer.shutdown();
+      await thread.shutdown();
       await sources.close();
       await pool.close();
       await new Promise<void>((resolve) => {

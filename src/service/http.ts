@@ -91,6 +91,8 @@ export function forecastView(loop: ScalerLoop, name: string): unknown {
 export function createHttpServer(
   loop: ScalerLoop,
   metrics: ScalerMetrics,
+  /** Brings metrics kept elsewhere (the gRPC thread's call counts) up to date before a scrape. */
+  beforeScrape: () => Promise<void> = () => Promise.resolve(),
   clock: () => number = Date.now,
 ): Server {
   return createServer((req: IncomingMessage, res: ServerResponse) => {
@@ -108,8 +110,8 @@ export function createHttpServer(
         .writeHead(ok ? 200 : 503, { "content-type": "text/plain" })
         .end(ok ? "ready\n" : "waiting for the first decision of every service\n");
     } else if (path === "/metrics") {
-      metrics.registry
-        .metrics()
+      beforeScrape()
+        .then(() => metrics.registry.metrics())
         .then((text) => {
           res.writeHead(200, { "content-type": metrics.registry.contentType }).end(text);
         })

@@ -1,15 +1,14 @@
 // The KEDA external scaler over gRPC (externalscaler.ExternalScaler) plus the standard health
-// service. Every answer comes from the loop's cached decisions: no call waits on I/O.
+// service. Every answer comes from a table of verdicts (verdicts.ts): no call waits on I/O. In the
+// service it runs on a thread of its own (grpc-thread.ts).
 // Handlers raise only typed gRPC errors; anything else is a bug, logged and mapped to UNKNOWN.
 
 import { readFileSync } from "node:fs";
 import * as grpc from "@grpc/grpc-js";
 import * as protoLoader from "@grpc/proto-loader";
-import type { ServiceDecision } from "../engine/types.ts";
 import type { Logger } from "./log.ts";
-import type { ScalerLoop } from "./loop.ts";
 import { MetadataError, metricNameFor, serviceFromMetadata } from "./metadata.ts";
-import type { ScalerMetrics } from "./metrics.ts";
+import type { Verdict, VerdictSource } from "./verdicts.ts";
 
 const PROTO_DIR = new URL("../../proto/", import.meta.url).pathname;
 
@@ -40,10 +39,8 @@ export function loadProtos(): { scaler: grpc.GrpcObject; health: grpc.GrpcObject
   return { scaler, health };
 }
 
-/** A safe number for KEDA: finite, non-negative, whole (a replica count). */
-function safeCount(n: number): number {
-  return Number.isFinite(n) && n >= 0 ? Math.floor(n) : 0;
-}
+/** Where each call's outcome goes (the mlas_grpc_* metrics); `seconds` is absent for streams. */
+export type CallRecorder = (method: string, code: string, seconds?: number) => void;
 
 export interface GrpcServerOptions {
   readonly tls?: {
@@ -57,17 +54,15 @@ export interface GrpcServerOptions {
 export class KedaGrpcServer {
   private readonly server = new grpc.Server({ "grpc.keepalive_permit_without_calls": 1 });
   private readonly streams = new Set<grpc.ServerWritableStream<ScaledObjectRef, { result: boolean }>>();
-  private readonly loop: ScalerLoop;
+  private readonly verdicts: VerdictSource;
   private readonly log: Logger;
-  private readonly metrics: ScalerMetrics | undefined;
-  private readonly known: ReadonlySet<string>;
+  private readonly record: CallRecorder;
   private serving = true;
 
-  constructor(loop: ScalerLoop, log: Logger, metrics?: ScalerMetrics) {
-    this.loop = loop;
+  constructor(verdicts: VerdictSource, log: Logger, record: CallRecorder = () => undefined) {
+    this.verdicts = verdicts;
     this.log = log;
-    this.metrics = metrics;
-    this.known = new Set(loop.runtimes.keys());
+    this.record = record;
     const { scaler, health } = loadProtos();
     const svc = (scaler.externalscaler as grpc.GrpcObject).ExternalScaler as grpc.ServiceClientConstructor;
     this.server.addService(svc.service, {
@@ -90,7 +85,7 @@ export class KedaGrpcServer {
               `metricName: expected ${JSON.stringify(want)} for service ${name}, got ${JSON.stringify(req.metricName.slice(0, 80))}`,
             );
           }
-          const n = safeCount(this.decided(name).desiredReplicas);
+          const n = this.decided(name).desiredReplicas;
           return { metricValues: [{ metricName: want, metricValue: n, metricValueFloat: n }] };
         },
       ),
@@ -106,32 +101,29 @@ export class KedaGrpcServer {
           cb({ code: grpc.status.NOT_FOUND, details: `unknown service ${JSON.stringify(s.slice(0, 80))}` });
           return;
         }
-        cb(null, { status: this.serving && this.loop.ready() ? "SERVING" : "NOT_SERVING" });
+        cb(null, { status: this.serving && this.verdicts.ready() ? "SERVING" : "NOT_SERVING" });
       },
       Watch: (call: grpc.ServerWritableStream<unknown, unknown>) => {
-        call.write({ status: this.serving && this.loop.ready() ? "SERVING" : "NOT_SERVING" });
+        call.write({ status: this.serving && this.verdicts.ready() ? "SERVING" : "NOT_SERVING" });
       },
     });
   }
 
   private serviceOf(req: ScaledObjectRef): string {
     try {
-      return serviceFromMetadata(req.scalerMetadata, this.known);
+      return serviceFromMetadata(req.scalerMetadata, this.verdicts.services);
     } catch (e) {
       if (e instanceof MetadataError) throw new CallError(grpc.status.INVALID_ARGUMENT, e.message);
       throw e;
     }
   }
 
-  private decided(name: string): ServiceDecision {
-    const d = this.loop.decision(name);
-    if (!d) throw new CallError(grpc.status.UNAVAILABLE, `service ${name}: no decision yet`);
-    if (!d.valid)
-      throw new CallError(
-        grpc.status.UNAVAILABLE,
-        `service ${name}: ${d.reasons.find((r) => r.rule === "invalid")?.message ?? "decision invalid"}`,
-      );
-    return d;
+  private decided(name: string): Verdict {
+    const v = this.verdicts.verdict(name);
+    if (!v) throw new CallError(grpc.status.UNAVAILABLE, `service ${name}: no decision yet`);
+    if (!v.valid)
+      throw new CallError(grpc.status.UNAVAILABLE, `service ${name}: ${v.problem ?? "decision invalid"}`);
+    return v;
   }
 
   private unary<Req, Res>(method: string, fn: (req: Req) => Res): grpc.handleUnaryCall<Req, Res> {
@@ -150,8 +142,7 @@ export class KedaGrpcServer {
           cb({ code, details: "internal error" });
         }
       } finally {
-        this.metrics?.grpcRequests.inc({ method, code: grpc.status[code] });
-        this.metrics?.grpcDuration.observe({ method }, (performance.now() - t0) / 1000);
+        this.record(method, grpc.status[code], (performance.now() - t0) / 1000);
       }
     };
   }
@@ -163,23 +154,21 @@ export class KedaGrpcServer {
       name = this.serviceOf(call.request);
     } catch (e) {
       const err = e as CallError;
-      this.metrics?.grpcRequests.inc({ method: "StreamIsActive", code: grpc.status[err.code] });
+      this.record("StreamIsActive", grpc.status[err.code]);
       call.destroy(Object.assign(new Error(err.message), { code: err.code, details: err.message }));
       return;
     }
-    this.metrics?.grpcRequests.inc({ method: "StreamIsActive", code: "OK" });
+    this.record("StreamIsActive", "OK");
     this.streams.add(call);
     let last: boolean | undefined;
-    const send = (d: ServiceDecision | undefined): void => {
-      if (!d?.valid) return;
-      if (d.active === last) return;
-      last = d.active;
-      call.write({ result: d.active });
+    const send = (v: Verdict | undefined): void => {
+      if (!v?.valid) return;
+      if (v.active === last) return;
+      last = v.active;
+      call.write({ result: v.active });
     };
-    send(this.loop.decision(name));
-    const off = this.loop.onDecision((d) => {
-      if (d.service === name) send(d);
-    });
+    send(this.verdicts.verdict(name));
+    const off = this.verdicts.watch(name, send);
     const done = (): void => {
       off();
       this.streams.delete(call);

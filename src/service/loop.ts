@@ -40,20 +40,17 @@ export interface ServiceRuntime {
   forecastError?: string;
 }
 
-export type DecisionListener = (d: ServiceDecision, previous: ServiceDecision | undefined) => void;
-
 export class ScalerLoop {
   readonly config: Config;
   readonly runtimes: ReadonlyMap<string, ServiceRuntime>;
   private state: EngineState = EMPTY_STATE;
   private latest: Decisions | undefined;
-  private readonly listeners = new Set<DecisionListener>();
   private readonly sources: Sources;
   private readonly log: Logger;
   private readonly clock: () => number;
   private readonly abort = new AbortController();
   private timers: NodeJS.Timeout[] = [];
-  private readonly cycleListeners = new Set<(seconds: number) => void>();
+  private readonly cycleListeners = new Set<(d: Decisions, seconds: number) => void>();
   private readonly pool: ForecastPool | undefined;
 
   /** With a pool, history reads and fits run on its worker thread; without, inline. */
@@ -88,15 +85,10 @@ export class ScalerLoop {
     return [...this.runtimes.keys()].every((n) => this.state.previous[n] !== undefined);
   }
 
-  /** Called once per engine run with its duration in seconds. */
-  onCycle(l: (seconds: number) => void): () => void {
+  /** Called after each engine run with its decisions and its duration in seconds. */
+  onCycle(l: (d: Decisions, seconds: number) => void): () => void {
     this.cycleListeners.add(l);
     return () => this.cycleListeners.delete(l);
-  }
-
-  onDecision(l: DecisionListener): () => void {
-    this.listeners.add(l);
-    return () => this.listeners.delete(l);
   }
 
   private async readTrigger(rt: ServiceRuntime, t: TriggerConfig, now: () => number): Promise<void> {
@@ -217,8 +209,6 @@ export class ScalerLoop {
     const t0 = performance.now();
     const d = decide(this.config, this.observations(now), this.state, now);
     const seconds = (performance.now() - t0) / 1000;
-    for (const l of this.cycleListeners) l(seconds);
-    const before = this.state.previous;
     this.state = nextState(d);
     this.latest = d;
     for (const s of d.services) {
@@ -231,8 +221,8 @@ export class ScalerLoop {
         reason: s.reason,
         reasons: s.reasons.map((r) => `${r.rule}: ${r.message}`),
       });
-      for (const l of this.listeners) l(s, before[s.service]);
     }
+    for (const l of this.cycleListeners) l(d, seconds);
     return d;
   }
 

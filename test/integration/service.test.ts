@@ -402,4 +402,19 @@ services:
     assert.equal(seen[0], true);
     again.cancel();
   });
+
+  it("a gRPC port already in use is a clear error at start, and the first server keeps serving", async () => {
+    await assert.rejects(
+      startServer({
+        config: configPath,
+        grpcPort: running.grpcPort,
+        httpPort: 0,
+        host: "127.0.0.1",
+        log: jsonLogger("debug", (l) => logs.push(l)),
+      }),
+      /gRPC: cannot listen on 127\.0\.0\.1:\d+: .*EADDRINUSE/,
+    );
+    const r = await unary(client, "GetMetricSpec", ref("api"));
+    assert.ok(r);
+  });
 });

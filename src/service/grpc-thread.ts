@@ -1,0 +1,158 @@
+// Runs the KEDA gRPC server on a thread of its own. The loop's thread reads signals (thousands of
+// HTTP requests a cycle), renders /metrics and decides; none of that may delay an answer to KEDA.
+// The gRPC thread holds only a table of verdicts, sent to it as they change, so its heap is small
+// and its garbage collections are short. Its calls' outcomes come back in batches for /metrics.
+
+import { extname } from "node:path";
+import { Worker } from "node:worker_threads";
+import type { GrpcServerOptions } from "./keda-grpc.ts";
+import type { Logger } from "./log.ts";
+import type { VerdictChange } from "./verdicts.ts";
+
+export interface GrpcThreadInit {
+  readonly services: readonly string[];
+  readonly host: string;
+  readonly port: number;
+  readonly tls?: GrpcServerOptions["tls"];
+}
+
+export type ToGrpcThread =
+  | { readonly t: "verdicts"; readonly changes: readonly VerdictChange[] }
+  | { readonly t: "flush"; readonly id: number }
+  | { readonly t: "shutdown"; readonly graceMs: number };
+
+export type FromGrpcThread =
+  | { readonly t: "listening"; readonly port: number }
+  | { readonly t: "failed"; readonly message: string }
+  | {
+      readonly t: "log";
+      readonly level: keyof Logger;
+      readonly msg: string;
+      readonly fields?: Record<string, unknown>;
+    }
+  | {
+      readonly t: "calls";
+      /** [method, code, count] */
+      readonly counts: readonly (readonly [string, string, number])[];
+      /** [method, durations in seconds] */
+      readonly durations: readonly (readonly [string, readonly number[]])[];
+    }
+  | { readonly t: "flushed"; readonly id: number }
+  | { readonly t: "stopped" };
+
+/** Where the thread's call outcomes land on this side (the mlas_grpc_* metrics). */
+export interface CallSink {
+  count(method: string, code: string, n: number): void;
+  time(method: string, seconds: number): void;
+}
+
+/** The young generation of the gRPC thread's heap, in MB: small, so that each scavenge is short. */
+const YOUNG_GENERATION_MB = 4;
+
+export class GrpcThread {
+  readonly port: number;
+  private readonly worker: Worker;
+  private stopped: Promise<void> | undefined;
+  private nextFlush = 1;
+  private readonly flushes = new Map<number, () => void>();
+
+  private constructor(worker: Worker, port: number) {
+    this.worker = worker;
+    this.port = port;
+    worker.on("message", (m: FromGrpcThread) => {
+      if (m.t !== "flushed") return;
+      this.flushes.get(m.id)?.();
+      this.flushes.delete(m.id);
+    });
+  }
+
+  /**
+   * Starts the thread and resolves once it listens (rejects if it cannot bind). After that, a
+   * crash of the thread calls `onFatal`: the process cannot answer KEDA without it.
+   */
+  static start(
+    init: GrpcThreadInit,
+    log: Logger,
+    sink: CallSink,
+    onFatal: (e: Error) => void,
+  ): Promise<GrpcThread> {
+    // The same extension as this module: .ts from source, .js from the build.
+    const worker = new Worker(
+      new URL(`./grpc-worker${extname(new URL(import.meta.url).pathname)}`, import.meta.url),
+      { workerData: init, resourceLimits: { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB } },
+    );
+    return new Promise((resolve, reject) => {
+      let thread: GrpcThread | undefined;
+      let exiting = false;
+      worker.on("message", (m: FromGrpcThread) => {
+        switch (m.t) {
+          case "listening":
+            thread = new GrpcThread(worker, m.port);
+            resolve(thread);
+            break;
+          case "failed":
+            exiting = true;
+            void worker.terminate();
+            reject(new Error(m.message));
+            break;
+          case "log":
+            log[m.level](m.msg, m.fields);
+            break;
+          case "calls":
+            for (const [method, code, n] of m.counts) sink.count(method, code, n);
+            for (const [method, seconds] of m.durations) for (const s of seconds) sink.time(method, s);
+            break;
+          case "stopped":
+            exiting = true;
+            break;
+        }
+      });
+      const fail = (e: Error): void => {
+        if (thread) onFatal(e);
+        else reject(e);
+      };
+      worker.on("error", fail);
+      worker.on("exit", (code) => {
+        if (!exiting) fail(new Error(`the gRPC thread exited unexpectedly (code ${String(code)})`));
+      });
+    });
+  }
+
+  /**
+   * Resolves once the thread's call outcomes so far have reached the sink (messages arrive in
+   * order), or after timeoutMs if the thread is busy: a scrape then shows them next time.
+   */
+  flush(timeoutMs = 200): Promise<void> {
+    if (this.stopped) return Promise.resolve();
+    const id = this.nextFlush++;
+    return new Promise<void>((resolve) => {
+      const t = setTimeout(() => {
+        this.flushes.delete(id);
+        resolve();
+      }, timeoutMs);
+      this.flushes.set(id, () => {
+        clearTimeout(t);
+        resolve();
+      });
+      this.worker.postMessage({ t: "flush", id } satisfies ToGrpcThread);
+    });
+  }
+
+  publish(changes: readonly VerdictChange[]): void {
+    if (changes.length > 0) this.worker.postMessage({ t: "verdicts", changes } satisfies ToGrpcThread);
+  }
+
+  /** Stops accepting calls, ends streams, waits for in-flight calls (forced after graceMs). */
+  shutdown(graceMs = 5000): Promise<void> {
+    this.stopped ??= new Promise<void>((resolve) => {
+      this.worker.on("message", (m: FromGrpcThread) => {
+        if (m.t === "stopped") resolve();
+      });
+      this.worker.on("exit", () => {
+        resolve();
+      });
+      this.worker.postMessage({ t: "shutdown", graceMs } satisfies ToGrpcThread);
+    }).then(() => this.worker.terminate().then(() => undefined));
+    return this.stopped;
+  }
+}

@@ -1,0 +1,80 @@
+// The gRPC thread (see grpc-thread.ts): KEDA's server over a table of verdicts that the loop's
+// thread keeps current. Call outcomes are batched back every BATCH_MS for /metrics.
+
+import { parentPort, workerData } from "node:worker_threads";
+import type { FromGrpcThread, GrpcThreadInit, ToGrpcThread } from "./grpc-thread.ts";
+import { KedaGrpcServer } from "./keda-grpc.ts";
+import type { Logger } from "./log.ts";
+import { VerdictTable } from "./verdicts.ts";
+
+const BATCH_MS = 250;
+
+const port = parentPort;
+if (!port) throw new Error("grpc-worker.ts runs as a worker thread (see grpc-thread.ts)");
+const post = (m: FromGrpcThread): void => {
+  port.postMessage(m);
+};
+const init = workerData as GrpcThreadInit;
+
+const at =
+  (level: keyof Logger) =>
+  (msg: string, fields?: Record<string, unknown>): void => {
+    post({ t: "log", level, msg, ...(fields ? { fields } : {}) });
+  };
+const log: Logger = { debug: at("debug"), info: at("info"), warn: at("warn"), error: at("error") };
+
+const counts = new Map<string, [string, string, number]>();
+const durations = new Map<string, number[]>();
+function flush(): void {
+  if (counts.size === 0 && durations.size === 0) return;
+  post({ t: "calls", counts: [...counts.values()], durations: [...durations] });
+  counts.clear();
+  durations.clear();
+}
+const batches = setInterval(flush, BATCH_MS);
+
+const table = new VerdictTable(init.services);
+const server = new KedaGrpcServer(table, log, (method, code, seconds) => {
+  const key = `${method} ${code}`;
+  const c = counts.get(key);
+  if (c) c[2]++;
+  else counts.set(key, [method, code, 1]);
+  if (seconds === undefined) return;
+  const d = durations.get(method);
+  if (d) d.push(seconds);
+  else durations.set(method, [seconds]);
+});
+
+port.on("message", (m: ToGrpcThread) => {
+  if (m.t === "verdicts") table.apply(m.changes);
+  else if (m.t === "flush") {
+    flush();
+    post({ t: "flushed", id: m.id });
+  } else
+    void server.shutdown(m.graceMs).then(() => {
+      clearInterval(batches);
+      flush();
+      post({ t: "stopped" });
+      port.close();
+    });
+});
+
+// Buffers arrive as Uint8Arrays (structured clone); grpc-js wants Buffers.
+const buf = (u: Uint8Array): Buffer => Buffer.from(u.buffer, u.byteOffset, u.byteLength);
+const tls = init.tls && {
+  cert: buf(init.tls.cert),
+  key: buf(init.tls.key),
+  ...(init.tls.ca ? { ca: buf(init.tls.ca) } : {}),
+  requireClientCert: init.tls.requireClientCert,
+};
+server.listen(init.host, init.port, tls ? { tls } : {}).then(
+  (bound) => {
+    post({ t: "listening", port: bound });
+  },
+  (e: unknown) => {
+    post({
+      t: "failed",
+      message: `gRPC: cannot listen on ${init.host}:${init.port}: ${(e as Error).message}`,
+    });
+  },
+);

@@ -1,0 +1,93 @@
+// What KEDA's calls need of each decision, and nothing more: the gRPC thread holds a table of these,
+// kept current by the loop's thread, so that answering KEDA touches neither the loop's state nor its
+// heap.
+
+import type { ServiceDecision } from "../engine/types.ts";
+
+export interface Verdict {
+  /** false: the scaler answers UNAVAILABLE (with `problem`) and KEDA's fallback applies. */
+  readonly valid: boolean;
+  readonly active: boolean;
+  readonly desiredReplicas: number;
+  readonly problem?: string;
+}
+
+/** A safe number for KEDA: finite, non-negative, whole (a replica count). */
+export function safeCount(n: number): number {
+  return Number.isFinite(n) && n >= 0 ? Math.floor(n) : 0;
+}
+
+export function verdictOf(d: ServiceDecision): Verdict {
+  const v = { valid: d.valid, active: d.active, desiredReplicas: safeCount(d.desiredReplicas) };
+  return d.valid
+    ? v
+    : { ...v, problem: d.reasons.find((r) => r.rule === "invalid")?.message ?? "decision invalid" };
+}
+
+function same(a: Verdict | undefined, b: Verdict): boolean {
+  return (
+    a !== undefined &&
+    a.valid === b.valid &&
+    a.active === b.active &&
+    a.desiredReplicas === b.desiredReplicas &&
+    a.problem === b.problem
+  );
+}
+
+export type VerdictChange = readonly [service: string, verdict: Verdict];
+
+/** What the gRPC server reads: the latest verdict per service, and each change as it happens. */
+export interface VerdictSource {
+  readonly services: ReadonlySet<string>;
+  verdict(service: string): Verdict | undefined;
+  /** Ready once every service has a verdict (valid or not). */
+  ready(): boolean;
+  /** Calls `l` on each change of the service's verdict; returns the function that stops it. */
+  watch(service: string, l: (v: Verdict) => void): () => void;
+}
+
+export class VerdictTable implements VerdictSource {
+  readonly services: ReadonlySet<string>;
+  private readonly table = new Map<string, Verdict>();
+  private readonly watchers = new Map<string, Set<(v: Verdict) => void>>();
+
+  constructor(services: Iterable<string>) {
+    this.services = new Set(services);
+  }
+
+  verdict(service: string): Verdict | undefined {
+    return this.table.get(service);
+  }
+
+  ready(): boolean {
+    return this.table.size === this.services.size;
+  }
+
+  watch(service: string, l: (v: Verdict) => void): () => void {
+    let set = this.watchers.get(service);
+    if (!set) this.watchers.set(service, (set = new Set()));
+    set.add(l);
+    return () => {
+      set.delete(l);
+      if (set.size === 0 && this.watchers.get(service) === set) this.watchers.delete(service);
+    };
+  }
+
+  /** Records the decisions; returns only what changed, for forwarding to another table. */
+  update(decisions: readonly ServiceDecision[]): VerdictChange[] {
+    return this.apply(decisions.map((d) => [d.service, verdictOf(d)] as const));
+  }
+
+  /** Applies changes (unknown services are ignored); returns those that changed anything. */
+  apply(changes: readonly VerdictChange[]): VerdictChange[] {
+    const changed: VerdictChange[] = [];
+    for (const c of changes) {
+      const [service, v] = c;
+      if (!this.services.has(service) || same(this.table.get(service), v)) continue;
+      this.table.set(service, v);
+      changed.push(c);
+    }
+    for (const [service, v] of changed) for (const l of this.watchers.get(service) ?? []) l(v);
+    return changed;
+  }
+}

@@ -1,0 +1,126 @@
+// The verdict table the gRPC thread answers from: what a decision becomes for KEDA, which changes
+// are forwarded, and who hears about them.
+
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import type { ServiceDecision } from "../../../src/engine/types.ts";
+import { VerdictTable, verdictOf, type Verdict } from "../../../src/service/verdicts.ts";
+
+function decision(service: string, over: Partial<ServiceDecision> = {}): ServiceDecision {
+  return {
+    service,
+    valid: true,
+    desiredReplicas: 3,
+    active: true,
+    reason: "reactive",
+    reasons: [{ rule: "reactive", message: "load 30 / target 10" }],
+    businessHours: false,
+    hourlyCost: { onDemand: 0, spot: 0 },
+    changed: true,
+    ...over,
+  };
+}
+
+describe("verdictOf", () => {
+  const cases: [string, Partial<ServiceDecision>, Verdict][] = [
+    ["a valid decision", {}, { valid: true, active: true, desiredReplicas: 3 }],
+    [
+      "zero is inactive",
+      { desiredReplicas: 0, active: false },
+      { valid: true, active: false, desiredReplicas: 0 },
+    ],
+    ["a fraction is floored", { desiredReplicas: 2.7 }, { valid: true, active: true, desiredReplicas: 2 }],
+    [
+      "NaN never reaches KEDA",
+      { desiredReplicas: Number.NaN },
+      { valid: true, active: true, desiredReplicas: 0 },
+    ],
+    [
+      "negative never reaches KEDA",
+      { desiredReplicas: -4 },
+      { valid: true, active: true, desiredReplicas: 0 },
+    ],
+    [
+      "Infinity never reaches KEDA",
+      { desiredReplicas: Number.POSITIVE_INFINITY },
+      { valid: true, active: true, desiredReplicas: 0 },
+    ],
+    [
+      "an invalid decision carries the invalid rule's message",
+      {
+        valid: false,
+        reasons: [
+          { rule: "reactive", message: "x" },
+          { rule: "invalid", message: "signal rps is 700 s old (max 600 s)" },
+        ],
+      },
+      { valid: false, active: true, desiredReplicas: 3, problem: "signal rps is 700 s old (max 600 s)" },
+    ],
+    [
+      "an invalid decision without a message still says so",
+      { valid: false, reasons: [] },
+      { valid: false, active: true, desiredReplicas: 3, problem: "decision invalid" },
+    ],
+  ];
+  for (const [name, over, want] of cases)
+    it(name, () => {
+      assert.deepEqual(verdictOf(decision("a", over)), want);
+    });
+});
+
+describe("VerdictTable", () => {
+  it("is ready once every service has a verdict, valid or not", () => {
+    const t = new VerdictTable(["a", "b"]);
+    assert.equal(t.ready(), false);
+    t.update([decision("a")]);
+    assert.equal(t.ready(), false);
+    t.update([decision("b", { valid: false })]);
+    assert.equal(t.ready(), true);
+  });
+
+  it("returns and announces only what changed what KEDA sees", () => {
+    const t = new VerdictTable(["a", "b"]);
+    const heard: [string, Verdict][] = [];
+    t.watch("a", (v) => heard.push(["a", v]));
+    t.watch("b", (v) => heard.push(["b", v]));
+    assert.deepEqual(
+      t.update([decision("a"), decision("b")]).map(([s]) => s),
+      ["a", "b"],
+    );
+    // A new reason or cost with the same count, activity and validity is no change for KEDA.
+    assert.deepEqual(t.update([decision("a", { reason: "predictive" }), decision("b")]), []);
+    assert.deepEqual(
+      t
+        .update([decision("a", { desiredReplicas: 4 }), decision("b")])
+        .map(([s, v]) => [s, v.desiredReplicas]),
+      [["a", 4]],
+    );
+    assert.deepEqual(
+      heard.map(([s, v]) => [s, v.desiredReplicas]),
+      [
+        ["a", 3],
+        ["b", 3],
+        ["a", 4],
+      ],
+    );
+  });
+
+  it("ignores services it does not know", () => {
+    const t = new VerdictTable(["a"]);
+    assert.deepEqual(t.apply([["zzz", { valid: true, active: true, desiredReplicas: 1 }]]), []);
+    assert.equal(t.verdict("zzz"), undefined);
+  });
+
+  it("stops calling a watcher once it unsubscribes, without dropping the others", () => {
+    const t = new VerdictTable(["a"]);
+    const calls: string[] = [];
+    const stop1 = t.watch("a", () => calls.push("1"));
+    stop1();
+    const stop2 = t.watch("a", () => calls.push("2"));
+    stop1(); // a second stop of an old watcher must not remove the new one
+    t.update([decision("a")]);
+    stop2();
+    t.update([decision("a", { desiredReplicas: 5 })]);
+    assert.deepEqual(calls, ["2"]);
+  });
+});
