@@ -6,8 +6,8 @@
 // Run: npm run bench -- service   (needs Debian's prometheus/promtool: scripts/install-servers.sh)
 
 import { spawn } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { setPriority, tmpdir } from "node:os";
 import { join } from "node:path";
 import { Exporter, Prometheus } from "../test/integration/harness.ts";
 import { machine } from "./util.ts";
@@ -38,6 +38,12 @@ prom.backfill([
   },
 ]);
 await prom.start([`127.0.0.1:${exporter.port}`], "5s");
+// MLAS_BENCH_PROM_NICE=n: Prometheus stands in for a server that in a cluster runs on other nodes;
+// at a higher niceness it yields these two cores to the scaler and the load generator first. Every
+// thread is reniced (on Linux a niceness belongs to a thread; new ones inherit it).
+const promNice = Number(process.env.MLAS_BENCH_PROM_NICE ?? 0);
+if (promNice !== 0 && prom.pid !== undefined)
+  for (const tid of readdirSync(`/proc/${prom.pid}/task`)) setPriority(Number(tid), promNice);
 await prom.waitForSeries('mlas_bench_load{service="s0"}', 30_000);
 
 const dir = mkdtempSync(join(tmpdir(), "mlas-bench-"));
@@ -56,9 +62,13 @@ writeFileSync(
   `logLevel: warn\nsources:\n  prometheus: { url: "${prom.url}", timeoutSeconds: 30, maxConcurrency: 16 }\n  refreshSeconds: ${process.env.MLAS_BENCH_REFRESH ?? 5}\n  maxStalenessSeconds: 600\npredictiveScaling: { refreshSeconds: 600 }\nservices:\n${services}\n`,
 );
 
-// The scaler in its own process, reporting its cycle timings and memory on stdout.
+// The scaler in its own process, reporting its cycle timings and memory on stdout, with the
+// NODE_OPTIONS the image sets (read from the Dockerfile, so the two cannot drift apart).
+const imageNodeOptions =
+  /^ENV NODE_OPTIONS=(.*)$/m.exec(readFileSync(new URL("../Dockerfile", import.meta.url), "utf8"))?.[1] ?? "";
 const child = spawn(process.execPath, [new URL("./service-child.ts", import.meta.url).pathname, cfg], {
   stdio: ["ignore", "pipe", "inherit"],
+  env: { ...process.env, NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ""} ${imageNodeOptions}`.trim() },
 });
 const lines: string[] = [];
 let buf = "";
@@ -140,7 +150,9 @@ await exporter.stop();
 const ms = (x: number): string => `${x.toFixed(2)} ms`;
 const line = (s: Summary): string =>
   `p50 ${ms(s.p50)}, p99 ${ms(s.p99)}, p99.9 ${ms(s.p999)}, max ${ms(s.max)}, ${s.errors} errors of ${s.calls} calls`;
-console.log(`scaler service, ${N} services (${machine()})`);
+console.log(
+  `scaler service, ${N} services (${machine()}); scaler NODE_OPTIONS from the Dockerfile: ${imageNodeOptions || "none"}${promNice !== 0 ? `; Prometheus at nice ${promNice}` : ""}`,
+);
 console.log(
   `${SOAK ? "KEDA's call mix (2 GetMetrics : 2 GetMetricSpec : 1 IsActive)" : "GetMetrics"} at ${RATE}/s for ${SECONDS} s over loopback: ${line(load.ours)}; target p99 < 5 ms`,
 );

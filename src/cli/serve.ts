@@ -9,6 +9,7 @@ import { readTls } from "../service/keda-grpc.ts";
 import { jsonLogger, type Logger } from "../service/log.ts";
 import { ScalerLoop } from "../service/loop.ts";
 import { createMetrics } from "../service/metrics.ts";
+import { lowerOwnPriority, MAIN_NICENESS } from "../service/priority.ts";
 import { VerdictTable } from "../service/verdicts.ts";
 import { buildSources } from "../signals/registry.ts";
 
@@ -85,6 +86,8 @@ export async function startServer(opts: {
   }
   const httpPort = (http.address() as AddressInfo).port;
   const grpcPort = grpc.port;
+  // The gRPC thread exists and keeps its priority; this thread's work can wait a little for it.
+  const niceness = lowerOwnPriority(MAIN_NICENESS);
   // Every engine run: the duration for /metrics, and what changed for the gRPC thread's table.
   const verdicts = new VerdictTable(loop.runtimes.keys());
   const thread = grpc;
@@ -97,6 +100,7 @@ export async function startServer(opts: {
     httpPort,
     services: [...loop.runtimes.keys()],
     tls: tls ? (tls.requireClientCert ? "mutual" : "server") : "off",
+    mainThreadNiceness: niceness ?? "unchanged",
   });
   if (opts.startLoop !== false) loop.start(opts.wakeEveryMs);
   return {

@@ -129,6 +129,11 @@ export class Prometheus {
     await waitFor("prometheus", `${this.url}/-/ready`, 30_000);
   }
 
+  /** The server's process id while it runs. */
+  get pid(): number | undefined {
+    return this.proc?.pid;
+  }
+
   async stop(): Promise<void> {
     const p = this.proc;
     if (!p || p.exitCode !== null) return;
