@@ -113,6 +113,17 @@ export interface SourcesConfig {
     readonly usernameEnv?: string;
     readonly passwordEnv?: string;
   };
+  /**
+   * Ready and current replicas from the Kubernetes API (LIST of the workloads' kind per namespace)
+   * instead of kube-state-metrics through Prometheus.
+   */
+  readonly kubernetes?: {
+    readonly url: string;
+    readonly tokenFile: string;
+    /** The API server's CA; absent for a plain-HTTP URL (kubectl proxy). */
+    readonly caFile?: string;
+    readonly timeoutSeconds: number;
+  };
   readonly refreshSeconds: number;
   /** A reading older than this is used but marked stale. */
   readonly staleAfterSeconds: number;
@@ -548,6 +559,7 @@ function parseSources(r: Reader, v: unknown): SourcesConfig {
   const o = r.optObj(p, v, [
     "prometheus",
     "rabbitmq",
+    "kubernetes",
     "refreshSeconds",
     "staleAfterSeconds",
     "maxStalenessSeconds",
@@ -628,9 +640,37 @@ function parseSources(r: Reader, v: unknown): SourcesConfig {
       ...opt("passwordEnv"),
     };
   }
+  let kubernetes: SourcesConfig["kubernetes"];
+  if (o.kubernetes !== undefined) {
+    const ko = r.optObj(join(p, "kubernetes"), o.kubernetes, [
+      "url",
+      "tokenFile",
+      "caFile",
+      "timeoutSeconds",
+    ]);
+    const sa = "/var/run/secrets/kubernetes.io/serviceaccount";
+    const kurl = r.str(join(p, "kubernetes.url"), ko.url, "https://kubernetes.default.svc", {
+      pattern: url,
+      hint: "must be an http(s) URL (https for the API server, http for kubectl proxy)",
+    });
+    const caFile =
+      ko.caFile !== undefined || kurl.startsWith("https:")
+        ? r.str(join(p, "kubernetes.caFile"), ko.caFile, `${sa}/ca.crt`, { maxLength: 1024 })
+        : undefined;
+    kubernetes = {
+      url: kurl.replace(/\/+$/, ""),
+      tokenFile: r.str(join(p, "kubernetes.tokenFile"), ko.tokenFile, `${sa}/token`, { maxLength: 1024 }),
+      ...(caFile !== undefined ? { caFile } : {}),
+      timeoutSeconds: r.num(join(p, "kubernetes.timeoutSeconds"), ko.timeoutSeconds, 5, {
+        above: 0,
+        max: 120,
+      }),
+    };
+  }
   return {
     ...(prometheus ? { prometheus } : {}),
     ...(rabbitmq ? { rabbitmq } : {}),
+    ...(kubernetes ? { kubernetes } : {}),
     refreshSeconds,
     staleAfterSeconds,
     maxStalenessSeconds,

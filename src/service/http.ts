@@ -37,6 +37,7 @@ export function servicesView(loop: ScalerLoop, now: number): unknown {
             }
           : null,
         readyReplicas: rt.ready?.value ?? null,
+        currentReplicas: rt.current?.value ?? rt.ready?.value ?? null,
         readyReplicasError: rt.readyError ?? null,
         signals: rt.service.triggers.map((t) => {
           const st = rt.signals.get(t.name);

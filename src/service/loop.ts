@@ -31,6 +31,8 @@ export interface ServiceRuntime {
   readonly service: ServiceConfig;
   readonly signals: Map<string, SignalState>;
   ready?: Reading;
+  /** Pods that exist, ready or not (from the Kubernetes API; kube-state-metrics gives ready only). */
+  current?: Reading;
   readyError?: string;
   /** Last minute the load signal's history was above activationLoad (from the metrics store). */
   lastBusyAt?: number;
@@ -116,14 +118,19 @@ export class ScalerLoop {
   }
 
   private async readReady(rt: ServiceRuntime, now: () => number): Promise<void> {
-    const prom = this.sources.prometheus;
-    if (!prom) return;
+    const { kubernetes, prometheus } = this.sources;
     try {
-      const v = await prom.instant(rt.service.readyReplicasQuery, {
-        empty: "error",
-        signal: this.abort.signal,
-      });
-      rt.ready = { value: Math.round(v), observedAt: now() };
+      if (kubernetes) {
+        const r = await kubernetes.replicas(rt.service.workload, this.abort.signal);
+        rt.ready = { value: r.ready, observedAt: now() };
+        rt.current = { value: r.current, observedAt: now() };
+      } else if (prometheus) {
+        const v = await prometheus.instant(rt.service.readyReplicasQuery, {
+          empty: "error",
+          signal: this.abort.signal,
+        });
+        rt.ready = { value: Math.round(v), observedAt: now() };
+      } else return;
       delete rt.readyError;
     } catch (e) {
       rt.readyError = (e as Error).message;
@@ -196,7 +203,9 @@ export class ScalerLoop {
             : undefined;
       out[name] = {
         signals,
-        ...(rt.ready ? { readyReplicas: rt.ready.value, currentReplicas: rt.ready.value } : {}),
+        ...(rt.ready
+          ? { readyReplicas: rt.ready.value, currentReplicas: rt.current?.value ?? rt.ready.value }
+          : {}),
         ...(idle !== undefined ? { idleSeconds: Math.max(0, idle) } : {}),
         ...(rt.forecast ? { forecast: rt.forecast.view } : {}),
       };

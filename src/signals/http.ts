@@ -11,11 +11,16 @@ import { SourceError } from "./source.ts";
 
 const MAX_BODY = 16 * 1024 * 1024;
 
-/** A keep-alive agent for a source's base URL; the source destroys it when it closes. */
-export function keepAliveAgent(url: string): http.Agent {
+/**
+ * A keep-alive agent for a source's base URL (with `ca`, HTTPS trusts that CA); the source destroys
+ * it when it closes.
+ */
+export function keepAliveAgent(url: string, ca?: Buffer): http.Agent {
   // Idle connections are closed after a while, so a quiet source holds no sockets.
   const o = { keepAlive: true, timeout: 60_000 };
-  return new URL(url).protocol === "https:" ? new https.Agent(o) : new http.Agent(o);
+  return new URL(url).protocol === "https:"
+    ? new https.Agent({ ...o, ...(ca ? { ca } : {}) })
+    : new http.Agent(o);
 }
 
 export async function getJson(

@@ -1,6 +1,7 @@
 // The one place sources are registered: adding a source is one file and one line here.
 
 import type { Config, SourceType } from "../config/schema.ts";
+import { KubernetesClient } from "./kubernetes.ts";
 import { PrometheusClient } from "./prometheus.ts";
 import { loadRabbitCredentials, RabbitMqClient } from "./rabbitmq.ts";
 import type { SignalSource } from "./source.ts";
@@ -8,6 +9,8 @@ import type { SignalSource } from "./source.ts";
 export interface Sources {
   readonly byType: Readonly<Partial<Record<SourceType, SignalSource>>>;
   readonly prometheus?: PrometheusClient;
+  /** When configured, the source of ready/current replicas (otherwise kube-state-metrics via Prometheus). */
+  readonly kubernetes?: KubernetesClient;
   /** Closes long-lived connections (AMQP, HTTP keep-alive). */
   close(): Promise<void>;
 }
@@ -16,11 +19,14 @@ export function buildSources(config: Config, env: NodeJS.ProcessEnv): Sources {
   const prometheus = config.sources.prometheus ? new PrometheusClient(config.sources.prometheus) : undefined;
   const rmq = config.sources.rabbitmq;
   const rabbitmq = rmq ? new RabbitMqClient(rmq, loadRabbitCredentials(rmq, env)) : undefined;
+  const kubernetes = config.sources.kubernetes ? new KubernetesClient(config.sources.kubernetes) : undefined;
   return {
     byType: { ...(prometheus ? { prometheus } : {}), ...(rabbitmq ? { rabbitmq } : {}) },
     ...(prometheus ? { prometheus } : {}),
+    ...(kubernetes ? { kubernetes } : {}),
     close: async () => {
       prometheus?.close();
+      kubernetes?.close();
       await rabbitmq?.close();
     },
   };

@@ -1,7 +1,7 @@
 // A local HTTP server that replays whatever the test sets: a status, a body, a delay, or a hang.
 // For fault injection only; integration tests use the real servers.
 
-import { createServer, type Server } from "node:http";
+import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 
 export interface Reply {
@@ -15,12 +15,14 @@ export interface Reply {
 export class FakeUpstream {
   reply: Reply | ((path: string) => Reply) = { status: 200, body: "{}" };
   requests: string[] = [];
+  headers: IncomingHttpHeaders[] = [];
   private server: Server | undefined;
   url = "";
 
   async start(): Promise<void> {
     this.server = createServer((req, res) => {
       this.requests.push(req.url ?? "");
+      this.headers.push(req.headers);
       const r = typeof this.reply === "function" ? this.reply(req.url ?? "") : this.reply;
       if (r.hang === true) return;
       const send = (): void => {
