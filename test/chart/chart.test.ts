@@ -16,6 +16,7 @@ import {
 import { Deployment } from "kubernetes-models/apps/v1";
 import { ConfigMap, Secret, Service, ServiceAccount } from "kubernetes-models/v1";
 import { NetworkPolicy } from "kubernetes-models/networking.k8s.io/v1";
+import { Role, RoleBinding } from "kubernetes-models/rbac.authorization.k8s.io/v1";
 import { PodDisruptionBudget } from "kubernetes-models/policy/v1";
 import { stringify } from "yaml";
 import { parseConfigText } from "../../src/config/schema.ts";
@@ -29,6 +30,8 @@ const MODELS: Record<string, new (o: never) => { validate(): void }> = {
   "v1/ServiceAccount": ServiceAccount,
   "networking.k8s.io/v1/NetworkPolicy": NetworkPolicy,
   "policy/v1/PodDisruptionBudget": PodDisruptionBudget,
+  "rbac.authorization.k8s.io/v1/Role": Role,
+  "rbac.authorization.k8s.io/v1/RoleBinding": RoleBinding,
   "keda.sh/v1alpha1/ScaledObject": ScaledObject,
   "keda.sh/v1alpha1/TriggerAuthentication": TriggerAuthentication,
   "monitoring.coreos.com/v1/ServiceMonitor": ServiceMonitor,
@@ -150,7 +153,9 @@ describe("rendered objects", () => {
         const pod = d.spec.template.spec;
         assert.equal(pod.securityContext.runAsNonRoot, true, f);
         assert.equal(pod.securityContext.seccompProfile.type, "RuntimeDefault", f);
-        assert.equal(pod.automountServiceAccountToken, false, f);
+        // A token only where the scaler reads the Kubernetes API.
+        assert.equal(pod.automountServiceAccountToken, f === "kubernetes-api-values.yaml", f);
+        if (f !== "kubernetes-api-values.yaml") assert.equal(find(objs, "Role").length, 0, f);
         for (const c of pod.containers as Any[]) {
           assert.equal(c.securityContext.readOnlyRootFilesystem, true, f);
           assert.equal(c.securityContext.allowPrivilegeEscalation, false, f);
@@ -162,6 +167,28 @@ describe("rendered objects", () => {
         }
       }
     }
+  });
+  it("Kubernetes API source: a read-only Role and its binding in each workload namespace, and the config says so", () => {
+    const objs = byFile.get("kubernetes-api-values.yaml") ?? [];
+    const roles = find(objs, "Role") as Any[];
+    assert.deepEqual(roles.map((r) => r.metadata.namespace as string).sort(), ["default", "inference"]);
+    for (const r of roles)
+      assert.deepEqual(r.rules, [
+        { apiGroups: ["apps"], resources: ["deployments", "statefulsets"], verbs: ["get", "list"] },
+      ]);
+    const bindings = find(objs, "RoleBinding") as Any[];
+    assert.equal(bindings.length, 2);
+    for (const b of bindings) {
+      assert.equal(b.roleRef.name, "mlas-ml-autoscaling-replicas");
+      assert.deepEqual(b.subjects, [
+        { kind: "ServiceAccount", name: "mlas-ml-autoscaling", namespace: "default" },
+      ]);
+    }
+    const cm = objs.find((o) => o.kind === "ConfigMap" && o.metadata.name.endsWith("-config")) as Any;
+    const config = parseConfigText(cm.data["config.yaml"] as string, "kubernetes-api ConfigMap");
+    assert.equal(config.sources.kubernetes?.url, "https://kubernetes.default.svc");
+    assert.equal(config.sources.kubernetes?.timeoutSeconds, 3);
+    assert.equal(config.services.find((s) => s.name === "vllmService")?.workload.namespace, "inference");
   });
   it("RabbitMQ credentials come from a Secret, mounted as files; none in the ConfigMap", () => {
     const cm = defaults.find((o) => o.kind === "ConfigMap" && o.metadata.name.endsWith("-config")) as Any;
@@ -200,6 +227,11 @@ describe("values schema and template checks reject bad values with a readable me
       /spotDiscountPercentage/i,
     ],
     ["a bad log level", ["--set", "scaler.logLevel=loud"], /logLevel/i],
+    [
+      "a zero Kubernetes API timeout",
+      ["--set", "sources.kubernetes.timeoutSeconds=0"],
+      /kubernetes.timeoutSeconds/i,
+    ],
     ["a bad fallback behavior", ["--set", "keda.fallback.behavior=sometimes"], /behavior/i],
     ["RabbitMQ without credentials", [], /sources.rabbitmq.username is required/],
     [
