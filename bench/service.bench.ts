@@ -93,6 +93,7 @@ const ready = JSON.parse((await waitLine("ready ")).slice(6)) as {
   grpcPort: number;
   refreshMs: number;
   forecastMs: number;
+  forecastAgainMs: number;
   decideMs: number;
   rssMB: number;
   heapMB: number;
@@ -167,7 +168,7 @@ console.log(
   `full signal refresh + decision for ${N} services against a local Prometheus: ${(ready.refreshMs / 1000).toFixed(2)} s (decide alone ${ready.decideMs.toFixed(1)} ms); KEDA polls every 30 s`,
 );
 console.log(
-  `forecast refresh from 168 h of 1-minute history for ${N} services: ${(ready.forecastMs / 1000).toFixed(1)} s`,
+  `forecast refresh from 168 h of 1-minute history for ${N} services: ${(ready.forecastMs / 1000).toFixed(1)} s reading it all, ${(ready.forecastAgainMs / 1000).toFixed(1)} s for the next cycle (only what is new)`,
 );
 console.log(
   `scaler resident memory: ${ready.rssMB.toFixed(0)} MB after the first cycles (heap ${ready.heapMB.toFixed(0)} MB), ${mem.rssMB.toFixed(0)} MB after the load; target < 400 MB`,

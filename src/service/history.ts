@@ -57,15 +57,62 @@ function client(o: PrometheusOptions): PrometheusClient {
   return c;
 }
 
-export async function readHistory(task: HistoryTask, signal?: AbortSignal): Promise<HistoryResult> {
+/**
+ * Each load signal's history, kept between cycles so that a cycle reads only the minutes since the
+ * last one instead of the whole lookback (a week is 10,080 points, about 300 KB of JSON, per service
+ * per cycle otherwise). Float32 (4 bytes a point: 40 KB a week) is ample for a load signal.
+ */
+interface CachedHistory {
+  readonly start: number;
+  readonly end: number;
+  readonly values: Float32Array;
+  /** When the whole lookback was last read. */
+  readonly fullAt: number;
+}
+
+const histories = new Map<string, CachedHistory>();
+
+/**
+ * The last OVERLAP_STEPS minutes are read again each cycle: samples can land late (scrape and
+ * remote-write lag, rate() windows that were still filling). Everything is read again every
+ * FULL_READ_MS, so a store that changed further back (a backfill, a new recording rule) is picked up.
+ */
+export const OVERLAP_STEPS = 15;
+export const FULL_READ_MS = 6 * 3_600_000;
+
+/** The task's lookback window of history, from the cache plus what is new in the store. */
+async function history(task: HistoryTask, signal?: AbortSignal): Promise<CachedHistory> {
   const step = HISTORY_STEP_SECONDS * 1000;
   const end = Math.floor(task.now / step) * step;
   const start = end - task.lookbackHours * 3_600_000;
-  const h = await client(task.prometheus).range(task.query, start, end, HISTORY_STEP_SECONDS, signal);
+  const key = `${task.prometheus.url}|${task.query}|${task.lookbackHours}`;
+  const old = histories.get(key);
+  const incremental =
+    old !== undefined &&
+    end >= old.end &&
+    end - old.end < task.lookbackHours * 3_600_000 &&
+    task.now - old.fullAt < FULL_READ_MS;
+  const from = incremental ? Math.max(start, old.end - OVERLAP_STEPS * step) : start;
+  const h = await client(task.prometheus).range(task.query, from, end, HISTORY_STEP_SECONDS, signal);
+  const values = new Float32Array((end - start) / step + 1).fill(Number.NaN);
+  if (incremental) {
+    // What the cache holds of [start, from), shifted into place.
+    const skip = (start - old.start) / step;
+    values.set(old.values.subarray(skip, skip + (from - start) / step));
+  }
+  values.set(h.values, (from - start) / step);
+  const cached = { start, end, values, fullAt: incremental ? old.fullAt : task.now };
+  histories.set(key, cached);
+  return cached;
+}
+
+export async function readHistory(task: HistoryTask, signal?: AbortSignal): Promise<HistoryResult> {
+  const step = HISTORY_STEP_SECONDS * 1000;
+  const { start, values } = await history(task, signal);
   let lastBusyAt: number | undefined;
-  for (let i = h.values.length - 1; i >= 0; i--) {
-    if ((h.values[i] ?? 0) > task.activationLoad) {
-      lastBusyAt = h.times[i] ?? 0;
+  for (let i = values.length - 1; i >= 0; i--) {
+    if ((values[i] ?? 0) > task.activationLoad) {
+      lastBusyAt = start + i * step;
       break;
     }
   }
@@ -73,7 +120,7 @@ export async function readHistory(task: HistoryTask, signal?: AbortSignal): Prom
   if (task.predict) {
     const f = forecastWith(
       ours,
-      { values: Float64Array.from(h.values), stepSeconds: HISTORY_STEP_SECONDS, start },
+      { values: Float64Array.from(values), stepSeconds: HISTORY_STEP_SECONDS, start },
       task.horizonSteps,
     );
     forecast = {
