@@ -5,6 +5,7 @@
 // from the load signal's history (a range query), and so do forecasts. Two replicas that see the
 // same store and clock therefore give the same answers.
 
+import { setTimeout as sleep } from "node:timers/promises";
 import { enabledServices, type Config, type ServiceConfig, type TriggerConfig } from "../config/schema.ts";
 import { decide, nextState } from "../engine/decide.ts";
 import {
@@ -19,6 +20,9 @@ import type { Sources } from "../signals/registry.ts";
 import type { ForecastPool } from "./forecast-pool.ts";
 import { readHistory, type ForecastState, type HistoryTask } from "./history.ts";
 import type { Logger } from "./log.ts";
+
+/** The longest a forecast cycle's services are spread over. */
+export const FORECAST_SPREAD_MAX_MS = 30_000;
 
 export interface SignalState {
   reading?: Reading;
@@ -51,7 +55,9 @@ export class ScalerLoop {
   private readonly log: Logger;
   private readonly clock: () => number;
   private readonly abort = new AbortController();
-  private timers: NodeJS.Timeout[] = [];
+  private readonly timers = new Set<NodeJS.Timeout>();
+  /** Completed forecast cycles: the first runs flat out, later ones are spread out. */
+  private forecastCycles = 0;
   private readonly cycleListeners = new Set<(d: Decisions, seconds: number) => void>();
   private readonly pool: ForecastPool | undefined;
 
@@ -151,14 +157,26 @@ export class ScalerLoop {
     return this.decideNow();
   }
 
-  /** Refits forecasts (and idle time) from each load signal's history in the metrics store. */
-  async refreshForecasts(): Promise<void> {
+  /**
+   * Refits forecasts (and idle time) from each load signal's history in the metrics store. With
+   * `spreadMs`, the services start evenly over that time instead of all at once, so that the fits
+   * (and the reads) do not take a core at a stretch.
+   */
+  async refreshForecasts(spreadMs = 0): Promise<void> {
     const promCfg = this.config.sources.prometheus;
     const p = this.config.predictiveScaling;
     if (!promCfg) return;
-    const now = this.clock();
+    const rts = [...this.runtimes.values()];
     await Promise.all(
-      [...this.runtimes.values()].map(async (rt) => {
+      rts.map(async (rt, i) => {
+        if (spreadMs > 0 && i > 0) {
+          try {
+            await sleep((i * spreadMs) / rts.length, undefined, { signal: this.abort.signal });
+          } catch {
+            return; // stopped
+          }
+        }
+        const now = this.clock();
         const t = rt.service.triggers.find((x) => x.name === rt.service.loadTrigger);
         if (!t?.historyQuery) return;
         const task: HistoryTask = {
@@ -184,6 +202,7 @@ export class ScalerLoop {
         }
       }),
     );
+    this.forecastCycles++;
   }
 
   observations(now: number): Record<string, ServiceObservations> {
@@ -260,6 +279,11 @@ export class ScalerLoop {
     if (woke.length > 0) this.decideNow();
   }
 
+  /** Timers waiting to start a cycle (one per cycle kind while running; for tests and diagnostics). */
+  get scheduledTimers(): number {
+    return this.timers.size;
+  }
+
   /** Starts the timers; each cycle waits for the previous one to finish. */
   start(wakeEveryMs = 500): void {
     const every = (ms: number, fn: () => Promise<unknown>): void => {
@@ -269,14 +293,24 @@ export class ScalerLoop {
             this.log.error("loop cycle failed", { error: (e as Error).message });
           })
           .finally(() => {
-            if (!this.abort.signal.aborted) this.timers.push(setTimeout(tick, ms));
+            if (this.abort.signal.aborted) return;
+            const t = setTimeout(() => {
+              this.timers.delete(t);
+              tick();
+            }, ms);
+            this.timers.add(t);
           });
       };
       tick();
     };
     every(this.config.sources.refreshSeconds * 1000, () => this.refresh());
-    every(this.config.predictiveScaling.refreshSeconds * 1000, async () => {
-      await this.refreshForecasts();
+    const forecastMs = this.config.predictiveScaling.refreshSeconds * 1000;
+    every(forecastMs, async () => {
+      // Until the first cycle is done there are no forecasts: it runs flat out. Later ones start
+      // their services evenly over half the interval (at most FORECAST_SPREAD_MAX_MS).
+      await this.refreshForecasts(
+        this.forecastCycles > 0 ? Math.min(forecastMs / 2, FORECAST_SPREAD_MAX_MS) : 0,
+      );
       this.decideNow();
     });
     every(wakeEveryMs, () => this.wakeCheck());
@@ -285,6 +319,6 @@ export class ScalerLoop {
   stop(): void {
     this.abort.abort();
     for (const t of this.timers) clearTimeout(t);
-    this.timers = [];
+    this.timers.clear();
   }
 }
