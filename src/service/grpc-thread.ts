@@ -53,12 +53,16 @@ export class GrpcThread {
   readonly port: number;
   private readonly worker: Worker;
   private stopped: Promise<void> | undefined;
+  private exited = false;
   private nextFlush = 1;
   private readonly flushes = new Map<number, () => void>();
 
   private constructor(worker: Worker, port: number) {
     this.worker = worker;
     this.port = port;
+    worker.once("exit", () => {
+      this.exited = true;
+    });
     worker.on("message", (m: FromGrpcThread) => {
       if (m.t !== "flushed") return;
       this.flushes.get(m.id)?.();
@@ -107,13 +111,16 @@ export class GrpcThread {
             break;
         }
       });
+      // Once: a crash is reported as an error and then as an exit.
       const fail = (e: Error): void => {
+        if (exiting) return;
+        exiting = true;
         if (thread) onFatal(e);
         else reject(e);
       };
       worker.on("error", fail);
       worker.on("exit", (code) => {
-        if (!exiting) fail(new Error(`the gRPC thread exited unexpectedly (code ${String(code)})`));
+        fail(new Error(`the gRPC thread exited unexpectedly (code ${String(code)})`));
       });
     });
   }
@@ -123,7 +130,7 @@ export class GrpcThread {
    * order), or after timeoutMs if the thread is busy: a scrape then shows them next time.
    */
   flush(timeoutMs = 200): Promise<void> {
-    if (this.stopped) return Promise.resolve();
+    if (this.stopped || this.exited) return Promise.resolve();
     const id = this.nextFlush++;
     return new Promise<void>((resolve) => {
       const t = setTimeout(() => {
@@ -144,6 +151,7 @@ export class GrpcThread {
 
   /** Stops accepting calls, ends streams, waits for in-flight calls (forced after graceMs). */
   shutdown(graceMs = 5000): Promise<void> {
+    if (this.exited) return Promise.resolve();
     this.stopped ??= new Promise<void>((resolve) => {
       this.worker.on("message", (m: FromGrpcThread) => {
         if (m.t === "stopped") resolve();
