@@ -4,14 +4,13 @@
 // If the thread dies (a bug, or out of memory), the reads it had in hand fail with the reason and
 // the next read starts a new thread: forecasts must not stop for good because one cycle crashed.
 
-import { extname } from "node:path";
 import { Worker } from "node:worker_threads";
 import type { HistoryResult, HistoryTask } from "./history.ts";
+import { workerModule } from "./worker-module.ts";
 
 type Pending = { resolve: (r: HistoryResult) => void; reject: (e: Error) => void };
 
-// The same extension as this module: .ts from source, .js from the build.
-const ENTRY = new URL(`./forecast-worker${extname(new URL(import.meta.url).pathname)}`, import.meta.url);
+const ENTRY = workerModule("forecast-worker", import.meta.url);
 
 export class ForecastPool {
   private readonly entry: URL;

@@ -3,11 +3,11 @@
 // The gRPC thread holds only a table of verdicts, sent to it as they change, so its heap is small
 // and its garbage collections are short. Its calls' outcomes come back in batches for /metrics.
 
-import { extname } from "node:path";
 import { Worker } from "node:worker_threads";
 import type { GrpcServerOptions } from "./keda-grpc.ts";
 import type { Logger } from "./log.ts";
 import type { VerdictChange } from "./verdicts.ts";
+import { workerModule } from "./worker-module.ts";
 
 export interface GrpcThreadInit {
   readonly services: readonly string[];
@@ -80,11 +80,10 @@ export class GrpcThread {
     sink: CallSink,
     onFatal: (e: Error) => void,
   ): Promise<GrpcThread> {
-    // The same extension as this module: .ts from source, .js from the build.
-    const worker = new Worker(
-      new URL(`./grpc-worker${extname(new URL(import.meta.url).pathname)}`, import.meta.url),
-      { workerData: init, resourceLimits: { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB } },
-    );
+    const worker = new Worker(workerModule("grpc-worker", import.meta.url), {
+      workerData: init,
+      resourceLimits: { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB },
+    });
     return new Promise((resolve, reject) => {
       let thread: GrpcThread | undefined;
       let exiting = false;

@@ -2,7 +2,7 @@
 // Nothing here ever returns a credential: the API shows decisions, signals and forecasts only.
 
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { ScalerLoop } from "./loop.ts";
+import { currentReplicas, type ScalerLoop } from "./loop.ts";
 import type { ScalerMetrics } from "./metrics.ts";
 
 function json(res: ServerResponse, status: number, body: unknown): void {
@@ -37,7 +37,7 @@ export function servicesView(loop: ScalerLoop, now: number): unknown {
             }
           : null,
         readyReplicas: rt.ready?.value ?? null,
-        currentReplicas: rt.current?.value ?? rt.ready?.value ?? null,
+        currentReplicas: currentReplicas(rt) ?? null,
         readyReplicasError: rt.readyError ?? null,
         signals: rt.service.triggers.map((t) => {
           const st = rt.signals.get(t.name);

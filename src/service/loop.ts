@@ -46,6 +46,11 @@ export interface ServiceRuntime {
   forecastError?: string;
 }
 
+/** Pods that exist for the workload: the API's count when it is the source, else the ready ones. */
+export function currentReplicas(rt: ServiceRuntime): number | undefined {
+  return rt.current?.value ?? rt.ready?.value;
+}
+
 export class ScalerLoop {
   readonly config: Config;
   readonly runtimes: ReadonlyMap<string, ServiceRuntime>;
@@ -223,7 +228,7 @@ export class ScalerLoop {
       out[name] = {
         signals,
         ...(rt.ready
-          ? { readyReplicas: rt.ready.value, currentReplicas: rt.current?.value ?? rt.ready.value }
+          ? { readyReplicas: rt.ready.value, currentReplicas: currentReplicas(rt) ?? rt.ready.value }
           : {}),
         ...(idle !== undefined ? { idleSeconds: Math.max(0, idle) } : {}),
         ...(rt.forecast ? { forecast: rt.forecast.view } : {}),

@@ -13,7 +13,7 @@ export interface Verdict {
 }
 
 /** A safe number for KEDA: finite, non-negative, whole (a replica count). */
-export function safeCount(n: number): number {
+function safeCount(n: number): number {
   return Number.isFinite(n) && n >= 0 ? Math.floor(n) : 0;
 }
 
