@@ -528,7 +528,7 @@ function parseService(r: Reader, name: string, v: unknown, cost: CostConfig): Se
     priority: r.num(join(p, "priority"), o.priority, 50, { min: 0, max: 1000, integer: true }),
     podStartupSeconds,
     scaleToZeroAfterMinutes: r.num(join(p, "scaleToZeroAfterMinutes"), o.scaleToZeroAfterMinutes, 15, {
-      min: 0,
+      min: 1,
       max: 10_080,
     }),
     activationLoad: r.num(join(p, "activationLoad"), o.activationLoad, 0, { min: 0, max: 1e12 }),

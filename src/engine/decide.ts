@@ -81,6 +81,7 @@ export function decideService(
 
   const zero = scaleToZero(svc, {
     idleSeconds: obs.idleSeconds,
+    load: r.load,
     keepWarm,
     forecastPeak: p.confident && config.predictiveScaling.enableProactiveScaling ? p.peakMean : undefined,
   });

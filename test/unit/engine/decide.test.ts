@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import type { Config } from "../../../src/config/schema.ts";
 import { decide, nextState } from "../../../src/engine/decide.ts";
 import { EMPTY_STATE, type ServiceDecision, type ServiceObservations } from "../../../src/engine/types.ts";
 import { configOf, flatForecast, obs, serviceDoc, T0 } from "../helpers.ts";
@@ -244,6 +245,35 @@ describe("decide: rule 4, scale to zero", () => {
           d.reasons.some((r) => c.mentions?.test(r.message)),
           JSON.stringify(d.reasons),
         );
+    });
+  }
+  it("busy at load 35 with a 10080m idle history: 4 replicas, the live load counts as activity", () => {
+    const d = one(zeroDoc, obs({ rps: 35, gpu: 50 }, { idleSeconds: 10_080 * 60 }));
+    assert.equal(d.desiredReplicas, 4, JSON.stringify(d.reasons));
+    assert.equal(d.reason, "reactive");
+    assert.ok(d.reasons.some((r) => /load 35 > activationLoad 0.05\d*: busy/.test(r.message)));
+  });
+  // A config built in code (the simulator, tests) bypasses validation: the rule itself must not treat
+  // a threshold of 0 as "idle 0 s >= 0 m", which kept a busy service at zero forever.
+  const zeroThreshold = (): Config => {
+    const c = configOf({ svc: zeroDoc });
+    return { ...c, services: c.services.map((s) => ({ ...s, scaleToZeroAfterMinutes: 0 })) };
+  };
+  const thresholdCases: [name: string, o: ServiceObservations, want: number][] = [
+    ["threshold 0, idle 0 s, load 35: ceil(35 / 10) = 4", obs({ rps: 35 }, { idleSeconds: 0 }), 4],
+    [
+      "threshold 0, idle 0 s, at zero with load 3: wakes to 1",
+      obs({ rps: 3 }, { idleSeconds: 0, readyReplicas: 0, currentReplicas: 0 }),
+      1,
+    ],
+    ["threshold 0, idle 0 s, no load: one kept warm", obs({ rps: 0 }, { idleSeconds: 0 }), 1],
+    ["threshold 0, idle NaN: one kept warm", obs({ rps: 0 }, { idleSeconds: Number.NaN }), 1],
+    ["threshold 0, idle 60 s, no load: zero", obs({ rps: 0 }, { idleSeconds: 60 }), 0],
+  ];
+  for (const [name, o, want] of thresholdCases) {
+    it(name, () => {
+      const d = decide(zeroThreshold(), { svc: o }, EMPTY_STATE, T0).services[0];
+      assert.equal(d?.desiredReplicas, want, JSON.stringify(d?.reasons));
     });
   }
   it("minReplicas > 0 never scales to zero", () => {
