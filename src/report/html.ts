@@ -3,6 +3,7 @@
 // cost-vs-SLO frontier, and the summary table.
 
 import type { Comparison } from "../sim/compare.ts";
+import { describeHpaTolerance } from "../sim/control-plane.ts";
 import type { FrontierPoint } from "../sim/frontier.ts";
 import type { PolicyName } from "../sim/policies.ts";
 import type { Workload } from "../sim/workload.ts";
@@ -206,7 +207,7 @@ function table(c: Comparison): string {
     .join("");
   const h = c.headline;
   const ratio = (x: number | null): string => (x === null ? "n/a" : `${x.toFixed(2)}&times;`);
-  return `<table><thead><tr>${head.map((x) => `<th>${x}</th>`).join("")}</tr></thead><tbody>${body}</tbody></table>
+  return `<p>${esc(describeHpaTolerance(c.hpaTolerance))}</p><table><thead><tr>${head.map((x) => `<th>${x}</th>`).join("")}</tr></thead><tbody>${body}</tbody></table>
 <p class="headline">Cost of <b>ours</b> at equal SLO (${esc(h.note)}): <b>${ratio(h.oursVsReactive)}</b> reactive KEDA, <b>${ratio(h.oursVsOracle)}</b> the perfect-foresight oracle.</p>`;
 }
 

@@ -2,6 +2,7 @@
 // the cost of ours relative to reactive KEDA and to the oracle at equal SLO.
 
 import type { ForecastView } from "../engine/types.ts";
+import { describeHpaTolerance } from "./control-plane.ts";
 import { costAtSlo, paretoFront, SWEEP_HEADROOMS, type FrontierPoint } from "./frontier.ts";
 import type { PolicyName } from "./policies.ts";
 import { precomputeForecasts, simulatePoint, type RunResult, type SimSettings } from "./run.ts";
@@ -15,6 +16,8 @@ export interface CompareOptions {
   /** The SLO level (% violating minutes) of the headline ratios. */
   readonly sloTargetPct: number;
   readonly onProgress?: (what: string, done: number, total: number) => void;
+  /** Forecasts already computed for this workload and service (they do not depend on the control plane). */
+  readonly forecasts?: readonly { readonly t: number; readonly view: ForecastView }[];
 }
 
 /** A policy's outcome in the table: a run without its per-minute series. */
@@ -32,6 +35,8 @@ export interface Comparison {
   readonly trace: string;
   readonly service: string;
   readonly headroom: number;
+  /** The HPA tolerance the reactive and ours runs were simulated with. */
+  readonly hpaTolerance: number;
   readonly policies: readonly PolicyRow[];
   readonly frontier: Readonly<Partial<Record<PolicyName, readonly FrontierPoint[]>>>;
   readonly costRatioAtEqualSlo: {
@@ -80,9 +85,11 @@ export function headline(frontier: Comparison["frontier"], target: number): Head
 }
 
 export function compare(w: Workload, s: SimSettings, opt: CompareOptions): Comparison {
-  const forecasts = opt.policies.includes("ours")
-    ? precomputeForecasts(w, s, (d, t) => opt.onProgress?.("forecasts", d, t))
-    : [];
+  const forecasts =
+    opt.forecasts ??
+    (opt.policies.includes("ours")
+      ? precomputeForecasts(w, s, (d, t) => opt.onProgress?.("forecasts", d, t))
+      : []);
   const headrooms = opt.sweep
     ? [...new Set([...SWEEP_HEADROOMS, opt.headroom])].sort((a, b) => a - b)
     : [opt.headroom];
@@ -109,6 +116,7 @@ export function compare(w: Workload, s: SimSettings, opt: CompareOptions): Compa
     trace: w.name,
     service: s.service.name,
     headroom: opt.headroom,
+    hpaTolerance: s.controlPlane.tolerance,
     policies: runs.map(row),
     frontier,
     costRatioAtEqualSlo: { oursVsReactive: h.oursVsReactive, oursVsOracle: h.oursVsOracle },
@@ -152,7 +160,7 @@ export function formatComparison(c: Comparison): string {
   const h = c.headline;
   const fmt = (x: number | null): string => (x === null ? "n/a" : `${x.toFixed(2)}x`);
   return [
-    `${c.trace} -> service ${c.service}, headroom (target utilisation) ${c.headroom}`,
+    `${c.trace} -> service ${c.service}, headroom (target utilisation) ${c.headroom}, ${describeHpaTolerance(c.hpaTolerance)}`,
     ...table,
     `cost of ours at equal SLO (${h.note}): ${fmt(h.oursVsReactive)} reactive KEDA, ${fmt(h.oursVsOracle)} the oracle`,
   ].join("\n");
