@@ -2,7 +2,7 @@
 // The chart renders this document from its values; locally it is a YAML file.
 
 import { parse as parseYaml } from "yaml";
-import { ConfigError, Reader, deepFreeze, join, type Obj } from "./read.ts";
+import { ConfigError, Reader, deepFreeze, join, show, type Obj } from "./read.ts";
 
 export type SignalKind = "extensive" | "intensive";
 export type SourceType = "prometheus" | "rabbitmq";
@@ -289,7 +289,10 @@ function priceMap(
   const out: Record<string, number> = { ...defaults };
   const o = r.optObj(path, v);
   for (const [k, val] of Object.entries(o)) {
-    if (!NAME.test(k)) r.fail(join(path, k), NAME_HINT);
+    if (!NAME.test(k)) {
+      r.fail(join(path, k), `${NAME_HINT}, got ${show(k)}`);
+      continue;
+    }
     const n = r.reqNum(join(path, k), val, { min: 0, max: 1e6 });
     if (n !== undefined) out[k] = n;
   }
@@ -328,7 +331,7 @@ function parseCost(r: Reader, v: unknown): CostConfig {
 function parseTrigger(r: Reader, path: string, name: string, v: unknown): TriggerConfig | undefined {
   const o = r.obj(path, v, ["source", "query", "historyQuery", "queue", "vhost", "metric", "target", "kind"]);
   if (!o) return undefined;
-  if (!NAME.test(name)) r.fail(path, `trigger name ${NAME_HINT}`);
+  if (!NAME.test(name)) r.fail(path, `trigger name ${NAME_HINT}, got ${show(name)}`);
   const source =
     o.source === undefined
       ? r.fail(join(path, "source"), "is required (prometheus or rabbitmq)")
@@ -400,7 +403,7 @@ const SERVICE_KEYS = [
 
 function parseService(r: Reader, name: string, v: unknown, cost: CostConfig): ServiceConfig | undefined {
   const p = join("services", name);
-  if (!NAME.test(name)) r.fail(p, `service name ${NAME_HINT}`);
+  if (!NAME.test(name)) r.fail(p, `service name ${NAME_HINT}, got ${show(name)}`);
   const o = r.obj(p, v, SERVICE_KEYS);
   if (!o) return undefined;
   const minReplicas = r.num(join(p, "minReplicas"), o.minReplicas, 1, {
@@ -492,7 +495,7 @@ function parseService(r: Reader, name: string, v: unknown, cost: CostConfig): Se
       `is required when gpusPerReplica > 0 (known prices: ${Object.keys(cost.gpuHourlyPrices).join(", ")})`,
     );
   }
-  if (gpuType !== undefined && !(gpuType in cost.gpuHourlyPrices)) {
+  if (gpuType !== undefined && !Object.hasOwn(cost.gpuHourlyPrices, gpuType)) {
     r.fail(
       join(p, "resources.gpuType"),
       `has no price: add it to businessRules.costOptimization.gpuHourlyPrices (known: ${Object.keys(cost.gpuHourlyPrices).join(", ")}), got ${JSON.stringify(gpuType)}`,
@@ -718,6 +721,10 @@ export function parseConfig(doc: unknown): Config {
   const cost = parseCost(r, br.costOptimization);
   const gpuQuotas: Record<string, number> = {};
   for (const [k, v] of Object.entries(r.optObj("businessRules.gpuQuotas", br.gpuQuotas))) {
+    if (!NAME.test(k)) {
+      r.fail(join("businessRules.gpuQuotas", k), `GPU type ${NAME_HINT}, got ${show(k)}`);
+      continue;
+    }
     const n = r.reqNum(join("businessRules.gpuQuotas", k), v, { min: 0, max: 1e6, integer: true });
     if (n !== undefined) gpuQuotas[k] = n;
   }

@@ -5,6 +5,7 @@
 import type { Config, ServiceConfig } from "../../config/schema.ts";
 import { ceilSafe } from "../hpa.ts";
 import type { ReplicaPrice } from "../cost.ts";
+import { own } from "../own.ts";
 import type { Reason } from "../types.ts";
 
 export interface Claim {
@@ -45,7 +46,7 @@ function trim(
   for (const c of trimOrder(claims)) {
     if (left <= 1e-9) break;
     const unit = unitOf(c);
-    if (unit <= 0) continue;
+    if (!(unit > 0 && Number.isFinite(unit))) continue;
     const removable = c.desired - c.svc.minReplicas;
     if (removable <= 0) continue;
     const remove = Math.min(removable, ceilSafe(left / unit));
@@ -64,7 +65,7 @@ export function applyGpuQuotas(
   config: Config,
   claims: readonly Claim[],
 ): Record<string, { used: number; quota?: number }> {
-  const use: Record<string, { used: number; quota?: number }> = {};
+  const use = new Map<string, { used: number; quota?: number }>();
   const types = new Set(
     claims.map((c) => c.svc.resources.gpuType).filter((t): t is string => t !== undefined),
   );
@@ -73,7 +74,7 @@ export function applyGpuQuotas(
       (c) => c.svc.resources.gpuType === type && c.svc.resources.gpusPerReplica > 0,
     );
     const used = (): number => ofType.reduce((s, c) => s + c.desired * c.svc.resources.gpusPerReplica, 0);
-    const quota = config.gpuQuotas[type];
+    const quota = own(config.gpuQuotas, type);
     if (quota !== undefined && used() > quota) {
       const left = trim(
         ofType,
@@ -90,9 +91,9 @@ export function applyGpuQuotas(
           });
       }
     }
-    use[type] = { used: used(), ...(quota !== undefined ? { quota } : {}) };
+    use.set(type, { used: used(), ...(quota !== undefined ? { quota } : {}) });
   }
-  return use;
+  return Object.fromEntries(use);
 }
 
 export function totalCost(claims: readonly Claim[]): number {
