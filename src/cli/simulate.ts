@@ -11,7 +11,7 @@ import { describeHpaTolerance, HPA_TOLERANCE_BEFORE_1_35, withHpaTolerance } fro
 import { POLICIES, type PolicyName } from "../sim/policies.ts";
 import { defaultSettings, type SimSettings } from "../sim/run.ts";
 import { peakMinuteRate, workloadFromSeries, type Workload } from "../sim/workload.ts";
-import { loadTrace } from "../traces/parse.ts";
+import { loadTrace, type Series } from "../traces/parse.ts";
 import { parseDurationSeconds, UsageError } from "./duration.ts";
 
 export interface SimulateFlags {
@@ -83,13 +83,42 @@ export function settingsFrom(
     f.noScaleToZero === true ? { ...service, minReplicas: Math.max(1, service.minReplicas) } : service;
   const base = defaultSettings(config, svc, positive("--capacity", f.capacity));
   const warmupDefault = Math.min(7 * 86400, Math.floor((traceDays * 86400) / 2));
+  const warmupSeconds = f.warmup !== undefined ? parseDurationSeconds(f.warmup, "--warmup") : warmupDefault;
+  if (warmupSeconds + 60 > traceDays * 86400)
+    throw new UsageError(
+      `--warmup: ${f.warmup ?? `the default ${warmupSeconds}s`} leaves no minute to measure in a trace of ${(traceDays * 24).toFixed(1)} hours`,
+    );
   return {
     ...base,
     serviceTimeSeconds: positive("--service-time", f.serviceTime) ?? base.serviceTimeSeconds,
     sloSeconds: positive("--slo-seconds", f.sloSeconds) ?? base.sloSeconds,
-    warmupSeconds: f.warmup !== undefined ? parseDurationSeconds(f.warmup, "--warmup") : warmupDefault,
+    warmupSeconds,
     controlPlane: withHpaTolerance(hpaTolerancesFrom(f.hpaTolerance)[0] ?? HPA_TOLERANCE_BEFORE_1_35),
   };
+}
+
+/** The simulator steps every second: at most 400 days of trace (34.56 M seconds). */
+export const MAX_SIMULATED_DAYS = 400;
+/**
+ * Arrivals per second above which a trace is taken for a unit mistake (the shared traces peak below
+ * 1e5): the per-second rates are single precision and overflow to Infinity near 3.4e38.
+ */
+export const MAX_SIMULATED_RATE = 1e15;
+
+/** Rejects, before any per-second array is built, a series the simulator cannot hold or compute with. */
+export function checkSimulable(path: string, s: Series, scale: number): void {
+  const days = (s.values.length * s.stepSeconds) / 86400;
+  if (days > MAX_SIMULATED_DAYS)
+    throw new UsageError(
+      `${path}: spans ${days.toFixed(1)} days, more than the simulator's limit of ${MAX_SIMULATED_DAYS} days (it steps every second)`,
+    );
+  let peak = 0;
+  for (const v of s.values) if (v > peak) peak = v;
+  const rate = (peak * scale) / s.stepSeconds;
+  if (!(rate <= MAX_SIMULATED_RATE))
+    throw new UsageError(
+      `${path}: the peak of ${peak} per ${s.stepSeconds}s${scale !== 1 ? ` scaled by ${scale}` : ""} is ${rate.toPrecision(3)} requests/s, more than the simulator's limit of 1e15 requests/s: scale it down with --scale or --peak-replicas`,
+    );
 }
 
 /** The trace as a workload, scaled by --scale, or so that its peak minute needs --peak-replicas at full utilisation. */
@@ -99,10 +128,12 @@ export function workloadFrom(path: string, f: SimulateFlags, capacity: number): 
   const peak = positive("--peak-replicas", f.peakReplicas);
   if (scale !== undefined && peak !== undefined)
     throw new UsageError("--scale and --peak-replicas: give one, not both");
+  checkSimulable(path, trace.series, scale ?? 1);
   let w = workloadFromSeries(basename(path), trace.series, scale ?? 1);
   if (peak !== undefined) {
     const p = peakMinuteRate(w);
     if (p <= 0) throw new UsageError(`${path}: the trace has no traffic to scale`);
+    checkSimulable(path, trace.series, (peak * capacity) / p);
     w = workloadFromSeries(
       `${basename(path)} (scaled: peak minute = ${peak} replicas x ${capacity} req/s)`,
       trace.series,
