@@ -4,7 +4,7 @@
 import { enabledServices, type Config, type ServiceConfig } from "../config/schema.ts";
 import { hourlyCost, replicaPrice } from "./cost.ts";
 import { own } from "./own.ts";
-import { applyBudget, applyGpuQuotas, totalCost, type Claim } from "./rules/budget.ts";
+import { applyBudget, applyGpuQuotas, gpuUse, gpusByType, totalCost, type Claim } from "./rules/budget.ts";
 import { businessHoursFloor, businessHoursState, type BusinessHoursState } from "./rules/business-hours.ts";
 import { predictive } from "./rules/predictive.ts";
 import { reactive } from "./rules/reactive.ts";
@@ -241,7 +241,8 @@ export function decide(
       reasons: d.reasons,
     };
   });
-  const gpuUse = applyGpuQuotas(config, claims);
+  const requestedGpus = gpusByType(claims);
+  applyGpuQuotas(config, claims);
   applyBudget(config, claims);
   const out: ServiceDecision[] = claims.map((c, i) => {
     const d = drafts[i] as Draft;
@@ -268,7 +269,7 @@ export function decide(
     ...(config.cost.enabled && config.cost.maxHourlyCost !== undefined
       ? { maxHourlyCost: config.cost.maxHourlyCost }
       : {}),
-    gpuUse,
+    gpuUse: gpuUse(config, claims, requestedGpus),
   };
 }
 

@@ -61,11 +61,36 @@ function trim(
   return left;
 }
 
-export function applyGpuQuotas(
+/** GPUs the claims hold now, per GPU type (types without GPUs per replica count 0). */
+export function gpusByType(claims: readonly Claim[]): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const c of claims) {
+    const type = c.svc.resources.gpuType;
+    if (type === undefined) continue;
+    out.set(type, (out.get(type) ?? 0) + c.desired * c.svc.resources.gpusPerReplica);
+  }
+  return out;
+}
+
+/** Per GPU type: GPUs after every trim (quota and budget), GPUs asked for before them, and the quota. */
+export function gpuUse(
   config: Config,
   claims: readonly Claim[],
-): Record<string, { used: number; quota?: number }> {
-  const use = new Map<string, { used: number; quota?: number }>();
+  requested: ReadonlyMap<string, number>,
+): Record<string, { used: number; requested: number; quota?: number }> {
+  const used = gpusByType(claims);
+  return Object.fromEntries(
+    [...requested].map(([type, asked]) => {
+      const quota = own(config.gpuQuotas, type);
+      return [
+        type,
+        { used: used.get(type) ?? 0, requested: asked, ...(quota !== undefined ? { quota } : {}) },
+      ];
+    }),
+  );
+}
+
+export function applyGpuQuotas(config: Config, claims: readonly Claim[]): void {
   const types = new Set(
     claims.map((c) => c.svc.resources.gpuType).filter((t): t is string => t !== undefined),
   );
@@ -91,9 +116,7 @@ export function applyGpuQuotas(
           });
       }
     }
-    use.set(type, { used: used(), ...(quota !== undefined ? { quota } : {}) });
   }
-  return Object.fromEntries(use);
 }
 
 export function totalCost(claims: readonly Claim[]): number {

@@ -410,8 +410,35 @@ describe("decide: rule 6, budget and GPU quotas across services", () => {
       d.services.map((s) => s.desiredReplicas),
       [1, 1],
     );
-    assert.deepEqual(d.gpuUse["nvidia-a100"], { used: 3, quota: 4 });
+    assert.deepEqual(d.gpuUse["nvidia-a100"], { used: 3, requested: 8, quota: 4 });
     assert.equal(d.services[0]?.reason, "gpu-quota");
+  });
+
+  it("GPUs used are counted after the budget trims, not before", () => {
+    // 1 x nvidia-a100 ($3.67) + 1 vCPU ($1) = $4.67 per replica. Demand: ceil(60 / 10) = 6 replicas
+    // = 6 GPUs, within the quota of 8; the $10/h budget removes ceil((28.02 - 10) / 4.67) = 4.
+    const d = decide(
+      configOf(
+        { x: serviceDoc({ resources: { gpusPerReplica: 1, gpuType: "nvidia-a100", cpu: 1, memoryGiB: 0 } }) },
+        {
+          businessRules: {
+            costOptimization: {
+              enabled: true,
+              maxHourlyCost: 10,
+              cpuHourlyPrice: 1,
+              memoryGiBHourlyPrice: 0,
+            },
+            gpuQuotas: { "nvidia-a100": 8 },
+          },
+        },
+      ),
+      { x: obs({ rps: 60, gpu: 0 }) },
+      EMPTY_STATE,
+      T0,
+    );
+    assert.equal(d.services[0]?.desiredReplicas, 2, JSON.stringify(d.services[0]?.reasons));
+    assert.equal(d.services[0]?.reason, "budget");
+    assert.deepEqual(d.gpuUse["nvidia-a100"], { used: 2, requested: 6, quota: 8 });
   });
 
   it("an invalid service is counted at what it runs but never trimmed", () => {

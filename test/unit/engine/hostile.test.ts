@@ -257,7 +257,11 @@ describe("hostile names and values", () => {
     const d = decide(config, { toString: obs({ rps: 95, gpu: 50 }) }, EMPTY_STATE, T0);
     assert.equal(d.services[0]?.desiredReplicas, 3, JSON.stringify(d.services[0]?.reasons));
     assert.equal(d.totalHourlyCost, 6);
-    assert.deepEqual(Object.getOwnPropertyDescriptor(d.gpuUse, "toString")?.value, { used: 3, quota: 3 });
+    assert.deepEqual(Object.getOwnPropertyDescriptor(d.gpuUse, "toString")?.value, {
+      used: 3,
+      requested: 10,
+      quota: 3,
+    });
   });
   it("a service named constructor without observations is invalid, not a crash", () => {
     const config = configOf({ constructor: serviceDoc() });
