@@ -204,6 +204,21 @@ describe("hostile names and values", () => {
         }
         assert.equal(acceptable(w), true, "accepted a config with a bad name or an unpriced GPU type");
         assertBounded(config, observationsOf(w, T0), JSON.stringify(w));
+        // The same config built in code, past validation: an unpriced GPU type named after a
+        // prototype member on every service, and scale to zero after 0 minutes.
+        const bypassed: Config = {
+          ...config,
+          services: config.services.map((svc, i) => ({
+            ...svc,
+            scaleToZeroAfterMinutes: 0,
+            resources: {
+              ...svc.resources,
+              gpusPerReplica: 1,
+              gpuType: PROTOTYPE_NAMES[i % PROTOTYPE_NAMES.length] ?? "",
+            },
+          })),
+        };
+        assertBounded(bypassed, observationsOf(w, T0), `bypassed: ${JSON.stringify(w)}`);
       }),
       RUNS,
     );
