@@ -33,7 +33,15 @@ describe("dashboard and alert queries against a real Prometheus scraping a runni
     exporter.values.set('mlas_test_rps{service="batch"}', 10);
     exporter.values.set('kube_deployment_status_replicas_ready{namespace="default",deployment="batch"}', 2);
     exporter.values.set('mlas_test_latency{service="api"}', 0.3);
-    exporter.values.set('DCGM_FI_DEV_GPU_UTIL{pod="vllm-0",gpu="0"}', 71);
+    exporter.values.set(
+      'DCGM_FI_DEV_GPU_UTIL{exported_pod="vllm-0",exported_namespace="default",gpu="0"}',
+      71,
+    );
+    exporter.values.set(
+      'keda_scaler_detail_errors_total{scaler="ml-autoscaling",scaledObject="ml-autoscaling-api",type="scaledobject"}',
+      0,
+    );
+    exporter.values.set('keda_scaled_object_errors_total{scaledObject="ml-autoscaling-api"}', 0);
     exporter.values.set('kube_deployment_status_replicas_ready{namespace="default",deployment="api"}', 4);
     const dir = mkdtempSync(join(tmpdir(), "mlas-promql-"));
     const cfg = join(dir, "config.yaml");
