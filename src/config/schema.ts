@@ -23,6 +23,12 @@ export interface TriggerConfig {
   /** Per-replica target: load per replica for extensive signals, the wanted level for intensive ones. */
   readonly target: number;
   readonly kind: SignalKind;
+  /**
+   * The signal counts demand arriving from outside the service's pods (a queue, a gateway's or
+   * ingress's request rate), so it exists while the service runs no pod. A service that may sit at
+   * zero needs one to wake on demand. Default: true for rabbitmq triggers, false for prometheus.
+   */
+  readonly arrival?: boolean;
 }
 
 export interface ResourcesConfig {
@@ -326,7 +332,17 @@ function parseCost(r: Reader, v: unknown): CostConfig {
 }
 
 function parseTrigger(r: Reader, path: string, name: string, v: unknown): TriggerConfig | undefined {
-  const o = r.obj(path, v, ["source", "query", "historyQuery", "queue", "vhost", "metric", "target", "kind"]);
+  const o = r.obj(path, v, [
+    "source",
+    "query",
+    "historyQuery",
+    "queue",
+    "vhost",
+    "metric",
+    "target",
+    "kind",
+    "arrival",
+  ]);
   if (!o) return undefined;
   if (!NAME.test(name)) r.fail(path, `trigger name ${NAME_HINT}`);
   const source =
@@ -375,6 +391,7 @@ function parseTrigger(r: Reader, path: string, name: string, v: unknown): Trigge
     rabbitMetric,
     target,
     kind,
+    arrival: r.bool(join(path, "arrival"), o.arrival, source === "rabbitmq"),
   };
 }
 

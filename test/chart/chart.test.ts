@@ -19,6 +19,7 @@ import { NetworkPolicy } from "kubernetes-models/networking.k8s.io/v1";
 import { Role, RoleBinding } from "kubernetes-models/rbac.authorization.k8s.io/v1";
 import { PodDisruptionBudget } from "kubernetes-models/policy/v1";
 import { stringify } from "yaml";
+import { wakeFromZeroWarnings } from "../../src/cli/validate.ts";
 import { parseConfigText } from "../../src/config/schema.ts";
 import { chart, helm, render, RENDER, type K8sObject } from "./helm.ts";
 
@@ -93,6 +94,7 @@ describe("helm lint and template over ci/", () => {
         so.map((s) => s.spec.triggers[0].metadata.service).sort(),
         "one ScaledObject per configured service",
       );
+      assert.deepEqual(wakeFromZeroWarnings(config), [], "every service that may sit at zero can wake");
     });
   }
 });
@@ -129,6 +131,7 @@ describe("rendered objects", () => {
     assert.equal(by["native-request-rate"]?.metricType, "AverageValue");
     assert.equal(by["native-rabbitmq"]?.type, "rabbitmq");
     assert.equal(by["native-rabbitmq"]?.metadata.mode, "QueueLength");
+    assert.equal(by["native-rabbitmq"]?.metadata.vhostName, "/");
   });
   it("TLS: enableTLS on the trigger, a TriggerAuthentication with the CA and client certificate", () => {
     const objs = byFile.get("tls-values.yaml") ?? [];

@@ -73,7 +73,7 @@ default query; the values' targetValue / queueLength become the per-replica targ
   "tokenRate" (dict "source" "prometheus" "kind" "extensive")
   "latency" (dict "source" "prometheus" "kind" "intensive")
   "gpuUtilization" (dict "source" "prometheus" "kind" "intensive" "query" "avg(DCGM_FI_DEV_GPU_UTIL)")
-  "kvCacheUsage" (dict "source" "prometheus" "kind" "intensive" "query" "avg(vllm:gpu_cache_usage_perc)") }}
+  "kvCacheUsage" (dict "source" "prometheus" "kind" "intensive" "query" "avg(vllm:kv_cache_usage_perc)") }}
 {{- $k := default (dict) (get $known $name) }}
 {{- $source := default (get $k "source") $t.source }}
 {{- $kind := default (get $k "kind") $t.kind }}
@@ -95,5 +95,8 @@ default query; the values' targetValue / queueLength become the per-replica targ
 {{- end }}
 {{- with $t.historyQuery }}
   historyQuery: {{ . | quote }}
+{{- end }}
+{{- if hasKey $t "arrival" }}
+  arrival: {{ $t.arrival }}
 {{- end }}
 {{- end }}
