@@ -3,8 +3,8 @@
 // scaler's own parser, the values schema rejecting bad input, and promtool on the alert rules.
 
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
-import { mkdtempSync, readdirSync, writeFileSync } from "node:fs";
+import { execFileSync, spawnSync } from "node:child_process";
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
@@ -18,7 +18,7 @@ import { ConfigMap, Secret, Service, ServiceAccount } from "kubernetes-models/v1
 import { NetworkPolicy } from "kubernetes-models/networking.k8s.io/v1";
 import { Role, RoleBinding } from "kubernetes-models/rbac.authorization.k8s.io/v1";
 import { PodDisruptionBudget } from "kubernetes-models/policy/v1";
-import { stringify } from "yaml";
+import { parse, stringify } from "yaml";
 import { wakeFromZeroWarnings } from "../../src/cli/validate.ts";
 import { parseConfigText } from "../../src/config/schema.ts";
 import { chart, helm, render, RENDER, type K8sObject } from "./helm.ts";
@@ -295,6 +295,63 @@ describe("alert rules", () => {
     assert.match(out, /SUCCESS: 9 rules found/);
     const maxRule = (pr.spec.groups[0].rules as Any[]).find((r) => r.alert === "MlasMaxReplicasReached");
     assert.equal(maxRule?.for, "30m");
+  });
+});
+
+type AlertRule = { alert: string; expr: string; annotations: Record<string, string> };
+const alertRules = (
+  parse(readFileSync(join(chart, "files/alerts.yaml"), "utf8")) as { groups: { rules: AlertRule[] }[] }
+).groups.flatMap((g) => g.rules);
+
+describe("alert rules fire and stay quiet when they should (promtool test rules)", () => {
+  const unitFile = join(chart, "../../test/chart/alerts.test.yaml");
+  it("promtool test rules passes", () => {
+    const r = spawnSync("promtool", ["test", "rules", unitFile], { encoding: "utf8" });
+    assert.equal(r.status, 0, r.stdout + r.stderr);
+  });
+  it("every alert has a case where it fires and one where it stays quiet", () => {
+    const cases = (
+      parse(readFileSync(unitFile, "utf8")) as {
+        tests: { alert_rule_test: { alertname: string; exp_alerts: unknown[] }[] }[];
+      }
+    ).tests.flatMap((t) => t.alert_rule_test);
+    for (const a of alertRules) {
+      const mine = cases.filter((c) => c.alertname === a.alert);
+      assert.ok(
+        mine.some((c) => c.exp_alerts.length > 0),
+        `${a.alert}: no case where it fires`,
+      );
+      assert.ok(
+        mine.some((c) => c.exp_alerts.length === 0),
+        `${a.alert}: no case where it stays quiet`,
+      );
+    }
+  });
+  it("each runbook_url is a section of the chart README", () => {
+    const readme = readFileSync(join(chart, "README.md"), "utf8");
+    // GitHub's heading anchors: lower case, punctuation dropped, spaces to '-'.
+    const anchors = new Set(
+      [...readme.matchAll(/^#{1,6} (.+)$/gm)].map((m) =>
+        (m[1] ?? "")
+          .trim()
+          .toLowerCase()
+          .replace(/[^\p{L}\p{N} _-]/gu, "")
+          .replace(/ /g, "-"),
+      ),
+    );
+    for (const a of alertRules) {
+      const url = a.annotations.runbook_url ?? "";
+      const [base, anchor] = url.split("#");
+      assert.equal(
+        base,
+        "https://github.com/ml-autoscaling/ml-autoscaling/blob/main/charts/ml-autoscaling/README.md",
+        a.alert,
+      );
+      assert.ok(
+        anchor !== undefined && anchors.has(anchor),
+        `${a.alert}: no README section #${anchor ?? ""}`,
+      );
+    }
   });
 });
 
