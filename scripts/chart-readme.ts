@@ -1,7 +1,9 @@
 // npm run chart-readme: writes the values table of charts/ml-autoscaling/README.md from the
-// `# --` comments in values.yaml. With --check it fails when the README is out of date.
+// `# --` comments in values.yaml, and charts/ml-autoscaling/files/timezones.txt (the IANA time zones
+// the chart accepts, from this Node.js's ICU, which the scaler uses to validate them too). With
+// --check it fails when either is out of date.
 
-import { readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { isMap, isScalar, parseDocument, type Node, type Pair } from "yaml";
 
 const chart = new URL("../charts/ml-autoscaling/", import.meta.url).pathname;
@@ -52,14 +54,28 @@ export function readmeWithTable(readme: string): string {
   return `${readme.slice(0, a + START.length)}\n${valuesTable()}\n${readme.slice(b)}`;
 }
 
+/** One zone per line: every canonical zone ICU knows, and UTC. */
+export function timezonesFile(): string {
+  const zones = [...new Set(["UTC", "Etc/UTC", ...Intl.supportedValuesOf("timeZone")])].sort();
+  return `${zones.join("\n")}\n`;
+}
+
 if (import.meta.main) {
-  const file = `${chart}README.md`;
-  const current = readFileSync(file, "utf8");
-  const next = readmeWithTable(current);
-  if (process.argv.includes("--check")) {
-    if (current !== next) {
-      console.error("charts/ml-autoscaling/README.md is out of date: run npm run chart-readme");
-      process.exit(1);
-    }
-  } else writeFileSync(file, next);
+  const readme = `${chart}README.md`;
+  const current = readFileSync(readme, "utf8");
+  const outputs: [file: string, current: string, next: string][] = [
+    [readme, current, readmeWithTable(current)],
+    [
+      `${chart}files/timezones.txt`,
+      existsSync(`${chart}files/timezones.txt`) ? readFileSync(`${chart}files/timezones.txt`, "utf8") : "",
+      timezonesFile(),
+    ],
+  ];
+  for (const [file, was, next] of outputs) {
+    if (was === next) continue;
+    if (process.argv.includes("--check")) {
+      console.error(`${file} is out of date: run npm run chart-readme`);
+      process.exitCode = 1;
+    } else writeFileSync(file, next);
+  }
 }

@@ -18,10 +18,10 @@ import { ConfigMap, Secret, Service, ServiceAccount } from "kubernetes-models/v1
 import { NetworkPolicy } from "kubernetes-models/networking.k8s.io/v1";
 import { Role, RoleBinding } from "kubernetes-models/rbac.authorization.k8s.io/v1";
 import { PodDisruptionBudget } from "kubernetes-models/policy/v1";
-import { parse, stringify } from "yaml";
+import { parse, parseAllDocuments, stringify } from "yaml";
 import { wakeFromZeroWarnings } from "../../src/cli/validate.ts";
-import { parseConfigText } from "../../src/config/schema.ts";
-import { chart, helm, render, RENDER, type K8sObject } from "./helm.ts";
+import { isValidTimeZone, parseConfig, parseConfigText } from "../../src/config/schema.ts";
+import { chart, helm, render, RENDER, root, type K8sObject } from "./helm.ts";
 
 const MODELS: Record<string, new (o: never) => { validate(): void }> = {
   "apps/v1/Deployment": Deployment,
@@ -236,17 +236,9 @@ describe("values schema and template checks reject bad values with a readable me
       /kubernetes.timeoutSeconds/i,
     ],
     ["a bad fallback behavior", ["--set", "keda.fallback.behavior=sometimes"], /behavior/i],
-    ["RabbitMQ without credentials", [], /sources.rabbitmq.username is required/],
-    [
-      "KEDA's CRDs missing",
-      ["--set", "sources.rabbitmq.existingSecret=x", "--api-versions", "v1"],
-      /KEDA's CRDs/,
-    ],
     [
       "a custom trigger without a kind",
       [
-        "--set",
-        "sources.rabbitmq.existingSecret=x",
         "--set",
         "services.vllmService.triggers.foo.source=prometheus",
         "--set",
@@ -256,31 +248,119 @@ describe("values schema and template checks reject bad values with a readable me
       ],
       /triggers.foo.kind: required/,
     ],
+    [
+      "RabbitMQ with neither a Secret nor credentials",
+      ["--set", "sources.rabbitmq.existingSecret="],
+      /sources\.rabbitmq\.existingSecret: set it to a Secret with keys username and password/,
+    ],
+    [
+      "a RabbitMQ username without a password",
+      ["--set", "sources.rabbitmq.username=monitor"],
+      /sources\.rabbitmq: set both username and password, or neither/,
+    ],
+    [
+      "an unknown top-level key is still rejected beside global",
+      ["--set", "global.imageRegistry=r.example", "--set", "imageRegistry=r.example"],
+      /additional properties.*imageRegistry|imageRegistry.*not allowed/i,
+    ],
   ];
   for (const [name, args, msg] of cases) {
     it(name, () => {
-      const base =
-        name === "KEDA's CRDs missing"
-          ? ["template", "mlas", chart, "--kube-version", "1.31.0"]
-          : ["template", "mlas", chart, ...RENDER];
-      const r = helm([...base, ...args]);
+      const r = helm(["template", "mlas", chart, ...RENDER, ...args]);
       assert.notEqual(r.status, 0, `accepted: ${name}`);
       assert.match(r.stderr, msg);
     });
   }
-  it("the scaler's parser catches what the schema cannot (max below min), naming the field", () => {
-    const objs = render([
-      "--set",
-      "sources.rabbitmq.existingSecret=x",
-      "--set",
-      "services.orchestrator.minReplicas=5",
-      "--set",
-      "services.orchestrator.maxReplicas=3",
-    ]);
-    const cm = objs.find((o) => o.kind === "ConfigMap" && o.metadata.name.endsWith("-config")) as Any;
+});
+
+describe("values the scaler would crash-loop on stop helm, naming the field (one line for all)", () => {
+  // Each of these rendered and installed, then the scaler refused its config at start-up.
+  const cases: [name: string, set: string[], message: string][] = [
+    [
+      "min above max",
+      ["services.orchestrator.minReplicas=40"],
+      "services.orchestrator.maxReplicas: must be >= minReplicas (40), got 30",
+    ],
+    [
+      "business hours ending before they start",
+      ["businessRules.businessHours.startHour=18", "businessRules.businessHours.endHour=8"],
+      "businessRules.businessHours.endHour: must be > startHour (18), got 8",
+    ],
+    [
+      "an unknown time zone",
+      ["businessRules.businessHours.timezone=Europe/Atlantis"],
+      'businessRules.businessHours.timezone: "Europe/Atlantis" is not an IANA time zone',
+    ],
+    [
+      "a load signal that names no trigger",
+      ["services.vllmService.loadSignal=tokens"],
+      'services.vllmService.loadSignal: must name one of the service\'s triggers (gpuUtilization, kvCacheUsage, requestRate), got "tokens"',
+    ],
+    [
+      "an impossible holiday",
+      ["businessRules.businessHours.holidays={2026-02-30}"],
+      'businessRules.businessHours.holidays[0]: "2026-02-30" is not a date (YYYY-MM-DD)',
+    ],
+    [
+      "staleness bounds reversed",
+      ["sources.staleAfterSeconds=600", "sources.maxStalenessSeconds=300"],
+      "sources.maxStalenessSeconds: must be >= sources.staleAfterSeconds (600), got 300",
+    ],
+    [
+      "a business-hours floor above max",
+      ["services.vllmService.businessHoursMinReplicas=9"],
+      "services.vllmService.businessHoursMinReplicas: must be <= maxReplicas (4), got 9",
+    ],
+    [
+      "gRPC and HTTP on one port",
+      ["scaler.httpPort=9090"],
+      "scaler.httpPort: must differ from scaler.grpcPort (both 9090)",
+    ],
+    [
+      "two service names that map to one ScaledObject name",
+      [
+        "services.vllm-service.enabled=true",
+        "services.vllm-service.minReplicas=0",
+        "services.vllm-service.maxReplicas=2",
+        "services.vllm-service.triggers.requestRate.targetValue=1",
+        "services.vllm-service.triggers.requestRate.query=up",
+        "services.vllm-service.triggers.requestRate.arrival=true",
+      ],
+      'services.vllmService: its ScaledObject name "mlas-ml-autoscaling-vllm-service" is the same as services.vllm-service\'s',
+    ],
+  ];
+  for (const [name, set, message] of cases) {
+    it(name, () => {
+      const r = helm(["template", "mlas", chart, ...RENDER, ...set.flatMap((x) => ["--set", x])]);
+      assert.notEqual(r.status, 0, `accepted: ${name}`);
+      const line = r.stderr.split("\n")[0] ?? "";
+      assert.ok(line.includes(`invalid values: ${message}`) || line.includes(`; ${message}`), line);
+    });
+  }
+  it("all problems come in one line", () => {
+    const set = cases.slice(0, 8).flatMap(([, s]) => s);
+    const r = helm(["template", "mlas", chart, ...RENDER, ...set.flatMap((x) => ["--set", x])]);
+    const line = r.stderr.split("\n")[0] ?? "";
+    for (const [, , message] of cases.slice(0, 8)) assert.ok(line.includes(message), message);
+  });
+  it("the scaler's parser rejects the same values in a rendered config, naming the field", () => {
+    const cm = (byFile.get("defaults-values.yaml") ?? []).find(
+      (o) => o.kind === "ConfigMap" && o.metadata.name.endsWith("-config"),
+    ) as Any;
+    const doc = parse(cm.data["config.yaml"] as string) as Any;
+    doc.services.orchestrator.minReplicas = 40;
+    doc.businessRules.businessHours.timezone = "Europe/Atlantis";
+    doc.sources.staleAfterSeconds = 600;
     assert.throws(
-      () => parseConfigText(cm.data["config.yaml"] as string),
-      /services\.orchestrator\.maxReplicas: must be >= minReplicas \(5\), got 3/,
+      () => parseConfig(doc),
+      (e: unknown) => {
+        const m = (e as Error).message;
+        return (
+          m.includes("services.orchestrator.maxReplicas: must be >= minReplicas (40), got 30") &&
+          m.includes("businessRules.businessHours.timezone") &&
+          m.includes("sources.maxStalenessSeconds: must be >= staleAfterSeconds (600), got 300")
+        );
+      },
     );
   });
 });
@@ -352,6 +432,44 @@ describe("alert rules fire and stay quiet when they should (promtool test rules)
         `${a.alert}: no README section #${anchor ?? ""}`,
       );
     }
+  });
+});
+
+describe("the seed's commands, verbatim from the repository root", () => {
+  it("helm template ml-autoscaling charts/ml-autoscaling renders offline with the built-in Kubernetes version", () => {
+    const r = helm(["template", "ml-autoscaling", "charts/ml-autoscaling"], root);
+    assert.equal(r.status, 0, r.stderr);
+    const kinds = parseAllDocuments(r.stdout)
+      .map((d) => (d.toJS() as K8sObject | null)?.kind)
+      .filter((k) => k !== undefined);
+    assert.ok(kinds.includes("ScaledObject") && kinds.includes("Deployment"), kinds.join(", "));
+    const v = helm(["version", "--template", "{{.Version}}"]);
+    assert.equal(v.stdout, "v3.22.0");
+  });
+  it("helm was built with helm's release ldflags: its default Kubernetes is current, not v1.20", () => {
+    const dir = mkdtempSync(join(tmpdir(), "mlas-caps-"));
+    writeFileSync(join(dir, "Chart.yaml"), "apiVersion: v2\nname: caps\nversion: 0.1.0\n");
+    execFileSync("mkdir", ["-p", join(dir, "templates")]);
+    writeFileSync(
+      join(dir, "templates", "caps.yaml"),
+      "kind: Caps\nversion: {{ .Capabilities.KubeVersion.Version }}\n",
+    );
+    const caps = helm(["template", "caps", dir]);
+    assert.equal(caps.status, 0, caps.stderr);
+    const minor = Number(/version: v1\.(\d+)\.0/.exec(caps.stdout)?.[1]);
+    assert.ok(minor >= 35, caps.stdout);
+  });
+  it("global is tolerated, so the chart can be a subchart", () => {
+    const r = helm(["template", "ml-autoscaling", chart, "--set", "global.imageRegistry=registry.example"]);
+    assert.equal(r.status, 0, r.stderr);
+  });
+});
+
+describe("time zones", () => {
+  it("every zone the chart accepts is one the scaler accepts", () => {
+    const zones = readFileSync(join(chart, "files/timezones.txt"), "utf8").trim().split("\n");
+    assert.ok(zones.length > 400);
+    for (const z of zones) assert.ok(isValidTimeZone(z), z);
   });
 });
 

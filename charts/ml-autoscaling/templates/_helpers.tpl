@@ -43,9 +43,14 @@ app.kubernetes.io/part-of: ml-autoscaling
 {{- printf "%s:%s" .Values.scaler.image.repository (default .Chart.AppVersion .Values.scaler.image.tag) }}
 {{- end }}
 
-{{/* The RabbitMQ credentials Secret: the user's, or the one this chart creates. */}}
+{{/* The RabbitMQ credentials Secret: the one this chart creates from username and password, or
+the existing one (by default the RabbitMQ Cluster Operator's rabbitmq-default-user). */}}
 {{- define "mlas.rabbitSecret" -}}
-{{- default (printf "%s-rabbitmq" (include "mlas.fullname" .)) .Values.sources.rabbitmq.existingSecret }}
+{{- if .Values.sources.rabbitmq.username }}
+{{- printf "%s-rabbitmq" (include "mlas.fullname" .) }}
+{{- else }}
+{{- .Values.sources.rabbitmq.existingSecret }}
+{{- end }}
 {{- end }}
 
 {{/* Whether any enabled service uses RabbitMQ. */}}
