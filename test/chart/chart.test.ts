@@ -488,3 +488,35 @@ describe("dashboards", () => {
     });
   });
 });
+
+describe("the chart's defaults are the code's defaults", () => {
+  it("the config rendered from default values equals the code's defaults in every global setting", () => {
+    const objs = render(["--set", "sources.kubernetes.enabled=true"]);
+    const cm = objs.find((o) => o.kind === "ConfigMap" && o.metadata.name.endsWith("-config")) as Any;
+    const fromChart = parseConfigText(cm.data["config.yaml"] as string, "chart defaults");
+    // The same services, every global setting left to the code.
+    const doc = parse(cm.data["config.yaml"] as string) as Any;
+    const fromCode = parseConfig({
+      services: doc.services,
+      sources: { prometheus: {}, rabbitmq: {}, kubernetes: {} },
+      businessRules: {
+        costOptimization: { maxHourlyCost: doc.businessRules.costOptimization.maxHourlyCost },
+      },
+    });
+    const globals = (c: typeof fromChart): Any => ({
+      logLevel: c.logLevel,
+      server: c.server,
+      predictiveScaling: c.predictiveScaling,
+      businessHours: c.businessHours,
+      cost: c.cost,
+      gpuQuotas: c.gpuQuotas,
+      sources: {
+        ...c.sources,
+        // Where the chart mounts the RabbitMQ credentials, and the in-cluster service names.
+        rabbitmq: { ...c.sources.rabbitmq, managementUrl: "", usernameFile: "", passwordFile: "" },
+        prometheus: { ...c.sources.prometheus },
+      },
+    });
+    assert.deepEqual(globals(fromChart), globals(fromCode));
+  });
+});
