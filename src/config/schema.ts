@@ -443,7 +443,13 @@ function parseService(r: Reader, name: string, v: unknown, cost: CostConfig): Se
 
   const w = r.optObj(join(p, "workload"), o.workload, ["kind", "name", "namespace"]);
   const workload = {
-    kind: r.oneOf(join(p, "workload.kind"), w.kind, ["Deployment", "StatefulSet"] as const, "Deployment"),
+    // Any kind with a /scale subresource (Argo Rollouts, LeaderWorkerSet, ...); ready replicas come
+    // from kube-state-metrics or the API only for Deployments and StatefulSets.
+    kind: r.str(join(p, "workload.kind"), w.kind, "Deployment", {
+      maxLength: 63,
+      pattern: /^[A-Z][A-Za-z0-9]*$/,
+      hint: "must be a Kubernetes kind such as Deployment, StatefulSet, Rollout or LeaderWorkerSet",
+    }),
     name: r.str(
       join(p, "workload.name"),
       w.name,
@@ -562,13 +568,32 @@ function parseService(r: Reader, name: string, v: unknown, cost: CostConfig): Se
     readyReplicasQuery: r.str(
       join(p, "readyReplicasQuery"),
       o.readyReplicasQuery,
-      workload.kind === "Deployment"
-        ? `sum(kube_deployment_status_replicas_ready{namespace="${workload.namespace}",deployment="${workloadName}"})`
-        : `sum(kube_statefulset_status_replicas_ready{namespace="${workload.namespace}",statefulset="${workloadName}"})`,
+      defaultReadyReplicasQuery(r, p, workload.kind, workload.namespace, workloadName, o.readyReplicasQuery),
       { maxLength: 8192 },
     ),
     triggers,
   };
+}
+
+/** kube-state-metrics' ready replicas for the two kinds it reports; other kinds must set a query. */
+function defaultReadyReplicasQuery(
+  r: Reader,
+  path: string,
+  kind: string,
+  namespace: string,
+  name: string,
+  given: unknown,
+): string {
+  if (kind === "Deployment")
+    return `sum(kube_deployment_status_replicas_ready{namespace="${namespace}",deployment="${name}"})`;
+  if (kind === "StatefulSet")
+    return `sum(kube_statefulset_status_replicas_ready{namespace="${namespace}",statefulset="${name}"})`;
+  if (given === undefined)
+    r.fail(
+      join(path, "readyReplicasQuery"),
+      `is required for a ${kind} workload (kube-state-metrics reports ready replicas of Deployments and StatefulSets only)`,
+    );
+  return "";
 }
 
 function parseSources(r: Reader, v: unknown): SourcesConfig {
@@ -761,6 +786,13 @@ export function parseConfig(doc: unknown): Config {
     r.fail("sources.prometheus", "is required: a service has a prometheus trigger");
   if (usesRabbit && !config.sources.rabbitmq)
     r.fail("sources.rabbitmq", "is required: a service has a rabbitmq trigger");
+  if (config.sources.kubernetes)
+    for (const s of services)
+      if (s.workload.kind !== "Deployment" && s.workload.kind !== "StatefulSet")
+        r.fail(
+          join(join("services", s.name), "workload.kind"),
+          `sources.kubernetes reads Deployments and StatefulSets only, got ${JSON.stringify(s.workload.kind)}: use readyReplicasQuery without sources.kubernetes`,
+        );
   if (cost.enabled && cost.maxHourlyCost === undefined)
     r.fail("businessRules.costOptimization.maxHourlyCost", "is required when costOptimization is enabled");
   r.throwIfAny();

@@ -14,7 +14,7 @@ import {
   ServiceMonitor,
 } from "@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1";
 import { Deployment } from "kubernetes-models/apps/v1";
-import { ConfigMap, Secret, Service, ServiceAccount } from "kubernetes-models/v1";
+import { ConfigMap, Pod, Secret, Service, ServiceAccount } from "kubernetes-models/v1";
 import { NetworkPolicy } from "kubernetes-models/networking.k8s.io/v1";
 import { Role, RoleBinding } from "kubernetes-models/rbac.authorization.k8s.io/v1";
 import { PodDisruptionBudget } from "kubernetes-models/policy/v1";
@@ -26,6 +26,7 @@ import { chart, helm, render, RENDER, root, type K8sObject } from "./helm.ts";
 const MODELS: Record<string, new (o: never) => { validate(): void }> = {
   "apps/v1/Deployment": Deployment,
   "v1/ConfigMap": ConfigMap,
+  "v1/Pod": Pod,
   "v1/Secret": Secret,
   "v1/Service": Service,
   "v1/ServiceAccount": ServiceAccount,
@@ -433,6 +434,146 @@ describe("alert rules fire and stay quiet when they should (promtool test rules)
       );
     }
   });
+});
+
+describe("chart conventions (ci/conventions-values.yaml sets them all)", () => {
+  const objs = byFile.get("conventions-values.yaml") ?? [];
+  const one = (kind: string, name?: string): Any => {
+    const o = objs.find((x) => x.kind === kind && (name === undefined || x.metadata.name === name));
+    assert.ok(o, `${kind} ${name ?? ""} not rendered`);
+    return o;
+  };
+  const cases: [name: string, check: () => void][] = [
+    [
+      "fullnameOverride names every object",
+      () => {
+        assert.equal(one("Deployment").metadata.name, "autoscaler");
+        assert.ok(one("ScaledObject", "autoscaler-vllm-service"));
+      },
+    ],
+    [
+      "pod labels and annotations, priorityClassName, topology spread (templated)",
+      () => {
+        const pod = one("Deployment").spec.template;
+        assert.equal(pod.metadata.labels.team, "ml-platform");
+        assert.equal(pod.metadata.annotations["example.com/owner"], "ml-platform");
+        assert.equal(pod.spec.priorityClassName, "system-cluster-critical");
+        assert.equal(
+          pod.spec.topologySpreadConstraints[0].labelSelector.matchLabels["app.kubernetes.io/name"],
+          "ml-autoscaling",
+        );
+      },
+    ],
+    [
+      "security contexts and extra env are overridable",
+      () => {
+        const pod = one("Deployment").spec.template.spec;
+        assert.equal(pod.securityContext.runAsUser, 10001);
+        assert.deepEqual(pod.containers[0].env, [
+          { name: "NODE_EXTRA_CA_CERTS", value: "/etc/ssl/certs/ca-certificates.crt" },
+        ]);
+      },
+    ],
+    [
+      "Service annotations",
+      () => assert.equal(one("Service").metadata.annotations["example.com/scrape"], "false"),
+    ],
+    [
+      "ServiceMonitor namespace, scrape timeout, honorLabels and relabelings",
+      () => {
+        const sm = one("ServiceMonitor");
+        assert.equal(sm.metadata.namespace, "monitoring");
+        assert.deepEqual(sm.spec.namespaceSelector, { matchNames: ["default"] });
+        const ep = sm.spec.endpoints[0];
+        assert.equal(ep.scrapeTimeout, "15s");
+        assert.equal(ep.honorLabels, false);
+        assert.equal(ep.relabelings[0].targetLabel, "cluster");
+        assert.equal(ep.metricRelabelings[0].action, "drop");
+      },
+    ],
+    [
+      "PrometheusRule namespace, extra rule groups, runbook base URL, this release's ScaledObject prefix",
+      () => {
+        const pr = one("PrometheusRule");
+        assert.equal(pr.metadata.namespace, "monitoring");
+        const groups = pr.spec.groups as Any[];
+        assert.deepEqual(
+          groups.map((g) => g.name),
+          ["ml-autoscaling", "ml-autoscaling-team"],
+        );
+        const rules = (groups[0]?.rules ?? []) as Any[];
+        assert.equal(
+          rules.find((r) => r.alert === "MlasScalerDown")?.annotations.runbook_url,
+          "https://runbooks.example.com/ml-autoscaling#mlasscalerdown",
+        );
+        assert.match(
+          rules.find((r) => r.alert === "MlasKedaScaledObjectErrors")?.expr,
+          /scaledObject=~"autoscaler-\.\+"/,
+        );
+      },
+    ],
+    [
+      "dashboards carry the Grafana folder annotation",
+      () => {
+        const dashboards = objs.filter(
+          (o) => o.kind === "ConfigMap" && o.metadata.labels?.grafana_dashboard === "1",
+        );
+        assert.equal(dashboards.length, 3);
+        for (const d of dashboards as Any[])
+          assert.equal(d.metadata.annotations.grafana_folder, "ML Platform");
+      },
+    ],
+    [
+      "any workload with a /scale subresource: LeaderWorkerSet and Argo Rollouts",
+      () => {
+        const ref = (n: string): Any => one("ScaledObject", n).spec.scaleTargetRef;
+        assert.deepEqual(ref("autoscaler-vllm-service"), {
+          apiVersion: "leaderworkerset.x-k8s.io/v1",
+          kind: "LeaderWorkerSet",
+          name: "vllm-multinode",
+        });
+        assert.deepEqual(ref("autoscaler-orchestrator"), {
+          apiVersion: "argoproj.io/v1alpha1",
+          kind: "Rollout",
+          name: "orchestrator",
+        });
+      },
+    ],
+    [
+      "vhostName on the native RabbitMQ trigger",
+      () => {
+        const t = (one("ScaledObject", "autoscaler-celery-worker").spec.triggers as Any[]).find(
+          (x) => x.type === "rabbitmq",
+        );
+        assert.equal(t?.metadata.vhostName, "jobs");
+      },
+    ],
+    [
+      "TLS: Reloader rolls the pods when cert-manager renews either Secret; a checksum rolls them on upgrade",
+      () => {
+        const d = one("Deployment");
+        assert.equal(
+          d.metadata.annotations["secret.reloader.stakater.com/reload"],
+          "scaler-tls,keda-client-tls",
+        );
+        assert.ok(d.spec.template.metadata.annotations["checksum/tls"]);
+      },
+    ],
+    [
+      "helm test: a hook pod in the scaler's image that calls it over TLS with the client certificate",
+      () => {
+        const pod = one("Pod");
+        assert.equal(pod.metadata.annotations["helm.sh/hook"], "test");
+        const c = pod.spec.containers[0];
+        assert.deepEqual(c.command, ["node", "/app/helm-test/helm-test.ts"]);
+        const env = Object.fromEntries((c.env as Any[]).map((e) => [e.name, e.value]));
+        assert.equal(env.MLAS_GRPC_ADDRESS, "autoscaler.default.svc:9090");
+        assert.equal(env.MLAS_SERVICES, "celeryWorker,orchestrator,vllmService");
+        assert.equal(env.MLAS_TLS_CERT, "/etc/mlas/client-tls/tls.crt");
+      },
+    ],
+  ];
+  for (const [name, check] of cases) it(name, check);
 });
 
 describe("the seed's commands, verbatim from the repository root", () => {

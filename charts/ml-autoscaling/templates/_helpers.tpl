@@ -3,14 +3,19 @@ Names are truncated to 63 characters because Kubernetes names and label values a
 (DNS-1123 labels); the trailing "-" a cut can leave is trimmed.
 */}}
 {{- define "mlas.name" -}}
-{{- .Chart.Name | trunc 63 | trimSuffix "-" }}
+{{- default .Chart.Name .Values.nameOverride | trunc 63 | trimSuffix "-" }}
 {{- end }}
 
 {{- define "mlas.fullname" -}}
-{{- if contains .Chart.Name .Release.Name }}
+{{- if .Values.fullnameOverride }}
+{{- .Values.fullnameOverride | trunc 63 | trimSuffix "-" }}
+{{- else }}
+{{- $name := default .Chart.Name .Values.nameOverride }}
+{{- if contains $name .Release.Name }}
 {{- .Release.Name | trunc 63 | trimSuffix "-" }}
 {{- else }}
-{{- printf "%s-%s" .Release.Name .Chart.Name | trunc 63 | trimSuffix "-" }}
+{{- printf "%s-%s" .Release.Name $name | trunc 63 | trimSuffix "-" }}
+{{- end }}
 {{- end }}
 {{- end }}
 
@@ -104,4 +109,11 @@ default query; the values' targetValue / queueLength become the per-replica targ
 {{- if hasKey $t "arrival" }}
   arrival: {{ $t.arrival }}
 {{- end }}
+{{- end }}
+
+{{/* The API version of a workload kind KEDA scales through its /scale subresource. */}}
+{{- define "mlas.workloadApiVersion" -}}
+{{- $known := dict "Deployment" "apps/v1" "StatefulSet" "apps/v1" "Rollout" "argoproj.io/v1alpha1" "LeaderWorkerSet" "leaderworkerset.x-k8s.io/v1" }}
+{{- $kind := default "Deployment" .kind }}
+{{- required (printf "services.%s.workload.apiVersion is required for kind %s" .name $kind) (default (get $known $kind) .apiVersion) }}
 {{- end }}
