@@ -9,8 +9,11 @@ import { helm, root } from "./helm.ts";
 
 describe("helm install ml-autoscaling ./charts/ml-autoscaling, verbatim, against a real API server", () => {
   const api = new ApiServer();
-  const install = (): { status: number; stdout: string; stderr: string } =>
-    helm(["install", "ml-autoscaling", "./charts/ml-autoscaling", "--kubeconfig", api.kubeconfig], root);
+  const install = (...extra: string[]): { status: number; stdout: string; stderr: string } =>
+    helm(
+      ["install", "ml-autoscaling", "./charts/ml-autoscaling", "--kubeconfig", api.kubeconfig, ...extra],
+      root,
+    );
 
   before(async () => {
     await api.start();
@@ -35,11 +38,15 @@ describe("helm install ml-autoscaling ./charts/ml-autoscaling, verbatim, against
     );
     assert.match(line, /keda: KEDA's CRDs \(keda\.sh\/v1alpha1\) are not installed/);
     assert.match(line, /monitoring\.serviceMonitor\.enabled: Prometheus Operator's CRDs/);
+    assert.match(
+      line,
+      /scaler\.image\.repository: no ml-autoscaling image is published; build it \(scripts\/build-image\.sh\)/,
+    );
     assert.equal(api.kubectl(["get", "deployments", "-o", "name"]).trim(), "");
     assert.equal(api.kubectl(["get", "secrets", "-l", "owner=helm", "-o", "name"]).trim(), "");
   });
 
-  it("with the CRDs but no RabbitMQ Secret: one line saying exactly what to set", () => {
+  it("with the CRDs but no RabbitMQ Secret: one line saying exactly what to set, image included", () => {
     api.applyCRDs("keda");
     api.applyCRDs("prometheus-operator");
     const r = install();
@@ -51,11 +58,11 @@ describe("helm install ml-autoscaling ./charts/ml-autoscaling, verbatim, against
     );
     assert.equal(
       line.replace(/^.*invalid values: /, ""),
-      'sources.rabbitmq.existingSecret: Secret "rabbitmq-default-user" not found in namespace default; set sources.rabbitmq.existingSecret=<Secret with keys username and password> (or sources.rabbitmq.username and sources.rabbitmq.password), or services.celeryWorker.enabled=false',
+      'sources.rabbitmq.existingSecret: Secret "rabbitmq-default-user" not found in namespace default; set sources.rabbitmq.existingSecret=<Secret with keys username and password> (or sources.rabbitmq.username and sources.rabbitmq.password), or services.celeryWorker.enabled=false; scaler.image.repository: no ml-autoscaling image is published; build it (scripts/build-image.sh), push it to your registry and set scaler.image.repository (and scaler.image.tag)',
     );
   });
 
-  it("with the RabbitMQ Cluster Operator's Secret: installs, and the API server admits every object", () => {
+  it("with the RabbitMQ Cluster Operator's Secret and a pushed image: installs; the API server admits every object", () => {
     api.kubectl([
       "create",
       "secret",
@@ -64,8 +71,18 @@ describe("helm install ml-autoscaling ./charts/ml-autoscaling, verbatim, against
       "--from-literal=username=monitor",
       "--from-literal=password=from-the-operator",
     ]);
-    const r = install();
+    const r = install("--set", "scaler.image.repository=registry.example/ml-autoscaling");
     assert.equal(r.status, 0, r.stderr);
+    assert.equal(
+      api.kubectl([
+        "get",
+        "deployment",
+        "ml-autoscaling",
+        "-o",
+        "jsonpath={.spec.template.spec.containers[0].image}",
+      ]),
+      "registry.example/ml-autoscaling:0.1.0",
+    );
     assert.match(r.stdout, /STATUS: deployed/);
     const names = api
       .kubectl([

@@ -45,7 +45,7 @@ app.kubernetes.io/part-of: ml-autoscaling
 {{- end }}
 
 {{- define "mlas.image" -}}
-{{- printf "%s:%s" .Values.scaler.image.repository (default .Chart.AppVersion .Values.scaler.image.tag) }}
+{{- printf "%s:%s" (default "localhost/ml-autoscaling" .Values.scaler.image.repository) (default .Chart.AppVersion .Values.scaler.image.tag) }}
 {{- end }}
 
 {{/* The RabbitMQ credentials Secret: the one this chart creates from username and password, or
