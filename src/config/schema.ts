@@ -2,6 +2,7 @@
 // The chart renders this document from its values; locally it is a YAML file.
 
 import { parse as parseYaml } from "yaml";
+import { PREDICTIVE_FIELDS, readSection, type SectionOf } from "./fields.ts";
 import { ConfigError, Reader, deepFreeze, join, type Obj } from "./read.ts";
 
 export type SignalKind = "extensive" | "intensive";
@@ -66,18 +67,8 @@ export interface ServiceConfig {
   readonly triggers: readonly TriggerConfig[];
 }
 
-export interface PredictiveConfig {
-  readonly enabled: boolean;
-  readonly lookbackHours: number;
-  readonly forecastMinutes: number;
-  readonly confidenceThreshold: number;
-  /** false = forecast-only: forecasts are computed and exported but never change a replica count. */
-  readonly enableProactiveScaling: boolean;
-  readonly scaleAheadMinutes: number;
-  /** Which quantile of the forecast distribution sizes the predictive floor. */
-  readonly quantile: number;
-  readonly refreshSeconds: number;
-}
+/** predictiveScaling, declared once in fields.ts. false enableProactiveScaling = forecast-only. */
+export type PredictiveConfig = SectionOf<typeof PREDICTIVE_FIELDS>;
 
 export interface BusinessHoursConfig {
   readonly enabled: boolean;
@@ -190,44 +181,7 @@ export function isValidTimeZone(tz: string): boolean {
 }
 
 function parsePredictive(r: Reader, v: unknown): PredictiveConfig {
-  const p = "predictiveScaling";
-  const o = r.optObj(p, v, [
-    "enabled",
-    "lookbackHours",
-    "forecastMinutes",
-    "confidenceThreshold",
-    "enableProactiveScaling",
-    "scaleAheadMinutes",
-    "quantile",
-    "refreshSeconds",
-  ]);
-  const forecastMinutes = r.num(join(p, "forecastMinutes"), o.forecastMinutes, 30, {
-    min: 1,
-    max: 1440,
-    integer: true,
-  });
-  const scaleAheadMinutes = r.num(join(p, "scaleAheadMinutes"), o.scaleAheadMinutes, 15, {
-    min: 0,
-    max: 1440,
-    integer: true,
-  });
-  return {
-    enabled: r.bool(join(p, "enabled"), o.enabled, true),
-    lookbackHours: r.num(join(p, "lookbackHours"), o.lookbackHours, 168, {
-      min: 1,
-      max: 24 * 90,
-      integer: true,
-    }),
-    forecastMinutes,
-    confidenceThreshold: r.num(join(p, "confidenceThreshold"), o.confidenceThreshold, 0.7, {
-      min: 0,
-      max: 1,
-    }),
-    enableProactiveScaling: r.bool(join(p, "enableProactiveScaling"), o.enableProactiveScaling, true),
-    scaleAheadMinutes,
-    quantile: r.num(join(p, "quantile"), o.quantile, 0.95, { above: 0.5, max: 0.999 }),
-    refreshSeconds: r.num(join(p, "refreshSeconds"), o.refreshSeconds, 60, { min: 5, max: 3600 }),
-  };
+  return readSection(r, "predictiveScaling", v, PREDICTIVE_FIELDS);
 }
 
 function parseBusinessHours(r: Reader, v: unknown): BusinessHoursConfig {

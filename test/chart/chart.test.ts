@@ -20,6 +20,8 @@ import { Role, RoleBinding } from "kubernetes-models/rbac.authorization.k8s.io/v
 import { PodDisruptionBudget } from "kubernetes-models/policy/v1";
 import { parse, parseAllDocuments, stringify } from "yaml";
 import { wakeFromZeroWarnings } from "../../src/cli/validate.ts";
+import { jsonSchemaOf, PREDICTIVE_FIELDS } from "../../src/config/fields.ts";
+import { valuesTable } from "../../scripts/chart-readme.ts";
 import { isValidTimeZone, parseConfig, parseConfigText } from "../../src/config/schema.ts";
 import { chart, helm, render, RENDER, root, type K8sObject } from "./helm.ts";
 
@@ -659,5 +661,26 @@ describe("the chart's defaults are the code's defaults", () => {
       },
     });
     assert.deepEqual(globals(fromChart), globals(fromCode));
+  });
+});
+
+describe("predictiveScaling is declared once (src/config/fields.ts)", () => {
+  it("values.yaml's defaults and comments (and so the README's values table) are the declaration's", () => {
+    const rows = new Map(
+      valuesTable()
+        .split("\n")
+        .map((l) => /^\| `predictiveScaling\.([^`]+)` \| `([^`]*)` \| (.*) \|$/.exec(l))
+        .filter((m): m is RegExpExecArray => m !== null)
+        .map((m) => [m[1] ?? "", { value: JSON.parse(m[2] ?? "null") as unknown, doc: m[3] ?? "" }]),
+    );
+    assert.deepEqual([...rows.keys()].sort(), Object.keys(PREDICTIVE_FIELDS).sort());
+    for (const [name, f] of Object.entries(PREDICTIVE_FIELDS)) {
+      assert.equal(rows.get(name)?.value, f.default, `${name} default`);
+      assert.equal(rows.get(name)?.doc, f.doc, `${name} doc`);
+    }
+  });
+  it("values.schema.json's section is generated from it", () => {
+    const schema = JSON.parse(readFileSync(join(chart, "values.schema.json"), "utf8")) as Any;
+    assert.deepEqual(schema.properties.predictiveScaling, jsonSchemaOf(PREDICTIVE_FIELDS));
   });
 });
