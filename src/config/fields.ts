@@ -8,7 +8,8 @@ import { join, type Reader } from "./read.ts";
 
 export interface NumberField {
   readonly type: "number";
-  readonly default: number;
+  /** Absent: the field is optional and has no default. */
+  readonly default?: number;
   readonly integer?: boolean;
   readonly min?: number;
   /** Exclusive lower bound. */
@@ -26,28 +27,49 @@ export interface BooleanField {
 export type Field = NumberField | BooleanField;
 export type Fields = Readonly<Record<string, Field>>;
 
-/** The parsed section: numbers and booleans by field name. */
+type ValueOf<F extends Field> = F extends NumberField ? number : boolean;
+type Optional<F extends Field> = F extends { readonly default: unknown } ? false : true;
+
+/** The parsed section: numbers and booleans by field name; a number without a default is optional. */
 export type SectionOf<F extends Fields> = {
-  readonly [K in keyof F]: F[K] extends NumberField ? number : boolean;
+  readonly [K in keyof F as Optional<F[K]> extends true ? never : K]: ValueOf<F[K]>;
+} & {
+  readonly [K in keyof F as Optional<F[K]> extends true ? K : never]?: ValueOf<F[K]>;
 };
 
-/** Validates one section: unknown keys, types and ranges, each problem named by its path. */
-export function readSection<F extends Fields>(r: Reader, path: string, v: unknown, fields: F): SectionOf<F> {
-  const o = r.optObj(path, v, Object.keys(fields));
+/**
+ * Validates one section: unknown keys, types and ranges, each problem named by its path.
+ * `extraKeys` are allowed but read by the caller (fields with rules of their own), from `raw`.
+ */
+export function readSectionWith<F extends Fields>(
+  r: Reader,
+  path: string,
+  v: unknown,
+  fields: F,
+  extraKeys: readonly string[],
+): { readonly section: SectionOf<F>; readonly raw: Readonly<Record<string, unknown>> } {
+  const raw = r.optObj(path, v, [...Object.keys(fields), ...extraKeys]);
   const out: Record<string, number | boolean> = {};
   for (const [name, f] of Object.entries(fields)) {
     const p = join(path, name);
-    out[name] =
-      f.type === "boolean"
-        ? r.bool(p, o[name], f.default)
-        : r.num(p, o[name], f.default, {
-            max: f.max,
-            ...(f.min !== undefined ? { min: f.min } : {}),
-            ...(f.above !== undefined ? { above: f.above } : {}),
-            ...(f.integer === true ? { integer: true } : {}),
-          });
+    if (f.type === "boolean") {
+      out[name] = r.bool(p, raw[name], f.default);
+      continue;
+    }
+    const opts = {
+      max: f.max,
+      ...(f.min !== undefined ? { min: f.min } : {}),
+      ...(f.above !== undefined ? { above: f.above } : {}),
+      ...(f.integer === true ? { integer: true } : {}),
+    };
+    const n = f.default === undefined ? r.optNum(p, raw[name], opts) : r.num(p, raw[name], f.default, opts);
+    if (n !== undefined) out[name] = n;
   }
-  return out as SectionOf<F>;
+  return { section: out as SectionOf<F>, raw };
+}
+
+export function readSection<F extends Fields>(r: Reader, path: string, v: unknown, fields: F): SectionOf<F> {
+  return readSectionWith(r, path, v, fields, []).section;
 }
 
 /** The section as JSON schema (draft-07), for the chart's values.schema.json. */
@@ -115,4 +137,35 @@ export const PREDICTIVE_FIELDS = {
     doc: "Quantile of the forecast that sizes the predictive floor.",
   },
   refreshSeconds: { type: "number", min: 5, max: 3600, default: 60, doc: "Seconds between forecast refits." },
+} as const satisfies Fields;
+
+/** businessRules.costOptimization (gpuHourlyPrices, a map merged over list prices, is read apart). */
+export const COST_FIELDS = {
+  enabled: { type: "boolean", default: false, doc: "Enforce maxHourlyCost across services." },
+  maxHourlyCost: {
+    type: "number",
+    above: 0,
+    max: 1e9,
+    doc: "Hourly budget in USD for all services together.",
+  },
+  preferSpotInstances: {
+    type: "boolean",
+    default: false,
+    doc: "Default for services: expect replicas on spot capacity (a service's own preferSpotInstances overrides it; vllmService sets true).",
+  },
+  spotDiscountPercentage: {
+    type: "number",
+    min: 0,
+    max: 95,
+    default: 70,
+    doc: "Spot price = on-demand x (1 - spotDiscountPercentage / 100); 70 means spot costs 30%.",
+  },
+  cpuHourlyPrice: { type: "number", min: 0, max: 1000, default: 0.04, doc: "USD per vCPU-hour." },
+  memoryGiBHourlyPrice: {
+    type: "number",
+    min: 0,
+    max: 1000,
+    default: 0.005,
+    doc: "USD per GiB-hour of memory.",
+  },
 } as const satisfies Fields;

@@ -2,7 +2,7 @@
 // The chart renders this document from its values; locally it is a YAML file.
 
 import { parse as parseYaml } from "yaml";
-import { PREDICTIVE_FIELDS, readSection, type SectionOf } from "./fields.ts";
+import { COST_FIELDS, PREDICTIVE_FIELDS, readSection, readSectionWith, type SectionOf } from "./fields.ts";
 import { ConfigError, Reader, deepFreeze, join, type Obj } from "./read.ts";
 
 export type SignalKind = "extensive" | "intensive";
@@ -83,16 +83,10 @@ export interface BusinessHoursConfig {
   readonly multiplier: number;
 }
 
-export interface CostConfig {
-  readonly enabled: boolean;
-  readonly maxHourlyCost?: number;
-  readonly preferSpotInstances: boolean;
-  /** Spot price = on-demand * (1 - spotDiscountPercentage / 100). */
-  readonly spotDiscountPercentage: number;
+/** businessRules.costOptimization, declared once in fields.ts, with the GPU prices merged over list prices. */
+export type CostConfig = SectionOf<typeof COST_FIELDS> & {
   readonly gpuHourlyPrices: Readonly<Record<string, number>>;
-  readonly cpuHourlyPrice: number;
-  readonly memoryGiBHourlyPrice: number;
-}
+};
 
 export interface SourcesConfig {
   readonly prometheus?: {
@@ -258,30 +252,10 @@ function priceMap(
 
 function parseCost(r: Reader, v: unknown): CostConfig {
   const p = "businessRules.costOptimization";
-  const o = r.optObj(p, v, [
-    "enabled",
-    "maxHourlyCost",
-    "preferSpotInstances",
-    "spotDiscountPercentage",
-    "gpuHourlyPrices",
-    "cpuHourlyPrice",
-    "memoryGiBHourlyPrice",
-  ]);
-  const maxHourlyCost = r.optNum(join(p, "maxHourlyCost"), o.maxHourlyCost, { above: 0, max: 1e9 });
+  const { section, raw } = readSectionWith(r, p, v, COST_FIELDS, ["gpuHourlyPrices"]);
   return {
-    enabled: r.bool(join(p, "enabled"), o.enabled, false),
-    ...(maxHourlyCost !== undefined ? { maxHourlyCost } : {}),
-    preferSpotInstances: r.bool(join(p, "preferSpotInstances"), o.preferSpotInstances, false),
-    spotDiscountPercentage: r.num(join(p, "spotDiscountPercentage"), o.spotDiscountPercentage, 70, {
-      min: 0,
-      max: 95,
-    }),
-    gpuHourlyPrices: priceMap(r, join(p, "gpuHourlyPrices"), o.gpuHourlyPrices, DEFAULT_GPU_PRICES),
-    cpuHourlyPrice: r.num(join(p, "cpuHourlyPrice"), o.cpuHourlyPrice, 0.04, { min: 0, max: 1000 }),
-    memoryGiBHourlyPrice: r.num(join(p, "memoryGiBHourlyPrice"), o.memoryGiBHourlyPrice, 0.005, {
-      min: 0,
-      max: 1000,
-    }),
+    ...section,
+    gpuHourlyPrices: priceMap(r, join(p, "gpuHourlyPrices"), raw.gpuHourlyPrices, DEFAULT_GPU_PRICES),
   };
 }
 

@@ -20,7 +20,7 @@ import { Role, RoleBinding } from "kubernetes-models/rbac.authorization.k8s.io/v
 import { PodDisruptionBudget } from "kubernetes-models/policy/v1";
 import { parse, parseAllDocuments, stringify } from "yaml";
 import { wakeFromZeroWarnings } from "../../src/cli/validate.ts";
-import { jsonSchemaOf, PREDICTIVE_FIELDS } from "../../src/config/fields.ts";
+import { COST_FIELDS, jsonSchemaOf, PREDICTIVE_FIELDS, type Fields } from "../../src/config/fields.ts";
 import { valuesTable } from "../../scripts/chart-readme.ts";
 import { isValidTimeZone, parseConfig, parseConfigText } from "../../src/config/schema.ts";
 import { chart, helm, render, RENDER, root, type K8sObject } from "./helm.ts";
@@ -664,23 +664,38 @@ describe("the chart's defaults are the code's defaults", () => {
   });
 });
 
-describe("predictiveScaling is declared once (src/config/fields.ts)", () => {
-  it("values.yaml's defaults and comments (and so the README's values table) are the declaration's", () => {
-    const rows = new Map(
-      valuesTable()
-        .split("\n")
-        .map((l) => /^\| `predictiveScaling\.([^`]+)` \| `([^`]*)` \| (.*) \|$/.exec(l))
-        .filter((m): m is RegExpExecArray => m !== null)
-        .map((m) => [m[1] ?? "", { value: JSON.parse(m[2] ?? "null") as unknown, doc: m[3] ?? "" }]),
-    );
-    assert.deepEqual([...rows.keys()].sort(), Object.keys(PREDICTIVE_FIELDS).sort());
-    for (const [name, f] of Object.entries(PREDICTIVE_FIELDS)) {
-      assert.equal(rows.get(name)?.value, f.default, `${name} default`);
-      assert.equal(rows.get(name)?.doc, f.doc, `${name} doc`);
-    }
-  });
-  it("values.schema.json's section is generated from it", () => {
-    const schema = JSON.parse(readFileSync(join(chart, "values.schema.json"), "utf8")) as Any;
-    assert.deepEqual(schema.properties.predictiveScaling, jsonSchemaOf(PREDICTIVE_FIELDS));
-  });
+describe("sections declared once (src/config/fields.ts) agree with values.yaml, the README and the schema", () => {
+  const sections: [path: string, fields: Fields][] = [
+    ["predictiveScaling", PREDICTIVE_FIELDS],
+    ["businessRules.costOptimization", COST_FIELDS],
+  ];
+  const table = valuesTable().split("\n");
+  const schema = JSON.parse(readFileSync(join(chart, "values.schema.json"), "utf8")) as Any;
+  for (const [path, fields] of sections) {
+    it(`${path}: values.yaml's defaults and comments (so the README's values table) are the declaration's`, () => {
+      const rows = new Map<string, { value: unknown; doc: string }>();
+      for (const line of table) {
+        const m = /^\| `([^`]+)` \| `([^`]*)` \| (.*) \|$/.exec(line);
+        const key = m?.[1] ?? "";
+        if (!m || !key.startsWith(`${path}.`) || key.slice(path.length + 1).includes(".")) continue;
+        rows.set(key.slice(path.length + 1), {
+          value: JSON.parse(m[2] ?? "null") as unknown,
+          doc: m[3] ?? "",
+        });
+      }
+      for (const [name, f] of Object.entries(fields)) {
+        const row = rows.get(name);
+        assert.ok(row, `${path}.${name} is not in values.yaml`);
+        // A field without a code default (maxHourlyCost) shows an example value in the chart.
+        if (f.default !== undefined) assert.equal(row.value, f.default, `${name} default`);
+        assert.equal(row.doc, f.doc, `${name} doc`);
+      }
+    });
+    it(`${path}: values.schema.json states the declared types and ranges`, () => {
+      const node = path.split(".").reduce((n: Any, k) => n.properties[k], schema);
+      const generated = jsonSchemaOf(fields) as Any;
+      for (const [name, s] of Object.entries(generated.properties as Any))
+        assert.deepEqual(node.properties[name], s, `${path}.${name}`);
+    });
+  }
 });

@@ -3,7 +3,13 @@
 
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { jsonSchemaOf, PREDICTIVE_FIELDS, readSection } from "../../../src/config/fields.ts";
+import {
+  COST_FIELDS,
+  jsonSchemaOf,
+  PREDICTIVE_FIELDS,
+  readSection,
+  readSectionWith,
+} from "../../../src/config/fields.ts";
 import { Reader } from "../../../src/config/read.ts";
 
 const read = (v: unknown): { value: ReturnType<typeof readSection>; issues: string[] } => {
@@ -45,5 +51,25 @@ describe("config fields: predictiveScaling", () => {
       maximum: 0.999,
     });
     assert.equal(s.properties.lookbackHours?.type, "integer");
+  });
+});
+
+describe("config fields: costOptimization", () => {
+  const read = (v: unknown): { keys: string[]; issues: string[] } => {
+    const r = new Reader();
+    const { section } = readSectionWith(r, "businessRules.costOptimization", v, COST_FIELDS, [
+      "gpuHourlyPrices",
+    ]);
+    return { keys: Object.keys(section), issues: r.issues.map((i) => `${i.path}: ${i.message}`) };
+  };
+  it("a field without a default stays absent when not given", () => {
+    const { keys, issues } = read({ gpuHourlyPrices: {} });
+    assert.deepEqual(issues, []);
+    assert.ok(!keys.includes("maxHourlyCost"));
+  });
+  it("a zero budget is rejected, naming the field", () => {
+    const { issues } = read({ maxHourlyCost: 0 });
+    assert.equal(issues.length, 1);
+    assert.ok(issues[0]?.startsWith("businessRules.costOptimization.maxHourlyCost: "), issues[0] ?? "");
   });
 });
