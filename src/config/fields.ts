@@ -169,3 +169,22 @@ export const COST_FIELDS = {
     doc: "USD per GiB-hour of memory.",
   },
 } as const satisfies Fields;
+
+/** sources: how often signals are read and how old a reading may be (the sources themselves apart). */
+export const SOURCE_TIMING_FIELDS = {
+  refreshSeconds: { type: "number", min: 1, max: 300, default: 5, doc: "Seconds between signal refreshes." },
+  staleAfterSeconds: {
+    type: "number",
+    min: 1,
+    max: 3600,
+    default: 30,
+    doc: "A reading older than this is used but marked stale.",
+  },
+  maxStalenessSeconds: {
+    type: "number",
+    min: 1,
+    max: 86_400,
+    default: 300,
+    doc: "A reading older than this is not used: the service's scaler calls fail and KEDA's fallback applies.",
+  },
+} as const satisfies Fields;

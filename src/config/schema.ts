@@ -2,7 +2,14 @@
 // The chart renders this document from its values; locally it is a YAML file.
 
 import { parse as parseYaml } from "yaml";
-import { COST_FIELDS, PREDICTIVE_FIELDS, readSection, readSectionWith, type SectionOf } from "./fields.ts";
+import {
+  COST_FIELDS,
+  PREDICTIVE_FIELDS,
+  readSection,
+  readSectionWith,
+  SOURCE_TIMING_FIELDS,
+  type SectionOf,
+} from "./fields.ts";
 import { ConfigError, Reader, deepFreeze, join, type Obj } from "./read.ts";
 
 export type SignalKind = "extensive" | "intensive";
@@ -88,7 +95,8 @@ export type CostConfig = SectionOf<typeof COST_FIELDS> & {
   readonly gpuHourlyPrices: Readonly<Record<string, number>>;
 };
 
-export interface SourcesConfig {
+/** sources: the timing fields are declared once in fields.ts (SOURCE_TIMING_FIELDS). */
+export type SourcesConfig = SectionOf<typeof SOURCE_TIMING_FIELDS> & {
   readonly prometheus?: {
     readonly url: string;
     readonly timeoutSeconds: number;
@@ -115,12 +123,7 @@ export interface SourcesConfig {
     readonly caFile?: string;
     readonly timeoutSeconds: number;
   };
-  readonly refreshSeconds: number;
-  /** A reading older than this is used but marked stale. */
-  readonly staleAfterSeconds: number;
-  /** A reading older than this is no longer used: the service's scaler calls fail (KEDA fallback). */
-  readonly maxStalenessSeconds: number;
-}
+};
 
 export interface ServerConfig {
   readonly grpcPort: number;
@@ -526,23 +529,12 @@ function defaultReadyReplicasQuery(
 
 function parseSources(r: Reader, v: unknown): SourcesConfig {
   const p = "sources";
-  const o = r.optObj(p, v, [
+  const { section, raw: o } = readSectionWith(r, p, v, SOURCE_TIMING_FIELDS, [
     "prometheus",
     "rabbitmq",
     "kubernetes",
-    "refreshSeconds",
-    "staleAfterSeconds",
-    "maxStalenessSeconds",
   ]);
-  const refreshSeconds = r.num(join(p, "refreshSeconds"), o.refreshSeconds, 5, { min: 1, max: 300 });
-  const staleAfterSeconds = r.num(join(p, "staleAfterSeconds"), o.staleAfterSeconds, 30, {
-    min: 1,
-    max: 3600,
-  });
-  const maxStalenessSeconds = r.num(join(p, "maxStalenessSeconds"), o.maxStalenessSeconds, 300, {
-    min: 1,
-    max: 86_400,
-  });
+  const { refreshSeconds, staleAfterSeconds, maxStalenessSeconds } = section;
   if (maxStalenessSeconds < staleAfterSeconds)
     r.fail(
       join(p, "maxStalenessSeconds"),
