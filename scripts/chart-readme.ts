@@ -8,6 +8,7 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { format, resolveConfig } from "prettier";
 import { isMap, isScalar, parseDocument, type Node, type Pair } from "yaml";
 import {
+  BUSINESS_HOURS_FIELDS,
   COST_FIELDS,
   jsonSchemaOf,
   PREDICTIVE_FIELDS,
@@ -72,6 +73,7 @@ export function timezonesFile(): string {
 /** The chart values sections declared in src/config/fields.ts (their fields, by values path). */
 export const DECLARED_SECTIONS: readonly (readonly [path: string, fields: Fields])[] = [
   ["predictiveScaling", PREDICTIVE_FIELDS],
+  ["businessRules.businessHours", BUSINESS_HOURS_FIELDS],
   ["businessRules.costOptimization", COST_FIELDS],
   ["sources", SOURCE_TIMING_FIELDS],
 ];

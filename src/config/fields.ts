@@ -188,3 +188,43 @@ export const SOURCE_TIMING_FIELDS = {
     doc: "A reading older than this is not used: the service's scaler calls fail and KEDA's fallback applies.",
   },
 } as const satisfies Fields;
+
+/** businessRules.businessHours (timezone, days and holidays, which need rules of their own, apart). */
+export const BUSINESS_HOURS_FIELDS = {
+  enabled: {
+    type: "boolean",
+    default: false,
+    doc: "Raise the floor inside business hours (and before they open).",
+  },
+  startHour: {
+    type: "number",
+    integer: true,
+    min: 0,
+    max: 23,
+    default: 8,
+    doc: "First business hour (0-23).",
+  },
+  endHour: {
+    type: "number",
+    integer: true,
+    min: 1,
+    max: 24,
+    default: 18,
+    doc: "Hour business ends (1-24, exclusive).",
+  },
+  preScaleMinutes: {
+    type: "number",
+    integer: true,
+    min: 0,
+    max: 720,
+    default: 30,
+    doc: "Minutes before opening when the floor is already raised.",
+  },
+  multiplier: {
+    type: "number",
+    min: 1,
+    max: 100,
+    default: 1.5,
+    doc: "Floor = ceil(multiplier x max(minReplicas, 1)) unless a service sets businessHoursMinReplicas.",
+  },
+} as const satisfies Fields;

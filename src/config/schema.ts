@@ -3,6 +3,7 @@
 
 import { parse as parseYaml } from "yaml";
 import {
+  BUSINESS_HOURS_FIELDS,
   COST_FIELDS,
   PREDICTIVE_FIELDS,
   readSection,
@@ -77,18 +78,14 @@ export interface ServiceConfig {
 /** predictiveScaling, declared once in fields.ts. false enableProactiveScaling = forecast-only. */
 export type PredictiveConfig = SectionOf<typeof PREDICTIVE_FIELDS>;
 
-export interface BusinessHoursConfig {
-  readonly enabled: boolean;
+/** businessRules.businessHours: the scalar fields are declared once in fields.ts. */
+export type BusinessHoursConfig = SectionOf<typeof BUSINESS_HOURS_FIELDS> & {
   readonly timezone: string;
-  readonly startHour: number;
-  readonly endHour: number;
   /** Days of week (0 = Sunday .. 6 = Saturday) that have business hours. */
   readonly days: readonly number[];
   /** Local dates (YYYY-MM-DD) without business hours. */
   readonly holidays: readonly string[];
-  readonly preScaleMinutes: number;
-  readonly multiplier: number;
-}
+};
 
 /** businessRules.costOptimization, declared once in fields.ts, with the GPU prices merged over list prices. */
 export type CostConfig = SectionOf<typeof COST_FIELDS> & {
@@ -181,17 +178,19 @@ function parsePredictive(r: Reader, v: unknown): PredictiveConfig {
   return readSection(r, "predictiveScaling", v, PREDICTIVE_FIELDS);
 }
 
+/** A calendar date YYYY-MM-DD that exists (2026-02-30 does not, though Date.parse rolls it over). */
+function isCalendarDate(s: string): boolean {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(s)) return false;
+  const t = Date.parse(`${s}T00:00:00Z`);
+  return !Number.isNaN(t) && new Date(t).toISOString().slice(0, 10) === s;
+}
+
 function parseBusinessHours(r: Reader, v: unknown): BusinessHoursConfig {
   const p = "businessRules.businessHours";
-  const o = r.optObj(p, v, [
-    "enabled",
+  const { section, raw: o } = readSectionWith(r, p, v, BUSINESS_HOURS_FIELDS, [
     "timezone",
-    "startHour",
-    "endHour",
     "days",
     "holidays",
-    "preScaleMinutes",
-    "multiplier",
   ]);
   const timezone = r.str(join(p, "timezone"), o.timezone, "UTC", { maxLength: 64 });
   if (!isValidTimeZone(timezone))
@@ -199,8 +198,7 @@ function parseBusinessHours(r: Reader, v: unknown): BusinessHoursConfig {
       join(p, "timezone"),
       `must be an IANA time zone such as Europe/Berlin, got ${JSON.stringify(timezone)}`,
     );
-  const startHour = r.num(join(p, "startHour"), o.startHour, 8, { min: 0, max: 23, integer: true });
-  const endHour = r.num(join(p, "endHour"), o.endHour, 18, { min: 1, max: 24, integer: true });
+  const { startHour, endHour } = section;
   if (endHour <= startHour) r.fail(join(p, "endHour"), `must be > startHour (${startHour}), got ${endHour}`);
   let days: number[] = [1, 2, 3, 4, 5];
   if (o.days !== undefined) {
@@ -217,24 +215,11 @@ function parseBusinessHours(r: Reader, v: unknown): BusinessHoursConfig {
   r.list(join(p, "holidays"), o.holidays).forEach((h, i) => {
     const path = join(join(p, "holidays"), i);
     const s = typeof h === "string" ? h : h instanceof Date ? h.toISOString().slice(0, 10) : undefined;
-    if (s === undefined || !/^\d{4}-\d{2}-\d{2}$/.test(s) || Number.isNaN(Date.parse(`${s}T00:00:00Z`))) {
+    if (s === undefined || !isCalendarDate(s))
       r.fail(path, `must be a date YYYY-MM-DD, got ${JSON.stringify(h)}`);
-    } else holidays.push(s);
+    else holidays.push(s);
   });
-  return {
-    enabled: r.bool(join(p, "enabled"), o.enabled, false),
-    timezone,
-    startHour,
-    endHour,
-    days: [...new Set(days)].sort(),
-    holidays,
-    preScaleMinutes: r.num(join(p, "preScaleMinutes"), o.preScaleMinutes, 30, {
-      min: 0,
-      max: 720,
-      integer: true,
-    }),
-    multiplier: r.num(join(p, "multiplier"), o.multiplier, 1.5, { min: 1, max: 100 }),
-  };
+  return { ...section, timezone, days: [...new Set(days)].sort(), holidays };
 }
 
 function priceMap(

@@ -669,7 +669,7 @@ describe("sections declared once (src/config/fields.ts) agree with values.yaml, 
   it("declares the sections written so far", () => {
     assert.deepEqual(
       sections.map(([p]) => p),
-      ["predictiveScaling", "businessRules.costOptimization", "sources"],
+      ["predictiveScaling", "businessRules.businessHours", "businessRules.costOptimization", "sources"],
     );
   });
   const table = valuesTable().split("\n");

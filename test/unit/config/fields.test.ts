@@ -11,6 +11,7 @@ import {
   readSectionWith,
 } from "../../../src/config/fields.ts";
 import { Reader } from "../../../src/config/read.ts";
+import { configOf, serviceDoc } from "../helpers.ts";
 
 const read = (v: unknown): { value: ReturnType<typeof readSection>; issues: string[] } => {
   const r = new Reader();
@@ -72,4 +73,26 @@ describe("config fields: costOptimization", () => {
     assert.equal(issues.length, 1);
     assert.ok(issues[0]?.startsWith("businessRules.costOptimization.maxHourlyCost: "), issues[0] ?? "");
   });
+});
+
+describe("config: business-hours holidays must exist in the calendar", () => {
+  const cases: [holiday: string, ok: boolean][] = [
+    ["2026-12-25", true],
+    ["2028-02-29", true],
+    ["2026-02-29", false],
+    ["2026-02-30", false],
+    ["2026-04-31", false],
+    ["2026-13-01", false],
+  ];
+  for (const [holiday, ok] of cases) {
+    it(`${holiday}: ${ok ? "accepted" : "rejected, naming the field"}`, () => {
+      const parse = (): unknown =>
+        configOf({ s: serviceDoc() }, { businessRules: { businessHours: { holidays: [holiday] } } });
+      if (ok) assert.doesNotThrow(parse);
+      else
+        assert.throws(parse, (e: unknown) =>
+          (e as Error).message.includes("businessRules.businessHours.holidays[0]: must be a date YYYY-MM-DD"),
+        );
+    });
+  }
 });
