@@ -12,6 +12,7 @@ import {
   COST_FIELDS,
   jsonSchemaOf,
   PREDICTIVE_FIELDS,
+  SERVICE_FIELDS,
   SOURCE_TIMING_FIELDS,
   type Fields,
 } from "../src/config/fields.ts";
@@ -76,15 +77,28 @@ export const DECLARED_SECTIONS: readonly (readonly [path: string, fields: Fields
   ["businessRules.businessHours", BUSINESS_HOURS_FIELDS],
   ["businessRules.costOptimization", COST_FIELDS],
   ["sources", SOURCE_TIMING_FIELDS],
+  // Each service (the schema of services' additionalProperties).
+  ["services.*", SERVICE_FIELDS],
 ];
 
-type SchemaNode = { properties: Record<string, unknown> };
+export type SchemaNode = { properties: Record<string, unknown> };
+
+/** The schema of a values path; `*` steps into additionalProperties (a map's values). */
+export function schemaNode(schema: SchemaNode, path: string): SchemaNode {
+  return path
+    .split(".")
+    .reduce(
+      (n: SchemaNode & { additionalProperties?: unknown }, k) =>
+        (k === "*" ? n.additionalProperties : n.properties[k]) as SchemaNode,
+      schema,
+    );
+}
 
 /** values.schema.json with each declared field's schema generated, formatted as checked in. */
 export async function valuesSchema(current: string): Promise<string> {
   const schema = JSON.parse(current) as SchemaNode;
   for (const [path, fields] of DECLARED_SECTIONS) {
-    const node = path.split(".").reduce((n: SchemaNode, k) => n.properties[k] as SchemaNode, schema);
+    const node = schemaNode(schema, path);
     const generated = (jsonSchemaOf(fields) as SchemaNode).properties;
     for (const name of Object.keys(fields)) node.properties[name] = generated[name];
   }

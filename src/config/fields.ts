@@ -49,6 +49,16 @@ export function readSectionWith<F extends Fields>(
   extraKeys: readonly string[],
 ): { readonly section: SectionOf<F>; readonly raw: Readonly<Record<string, unknown>> } {
   const raw = r.optObj(path, v, [...Object.keys(fields), ...extraKeys]);
+  return { section: readFields(r, path, raw, fields), raw };
+}
+
+/** Reads the declared fields of an object whose keys the caller has already checked. */
+export function readFields<F extends Fields>(
+  r: Reader,
+  path: string,
+  raw: Readonly<Record<string, unknown>>,
+  fields: F,
+): SectionOf<F> {
   const out: Record<string, number | boolean> = {};
   for (const [name, f] of Object.entries(fields)) {
     const p = join(path, name);
@@ -65,7 +75,7 @@ export function readSectionWith<F extends Fields>(
     const n = f.default === undefined ? r.optNum(p, raw[name], opts) : r.num(p, raw[name], f.default, opts);
     if (n !== undefined) out[name] = n;
   }
-  return { section: out as SectionOf<F>, raw };
+  return out as SectionOf<F>;
 }
 
 export function readSection<F extends Fields>(r: Reader, path: string, v: unknown, fields: F): SectionOf<F> {
@@ -227,4 +237,55 @@ export const BUSINESS_HOURS_FIELDS = {
     default: 1.5,
     doc: "Floor = ceil(multiplier x max(minReplicas, 1)) unless a service sets businessHoursMinReplicas.",
   },
+} as const satisfies Fields;
+
+/**
+ * services.<name>: the fields with fixed defaults and ranges. minReplicas, maxReplicas,
+ * podStartupSeconds and preferSpotInstances have defaults that depend on other fields, and
+ * workload, resources, loadSignal and triggers have rules of their own (schema.ts).
+ */
+export const SERVICE_FIELDS = {
+  businessHoursMinReplicas: {
+    type: "number",
+    integer: true,
+    min: 0,
+    max: 10_000,
+    doc: "Floor inside business hours (otherwise ceil(multiplier x max(minReplicas, 1))).",
+  },
+  priority: {
+    type: "number",
+    integer: true,
+    min: 0,
+    max: 1000,
+    default: 50,
+    doc: "Budget priority: higher is trimmed last.",
+  },
+  scaleToZeroAfterMinutes: {
+    type: "number",
+    min: 0,
+    max: 10_080,
+    default: 15,
+    doc: "Idle minutes before scaling to zero (minReplicas 0 only).",
+  },
+  activationLoad: {
+    type: "number",
+    min: 0,
+    max: 1e12,
+    default: 0,
+    doc: "Load at or below which the service counts as idle.",
+  },
+  capacityPerReplica: {
+    type: "number",
+    above: 0,
+    max: 1e12,
+    doc: "Load one ready replica serves (defaults to the load trigger's target).",
+  },
+  spotShare: {
+    type: "number",
+    min: 0,
+    max: 1,
+    default: 1,
+    doc: "Share of replicas on spot capacity when spot is preferred.",
+  },
+  predictive: { type: "boolean", default: true, doc: "Let forecasts raise this service's floor." },
 } as const satisfies Fields;

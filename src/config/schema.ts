@@ -7,7 +7,9 @@ import {
   COST_FIELDS,
   PREDICTIVE_FIELDS,
   readSection,
+  readFields,
   readSectionWith,
+  SERVICE_FIELDS,
   SOURCE_TIMING_FIELDS,
   type SectionOf,
 } from "./fields.ts";
@@ -349,11 +351,8 @@ function parseService(r: Reader, name: string, v: unknown, cost: CostConfig): Se
   if (rawMax !== undefined && rawMax < minReplicas)
     r.fail(join(p, "maxReplicas"), `must be >= minReplicas (${minReplicas}), got ${rawMax}`);
   else if (rawMax !== undefined && rawMax < 1) r.fail(join(p, "maxReplicas"), `must be >= 1, got ${rawMax}`);
-  const bhMin = r.optNum(join(p, "businessHoursMinReplicas"), o.businessHoursMinReplicas, {
-    min: 0,
-    max: MAX_REPLICAS,
-    integer: true,
-  });
+  const fields = readFields(r, p, o, SERVICE_FIELDS);
+  const bhMin = fields.businessHoursMinReplicas;
   if (bhMin !== undefined && bhMin > maxReplicas)
     r.fail(join(p, "businessHoursMinReplicas"), `must be <= maxReplicas (${maxReplicas}), got ${bhMin}`);
 
@@ -444,10 +443,7 @@ function parseService(r: Reader, name: string, v: unknown, cost: CostConfig): Se
     memoryGiB: r.num(join(p, "resources.memoryGiB"), res.memoryGiB, 2, { min: 0, max: 16384 }),
   };
 
-  const capacityPerReplica = r.optNum(join(p, "capacityPerReplica"), o.capacityPerReplica, {
-    above: 0,
-    max: 1e12,
-  });
+  const capacityPerReplica = fields.capacityPerReplica;
   const loadTarget = triggers.find((t) => t.name === loadTrigger)?.target;
   const capacity = capacityPerReplica ?? loadTarget ?? 1;
   const podStartupSeconds = r.num(
@@ -464,13 +460,10 @@ function parseService(r: Reader, name: string, v: unknown, cost: CostConfig): Se
     minReplicas,
     maxReplicas: Math.max(maxReplicas, minReplicas),
     ...(bhMin !== undefined ? { businessHoursMinReplicas: bhMin } : {}),
-    priority: r.num(join(p, "priority"), o.priority, 50, { min: 0, max: 1000, integer: true }),
+    priority: fields.priority,
     podStartupSeconds,
-    scaleToZeroAfterMinutes: r.num(join(p, "scaleToZeroAfterMinutes"), o.scaleToZeroAfterMinutes, 15, {
-      min: 0,
-      max: 10_080,
-    }),
-    activationLoad: r.num(join(p, "activationLoad"), o.activationLoad, 0, { min: 0, max: 1e12 }),
+    scaleToZeroAfterMinutes: fields.scaleToZeroAfterMinutes,
+    activationLoad: fields.activationLoad,
     ...(loadTrigger !== undefined ? { loadTrigger } : {}),
     ...(capacityPerReplica !== undefined || loadTarget !== undefined ? { capacityPerReplica: capacity } : {}),
     resources,
@@ -479,8 +472,8 @@ function parseService(r: Reader, name: string, v: unknown, cost: CostConfig): Se
       o.preferSpotInstances,
       cost.preferSpotInstances,
     ),
-    spotShare: r.num(join(p, "spotShare"), o.spotShare, 1, { min: 0, max: 1 }),
-    predictive: r.bool(join(p, "predictive"), o.predictive, true),
+    spotShare: fields.spotShare,
+    predictive: fields.predictive,
     readyReplicasQuery: r.str(
       join(p, "readyReplicasQuery"),
       o.readyReplicasQuery,

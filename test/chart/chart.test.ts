@@ -21,7 +21,7 @@ import { PodDisruptionBudget } from "kubernetes-models/policy/v1";
 import { parse, parseAllDocuments, stringify } from "yaml";
 import { wakeFromZeroWarnings } from "../../src/cli/validate.ts";
 import { jsonSchemaOf } from "../../src/config/fields.ts";
-import { DECLARED_SECTIONS, valuesTable } from "../../scripts/chart-readme.ts";
+import { DECLARED_SECTIONS, schemaNode, valuesTable, type SchemaNode } from "../../scripts/chart-readme.ts";
 import { isValidTimeZone, parseConfig, parseConfigText } from "../../src/config/schema.ts";
 import { chart, helm, render, RENDER, root, type K8sObject } from "./helm.ts";
 
@@ -669,33 +669,40 @@ describe("sections declared once (src/config/fields.ts) agree with values.yaml, 
   it("declares the sections written so far", () => {
     assert.deepEqual(
       sections.map(([p]) => p),
-      ["predictiveScaling", "businessRules.businessHours", "businessRules.costOptimization", "sources"],
+      [
+        "predictiveScaling",
+        "businessRules.businessHours",
+        "businessRules.costOptimization",
+        "sources",
+        "services.*",
+      ],
     );
   });
   const table = valuesTable().split("\n");
-  const schema = JSON.parse(readFileSync(join(chart, "values.schema.json"), "utf8")) as Any;
+  const schema = JSON.parse(readFileSync(join(chart, "values.schema.json"), "utf8")) as SchemaNode;
   for (const [path, fields] of sections) {
-    it(`${path}: values.yaml's defaults and comments (so the README's values table) are the declaration's`, () => {
-      const rows = new Map<string, { value: unknown; doc: string }>();
-      for (const line of table) {
-        const m = /^\| `([^`]+)` \| `([^`]*)` \| (.*) \|$/.exec(line);
-        const key = m?.[1] ?? "";
-        if (!m || !key.startsWith(`${path}.`) || key.slice(path.length + 1).includes(".")) continue;
-        rows.set(key.slice(path.length + 1), {
-          value: JSON.parse(m[2] ?? "null") as unknown,
-          doc: m[3] ?? "",
-        });
-      }
-      for (const [name, f] of Object.entries(fields)) {
-        const row = rows.get(name);
-        assert.ok(row, `${path}.${name} is not in values.yaml`);
-        // A field without a code default (maxHourlyCost) shows an example value in the chart.
-        if (f.default !== undefined) assert.equal(row.value, f.default, `${name} default`);
-        assert.equal(row.doc, f.doc, `${name} doc`);
-      }
-    });
+    if (!path.includes("*"))
+      it(`${path}: values.yaml's defaults and comments (so the README's values table) are the declaration's`, () => {
+        const rows = new Map<string, { value: unknown; doc: string }>();
+        for (const line of table) {
+          const m = /^\| `([^`]+)` \| `([^`]*)` \| (.*) \|$/.exec(line);
+          const key = m?.[1] ?? "";
+          if (!m || !key.startsWith(`${path}.`) || key.slice(path.length + 1).includes(".")) continue;
+          rows.set(key.slice(path.length + 1), {
+            value: JSON.parse(m[2] ?? "null") as unknown,
+            doc: m[3] ?? "",
+          });
+        }
+        for (const [name, f] of Object.entries(fields)) {
+          const row = rows.get(name);
+          assert.ok(row, `${path}.${name} is not in values.yaml`);
+          // A field without a code default (maxHourlyCost) shows an example value in the chart.
+          if (f.default !== undefined) assert.equal(row.value, f.default, `${name} default`);
+          assert.equal(row.doc, f.doc, `${name} doc`);
+        }
+      });
     it(`${path}: values.schema.json states the declared types and ranges`, () => {
-      const node = path.split(".").reduce((n: Any, k) => n.properties[k], schema);
+      const node = schemaNode(schema, path) as Any;
       const generated = jsonSchemaOf(fields) as Any;
       for (const [name, s] of Object.entries(generated.properties as Any))
         assert.deepEqual(node.properties[name], s, `${path}.${name}`);
