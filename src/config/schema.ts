@@ -49,33 +49,26 @@ export interface ResourcesConfig {
   readonly memoryGiB: number;
 }
 
-export interface ServiceConfig {
+/**
+ * One service. businessHoursMinReplicas, priority, scaleToZeroAfterMinutes, activationLoad,
+ * capacityPerReplica (defaults to the load trigger's target), spotShare and predictive are declared
+ * once in fields.ts (SERVICE_FIELDS).
+ */
+export type ServiceConfig = SectionOf<typeof SERVICE_FIELDS> & {
   readonly name: string;
   readonly enabled: boolean;
   readonly workload: { readonly kind: string; readonly name: string; readonly namespace: string };
   readonly minReplicas: number;
   readonly maxReplicas: number;
-  /** Explicit floor inside business hours; otherwise ceil(multiplier * max(min, 1)). */
-  readonly businessHoursMinReplicas?: number;
-  /** Higher is more important; the budget trims the lowest first. */
-  readonly priority: number;
   readonly podStartupSeconds: number;
-  readonly scaleToZeroAfterMinutes: number;
-  /** Load (in the load signal's unit) at or below which the service counts as idle. */
-  readonly activationLoad: number;
   /** The trigger whose signal is forecast; must be extensive. Undefined: no predictive scaling. */
   readonly loadTrigger?: string;
-  /** Load one ready replica serves (defaults to the load trigger's target). */
-  readonly capacityPerReplica?: number;
   readonly resources: ResourcesConfig;
   readonly preferSpotInstances: boolean;
-  /** Share of replicas expected on spot capacity when spot is preferred (0..1). */
-  readonly spotShare: number;
-  readonly predictive: boolean;
   /** PromQL giving ready replicas (kube-state-metrics); a default is derived from the workload. */
   readonly readyReplicasQuery: string;
   readonly triggers: readonly TriggerConfig[];
-}
+};
 
 /** predictiveScaling, declared once in fields.ts. false enableProactiveScaling = forecast-only. */
 export type PredictiveConfig = SectionOf<typeof PREDICTIVE_FIELDS>;
