@@ -459,7 +459,7 @@ describe("chart conventions (ci/conventions-values.yaml sets them all)", () => {
         const pod = one("Deployment").spec.template;
         assert.equal(pod.metadata.labels.team, "ml-platform");
         assert.equal(pod.metadata.annotations["example.com/owner"], "ml-platform");
-        assert.equal(pod.spec.priorityClassName, "system-cluster-critical");
+        assert.equal(pod.spec.priorityClassName, "ml-platform-high");
         assert.equal(
           pod.spec.topologySpreadConstraints[0].labelSelector.matchLabels["app.kubernetes.io/name"],
           "ml-autoscaling",
