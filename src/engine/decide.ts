@@ -62,7 +62,9 @@ export function decideService(
     }
   };
 
-  const p = predictive(config.predictiveScaling, svc, obs.forecast, now);
+  const p = predictive(config.predictiveScaling, svc, obs.forecast, now, {
+    currentReplicas: obs.currentReplicas ?? obs.readyReplicas,
+  });
   reasons.push(...p.reasons);
   if (p.applied && p.replicas !== undefined) raise(p.replicas, "predictive");
 
