@@ -132,6 +132,7 @@ export function comparisonJson(c: Comparison): unknown {
     costRatioAtEqualSlo: c.costRatioAtEqualSlo,
     sloPct: c.headline.sloPct,
     note: c.headline.note,
+    warnings: c.warnings,
   };
 }
 

@@ -37,6 +37,10 @@ export interface RunResult {
   readonly p99LatencySeconds: number;
   readonly coldStarts: number;
   readonly scaleEvents: number;
+  /** Measured seconds with the replica count at the service's maxReplicas. */
+  readonly secondsAtMax: number;
+  /** Measured seconds in which the budget or a GPU quota trimmed the policy's count (ours only). */
+  readonly secondsTrimmed: number;
   /** Per measured minute: ready replicas, replicas paying, and the policy's desired count. */
   readonly series?: {
     readonly ready: Float32Array;
@@ -131,6 +135,8 @@ export function simulatePoint(
   const D = new Float64Array(T + 1);
   let q = 0;
   let aliveSeconds = 0;
+  let secondsAtMax = 0;
+  let secondsTrimmed = 0;
   let eventsAtWarmup = 0;
   let coldAtWarmup = 0;
   const minutes = Math.floor((T - from) / 60);
@@ -156,6 +162,8 @@ export function simulatePoint(
     D[t + 1] = (D[t] ?? 0) + served;
     if (t >= from) {
       aliveSeconds += cluster.size;
+      if (cluster.size >= s.service.maxReplicas) secondsAtMax++;
+      if (controller.trimmed?.() === true) secondsTrimmed++;
       if (series && (t - from) % 60 === 0) {
         const m = (t - from) / 60;
         if (m < minutes) {
@@ -212,6 +220,8 @@ export function simulatePoint(
     p99LatencySeconds: histQuantile(hist, total, 0.99),
     coldStarts: cluster.coldStarts - coldAtWarmup,
     scaleEvents: cluster.scaleEvents - eventsAtWarmup,
+    secondsAtMax,
+    secondsTrimmed,
     ...(series ? { series } : {}),
   };
 }
