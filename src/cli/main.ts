@@ -19,6 +19,13 @@ import {
   writeReport,
   type SimulateFlags,
 } from "./simulate.ts";
+import {
+  formatPlatform,
+  isPlatformTrace,
+  platformJson,
+  runPlatform,
+  writePlatformReport,
+} from "./platform.ts";
 import { runValidate } from "./validate.ts";
 
 const program = new Command();
@@ -63,7 +70,10 @@ program
 program
   .command("simulate")
   .description("replay a trace through the engine against a modelled cluster and KEDA/HPA; compare policies")
-  .requiredOption("-t, --trace <file>", "trace CSV")
+  .requiredOption(
+    "-t, --trace <file>",
+    "trace CSV; or service=FILE,service=FILE,... to replay several services at once (the platform view)",
+  )
   .requiredOption("-c, --config <file>", "scaler config")
   .option("-s, --service <name>", "service to simulate (default: the only enabled one)")
   .option("-p, --policy <list>", "ours|reactive|static|oracle, comma-separated, or all", "all")
@@ -95,6 +105,18 @@ program
     ) => {
       const policies = policiesFrom(opts.policy);
       const config = loadConfigFile(opts.config);
+      if (isPlatformTrace(opts.trace)) {
+        const run = runPlatform(
+          config,
+          opts.trace,
+          { ...opts, noScaleToZero: !opts.scaleToZero },
+          Number(opts.headroom),
+          progressPrinter(process.stderr.isTTY && !opts.json),
+        );
+        if (opts.report !== undefined) writePlatformReport(opts.report, run);
+        console.log(opts.json ? JSON.stringify(platformJson(run), null, 2) : formatPlatform(run));
+        return;
+      }
       const service = pickService(config, opts.service);
       const flags: SimulateFlags = { ...opts, noScaleToZero: !opts.scaleToZero };
       const w = workloadFrom(

@@ -108,6 +108,67 @@ function histQuantile(hist: Float64Array, total: number, q: number): number {
   return hist.length * HIST_STEP;
 }
 
+export interface Quality {
+  readonly sloViolationMinutesPct: number;
+  readonly lateRequestsPct: number;
+  readonly p95LatencySeconds: number;
+  readonly p99LatencySeconds: number;
+}
+
+/**
+ * Latency of a FIFO fluid queue from cumulative arrivals A and departures D (A[t] = arrivals before
+ * second t): the middle of second t's arrivals leaves when departures catch up with them. Measured
+ * from second `from` on.
+ */
+export function measureQuality(
+  rate: Float32Array,
+  A: Float64Array,
+  D: Float64Array,
+  from: number,
+  s: Pick<SimSettings, "serviceTimeSeconds" | "sloSeconds" | "lateShareForViolation">,
+): Quality {
+  const T = rate.length;
+  const hist = new Float64Array(HIST_BINS + 1);
+  let total = 0;
+  let late = 0;
+  let violating = 0;
+  let activeMinutes = 0;
+  let minuteArr = 0;
+  let minuteLate = 0;
+  let j = from;
+  for (let t = from; t < T; t++) {
+    const a = rate[t] ?? 0;
+    if (a > 0) {
+      const target = (A[t] ?? 0) + a / 2;
+      while (j < T && (D[j + 1] ?? 0) < target - 1e-9) j++;
+      const delay = j >= T ? T - t : Math.max(0, j + 1 - (t + 0.5));
+      const latency = s.serviceTimeSeconds + delay;
+      total += a;
+      minuteArr += a;
+      const bin = Math.min(HIST_BINS, Math.floor(latency / HIST_STEP));
+      hist[bin] = (hist[bin] ?? 0) + a;
+      if (latency > s.sloSeconds) {
+        late += a;
+        minuteLate += a;
+      }
+    }
+    if ((t - from) % 60 === 59) {
+      if (minuteArr > 0) {
+        activeMinutes++;
+        if (minuteLate / minuteArr > s.lateShareForViolation) violating++;
+      }
+      minuteArr = 0;
+      minuteLate = 0;
+    }
+  }
+  return {
+    sloViolationMinutesPct: activeMinutes > 0 ? (100 * violating) / activeMinutes : 0,
+    lateRequestsPct: total > 0 ? (100 * late) / total : 0,
+    p95LatencySeconds: histQuantile(hist, total, 0.95),
+    p99LatencySeconds: histQuantile(hist, total, 0.99),
+  };
+}
+
 export function simulatePoint(
   w: Workload,
   s: SimSettings,
@@ -174,50 +235,14 @@ export function simulatePoint(
       }
     }
   }
-  // FIFO fluid delays: the middle of second t's arrivals leaves when departures catch up with them.
-  const hist = new Float64Array(HIST_BINS + 1);
-  let total = 0;
-  let late = 0;
-  let violating = 0;
-  let activeMinutes = 0;
-  let minuteArr = 0;
-  let minuteLate = 0;
-  let j = from;
-  for (let t = from; t < T; t++) {
-    const a = w.rate[t] ?? 0;
-    if (a > 0) {
-      const target = (A[t] ?? 0) + a / 2;
-      while (j < T && (D[j + 1] ?? 0) < target - 1e-9) j++;
-      const delay = j >= T ? T - t : Math.max(0, j + 1 - (t + 0.5));
-      const latency = s.serviceTimeSeconds + delay;
-      total += a;
-      minuteArr += a;
-      const bin = Math.min(HIST_BINS, Math.floor(latency / HIST_STEP));
-      hist[bin] = (hist[bin] ?? 0) + a;
-      if (latency > s.sloSeconds) {
-        late += a;
-        minuteLate += a;
-      }
-    }
-    if ((t - from) % 60 === 59) {
-      if (minuteArr > 0) {
-        activeMinutes++;
-        if (minuteLate / minuteArr > s.lateShareForViolation) violating++;
-      }
-      minuteArr = 0;
-      minuteLate = 0;
-    }
-  }
+  const quality = measureQuality(w.rate, A, D, from, s);
   const replicaHours = aliveSeconds / 3600;
   return {
     policy,
     headroom,
     costDollars: replicaHours * price.blended,
     replicaHours,
-    sloViolationMinutesPct: activeMinutes > 0 ? (100 * violating) / activeMinutes : 0,
-    lateRequestsPct: total > 0 ? (100 * late) / total : 0,
-    p95LatencySeconds: histQuantile(hist, total, 0.95),
-    p99LatencySeconds: histQuantile(hist, total, 0.99),
+    ...quality,
     coldStarts: cluster.coldStarts - coldAtWarmup,
     scaleEvents: cluster.scaleEvents - eventsAtWarmup,
     secondsAtMax,
