@@ -1,5 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import { join } from "node:path";
+import { loadConfigFile } from "../../../src/config/load.ts";
 import { predictive } from "../../../src/engine/rules/predictive.ts";
 import type { ForecastView } from "../../../src/engine/types.ts";
 import { configOf, serviceDoc, T0 } from "../helpers.ts";
@@ -89,4 +91,34 @@ describe("predictive: a planner for the ready time", () => {
     assert.equal(r.applied, false);
     assert.match(r.reasons[0]?.message ?? "", /does not cover the ready time: reactive only/);
   });
+});
+
+describe("predictive: queue triggers size from backlog and drain time", () => {
+  const root = new URL("../../../", import.meta.url).pathname;
+  const celery = loadConfigFile(join(root, "examples/celery-worker.yaml"));
+  const worker = celery.services[0];
+  const cases: { name: string; backlog?: number; want: number; says: RegExp }[] = [
+    {
+      name: "no backlog: q95 arrivals 4 + 5 = 9/s / 2 per replica = 5",
+      backlog: 0,
+      want: 5,
+      says: /q95 9 \/ 2 per replica = 5/,
+    },
+    {
+      name: "backlog 300 drained within the 30 s start-up: (9 + 10) / 2 = 10",
+      backlog: 300,
+      want: 10,
+      says: /\(q95 arrivals 9 \+ backlog 300 drained in 30s 10\) \/ 2 per replica = 10/,
+    },
+    { name: "no reading of the queue: arrivals only", want: 5, says: /q95 9 \/ 2 per replica = 5/ },
+  ];
+  for (const c of cases) {
+    it(c.name, () => {
+      assert.ok(worker);
+      const signals = c.backlog === undefined ? {} : { queueLength: { value: c.backlog, observedAt: T0 } };
+      const r = predictive(celery.predictiveScaling, worker, forecast(Array(30).fill(4)), T0, { signals });
+      assert.equal(r.replicas, c.want);
+      assert.match(r.reasons[0]?.message ?? "", c.says);
+    });
+  }
 });
