@@ -137,21 +137,27 @@ export function configWarnings(w: Workload, s: SimSettings, runs: readonly Bindi
     out.push(
       `the trace's busiest minute needs ${peakReplicas.toFixed(2)} replicas at full utilisation (< 2): every policy sits at 1-2 replicas and ties; scale it with --peak-replicas`,
     );
-  const minutes = (x: number): string => `${(x / 60).toFixed(0)} min`;
-  const byPolicy = new Map<string, Binding[]>();
-  for (const r of runs) byPolicy.set(r.policy, [...(byPolicy.get(r.policy) ?? []), r]);
-  for (const [policy, rs] of byPolicy) {
-    const atMax = rs.filter((r) => r.secondsAtMax > 0 && r.policy !== "static");
-    if (atMax.length > 0)
-      out.push(
-        `maxReplicas ${s.service.maxReplicas} binds for ${policy} at headroom ${atMax.map((r) => `${r.headroom} (${minutes(r.secondsAtMax)})`).join(", ")}: the sweep compares the cap, not the policy; raise maxReplicas or lower --peak-replicas`,
-      );
-    const trimmed = rs.filter((r) => r.secondsTrimmed > 0);
-    if (trimmed.length > 0)
-      out.push(
-        `the budget or a GPU quota trims ${policy} at headroom ${trimmed.map((r) => `${r.headroom} (${minutes(r.secondsTrimmed)})`).join(", ")}: reactive KEDA knows no budget, so the ratio compares the budget, not the forecast`,
-      );
-  }
+  const list = (pick: (r: Binding) => number): string =>
+    [...new Set(runs.map((r) => r.policy))]
+      .filter((p) => p !== "static")
+      .map((p) => {
+        const hit = runs.filter((r) => r.policy === p && pick(r) > 0);
+        return hit.length === 0
+          ? ""
+          : `${p} at ${hit.map((r) => `${r.headroom} (${(pick(r) / 60).toFixed(0)} min)`).join(", ")}`;
+      })
+      .filter((x) => x !== "")
+      .join("; ");
+  const atMax = list((r) => r.secondsAtMax);
+  if (atMax !== "")
+    out.push(
+      `maxReplicas ${s.service.maxReplicas} binds in the sweep (headroom, time at the cap): ${atMax}; there the cap, not the policy, sets the cost and the SLO: raise maxReplicas or lower --peak-replicas`,
+    );
+  const trimmed = list((r) => r.secondsTrimmed);
+  if (trimmed !== "")
+    out.push(
+      `the budget or a GPU quota trims in the sweep (headroom, time trimmed): ${trimmed}; reactive KEDA knows no budget, so the ratio compares the budget, not the forecast`,
+    );
   return out;
 }
 

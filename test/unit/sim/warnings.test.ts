@@ -44,13 +44,27 @@ describe("simulate warns when the result measures the config", () => {
       name: "maxReplicas binds for ours at 0.4 for 5 min",
       rps: 50,
       runs: [{ ...quiet, headroom: 0.4, secondsAtMax: 300 }],
-      says: [new RegExp(`maxReplicas ${svc.maxReplicas} binds for ours at headroom 0.4 \\(5 min\\)`)],
+      says: [
+        new RegExp(
+          `maxReplicas ${svc.maxReplicas} binds in the sweep \\(headroom, time at the cap\\): ours at 0.4 \\(5 min\\);`,
+        ),
+      ],
     },
     {
       name: "the budget trims ours at 0.5 for 2 min",
       rps: 50,
       runs: [{ ...quiet, headroom: 0.5, secondsTrimmed: 120 }],
-      says: [/budget or a GPU quota trims ours at headroom 0.5 \(2 min\)/],
+      says: [/budget or a GPU quota trims in the sweep \(headroom, time trimmed\): ours at 0.5 \(2 min\);/],
+    },
+    {
+      name: "ours and reactive both at the cap: one line naming both",
+      rps: 50,
+      runs: [
+        { ...quiet, headroom: 0.4, secondsAtMax: 600 },
+        { ...quiet, policy: "reactive", headroom: 0.4, secondsAtMax: 1200 },
+        { ...quiet, policy: "reactive", headroom: 0.5, secondsAtMax: 60 },
+      ],
+      says: [/ours at 0\.4 \(10 min\); reactive at 0\.4 \(20 min\), 0\.5 \(1 min\); there the cap/],
     },
     {
       name: "static at its cap is provisioning, not binding",
