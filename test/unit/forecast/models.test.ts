@@ -218,6 +218,12 @@ describe("ours: the candidate that pays on this series", () => {
     assert.equal(a.confidence, b.confidence);
     assert.deepEqual([...a.quantile(0.95)], [...b.quantile(0.95)]);
   });
+  it("too few origins to judge (ten days of hourly steps: 80): the profile model stays", () => {
+    const minute = shifted();
+    const values = Float64Array.from({ length: 240 }, (_, i) => minute.values[i * 60] ?? 0);
+    const fit = fitOurs({ values, stepSeconds: 3600, start: MONDAY }, 1);
+    assert.equal(fit.candidates[0]?.weight, 1, fit.mode);
+  });
   it("a candidate whose season is longer than the history sits out", () => {
     const fit = fitOurs(seasonal(3), H);
     const weekly = fit.candidates.find((c) => c.name === "seasonal-naive-weekly");
