@@ -8,7 +8,8 @@
 // SWITCH_MARGIN times the profile's; then the best candidate takes over. Example: profile 0.134,
 // naive 0.100 (< 0.8 * 0.134 = 0.107): naive. Profile 0.130, naive 0.110: profile stays. Switching
 // on small differences, or blending by inverse squared error, measured worse on the shared traces
-// (rolling origin, 30 min): a week of scores is noisy, and the profile model wins on all of them.
+// (rolling origin, 30 min): a week of scores is noisy, and over whole traces the profile model is
+// the best candidate on NASA, Wikipedia and ServeGen; on BurstGPT the switch lowers WAPE by 3%.
 //
 // No look-ahead: the score of a candidate at origin o uses its backcast from samples up to o only,
 // and only origins whose horizon has ended before the last sample.
