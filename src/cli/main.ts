@@ -6,8 +6,16 @@ import { runDemo } from "./demo.ts";
 import { startServer } from "./serve.ts";
 import { UsageError } from "./duration.ts";
 import { formatForecastEval, runForecastEval } from "./forecast-eval.ts";
-import { runSimulate, type SimulateCommand } from "./simulate.ts";
+import { progressPrinter, runSimulate, type SimulateCommand } from "./simulate.ts";
+import {
+  formatPlatform,
+  isPlatformTrace,
+  platformJson,
+  runPlatform,
+  writePlatformReport,
+} from "./platform.ts";
 import { runValidate } from "./validate.ts";
+import { loadConfigFile } from "../config/load.ts";
 
 const program = new Command();
 program
@@ -51,7 +59,10 @@ program
 program
   .command("simulate")
   .description("replay a trace through the engine against a modelled cluster and KEDA/HPA; compare policies")
-  .requiredOption("-t, --trace <file>", "trace CSV")
+  .requiredOption(
+    "-t, --trace <file>",
+    "trace CSV; or service=FILE,service=FILE,... to replay several services at once (the platform view)",
+  )
   .requiredOption("-c, --config <file>", "scaler config")
   .option("-s, --service <name>", "service to simulate (default: the only enabled one)")
   .option("-p, --policy <list>", "ours|reactive|static|oracle, comma-separated, or all", "all")
@@ -75,9 +86,22 @@ program
   .option("--json", "print JSON", false)
   .option("--report <file>", "write the HTML report here")
   .action((opts: SimulateCommand & { scaleToZero: boolean }) => {
-    runSimulate({ ...opts, noScaleToZero: !opts.scaleToZero }, (s) => {
-      console.log(s);
-    });
+    const flags: SimulateCommand = { ...opts, noScaleToZero: !opts.scaleToZero };
+    if (!isPlatformTrace(opts.trace)) {
+      runSimulate(flags, (s) => {
+        console.log(s);
+      });
+      return;
+    }
+    const run = runPlatform(
+      loadConfigFile(opts.config),
+      opts.trace,
+      flags,
+      Number(opts.headroom),
+      progressPrinter(process.stderr.isTTY && !opts.json),
+    );
+    if (opts.report !== undefined) writePlatformReport(opts.report, run);
+    console.log(opts.json ? JSON.stringify(platformJson(run), null, 2) : formatPlatform(run));
   });
 
 program

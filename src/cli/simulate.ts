@@ -201,6 +201,7 @@ export function comparisonJson(c: Comparison): unknown {
     costRatioAtEqualSlo: c.costRatioAtEqualSlo,
     sloPct: c.headline.sloPct,
     note: c.headline.note,
+    warnings: c.warnings,
   };
 }
 

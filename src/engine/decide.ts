@@ -153,7 +153,10 @@ function draftFor(
     }
   };
 
-  const p = predictive(config.predictiveScaling, svc, obs.forecast, now);
+  const p = predictive(config.predictiveScaling, svc, obs.forecast, now, {
+    currentReplicas: obs.currentReplicas ?? obs.readyReplicas,
+    signals: obs.signals,
+  });
   reasons.push(...p.reasons);
   if (p.applied && p.replicas !== undefined) raise(p.replicas, "predictive");
 

@@ -31,7 +31,7 @@ describe("config: shipped examples", () => {
       ["celeryWorker", "vllmService", "orchestrator"],
     );
     assert.equal(c.cost.enabled, true);
-    assert.equal(c.cost.maxHourlyCost, 60);
+    assert.equal(c.cost.maxHourlyCost, 20);
   });
 });
 

@@ -104,8 +104,11 @@ describe("mlas simulate", () => {
       "policy",
       "replicaHours",
       "scaleEvents",
+      "secondsAtMax",
+      "secondsTrimmed",
       "sloViolationMinutesPct",
     ]);
+    assert.ok(Array.isArray(j.warnings));
     assert.ok("reactive" in (j.frontier as object));
     assert.ok("oursVsReactive" in (j.costRatioAtEqualSlo as object));
   });
