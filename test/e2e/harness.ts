@@ -212,9 +212,10 @@ export class Scaler {
   httpPort = 0;
   private proc: ChildProcess | undefined;
   private readonly configFile: string;
-  private readonly args: readonly string[];
+  private readonly host: string | undefined;
 
-  constructor(name: string, config: Record<string, unknown>, args: readonly string[] = []) {
+  /** `host`: bind that address only (test/e2e/serve-on.ts); otherwise `mlas serve` as the chart runs it. */
+  constructor(name: string, config: Record<string, unknown>, host?: string) {
     this.name = name;
     this.configFile = join(env.work, `scaler-${name}`, "config.yaml");
     mkdirSync(join(env.work, `scaler-${name}`), { recursive: true });
@@ -222,22 +223,19 @@ export class Scaler {
     const server = config.server as { grpcPort: number; httpPort: number };
     this.grpcPort = server.grpcPort;
     this.httpPort = server.httpPort;
-    this.args = args;
+    this.host = host;
   }
 
   get url(): string {
-    return `http://127.0.0.1:${this.httpPort}`;
+    return `http://${this.host ?? "127.0.0.1"}:${this.httpPort}`;
   }
 
   async start(): Promise<void> {
     const log = openSync(join(env.work, "logs", `scaler-${this.name}.log`), "a");
-    this.proc = spawn(
-      node,
-      [join(root, "src/cli/main.ts"), "serve", "--config", this.configFile, ...this.args],
-      {
-        stdio: ["ignore", log, log],
-      },
-    );
+    const args = this.host
+      ? [join(root, "test/e2e/serve-on.ts"), this.configFile, this.host]
+      : [join(root, "src/cli/main.ts"), "serve", "--config", this.configFile];
+    this.proc = spawn(node, args, { stdio: ["ignore", log, log] });
     recordPid(this.proc.pid);
     const proc = this.proc;
     await waitFor(
