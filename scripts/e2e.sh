@@ -217,7 +217,7 @@ scenarios=${E2E_ONLY:-test/e2e/*.e2e.ts}
 # shellcheck disable=SC2086
 mkdir -p "$work/tmp"
 set +e
-TMPDIR=$work/tmp "$node" --test --test-concurrency=1 --test-reporter=spec $scenarios 2>&1 | tee "$work/scenarios.out"
+TMPDIR=$work/tmp "$node" --test --test-concurrency=1 --test-timeout=600000 --test-reporter=spec $scenarios 2>&1 | tee "$work/scenarios.out"
 rc=${PIPESTATUS[0]}
 set -e
 ((rc == 0)) || fail "scenarios failed"

@@ -112,23 +112,26 @@ describe("scenario 6: two scaler replicas behind one address", () => {
         await new Promise((r) => setTimeout(r, 200));
       }
     })();
-    await scalers[1].stop();
-    await scalers[1].start();
-    const restartedAt = Date.now();
-    // Ready means "decided once"; the first decision may come before the first reading (invalid).
-    await waitFor(
-      "the restarted replica's first valid decision",
-      async () =>
-        (await scalers[1].metric("mlas_decision_valid", { service: "shared" })) === 1 ? true : undefined,
-      10_000,
-    );
-    console.log(
-      `e2e: restarted replica: first valid decision ${seconds(Date.now() - restartedAt)} s after /readyz`,
-    );
-    assert.equal(await desired(scalers[1]), 4);
-    await agreeOn(4);
-    sampling = false;
-    await sampler;
+    try {
+      await scalers[1].stop();
+      await scalers[1].start();
+      const restartedAt = Date.now();
+      // Ready means "decided once"; the first decision may come before the first reading (invalid).
+      await waitFor(
+        "the restarted replica's first valid decision",
+        async () =>
+          (await scalers[1].metric("mlas_decision_valid", { service: "shared" })) === 1 ? true : undefined,
+        10_000,
+      );
+      console.log(
+        `e2e: restarted replica: first valid decision ${seconds(Date.now() - restartedAt)} s after /readyz`,
+      );
+      assert.equal(await desired(scalers[1]), 4);
+      await agreeOn(4);
+    } finally {
+      sampling = false;
+      await sampler;
+    }
     assert.deepEqual([...seen], [4]);
   });
 });
