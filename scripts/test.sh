@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# The README's second command: installs every tool the tests need, then runs the whole suite.
+# The README's second command: installs every tool the tests need, then runs the whole suite:
+# unit, integration and chart tests (npm test), then the end-to-end suite against a real control
+# plane and the real KEDA (scripts/e2e.sh; its first run builds them from the Go module proxy).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/ensure-npm.sh
@@ -7,4 +9,5 @@ scripts/install-chromium.sh
 scripts/install-servers.sh
 scripts/install-helm.sh
 scripts/start-rabbitmq.sh
-exec npm test
+npm test
+bash scripts/e2e.sh
