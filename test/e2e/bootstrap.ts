@@ -21,6 +21,7 @@ for (const dir of ["keda", "prometheus-operator"]) {
   for (const f of readdirSync(join(env.crds, dir)).sort())
     crds.push(...docs(readFileSync(join(env.crds, dir, f), "utf8")));
 }
+crds.push(...docs(readFileSync(join(root, "e2e/manifests/scale-workload-crds.yaml"), "utf8")));
 for (const crd of crds) await kube.apply(crd);
 for (const crd of crds) {
   await waitFor(
