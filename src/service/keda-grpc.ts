@@ -26,6 +26,18 @@ class CallError extends Error {
   }
 }
 
+/**
+ * Ends a server stream with a status the client receives. (`destroy(err)` would tear the stream down
+ * without sending any status, leaving the client waiting.)
+ */
+function failStream(
+  call: grpc.ServerWritableStream<unknown, unknown>,
+  code: grpc.status,
+  details: string,
+): void {
+  call.emit("error", { code, details });
+}
+
 export function loadProtos(): { scaler: grpc.GrpcObject; health: grpc.GrpcObject } {
   const opts: protoLoader.Options = {
     keepCase: true,
@@ -53,7 +65,8 @@ export interface GrpcServerOptions {
 
 export class KedaGrpcServer {
   private readonly server = new grpc.Server({ "grpc.keepalive_permit_without_calls": 1 });
-  private readonly streams = new Set<grpc.ServerWritableStream<ScaledObjectRef, { result: boolean }>>();
+  /** Open server streams (StreamIsActive and health Watch): each is ended at shutdown. */
+  private readonly streams = new Set<grpc.ServerWritableStream<unknown, unknown>>();
   private readonly verdicts: VerdictSource;
   private readonly log: Logger;
   private readonly record: CallRecorder;
@@ -103,8 +116,18 @@ export class KedaGrpcServer {
         }
         cb(null, { status: this.serving && this.verdicts.ready() ? "SERVING" : "NOT_SERVING" });
       },
-      Watch: (call: grpc.ServerWritableStream<unknown, unknown>) => {
-        call.write({ status: this.serving && this.verdicts.ready() ? "SERVING" : "NOT_SERVING" });
+      Watch: (call: grpc.ServerWritableStream<{ service?: string }, unknown>) => {
+        const s = call.request.service ?? "";
+        if (s !== "" && s !== "externalscaler.ExternalScaler") {
+          failStream(call, grpc.status.NOT_FOUND, `unknown service ${JSON.stringify(s.slice(0, 80))}`);
+          return;
+        }
+        if (!this.serving) {
+          failStream(call, grpc.status.UNAVAILABLE, "shutting down");
+          return;
+        }
+        this.track(call as grpc.ServerWritableStream<unknown, unknown>);
+        call.write({ status: this.verdicts.ready() ? "SERVING" : "NOT_SERVING" });
       },
     });
   }
@@ -151,15 +174,17 @@ export class KedaGrpcServer {
   private stream(call: grpc.ServerWritableStream<ScaledObjectRef, { result: boolean }>): void {
     let name: string;
     try {
+      if (!this.serving) throw new CallError(grpc.status.UNAVAILABLE, "shutting down");
       name = this.serviceOf(call.request);
     } catch (e) {
-      const err = e as CallError;
+      const err = e instanceof CallError ? e : new CallError(grpc.status.UNKNOWN, "internal error");
+      if (!(e instanceof CallError))
+        this.log.error("bug in gRPC handler", { method: "StreamIsActive", error: String(e) });
       this.record("StreamIsActive", grpc.status[err.code]);
-      call.destroy(Object.assign(new Error(err.message), { code: err.code, details: err.message }));
+      failStream(call, err.code, err.message);
       return;
     }
     this.record("StreamIsActive", "OK");
-    this.streams.add(call);
     let last: boolean | undefined;
     const send = (v: Verdict | undefined): void => {
       if (!v?.valid) return;
@@ -169,13 +194,28 @@ export class KedaGrpcServer {
     };
     send(this.verdicts.verdict(name));
     const off = this.verdicts.watch(name, send);
+    this.track(call as grpc.ServerWritableStream<unknown, unknown>, off);
+  }
+
+  /** Keeps an open stream for shutdown; forgets it (and runs `onDone`) when it ends either way. */
+  private track(
+    call: grpc.ServerWritableStream<unknown, unknown>,
+    onDone: () => void = () => undefined,
+  ): void {
+    this.streams.add(call);
     const done = (): void => {
-      off();
+      onDone();
       this.streams.delete(call);
     };
     call.on("cancelled", done);
     call.on("close", done);
+    call.on("finish", done);
     call.on("error", done);
+  }
+
+  /** Streams open now (for tests and diagnostics). */
+  get openStreams(): number {
+    return this.streams.size;
   }
 
   async listen(host: string, port: number, opts: GrpcServerOptions = {}): Promise<number> {
