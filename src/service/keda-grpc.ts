@@ -105,6 +105,17 @@ export class KedaGrpcServer {
       StreamIsActive: (call: grpc.ServerWritableStream<ScaledObjectRef, { result: boolean }>) => {
         this.stream(call);
       },
+      // The metric target is the constant 1 (the value is the desired count), so there is never a
+      // spec change to push. UNIMPLEMENTED makes KEDA stop asking for good (it retries any other
+      // status with backoff) and keep GetMetricSpec, at no cost of an idle stream per ScaledObject.
+      StreamMetricSpec: (call: grpc.ServerWritableStream<ScaledObjectRef, unknown>) => {
+        this.record("StreamMetricSpec", "UNIMPLEMENTED");
+        failStream(
+          call as grpc.ServerWritableStream<unknown, unknown>,
+          grpc.status.UNIMPLEMENTED,
+          "StreamMetricSpec: the metric target is always 1; use GetMetricSpec",
+        );
+      },
     });
     const healthSvc = ((health.grpc as grpc.GrpcObject).health as grpc.GrpcObject).v1 as grpc.GrpcObject;
     this.server.addService((healthSvc.Health as grpc.ServiceClientConstructor).service, {

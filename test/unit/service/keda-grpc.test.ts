@@ -73,6 +73,24 @@ describe("KedaGrpcServer", () => {
     });
   }
 
+  it("StreamMetricSpec answers UNIMPLEMENTED (KEDA then keeps GetMetricSpec) and is counted", async () => {
+    const r = await streamStatus(c, "StreamMetricSpec", { scalerMetadata: { service: "a" } });
+    assert.equal(r.code, grpc.status.UNIMPLEMENTED, grpc.status[r.code]);
+    assert.ok(calls.includes("StreamMetricSpec UNIMPLEMENTED"), calls.join("; "));
+  });
+
+  it("the proto lists every RPC of KEDA's external scaler contract", () => {
+    const { scaler } = loadProtos();
+    const svc = (scaler.externalscaler as grpc.GrpcObject).ExternalScaler as grpc.ServiceClientConstructor;
+    assert.deepEqual(Object.keys(svc.service).sort(), [
+      "GetMetricSpec",
+      "GetMetrics",
+      "IsActive",
+      "StreamIsActive",
+      "StreamMetricSpec",
+    ]);
+  });
+
   it("rejected streams do not stay open on the server", () => {
     assert.equal(server.openStreams, 0);
   });
