@@ -43,7 +43,7 @@ export async function startServer(opts: {
   const host = opts.host ?? "0.0.0.0";
   if (!tls) log.info("gRPC is plaintext (server.tls is not set)");
   let grpc: GrpcThread | undefined;
-  const http = createHttpServer(loop, metrics, () => grpc?.flush() ?? Promise.resolve());
+  const http = createHttpServer(loop, metrics, () => grpc?.flush() ?? Promise.resolve(), Date.now, log);
   const onFatal =
     opts.onFatal ??
     ((e: Error): void => {

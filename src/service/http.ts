@@ -3,6 +3,7 @@
 
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { currentReplicas, type ScalerLoop } from "./loop.ts";
+import { silentLogger, type Logger } from "./log.ts";
 import type { ScalerMetrics } from "./metrics.ts";
 
 function json(res: ServerResponse, status: number, body: unknown): void {
@@ -89,43 +90,106 @@ export function forecastView(loop: ScalerLoop, name: string): unknown {
   };
 }
 
+/** What a route answers: a status and a body (JSON unless `text` or the metrics content type). */
+interface Reply {
+  readonly status: number;
+  readonly body: unknown;
+  readonly contentType?: string;
+}
+
+const text = (status: number, body: string, contentType = "text/plain; charset=utf-8"): Reply => ({
+  status,
+  body,
+  contentType,
+});
+
+/** A path segment, percent-decoded; undefined when the encoding is malformed. */
+function decodeSegment(s: string): string | undefined {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return undefined;
+  }
+}
+
+function route(
+  loop: ScalerLoop,
+  metrics: ScalerMetrics,
+  beforeScrape: () => Promise<void>,
+  now: number,
+  method: string | undefined,
+  rawUrl: string,
+): Reply | Promise<Reply> {
+  if (method !== "GET")
+    return { status: 405, body: { error: `method ${(method ?? "").slice(0, 20)} not allowed` } };
+  let path: string;
+  try {
+    path = new URL(rawUrl, "http://localhost").pathname;
+  } catch {
+    return { status: 400, body: { error: "malformed request target" } };
+  }
+  if (path === "/healthz") return text(200, "ok\n");
+  if (path === "/readyz")
+    return loop.ready()
+      ? text(200, "ready\n")
+      : text(503, "waiting for the first decision of every service\n");
+  if (path === "/metrics")
+    return beforeScrape()
+      .then(() => metrics.registry.metrics())
+      .then((body) => text(200, body, metrics.registry.contentType));
+  if (path === "/api/v1/services") return { status: 200, body: servicesView(loop, now) };
+  const m = /^\/api\/v1\/services\/([^/]+)\/forecast$/.exec(path);
+  if (m?.[1] !== undefined) {
+    const name = decodeSegment(m[1]);
+    if (name === undefined)
+      return { status: 400, body: { error: `malformed percent-encoding in ${path.slice(0, 100)}` } };
+    const view = forecastView(loop, name);
+    if (view !== undefined) return { status: 200, body: view };
+  }
+  return { status: 404, body: { error: `not found: ${path.slice(0, 100)}` } };
+}
+
+function send(res: ServerResponse, r: Reply): void {
+  if (r.contentType !== undefined) {
+    res
+      .writeHead(r.status, { "content-type": r.contentType, "cache-control": "no-store" })
+      .end(r.body as string);
+  } else json(res, r.status, r.body);
+}
+
+/**
+ * Every request gets an answer and none can stop the process: a handler that throws or rejects
+ * answers 500 (and is logged), whatever the request.
+ */
 export function createHttpServer(
   loop: ScalerLoop,
   metrics: ScalerMetrics,
   /** Brings metrics kept elsewhere (the gRPC thread's call counts) up to date before a scrape. */
   beforeScrape: () => Promise<void> = () => Promise.resolve(),
   clock: () => number = Date.now,
+  log: Logger = silentLogger,
 ): Server {
-  return createServer((req: IncomingMessage, res: ServerResponse) => {
-    const url = new URL(req.url ?? "/", "http://localhost");
-    if (req.method !== "GET") {
-      json(res, 405, { error: `method ${req.method ?? ""} not allowed` });
-      return;
-    }
-    const path = url.pathname;
-    if (path === "/healthz") {
-      res.writeHead(200, { "content-type": "text/plain" }).end("ok\n");
-    } else if (path === "/readyz") {
-      const ok = loop.ready();
-      res
-        .writeHead(ok ? 200 : 503, { "content-type": "text/plain" })
-        .end(ok ? "ready\n" : "waiting for the first decision of every service\n");
-    } else if (path === "/metrics") {
-      beforeScrape()
-        .then(() => metrics.registry.metrics())
-        .then((text) => {
-          res.writeHead(200, { "content-type": metrics.registry.contentType }).end(text);
-        })
-        .catch((e: unknown) => {
-          res.writeHead(500).end((e as Error).message);
-        });
-    } else if (path === "/api/v1/services") {
-      json(res, 200, servicesView(loop, clock()));
-    } else {
-      const m = /^\/api\/v1\/services\/([^/]+)\/forecast$/.exec(path);
-      const view = m?.[1] !== undefined ? forecastView(loop, decodeURIComponent(m[1])) : undefined;
-      if (view !== undefined) json(res, 200, view);
-      else json(res, 404, { error: `not found: ${path.slice(0, 100)}` });
+  const fail = (res: ServerResponse, e: unknown): void => {
+    log.error("HTTP handler failed", { error: e instanceof Error ? e.message : String(e) });
+    if (res.headersSent) res.destroy();
+    else json(res, 500, { error: "internal error" });
+  };
+  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    try {
+      const r = route(loop, metrics, beforeScrape, clock(), req.method, req.url ?? "/");
+      if (r instanceof Promise)
+        r.then(
+          (x) => {
+            send(res, x);
+          },
+          (e: unknown) => {
+            fail(res, e);
+          },
+        );
+      else send(res, r);
+    } catch (e) {
+      fail(res, e);
     }
   });
+  return server;
 }
