@@ -1,8 +1,11 @@
-// mlas validate --config FILE...: parse each config and print every problem with its field path.
+// mlas validate --config FILE...: parse each config, check the TLS files it names, and print every
+// problem with its field path.
 
 import { loadConfigFile } from "../config/load.ts";
 import { ConfigError } from "../config/read.ts";
+import { redactUrls } from "../config/redact.ts";
 import { enabledServices } from "../config/schema.ts";
+import { checkTlsFiles } from "../service/tls-files.ts";
 
 export function runValidate(
   files: readonly string[],
@@ -13,13 +16,16 @@ export function runValidate(
   for (const f of files) {
     try {
       const c = loadConfigFile(f);
+      // Relative paths in the config are resolved from the working directory, as `serve` does.
+      const tlsIssues = c.server.tls ? checkTlsFiles(c.server.tls).issues : [];
+      if (tlsIssues.length > 0) throw new ConfigError(tlsIssues);
       const names = enabledServices(c).map((s) => s.name);
       out(`${f}: ok (${names.length} service${names.length === 1 ? "" : "s"}: ${names.join(", ")})`);
     } catch (e) {
       if (!(e instanceof ConfigError)) throw e;
       failed++;
       err(`${f}: ${e.issues.length} problem${e.issues.length === 1 ? "" : "s"}`);
-      for (const i of e.issues) err(`  ${i.path}: ${i.message}`);
+      for (const i of e.issues) err(redactUrls(`  ${i.path}: ${i.message}`));
     }
   }
   return failed === 0 ? 0 : 1;

@@ -90,6 +90,27 @@ export function forecastView(loop: ScalerLoop, name: string): unknown {
   };
 }
 
+/**
+ * Bounds on the HTTP side, so that slow or idle clients cannot hold file descriptors that KEDA's
+ * gRPC connection needs: connections beyond the cap are dropped at once.
+ */
+export interface HttpLimits {
+  readonly maxConnections: number;
+  /** Time to receive a request's headers. */
+  readonly headersTimeoutMs: number;
+  /** Time to receive a whole request. */
+  readonly requestTimeoutMs: number;
+  /** Idle time of a kept-alive connection between requests. */
+  readonly keepAliveTimeoutMs: number;
+}
+
+export const DEFAULT_HTTP_LIMITS: HttpLimits = {
+  maxConnections: 64,
+  headersTimeoutMs: 10_000,
+  requestTimeoutMs: 30_000,
+  keepAliveTimeoutMs: 5_000,
+};
+
 /** What a route answers: a status and a body (JSON unless `text` or the metrics content type). */
 interface Reply {
   readonly status: number;
@@ -168,6 +189,7 @@ export function createHttpServer(
   beforeScrape: () => Promise<void> = () => Promise.resolve(),
   clock: () => number = Date.now,
   log: Logger = silentLogger,
+  limits: Partial<HttpLimits> = {},
 ): Server {
   const fail = (res: ServerResponse, e: unknown): void => {
     log.error("HTTP handler failed", { error: e instanceof Error ? e.message : String(e) });
@@ -190,6 +212,21 @@ export function createHttpServer(
     } catch (e) {
       fail(res, e);
     }
+  });
+  const l = { ...DEFAULT_HTTP_LIMITS, ...limits };
+  server.maxConnections = l.maxConnections;
+  server.headersTimeout = l.headersTimeoutMs;
+  server.requestTimeout = l.requestTimeoutMs;
+  server.keepAliveTimeout = l.keepAliveTimeoutMs;
+  server.maxHeadersCount = 100;
+  let dropped = 0;
+  server.on("drop", () => {
+    // Logged at the first refusal and every thousandth after, so a flood cannot flood the log.
+    if (dropped++ % 1000 === 0)
+      log.warn("HTTP connections refused: server.httpMaxConnections reached", {
+        max: l.maxConnections,
+        refused: dropped,
+      });
   });
   return server;
 }

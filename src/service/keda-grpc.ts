@@ -3,7 +3,6 @@
 // service it runs on a thread of its own (grpc-thread.ts).
 // Handlers raise only typed gRPC errors; anything else is a bug, logged and mapped to UNKNOWN.
 
-import { readFileSync } from "node:fs";
 import * as grpc from "@grpc/grpc-js";
 import * as protoLoader from "@grpc/proto-loader";
 import type { Logger } from "./log.ts";
@@ -261,18 +260,4 @@ export class KedaGrpcServer {
       });
     });
   }
-}
-
-export function readTls(cfg: {
-  certFile: string;
-  keyFile: string;
-  caFile?: string;
-  requireClientCert: boolean;
-}): NonNullable<GrpcServerOptions["tls"]> {
-  return {
-    cert: readFileSync(cfg.certFile),
-    key: readFileSync(cfg.keyFile),
-    ...(cfg.caFile !== undefined ? { ca: readFileSync(cfg.caFile) } : {}),
-    requireClientCert: cfg.requireClientCert,
-  };
 }

@@ -17,7 +17,7 @@ const config = parseConfig({
   sources: { prometheus: { url: "http://127.0.0.1:9" } },
   predictiveScaling: { enabled: false },
   services: {
-    "a_b": {
+    a_b: {
       minReplicas: 1,
       maxReplicas: 4,
       triggers: { rps: { source: "prometheus", query: "sum(x)", target: 10, kind: "extensive" } },
