@@ -3,10 +3,10 @@
 
 import assert from "node:assert/strict";
 import type { Server } from "node:http";
-import type { AddressInfo } from "node:net";
+import { connect, type AddressInfo, type Socket } from "node:net";
 import { after, before, describe, it } from "node:test";
 import { parseConfig } from "../../../src/config/schema.ts";
-import { createHttpServer } from "../../../src/service/http.ts";
+import { createHttpServer, DEFAULT_HTTP_LIMITS } from "../../../src/service/http.ts";
 import { silentLogger } from "../../../src/service/log.ts";
 import { ScalerLoop } from "../../../src/service/loop.ts";
 import { createMetrics } from "../../../src/service/metrics.ts";
@@ -70,5 +70,39 @@ describe("HTTP endpoints", () => {
 
   it("arbitrary requests never stop the server nor hit a handler bug (fuzz, 300 cases)", async () => {
     assert.equal(await fuzzHttp(port, 300, 1313), 300);
+  });
+
+  it("connections beyond the cap are refused while the others are served; timeouts are set", async () => {
+    const capped = createHttpServer(loop, createMetrics(loop), undefined, undefined, silentLogger, {
+      maxConnections: 2,
+    });
+    await new Promise<void>((r) => capped.listen(0, "127.0.0.1", r));
+    const p = (capped.address() as AddressInfo).port;
+    const idle = await Promise.all(
+      [0, 1].map(
+        () =>
+          new Promise<Socket>((resolve) => {
+            const s = connect(p, "127.0.0.1", () => {
+              resolve(s);
+            });
+          }),
+      ),
+    );
+    const open = (): Promise<number> =>
+      new Promise((resolve) => {
+        capped.getConnections((_e, n) => {
+          resolve(n);
+        });
+      });
+    for (let i = 0; i < 100 && (await open()) < 2; i++) await new Promise((r) => setTimeout(r, 10));
+    assert.equal(await get(p, "/healthz"), undefined, "a third connection is closed unanswered");
+    for (const s of idle) s.destroy();
+    for (let i = 0; i < 100 && (await open()) > 0; i++) await new Promise((r) => setTimeout(r, 10));
+    assert.equal(await get(p, "/healthz"), 200);
+    assert.equal(capped.headersTimeout, DEFAULT_HTTP_LIMITS.headersTimeoutMs);
+    assert.equal(capped.requestTimeout, DEFAULT_HTTP_LIMITS.requestTimeoutMs);
+    assert.equal(capped.keepAliveTimeout, DEFAULT_HTTP_LIMITS.keepAliveTimeoutMs);
+    capped.close();
+    capped.closeAllConnections();
   });
 });
