@@ -1,8 +1,11 @@
 // Prometheus metrics on our own registry, prefix mlas_. Gauges are computed when scraped from the
-// loop's current state, not updated from timers; counters and histograms record events.
+// loop's current state, not updated from timers, and so are the counters of failed reads (counts the
+// loop keeps); the other counters and the histograms record events.
 
 import { Counter, Gauge, Histogram, Registry } from "prom-client";
+import type { Config } from "../config/schema.ts";
 import { replicaPrice } from "../engine/cost.ts";
+import type { ServiceDecision } from "../engine/types.ts";
 import type { ScalerLoop } from "./loop.ts";
 
 export interface ScalerMetrics {
@@ -10,6 +13,21 @@ export interface ScalerMetrics {
   readonly grpcRequests: Counter<"method" | "code">;
   readonly grpcDuration: Histogram<"method">;
   readonly decisionDuration: Histogram;
+}
+
+/**
+ * GPUs by type that the final desired replicas use: desired x gpusPerReplica, summed per type. The
+ * engine's gpuUse is taken before the budget trims, so it is not used here.
+ */
+export function gpusUsed(config: Config, decisions: readonly ServiceDecision[]): Map<string, number> {
+  const byName = new Map(config.services.map((s) => [s.name, s]));
+  const out = new Map<string, number>();
+  for (const d of decisions) {
+    const r = byName.get(d.service)?.resources;
+    if (r?.gpuType === undefined || r.gpusPerReplica <= 0) continue;
+    out.set(r.gpuType, (out.get(r.gpuType) ?? 0) + d.desiredReplicas * r.gpusPerReplica);
+  }
+  return out;
 }
 
 export function createMetrics(loop: ScalerLoop, clock: () => number = Date.now): ScalerMetrics {
@@ -112,16 +130,38 @@ export function createMetrics(loop: ScalerLoop, clock: () => number = Date.now):
   gauge("mlas_signal_max_staleness_seconds", "Age beyond which a reading is no longer used.", [], (g) => {
     g.set(loop.config.sources.maxStalenessSeconds);
   });
-  gauge(
-    "mlas_signal_errors",
-    "Failed reads per trigger since start (a gauge so it is computed at scrape).",
-    ["service", "trigger", "source"],
-    (g) => {
+  new Counter({
+    name: "mlas_signal_errors_total",
+    help: "Failed reads per trigger since start.",
+    labelNames: ["service", "trigger", "source"],
+    registers: [registry],
+    collect() {
+      this.reset();
       for (const [name, rt] of loop.runtimes)
         for (const t of rt.service.triggers)
-          g.set({ service: name, trigger: t.name, source: t.source }, rt.signals.get(t.name)?.errors ?? 0);
+          this.inc({ service: name, trigger: t.name, source: t.source }, rt.signals.get(t.name)?.errors ?? 0);
+    },
+  });
+  gauge(
+    "mlas_replicas_age_seconds",
+    "Age of each service's replica count; past mlas_signal_max_staleness_seconds it is no longer used.",
+    ["service"],
+    (g) => {
+      const now = clock();
+      for (const [name, rt] of loop.runtimes)
+        if (rt.ready) g.set({ service: name }, Math.max(0, (now - rt.ready.observedAt) / 1000));
     },
   );
+  new Counter({
+    name: "mlas_replicas_errors_total",
+    help: "Failed reads of each service's replica count since start.",
+    labelNames: ["service"],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const [name, rt] of loop.runtimes) this.inc({ service: name }, rt.readyErrors);
+    },
+  });
   gauge(
     "mlas_forecast_value",
     "Forecast of the load signal over the scale-ahead window: peak point forecast and peak upper quantile.",
@@ -251,9 +291,15 @@ export function createMetrics(loop: ScalerLoop, clock: () => number = Date.now):
       }
     },
   );
-  gauge("mlas_gpus_used", "GPUs the desired replicas use, by GPU type.", ["gpu_type"], (g) => {
-    for (const [type, u] of Object.entries(services()?.gpuUse ?? {})) g.set({ gpu_type: type }, u.used);
-  });
+  gauge(
+    "mlas_gpus_used",
+    "GPUs the final desired replicas use (after quotas and the budget), by GPU type.",
+    ["gpu_type"],
+    (g) => {
+      for (const [type, used] of gpusUsed(loop.config, services()?.services ?? []))
+        g.set({ gpu_type: type }, used);
+    },
+  );
   gauge("mlas_gpu_quota", "GPU quota by type.", ["gpu_type"], (g) => {
     for (const [type, q] of Object.entries(loop.config.gpuQuotas)) g.set({ gpu_type: type }, q);
   });
