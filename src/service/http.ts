@@ -2,9 +2,10 @@
 // Nothing here ever returns a credential: the API shows decisions, signals and forecasts only.
 
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import { currentReplicas, type ScalerLoop } from "./loop.ts";
+import type { ScalerLoop } from "./loop.ts";
 import { silentLogger, type Logger } from "./log.ts";
 import type { ScalerMetrics } from "./metrics.ts";
+import type { LoopSnapshot } from "./snapshot.ts";
 
 function json(res: ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body, null, 2);
@@ -12,18 +13,18 @@ function json(res: ServerResponse, status: number, body: unknown): void {
   res.end(text);
 }
 
-export function servicesView(loop: ScalerLoop, now: number): unknown {
-  const d = loop.decisions();
+export function servicesView(snap: LoopSnapshot, now: number): unknown {
+  const d = snap.decisions;
   return {
     at: d ? new Date(d.at).toISOString() : null,
     totalHourlyCost: d?.totalHourlyCost ?? null,
     maxHourlyCost: d?.maxHourlyCost ?? null,
     gpuUse: d?.gpuUse ?? {},
-    services: [...loop.runtimes.values()].map((rt) => {
-      const s = loop.decision(rt.service.name);
+    services: [...snap.services.values()].map((sv) => {
+      const s = sv.decision;
       return {
-        service: rt.service.name,
-        workload: rt.service.workload,
+        service: sv.service.name,
+        workload: sv.service.workload,
         decision: s
           ? {
               valid: s.valid,
@@ -37,42 +38,39 @@ export function servicesView(loop: ScalerLoop, now: number): unknown {
               hourlyCost: s.hourlyCost,
             }
           : null,
-        readyReplicas: rt.ready?.value ?? null,
-        currentReplicas: currentReplicas(rt) ?? null,
-        readyReplicasError: rt.readyError ?? null,
-        signals: rt.service.triggers.map((t) => {
-          const st = rt.signals.get(t.name);
-          return {
-            trigger: t.name,
-            source: t.source,
-            kind: t.kind,
-            target: t.target,
-            value: st?.reading?.value ?? null,
-            ageSeconds: st?.reading ? Math.max(0, (now - st.reading.observedAt) / 1000) : null,
-            lastError: st?.lastError ?? null,
-            errors: st?.errors ?? 0,
-          };
-        }),
-        forecast: rt.forecast
+        readyReplicas: sv.ready?.value ?? null,
+        currentReplicas: sv.current ?? null,
+        readyReplicasError: sv.readyError ?? null,
+        signals: sv.signals.map((st) => ({
+          trigger: st.trigger,
+          source: st.source,
+          kind: st.kind,
+          target: st.target,
+          value: st.reading?.value ?? null,
+          ageSeconds: st.reading ? Math.max(0, (now - st.reading.observedAt) / 1000) : null,
+          lastError: st.lastError ?? null,
+          errors: st.errors,
+        })),
+        forecast: sv.forecast
           ? {
-              model: rt.forecast.view.model,
-              generatedAt: new Date(rt.forecast.generatedAt).toISOString(),
-              confidence: rt.forecast.confidence,
-              patterns: rt.forecast.patterns,
-              nextMean: rt.forecast.view.mean[0] ?? null,
+              model: sv.forecast.view.model,
+              generatedAt: new Date(sv.forecast.generatedAt).toISOString(),
+              confidence: sv.forecast.confidence,
+              patterns: sv.forecast.patterns,
+              nextMean: sv.forecast.view.mean[0] ?? null,
             }
           : null,
-        forecastError: rt.forecastError ?? null,
+        forecastError: sv.forecastError ?? null,
       };
     }),
   };
 }
 
-export function forecastView(loop: ScalerLoop, name: string): unknown {
-  const rt = loop.runtimes.get(name);
-  if (!rt) return undefined;
-  const f = rt.forecast;
-  if (!f) return { service: name, forecast: null, error: rt.forecastError ?? "no forecast yet" };
+export function forecastView(snap: LoopSnapshot, name: string): unknown {
+  const sv = snap.services.get(name);
+  if (!sv) return undefined;
+  const f = sv.forecast;
+  if (!f) return { service: name, forecast: null, error: sv.forecastError ?? "no forecast yet" };
   const step = f.view.stepSeconds * 1000;
   return {
     service: name,
@@ -80,7 +78,7 @@ export function forecastView(loop: ScalerLoop, name: string): unknown {
     generatedAt: new Date(f.generatedAt).toISOString(),
     confidence: f.confidence,
     expectedWape: Number.isFinite(f.recentWape) ? f.recentWape : null,
-    quantile: loop.config.predictiveScaling.quantile,
+    quantile: snap.quantile,
     patterns: f.patterns,
     points: f.view.mean.map((m, i) => ({
       at: new Date(f.view.start + i * step).toISOString(),
@@ -150,21 +148,20 @@ function route(
     return { status: 400, body: { error: "malformed request target" } };
   }
   if (path === "/healthz") return text(200, "ok\n");
+  const snap = loop.snapshot();
   if (path === "/readyz")
-    return loop.ready()
-      ? text(200, "ready\n")
-      : text(503, "waiting for the first decision of every service\n");
+    return snap.ready ? text(200, "ready\n") : text(503, "waiting for the first decision of every service\n");
   if (path === "/metrics")
     return beforeScrape()
       .then(() => metrics.registry.metrics())
       .then((body) => text(200, body, metrics.registry.contentType));
-  if (path === "/api/v1/services") return { status: 200, body: servicesView(loop, now) };
+  if (path === "/api/v1/services") return { status: 200, body: servicesView(snap, now) };
   const m = /^\/api\/v1\/services\/([^/]+)\/forecast$/.exec(path);
   if (m?.[1] !== undefined) {
     const name = decodeSegment(m[1]);
     if (name === undefined)
       return { status: 400, body: { error: `malformed percent-encoding in ${path.slice(0, 100)}` } };
-    const view = forecastView(loop, name);
+    const view = forecastView(snap, name);
     if (view !== undefined) return { status: 200, body: view };
   }
   return { status: 404, body: { error: `not found: ${path.slice(0, 100)}` } };

@@ -21,11 +21,15 @@ import { readHistory, type HistoryTask } from "./history.ts";
 import type { Logger } from "./log.ts";
 import { newRuntime, SignalPoller, type ServiceRuntime } from "./poller.ts";
 import { realScheduler, type Scheduler } from "./scheduler.ts";
+import { takeSnapshot, type LoopSnapshot } from "./snapshot.ts";
 
 /** The longest a forecast cycle's services are spread over. */
 export const FORECAST_SPREAD_MAX_MS = 30_000;
 
 export { currentReplicas, type ServiceRuntime, type SignalState } from "./poller.ts";
+
+/** Reads that land within this window share one decision. */
+export const DECIDE_COALESCE_MS = 100;
 
 /**
  * How long a live busy reading counts as activity on its own: until a history read made this long
@@ -48,6 +52,7 @@ export class ScalerLoop {
   /** Completed forecast cycles: the first runs flat out, later ones are spread out. */
   private forecastCycles = 0;
   private decisionPending = false;
+  private published: LoopSnapshot;
   private started = false;
   private readonly cycleListeners = new Set<(d: Decisions, seconds: number) => void>();
   private readonly pool: ForecastPool | undefined;
@@ -69,9 +74,15 @@ export class ScalerLoop {
     const m = new Map<string, ServiceRuntime>();
     for (const s of enabledServices(config)) m.set(s.name, newRuntime(s));
     this.runtimes = m;
+    this.published = this.takeSnapshot();
     this.poller = new SignalPoller(config, sources, log, scheduler, m, () => {
       this.decideSoon();
     });
+  }
+
+  /** The latest published view of every service (replaced, never changed, after each decision). */
+  snapshot(): LoopSnapshot {
+    return this.published;
   }
 
   decisions(): Decisions | undefined {
@@ -218,17 +229,31 @@ export class ScalerLoop {
     return out;
   }
 
-  /** A decision soon after a read lands (reads landing together share one). */
+  private takeSnapshot(): LoopSnapshot {
+    return takeSnapshot(
+      this.runtimes,
+      (n) => this.state.previous[n],
+      this.latest,
+      this.config.predictiveScaling.quantile,
+    );
+  }
+
+  /**
+   * A decision soon after a read lands: reads landing within DECIDE_COALESCE_MS share one, so that
+   * many services' reads cost a few engine runs a second, not one each.
+   */
   private decideSoon(): void {
-    // The first decision waits for every read's first outcome, as readiness means "decided on data".
-    // Without start() (tests, benchmarks), refresh() decides itself.
+    // Without start() (tests, benchmarks), refresh() decides itself. The first decision waits for
+    // every read's first outcome, as readiness means "decided on data".
     if (!this.started || this.decisionPending || this.abort.signal.aborted || !this.poller.settledOnce)
       return;
     this.decisionPending = true;
-    queueMicrotask(() => {
+    const h = this.scheduler.after(DECIDE_COALESCE_MS, () => {
+      this.timers.delete(h);
       this.decisionPending = false;
       if (!this.abort.signal.aborted) this.decideNow();
     });
+    this.timers.add(h);
   }
 
   private sleep(ms: number): Promise<void> {
@@ -256,6 +281,7 @@ export class ScalerLoop {
     const seconds = (performance.now() - t0) / 1000;
     this.state = nextState(d);
     this.latest = d;
+    this.published = this.takeSnapshot();
     for (const s of d.services) {
       if (!s.changed) continue;
       this.log.info("decision", {
