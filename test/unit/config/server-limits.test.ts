@@ -5,6 +5,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { ConfigError } from "../../../src/config/read.ts";
 import { redactUrls } from "../../../src/config/redact.ts";
+import { jsonLogger } from "../../../src/service/log.ts";
 import { MAX_CONFIG_BYTES, MAX_SERVICES, parseConfig, parseConfigText } from "../../../src/config/schema.ts";
 import { serviceDoc } from "../helpers.ts";
 
@@ -135,4 +136,14 @@ describe("config: server and limits", () => {
     it(`redactUrls(${JSON.stringify(input)})`, () => {
       assert.equal(redactUrls(input), want);
     });
+
+  it("log lines carry no URL userinfo, whatever field it arrives in", () => {
+    const lines: string[] = [];
+    jsonLogger("info", (l) => lines.push(l)).warn("signal read failed", {
+      error: "prometheus: GET http://admin:hunter2@prom:9090/api/v1/query failed",
+    });
+    assert.equal(lines.length, 1);
+    assert.doesNotMatch(lines[0] ?? "", /hunter2/);
+    assert.match(lines[0] ?? "", /http:\/\/\*\*\*@prom:9090/);
+  });
 });
