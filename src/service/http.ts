@@ -41,7 +41,7 @@ export function servicesView(snap: LoopSnapshot, now: number): unknown {
         readyReplicas: sv.ready?.value ?? null,
         currentReplicas: sv.current ?? null,
         readyReplicasError: sv.readyError ?? null,
-        signals: sv.signals.map((st) => ({
+        signals: [...sv.signals.values()].map((st) => ({
           trigger: st.trigger,
           source: st.source,
           kind: st.kind,

@@ -1,5 +1,5 @@
 // Prometheus metrics on our own registry, prefix mlas_. Gauges are computed when scraped from the
-// loop's current state, not updated from timers, and so are the counters of failed reads (counts the
+// loop's latest snapshot, not updated from timers, and so are the counters of failed reads (counts the
 // loop keeps); the other counters and the histograms record events.
 
 import { Counter, Gauge, Histogram, Registry } from "prom-client";
@@ -7,6 +7,7 @@ import type { Config } from "../config/schema.ts";
 import { replicaPrice } from "../engine/cost.ts";
 import type { ServiceDecision } from "../engine/types.ts";
 import type { ScalerLoop } from "./loop.ts";
+import type { LoopSnapshot } from "./snapshot.ts";
 
 export interface ScalerMetrics {
   readonly registry: Registry;
@@ -32,7 +33,8 @@ export function gpusUsed(config: Config, decisions: readonly ServiceDecision[]):
 
 export function createMetrics(loop: ScalerLoop, clock: () => number = Date.now): ScalerMetrics {
   const registry = new Registry();
-  const services = (): ReturnType<ScalerLoop["decisions"]> => loop.decisions();
+  const services = (): ReturnType<ScalerLoop["decisions"]> => loop.snapshot().decisions;
+  const runtimes = (): LoopSnapshot["services"] => loop.snapshot().services;
   const gauge = (name: string, help: string, labelNames: string[], collect: (g: Gauge) => void): void => {
     new Gauge({
       name,
@@ -80,16 +82,16 @@ export function createMetrics(loop: ScalerLoop, clock: () => number = Date.now):
     },
   );
   gauge("mlas_ready_replicas", "Ready replicas as observed (kube-state-metrics).", ["service"], (g) => {
-    for (const [name, rt] of loop.runtimes) if (rt.ready) g.set({ service: name }, rt.ready.value);
+    for (const [name, rt] of runtimes()) if (rt.ready) g.set({ service: name }, rt.ready.value);
   });
   gauge("mlas_max_replicas", "Configured maxReplicas.", ["service"], (g) => {
-    for (const [name, rt] of loop.runtimes) g.set({ service: name }, rt.service.maxReplicas);
+    for (const [name, rt] of runtimes()) g.set({ service: name }, rt.service.maxReplicas);
   });
   gauge("mlas_min_replicas", "Configured minReplicas.", ["service"], (g) => {
-    for (const [name, rt] of loop.runtimes) g.set({ service: name }, rt.service.minReplicas);
+    for (const [name, rt] of runtimes()) g.set({ service: name }, rt.service.minReplicas);
   });
   gauge("mlas_signal_value", "Latest reading of each trigger's signal.", ["service", "trigger"], (g) => {
-    for (const [name, rt] of loop.runtimes)
+    for (const [name, rt] of runtimes())
       for (const [t, st] of rt.signals)
         if (st.reading) g.set({ service: name, trigger: t }, st.reading.value);
   });
@@ -98,7 +100,7 @@ export function createMetrics(loop: ScalerLoop, clock: () => number = Date.now):
     "Latest reading of each service's load signal (the one that is forecast).",
     ["service"],
     (g) => {
-      for (const [name, rt] of loop.runtimes) {
+      for (const [name, rt] of runtimes()) {
         const t = rt.service.loadTrigger;
         const r = t !== undefined ? rt.signals.get(t)?.reading : undefined;
         if (r) g.set({ service: name }, r.value);
@@ -106,7 +108,7 @@ export function createMetrics(loop: ScalerLoop, clock: () => number = Date.now):
     },
   );
   gauge("mlas_signal_target", "Each trigger's per-replica target.", ["service", "trigger"], (g) => {
-    for (const [name, rt] of loop.runtimes)
+    for (const [name, rt] of runtimes())
       for (const t of rt.service.triggers) g.set({ service: name, trigger: t.name }, t.target);
   });
   gauge(
@@ -115,7 +117,7 @@ export function createMetrics(loop: ScalerLoop, clock: () => number = Date.now):
     ["service", "trigger", "source"],
     (g) => {
       const now = clock();
-      for (const [name, rt] of loop.runtimes) {
+      for (const [name, rt] of runtimes()) {
         for (const t of rt.service.triggers) {
           const r = rt.signals.get(t.name)?.reading;
           if (r)
@@ -137,7 +139,7 @@ export function createMetrics(loop: ScalerLoop, clock: () => number = Date.now):
     registers: [registry],
     collect() {
       this.reset();
-      for (const [name, rt] of loop.runtimes)
+      for (const [name, rt] of runtimes())
         for (const t of rt.service.triggers)
           this.inc({ service: name, trigger: t.name, source: t.source }, rt.signals.get(t.name)?.errors ?? 0);
     },
@@ -148,7 +150,7 @@ export function createMetrics(loop: ScalerLoop, clock: () => number = Date.now):
     ["service"],
     (g) => {
       const now = clock();
-      for (const [name, rt] of loop.runtimes)
+      for (const [name, rt] of runtimes())
         if (rt.ready) g.set({ service: name }, Math.max(0, (now - rt.ready.observedAt) / 1000));
     },
   );
@@ -159,7 +161,7 @@ export function createMetrics(loop: ScalerLoop, clock: () => number = Date.now):
     registers: [registry],
     collect() {
       this.reset();
-      for (const [name, rt] of loop.runtimes) this.inc({ service: name }, rt.readyErrors);
+      for (const [name, rt] of runtimes()) this.inc({ service: name }, rt.readyErrors);
     },
   });
   gauge(
@@ -169,7 +171,7 @@ export function createMetrics(loop: ScalerLoop, clock: () => number = Date.now):
     (g) => {
       const now = clock();
       const p = loop.config.predictiveScaling;
-      for (const [name, rt] of loop.runtimes) {
+      for (const [name, rt] of runtimes()) {
         const v = rt.forecast?.view;
         if (!v) continue;
         const end = now + (p.scaleAheadMinutes * 60 + rt.service.podStartupSeconds) * 1000;
@@ -192,7 +194,7 @@ export function createMetrics(loop: ScalerLoop, clock: () => number = Date.now):
     "Point forecast of the load signal one step ahead (compare with mlas_signal_value).",
     ["service"],
     (g) => {
-      for (const [name, rt] of loop.runtimes) {
+      for (const [name, rt] of runtimes()) {
         const m = rt.forecast?.view.mean[0];
         if (m !== undefined) g.set({ service: name }, m);
       }
@@ -203,8 +205,7 @@ export function createMetrics(loop: ScalerLoop, clock: () => number = Date.now):
     "Forecast confidence (1 - expected relative error of the mean over the horizon).",
     ["service"],
     (g) => {
-      for (const [name, rt] of loop.runtimes)
-        if (rt.forecast) g.set({ service: name }, rt.forecast.confidence);
+      for (const [name, rt] of runtimes()) if (rt.forecast) g.set({ service: name }, rt.forecast.confidence);
     },
   );
   gauge("mlas_forecast_confidence_threshold", "confidenceThreshold from config.", [], (g) => {
@@ -215,7 +216,7 @@ export function createMetrics(loop: ScalerLoop, clock: () => number = Date.now):
     "The forecaster's expected WAPE of the horizon mean, from its recent out-of-sample errors.",
     ["service"],
     (g) => {
-      for (const [name, rt] of loop.runtimes) {
+      for (const [name, rt] of runtimes()) {
         const w = rt.forecast?.recentWape;
         if (w !== undefined && Number.isFinite(w)) g.set({ service: name }, w);
       }
@@ -223,7 +224,7 @@ export function createMetrics(loop: ScalerLoop, clock: () => number = Date.now):
   );
   gauge("mlas_forecast_age_seconds", "Age of the current forecast.", ["service"], (g) => {
     const now = clock();
-    for (const [name, rt] of loop.runtimes)
+    for (const [name, rt] of runtimes())
       if (rt.forecast) g.set({ service: name }, (now - rt.forecast.generatedAt) / 1000);
   });
   gauge(
@@ -231,7 +232,7 @@ export function createMetrics(loop: ScalerLoop, clock: () => number = Date.now):
     "Detected seasonal pattern strength (0..1) by pattern (daily, weekly).",
     ["service", "pattern"],
     (g) => {
-      for (const [name, rt] of loop.runtimes) {
+      for (const [name, rt] of runtimes()) {
         const p = rt.forecast?.patterns;
         if (!p) continue;
         g.set({ service: name, pattern: "daily" }, p.daily.strength);
@@ -260,7 +261,7 @@ export function createMetrics(loop: ScalerLoop, clock: () => number = Date.now):
     ["service"],
     (g) => {
       for (const s of services()?.services ?? []) {
-        const rt = loop.runtimes.get(s.service);
+        const rt = runtimes().get(s.service);
         if (rt)
           g.set(
             { service: s.service },

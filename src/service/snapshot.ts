@@ -1,5 +1,5 @@
-// What the loop publishes after each decision: an immutable view per service. The HTTP API projects
-// it; nothing outside the loop reads the loop's mutable state for an answer.
+// What the loop publishes after each decision: an immutable view per service. The HTTP API and
+// /metrics project it; nothing outside the loop reads the loop's mutable state for an answer.
 
 import type { ServiceConfig } from "../config/schema.ts";
 import type { Decisions, Reading, ServiceDecision } from "../engine/types.ts";
@@ -22,7 +22,9 @@ export interface ServiceSnapshot {
   readonly ready?: Reading;
   readonly current?: number;
   readonly readyError?: string;
-  readonly signals: readonly SignalSnapshot[];
+  readonly readyErrors: number;
+  /** By trigger name, in the config's order. */
+  readonly signals: ReadonlyMap<string, SignalSnapshot>;
   readonly forecast?: ForecastState;
   readonly forecastError?: string;
 }
@@ -44,10 +46,11 @@ function serviceSnapshot(rt: ServiceRuntime, decision: ServiceDecision | undefin
     ...(rt.ready ? { ready: rt.ready } : {}),
     ...(current !== undefined ? { current } : {}),
     ...(rt.readyError !== undefined ? { readyError: rt.readyError } : {}),
-    signals: Object.freeze(
+    readyErrors: rt.readyErrors,
+    signals: new Map(
       rt.service.triggers.map((t) => {
         const st = rt.signals.get(t.name);
-        return Object.freeze({
+        const view: SignalSnapshot = Object.freeze({
           trigger: t.name,
           source: t.source,
           kind: t.kind,
@@ -56,6 +59,7 @@ function serviceSnapshot(rt: ServiceRuntime, decision: ServiceDecision | undefin
           ...(st?.lastError !== undefined ? { lastError: st.lastError } : {}),
           errors: st?.errors ?? 0,
         });
+        return [t.name, view] as const;
       }),
     ),
     ...(rt.forecast ? { forecast: rt.forecast } : {}),

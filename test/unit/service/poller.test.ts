@@ -253,4 +253,27 @@ describe("signal poller on a fake clock", () => {
     assert.match(text, /# TYPE mlas_signal_errors_total counter/);
     assert.match(text, /mlas_signal_errors_total\{service="a",trigger="rps",source="prometheus"\} 2/);
   });
+
+  it("each decision publishes a new snapshot; one already taken never changes", async () => {
+    const script = new Map<string, Behaviour>([
+      ["load", 35],
+      ["ready_load", 4],
+    ]);
+    const { loop, clock } = setup({ a: svc("load") }, script);
+    const empty = loop.snapshot();
+    assert.equal(empty.ready, false);
+    await loop.refresh();
+    const first = loop.snapshot();
+    assert.notEqual(first, empty);
+    assert.equal(first.ready, true);
+    assert.equal(first.services.get("a")?.signals.get("rps")?.reading?.value, 35);
+    assert.ok(Object.isFrozen(first) && Object.isFrozen(first.services.get("a")));
+    script.set("load", 75);
+    clock.t += 1000;
+    await loop.refresh();
+    assert.equal(first.services.get("a")?.signals.get("rps")?.reading?.value, 35, "unchanged");
+    assert.equal(first.services.get("a")?.decision?.desiredReplicas, 4);
+    assert.equal(loop.snapshot().services.get("a")?.signals.get("rps")?.reading?.value, 75);
+    assert.equal(loop.snapshot().services.get("a")?.decision?.desiredReplicas, 8);
+  });
 });
