@@ -17,14 +17,13 @@ import {
 } from "../engine/types.ts";
 import type { Sources } from "../signals/registry.ts";
 import type { ForecastPool } from "./forecast-pool.ts";
-import { readHistory, type HistoryTask } from "./history.ts";
+import { ForecastScheduler } from "./forecasts.ts";
 import type { Logger } from "./log.ts";
 import { newRuntime, SignalPoller, type ServiceRuntime } from "./poller.ts";
 import { realScheduler, type Scheduler } from "./scheduler.ts";
 import { takeSnapshot, type LoopSnapshot } from "./snapshot.ts";
 
-/** The longest a forecast cycle's services are spread over. */
-export const FORECAST_SPREAD_MAX_MS = 30_000;
+export { FORECAST_SPREAD_MAX_MS } from "./forecasts.ts";
 
 export { currentReplicas, type ServiceRuntime, type SignalState } from "./poller.ts";
 
@@ -49,13 +48,11 @@ export class ScalerLoop {
   private readonly poller: SignalPoller;
   private readonly abort = new AbortController();
   private readonly timers = new Set<unknown>();
-  /** Completed forecast cycles: the first runs flat out, later ones are spread out. */
-  private forecastCycles = 0;
+  private readonly forecasts: ForecastScheduler;
   private decisionPending = false;
   private published: LoopSnapshot;
   private started = false;
   private readonly cycleListeners = new Set<(d: Decisions, seconds: number) => void>();
-  private readonly pool: ForecastPool | undefined;
 
   /** With a pool, history reads and fits run on its worker thread; without, inline. */
   constructor(
@@ -67,7 +64,6 @@ export class ScalerLoop {
     scheduler: Scheduler = realScheduler(clock),
   ) {
     this.config = config;
-    this.pool = pool;
     this.log = log;
     this.clock = clock;
     this.scheduler = scheduler;
@@ -75,6 +71,7 @@ export class ScalerLoop {
     for (const s of enabledServices(config)) m.set(s.name, newRuntime(s));
     this.runtimes = m;
     this.published = this.takeSnapshot();
+    this.forecasts = new ForecastScheduler(config, log, scheduler, m, this.abort.signal, pool);
     this.poller = new SignalPoller(config, sources, log, scheduler, m, () => {
       this.decideSoon();
     });
@@ -110,53 +107,9 @@ export class ScalerLoop {
     return this.decideNow();
   }
 
-  /**
-   * Refits forecasts (and idle time) from each load signal's history in the metrics store. With
-   * `spreadMs`, the services start evenly over that time instead of all at once, so that the fits
-   * (and the reads) do not take a core at a stretch.
-   */
-  async refreshForecasts(spreadMs = 0): Promise<void> {
-    const promCfg = this.config.sources.prometheus;
-    const p = this.config.predictiveScaling;
-    if (!promCfg) return;
-    const rts = [...this.runtimes.values()];
-    await Promise.all(
-      rts.map(async (rt, i) => {
-        if (spreadMs > 0 && i > 0) {
-          try {
-            await this.sleep((i * spreadMs) / rts.length);
-          } catch {
-            return; // stopped
-          }
-        }
-        const now = this.clock();
-        const t = rt.service.triggers.find((x) => x.name === rt.service.loadTrigger);
-        if (!t?.historyQuery) return;
-        const task: HistoryTask = {
-          prometheus: promCfg,
-          query: t.historyQuery,
-          now,
-          lookbackHours: p.lookbackHours,
-          horizonSteps: p.forecastMinutes,
-          quantile: p.quantile,
-          activationLoad: rt.service.activationLoad,
-          predict: p.enabled && rt.service.predictive,
-        };
-        try {
-          const r = this.pool ? await this.pool.run(task) : await readHistory(task, this.abort.signal);
-          rt.historyFrom = r.historyFrom;
-          rt.historyReadAt = now;
-          if (r.lastBusyAt !== undefined) rt.lastBusyAt = r.lastBusyAt;
-          else delete rt.lastBusyAt;
-          if (r.forecast) rt.forecast = r.forecast;
-          delete rt.forecastError;
-        } catch (e) {
-          rt.forecastError = (e as Error).message;
-          this.log.warn("history read failed", { service: rt.service.name, error: rt.forecastError });
-        }
-      }),
-    );
-    this.forecastCycles++;
+  /** Refits forecasts and idle time from the metrics store (see ForecastScheduler.refresh). */
+  refreshForecasts(spreadMs = 0): Promise<void> {
+    return this.forecasts.refresh(spreadMs);
   }
 
   /** Last activity: the history's last busy minute, or a later live busy reading not yet in it. */
@@ -256,24 +209,6 @@ export class ScalerLoop {
     this.timers.add(h);
   }
 
-  private sleep(ms: number): Promise<void> {
-    return new Promise((resolve, reject) => {
-      if (this.abort.signal.aborted) {
-        reject(new Error("stopped"));
-        return;
-      }
-      const h = this.scheduler.after(ms, () => {
-        this.abort.signal.removeEventListener("abort", onAbort);
-        resolve();
-      });
-      const onAbort = (): void => {
-        this.scheduler.cancel(h);
-        reject(new Error("stopped"));
-      };
-      this.abort.signal.addEventListener("abort", onAbort, { once: true });
-    });
-  }
-
   decideNow(): Decisions {
     const now = this.clock();
     const t0 = performance.now();
@@ -356,9 +291,7 @@ export class ScalerLoop {
     every(forecastMs, async () => {
       // Until the first cycle is done there are no forecasts: it runs flat out. Later ones start
       // their services evenly over half the interval (at most FORECAST_SPREAD_MAX_MS).
-      await this.refreshForecasts(
-        this.forecastCycles > 0 ? Math.min(forecastMs / 2, FORECAST_SPREAD_MAX_MS) : 0,
-      );
+      await this.forecasts.refresh(this.forecasts.spreadFor(forecastMs));
       this.decideNow();
     });
     every(wakeEveryMs, () => this.wakeCheck());

@@ -67,7 +67,11 @@ describe("GrpcThread", () => {
 
   it("reports its calls by method and code once flushed", async () => {
     await thread.flush();
-    assert.ok(counts.includes("GetMetrics UNAVAILABLE 1"), counts.join("; "));
+    // At least the first call (the loop above retries until the verdict has reached the thread).
+    assert.ok(
+      counts.some((x) => /^GetMetrics UNAVAILABLE [1-9]/.test(x)),
+      counts.join("; "),
+    );
     assert.ok(
       counts.some((x) => x.startsWith("GetMetrics OK ")),
       counts.join("; "),
