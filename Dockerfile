@@ -1,6 +1,9 @@
 # The scaler image: multi-stage, production dependencies only, non-root, Node.js 26 (the same
-# major the project pins for its tests).
-FROM node:26-bookworm-slim AS build
+# major the project pins for its tests). NODE_IMAGE is any Debian-based image with Node.js 26 and
+# npm; scripts/build-image.sh builds one from Debian packages and the pinned npm `node` package
+# when no registry is reachable.
+ARG NODE_IMAGE=node:26-bookworm-slim
+FROM ${NODE_IMAGE} AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
@@ -10,7 +13,7 @@ COPY proto ./proto
 COPY examples ./examples
 RUN npm run build && npm prune --omit=dev
 
-FROM node:26-bookworm-slim
+FROM ${NODE_IMAGE}
 ENV NODE_ENV=production
 # Caps the old generation well above what 2,000 services need (about 60 MB of heap), which keeps
 # resident memory near 230 MB instead of about 500 MB (bench/RESULTS.md).

@@ -2,7 +2,10 @@
 
 import type { DashboardSpec } from "./grafana.ts";
 
-const S = 'service=~"$service"';
+// Our series carry `scaled_service`, never a label Prometheus Operator sets on targets (service, pod,
+// namespace, job, instance, endpoint, container). Every scaler replica exports the same gauges, so
+// panels take max (or group) by the identifying labels: a sum would count each replica once more.
+const S = 'scaled_service=~"$service"';
 
 export const overview: DashboardSpec = {
   uid: "mlas-overview",
@@ -15,9 +18,12 @@ export const overview: DashboardSpec = {
       description: "What the engine decided and what is ready (kube-state-metrics).",
       type: "timeseries",
       targets: [
-        { expr: `sum by (service) (mlas_desired_replicas{${S}})`, legend: "{{service}} desired" },
-        { expr: `sum by (service) (mlas_ready_replicas{${S}})`, legend: "{{service}} ready" },
-        { expr: `max by (service) (mlas_max_replicas{${S}})`, legend: "{{service}} max" },
+        {
+          expr: `max by (scaled_service) (mlas_desired_replicas{${S}})`,
+          legend: "{{scaled_service}} desired",
+        },
+        { expr: `max by (scaled_service) (mlas_ready_replicas{${S}})`, legend: "{{scaled_service}} ready" },
+        { expr: `max by (scaled_service) (mlas_max_replicas{${S}})`, legend: "{{scaled_service}} max" },
       ],
     },
     {
@@ -27,8 +33,8 @@ export const overview: DashboardSpec = {
       type: "state-timeline",
       targets: [
         {
-          expr: `count by (service, reason) (mlas_desired_replicas{${S}})`,
-          legend: "{{service}}: {{reason}}",
+          expr: `group by (scaled_service, reason) (mlas_desired_replicas{${S}})`,
+          legend: "{{scaled_service}}: {{reason}}",
         },
       ],
     },
@@ -37,10 +43,13 @@ export const overview: DashboardSpec = {
       description: "Each trigger's live value and its per-replica target.",
       type: "timeseries",
       targets: [
-        { expr: `max by (service, trigger) (mlas_signal_value{${S}})`, legend: "{{service}}/{{trigger}}" },
         {
-          expr: `max by (service, trigger) (mlas_signal_target{${S}})`,
-          legend: "{{service}}/{{trigger}} target",
+          expr: `max by (scaled_service, trigger) (mlas_signal_value{${S}})`,
+          legend: "{{scaled_service}}/{{trigger}}",
+        },
+        {
+          expr: `max by (scaled_service, trigger) (mlas_signal_target{${S}})`,
+          legend: "{{scaled_service}}/{{trigger}} target",
         },
       ],
     },
@@ -49,15 +58,24 @@ export const overview: DashboardSpec = {
       description: "How often each service's desired count changed.",
       type: "timeseries",
       targets: [
-        { expr: `sum by (service) (changes(mlas_desired_replicas{${S}}[1h]))`, legend: "{{service}}" },
+        {
+          expr: `max by (scaled_service) (changes(mlas_desired_replicas{${S}}[1h]))`,
+          legend: "{{scaled_service}}",
+        },
       ],
     },
     {
       title: "GPU utilisation",
-      description: "DCGM exporter, per GPU.",
+      description:
+        "dcgm-exporter, per workload pod. With its Kubernetes pod mapping the exporter labels each GPU with the pod using it; Prometheus Operator renames that label exported_pod (the target's own pod label names the exporter pod).",
       type: "timeseries",
       unit: "percent",
-      targets: [{ expr: "avg by (pod) (DCGM_FI_DEV_GPU_UTIL)", legend: "{{pod}}" }],
+      targets: [
+        {
+          expr: 'avg by (exported_namespace, exported_pod) (DCGM_FI_DEV_GPU_UTIL{exported_pod!=""})',
+          legend: "{{exported_namespace}}/{{exported_pod}}",
+        },
+      ],
     },
     {
       title: "Latency p95",
@@ -66,18 +84,23 @@ export const overview: DashboardSpec = {
       unit: "s",
       targets: [
         {
-          expr: `max by (service, trigger) (mlas_signal_value{trigger=~"latency.*", ${S}})`,
-          legend: "{{service}}",
+          expr: `max by (scaled_service, trigger) (mlas_signal_value{trigger=~"latency.*", ${S}})`,
+          legend: "{{scaled_service}}",
         },
       ],
     },
     {
       title: "KEDA calls to the scaler",
-      description: "gRPC calls by method and status; anything but OK means KEDA may fall back.",
+      description:
+        "gRPC calls by method and status, summed over scaler replicas (each call reaches one replica); anything but OK means KEDA may fall back. KEDA's own count of failed calls to the scaler, per ScaledObject.",
       type: "timeseries",
       unit: "reqps",
       targets: [
         { expr: "sum by (method, code) (rate(mlas_grpc_requests_total[5m]))", legend: "{{method}} {{code}}" },
+        {
+          expr: 'sum by (scaledObject) (rate(keda_scaler_detail_errors_total{scaler="ml-autoscaling"}[5m]))',
+          legend: "KEDA errors {{scaledObject}}",
+        },
       ],
     },
     {
@@ -88,8 +111,8 @@ export const overview: DashboardSpec = {
       unit: "s",
       targets: [
         {
-          expr: `max by (service, trigger) (mlas_signal_age_seconds{${S}})`,
-          legend: "{{service}}/{{trigger}}",
+          expr: `max by (scaled_service, trigger) (mlas_signal_age_seconds{${S}})`,
+          legend: "{{scaled_service}}/{{trigger}}",
         },
         { expr: "max(mlas_signal_max_staleness_seconds)", legend: "max staleness" },
       ],
@@ -109,14 +132,14 @@ export const predictive: DashboardSpec = {
         "Peak point forecast and upper quantile over the scale-ahead window, against the live load.",
       type: "timeseries",
       targets: [
-        { expr: `max by (service) (mlas_load_value{${S}})`, legend: "{{service}} actual" },
+        { expr: `max by (scaled_service) (mlas_load_value{${S}})`, legend: "{{scaled_service}} actual" },
         {
-          expr: `max by (service) (mlas_forecast_value{quantity="mean", ${S}})`,
-          legend: "{{service}} forecast",
+          expr: `max by (scaled_service) (mlas_forecast_value{quantity="mean", ${S}})`,
+          legend: "{{scaled_service}} forecast",
         },
         {
-          expr: `max by (service) (mlas_forecast_value{quantity="upper", ${S}})`,
-          legend: "{{service}} upper",
+          expr: `max by (scaled_service) (mlas_forecast_value{quantity="upper", ${S}})`,
+          legend: "{{scaled_service}} upper",
         },
       ],
     },
@@ -126,7 +149,7 @@ export const predictive: DashboardSpec = {
       type: "timeseries",
       unit: "percentunit",
       targets: [
-        { expr: `max by (service) (mlas_forecast_confidence{${S}})`, legend: "{{service}}" },
+        { expr: `max by (scaled_service) (mlas_forecast_confidence{${S}})`, legend: "{{scaled_service}}" },
         { expr: "max(mlas_forecast_confidence_threshold)", legend: "threshold" },
       ],
     },
@@ -135,7 +158,9 @@ export const predictive: DashboardSpec = {
       description: "From the forecaster's own recent out-of-sample errors.",
       type: "timeseries",
       unit: "percentunit",
-      targets: [{ expr: `max by (service) (mlas_forecast_error_wape{${S}})`, legend: "{{service}}" }],
+      targets: [
+        { expr: `max by (scaled_service) (mlas_forecast_error_wape{${S}})`, legend: "{{scaled_service}}" },
+      ],
     },
     {
       title: "Detected patterns",
@@ -143,8 +168,8 @@ export const predictive: DashboardSpec = {
       type: "timeseries",
       targets: [
         {
-          expr: `max by (service, pattern) (mlas_pattern_strength{${S}})`,
-          legend: "{{service}} {{pattern}}",
+          expr: `max by (scaled_service, pattern) (mlas_pattern_strength{${S}})`,
+          legend: "{{scaled_service}} {{pattern}}",
         },
       ],
     },
@@ -154,11 +179,17 @@ export const predictive: DashboardSpec = {
         "Replicas the forecast asks for vs the reactive rule; time spent with the predictive floor in force.",
       type: "timeseries",
       targets: [
-        { expr: `max by (service) (mlas_predictive_replicas{${S}})`, legend: "{{service}} predictive" },
-        { expr: `max by (service) (mlas_reactive_replicas{${S}})`, legend: "{{service}} reactive" },
         {
-          expr: `count by (service) (mlas_desired_replicas{reason="predictive", ${S}})`,
-          legend: "{{service}} floor in force",
+          expr: `max by (scaled_service) (mlas_predictive_replicas{${S}})`,
+          legend: "{{scaled_service}} predictive",
+        },
+        {
+          expr: `max by (scaled_service) (mlas_reactive_replicas{${S}})`,
+          legend: "{{scaled_service}} reactive",
+        },
+        {
+          expr: `group by (scaled_service) (mlas_desired_replicas{reason="predictive", ${S}})`,
+          legend: "{{scaled_service}} floor in force",
         },
       ],
     },
@@ -175,7 +206,9 @@ export const predictive: DashboardSpec = {
       type: "stat",
       width: 6,
       unit: "s",
-      targets: [{ expr: `max by (service) (mlas_forecast_age_seconds{${S}})`, legend: "{{service}}" }],
+      targets: [
+        { expr: `max by (scaled_service) (mlas_forecast_age_seconds{${S}})`, legend: "{{scaled_service}}" },
+      ],
     },
   ],
 };
@@ -194,8 +227,8 @@ export const cost: DashboardSpec = {
       stack: true,
       targets: [
         {
-          expr: `sum by (service, capacity_type) (mlas_hourly_cost_dollars{${S}})`,
-          legend: "{{service}} {{capacity_type}}",
+          expr: `max by (scaled_service, capacity_type) (mlas_hourly_cost_dollars{${S}})`,
+          legend: "{{scaled_service}} {{capacity_type}}",
         },
       ],
     },
@@ -226,7 +259,7 @@ export const cost: DashboardSpec = {
       unit: "currencyUSD",
       targets: [
         {
-          expr: `sum(mlas_hourly_cost_on_demand_equivalent_dollars{${S}}) - sum(mlas_hourly_cost_dollars{${S}})`,
+          expr: `sum(max by (scaled_service) (mlas_hourly_cost_on_demand_equivalent_dollars{${S}})) - sum(max by (scaled_service, capacity_type) (mlas_hourly_cost_dollars{${S}}))`,
           legend: "savings",
         },
       ],
@@ -238,8 +271,8 @@ export const cost: DashboardSpec = {
       unit: "currencyUSD",
       targets: [
         {
-          expr: `1000 * sum by (service) (mlas_hourly_cost_dollars{${S}}) / (3600 * max by (service) (mlas_load_value{${S}}) > 0)`,
-          legend: "{{service}}",
+          expr: `1000 * sum by (scaled_service) (max by (scaled_service, capacity_type) (mlas_hourly_cost_dollars{${S}})) / (3600 * max by (scaled_service) (mlas_load_value{${S}}) > 0)`,
+          legend: "{{scaled_service}}",
         },
       ],
     },
@@ -248,7 +281,10 @@ export const cost: DashboardSpec = {
       description: "1 while a cap holds a service below its demand.",
       type: "timeseries",
       targets: [
-        { expr: `max by (service, rule) (mlas_budget_capped{${S}})`, legend: "{{service}} {{rule}}" },
+        {
+          expr: `max by (scaled_service, rule) (mlas_budget_capped{${S}})`,
+          legend: "{{scaled_service}} {{rule}}",
+        },
       ],
     },
     {
@@ -256,7 +292,7 @@ export const cost: DashboardSpec = {
       description: "GPUs of the desired replicas by type, against businessRules.gpuQuotas.",
       type: "timeseries",
       targets: [
-        { expr: "sum by (gpu_type) (mlas_gpus_used)", legend: "{{gpu_type}} used" },
+        { expr: "max by (gpu_type) (mlas_gpus_used)", legend: "{{gpu_type}} used" },
         { expr: "max by (gpu_type) (mlas_gpu_quota)", legend: "{{gpu_type}} quota" },
       ],
     },

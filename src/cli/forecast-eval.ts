@@ -4,7 +4,7 @@
 import { basename } from "node:path";
 import { evaluate, type ModelScore } from "../forecast/evaluate.ts";
 import { MODELS } from "../forecast/models/index.ts";
-import { loadTrace } from "../traces/parse.ts";
+import { loadTrace, TraceError } from "../traces/parse.ts";
 import { parseDurationSeconds, UsageError } from "./duration.ts";
 
 export interface ForecastEvalOptions {
@@ -28,6 +28,8 @@ export function runForecastEval(
   opt: ForecastEvalOptions,
   progress?: (done: number, total: number) => void,
 ): ForecastEvalResult {
+  if (opt.maxOrigins !== undefined && !(Number.isInteger(opt.maxOrigins) && opt.maxOrigins >= 1))
+    throw new UsageError(`--max-origins: must be a whole number >= 1, got ${String(opt.maxOrigins)}`);
   const trace = loadTrace(opt.trace);
   const s = trace.series;
   const horizonSteps = Math.max(
@@ -61,6 +63,7 @@ export function runForecastEval(
     ...(opt.maxOrigins !== undefined ? { maxOrigins: opt.maxOrigins } : {}),
     ...(progress ? { onProgress: progress } : {}),
   });
+  explainUnscored(opt, s.values, warmupSteps, models);
   return {
     trace: basename(opt.trace),
     horizonMinutes: (horizonSteps * s.stepSeconds) / 60,
@@ -69,6 +72,31 @@ export function runForecastEval(
     warmupHours: (warmupSteps * s.stepSeconds) / 3600,
     models,
   };
+}
+
+/**
+ * An evaluation that scored nothing is an error, not a table of "n/a": the origins after the warm-up
+ * all face a horizon without data (gaps), or the load is zero over every scored horizon (WAPE is a
+ * ratio to the load).
+ */
+function explainUnscored(
+  opt: ForecastEvalOptions,
+  values: Float64Array,
+  warmupSteps: number,
+  models: readonly ModelScore[],
+): void {
+  const origins = models[0]?.origins ?? 0;
+  let gaps = 0;
+  for (let i = warmupSteps; i < values.length; i++) if (Number.isNaN(values[i])) gaps++;
+  const after = values.length - warmupSteps;
+  if (origins === 0)
+    throw new TraceError(
+      `${opt.trace}: no origin could be scored: after the ${warmupSteps}-sample warm-up, the ${opt.horizon} after every evaluated origin falls in a gap (${gaps} of the ${after} samples after the warm-up are missing)`,
+    );
+  if (models.every((m) => !Number.isFinite(m.wape)))
+    throw new TraceError(
+      `${opt.trace}: the load is zero over every one of the ${origins} scored ${opt.horizon} horizons: WAPE (error / load) is undefined`,
+    );
 }
 
 export function formatForecastEval(r: ForecastEvalResult): string {
@@ -93,10 +121,12 @@ export function formatForecastEval(r: ForecastEvalResult): string {
   );
   const naive = r.models.find((m) => m.model === "naive");
   const ours = r.models.find((m) => m.model === "ours");
-  const head = `${r.trace}: horizon ${r.horizonMinutes} min, step ${r.stepSeconds}s, ${r.origins} origins every 30 min after ${r.warmupHours} h warm-up`;
+  const head = `${r.trace}: horizon ${r.horizonMinutes} min, step ${r.stepSeconds}s, ${r.origins} origins every 30 min after ${Number(r.warmupHours.toFixed(2))} h warm-up`;
   const tail =
-    naive && ours && Number.isFinite(naive.wape)
+    naive && ours && naive.wape > 0 && Number.isFinite(ours.wape)
       ? `ours vs naive WAPE: ${((1 - ours.wape / naive.wape) * 100).toFixed(1)}% lower`
-      : "";
+      : naive?.wape === 0
+        ? "naive is exact on this trace (WAPE 0): no ratio to it"
+        : "";
   return [head, ...lines, tail].join("\n");
 }

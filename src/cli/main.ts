@@ -9,18 +9,14 @@ import { runDemo } from "./demo.ts";
 import { startServer } from "./serve.ts";
 import { UsageError } from "./duration.ts";
 import { formatForecastEval, runForecastEval } from "./forecast-eval.ts";
-import { compare, formatComparison } from "../sim/compare.ts";
+import { progressPrinter, runSimulate, type SimulateCommand } from "./simulate.ts";
 import {
-  comparisonJson,
-  pickService,
-  positive,
-  policiesFrom,
-  progressPrinter,
-  settingsFrom,
-  workloadFrom,
-  writeReport,
-  type SimulateFlags,
-} from "./simulate.ts";
+  formatPlatform,
+  isPlatformTrace,
+  platformJson,
+  runPlatform,
+  writePlatformReport,
+} from "./platform.ts";
 import { runValidate } from "./validate.ts";
 
 const program = new Command();
@@ -65,7 +61,10 @@ program
 program
   .command("simulate")
   .description("replay a trace through the engine against a modelled cluster and KEDA/HPA; compare policies")
-  .requiredOption("-t, --trace <file>", "trace CSV")
+  .requiredOption(
+    "-t, --trace <file>",
+    "trace CSV; or service=FILE,service=FILE,... to replay several services at once (the platform view)",
+  )
   .requiredOption("-c, --config <file>", "scaler config")
   .option("-s, --service <name>", "service to simulate (default: the only enabled one)")
   .option("-p, --policy <list>", "ours|reactive|static|oracle, comma-separated, or all", "all")
@@ -82,47 +81,30 @@ program
   .option("--service-time <s>", "service time per request", "1")
   .option("--slo-target <pct>", "SLO-violating minutes (%) at which costs are compared", "1")
   .option("--no-scale-to-zero", "raise minReplicas to 1")
+  .option(
+    "--hpa-tolerance <list>",
+    "HPA tolerance, 0..1: 0.1 (Kubernetes < 1.35), 0 (>= 1.35 with behavior tolerance 0), or 0.1,0 for both",
+  )
   .option("--json", "print JSON", false)
   .option("--report <file>", "write the HTML report here")
-  .action(
-    (
-      opts: SimulateFlags & {
-        trace: string;
-        config: string;
-        service?: string;
-        json: boolean;
-        report?: string;
-        scaleToZero: boolean;
-      },
-    ) => {
-      const policies = policiesFrom(opts.policy);
-      const config = loadConfigFile(opts.config);
-      const service = pickService(config, opts.service);
-      const flags: SimulateFlags = { ...opts, noScaleToZero: !opts.scaleToZero };
-      const w = workloadFrom(
-        opts.trace,
-        flags,
-        positive("--capacity", opts.capacity) ?? service.capacityPerReplica ?? 1,
-      );
-      const settings = settingsFrom(config, service, flags, w.rate.length / 86400);
-      const headroom = Number(opts.headroom);
-      const sloTarget = Number(opts.sloTarget);
-      if (!(headroom > 0 && headroom <= 2))
-        throw new UsageError(`--headroom: must be in (0, 2], got ${JSON.stringify(opts.headroom)}`);
-      if (!(sloTarget >= 0 && sloTarget <= 100))
-        throw new UsageError(`--slo-target: must be a percentage, got ${JSON.stringify(opts.sloTarget)}`);
-      const progress = progressPrinter(process.stderr.isTTY && !opts.json);
-      const c = compare(w, settings, {
-        policies,
-        sweep: opts.sweep,
-        headroom,
-        sloTargetPct: sloTarget,
-        ...(progress ? { onProgress: progress } : {}),
+  .action((opts: SimulateCommand & { scaleToZero: boolean }) => {
+    const flags: SimulateCommand = { ...opts, noScaleToZero: !opts.scaleToZero };
+    if (!isPlatformTrace(opts.trace)) {
+      runSimulate(flags, (s) => {
+        console.log(s);
       });
-      if (opts.report !== undefined) writeReport(opts.report, `ml-autoscaling: ${w.name}`, w, settings, c);
-      console.log(opts.json ? JSON.stringify(comparisonJson(c), null, 2) : formatComparison(c));
-    },
-  );
+      return;
+    }
+    const run = runPlatform(
+      loadConfigFile(opts.config),
+      opts.trace,
+      flags,
+      Number(opts.headroom),
+      progressPrinter(process.stderr.isTTY && !opts.json),
+    );
+    if (opts.report !== undefined) writePlatformReport(opts.report, run);
+    console.log(opts.json ? JSON.stringify(platformJson(run), null, 2) : formatPlatform(run));
+  });
 
 program
   .command("serve")

@@ -3,6 +3,17 @@
 
 import { isIP } from "node:net";
 import { parse as parseYaml } from "yaml";
+import {
+  BUSINESS_HOURS_FIELDS,
+  COST_FIELDS,
+  PREDICTIVE_FIELDS,
+  readSection,
+  readFields,
+  readSectionWith,
+  SERVICE_FIELDS,
+  SOURCE_TIMING_FIELDS,
+  type SectionOf,
+} from "./fields.ts";
 import { ConfigError, Reader, deepFreeze, join, show, type Obj } from "./read.ts";
 
 export type SignalKind = "extensive" | "intensive";
@@ -24,6 +35,12 @@ export interface TriggerConfig {
   /** Per-replica target: load per replica for extensive signals, the wanted level for intensive ones. */
   readonly target: number;
   readonly kind: SignalKind;
+  /**
+   * The signal counts demand arriving from outside the service's pods (a queue, a gateway's or
+   * ingress's request rate), so it exists while the service runs no pod. A service that may sit at
+   * zero needs one to wake on demand. Default: true for rabbitmq triggers, false for prometheus.
+   */
+  readonly arrival?: boolean;
 }
 
 export interface ResourcesConfig {
@@ -33,72 +50,46 @@ export interface ResourcesConfig {
   readonly memoryGiB: number;
 }
 
-export interface ServiceConfig {
+/**
+ * One service. businessHoursMinReplicas, priority, scaleToZeroAfterMinutes, activationLoad,
+ * capacityPerReplica (defaults to the load trigger's target), spotShare and predictive are declared
+ * once in fields.ts (SERVICE_FIELDS).
+ */
+export type ServiceConfig = SectionOf<typeof SERVICE_FIELDS> & {
   readonly name: string;
   readonly enabled: boolean;
   readonly workload: { readonly kind: string; readonly name: string; readonly namespace: string };
   readonly minReplicas: number;
   readonly maxReplicas: number;
-  /** Explicit floor inside business hours; otherwise ceil(multiplier * max(min, 1)). */
-  readonly businessHoursMinReplicas?: number;
-  /** Higher is more important; the budget trims the lowest first. */
-  readonly priority: number;
   readonly podStartupSeconds: number;
-  readonly scaleToZeroAfterMinutes: number;
-  /** Load (in the load signal's unit) at or below which the service counts as idle. */
-  readonly activationLoad: number;
   /** The trigger whose signal is forecast; must be extensive. Undefined: no predictive scaling. */
   readonly loadTrigger?: string;
-  /** Load one ready replica serves (defaults to the load trigger's target). */
-  readonly capacityPerReplica?: number;
   readonly resources: ResourcesConfig;
   readonly preferSpotInstances: boolean;
-  /** Share of replicas expected on spot capacity when spot is preferred (0..1). */
-  readonly spotShare: number;
-  readonly predictive: boolean;
   /** PromQL giving ready replicas (kube-state-metrics); a default is derived from the workload. */
   readonly readyReplicasQuery: string;
   readonly triggers: readonly TriggerConfig[];
-}
+};
 
-export interface PredictiveConfig {
-  readonly enabled: boolean;
-  readonly lookbackHours: number;
-  readonly forecastMinutes: number;
-  readonly confidenceThreshold: number;
-  /** false = forecast-only: forecasts are computed and exported but never change a replica count. */
-  readonly enableProactiveScaling: boolean;
-  readonly scaleAheadMinutes: number;
-  /** Which quantile of the forecast distribution sizes the predictive floor. */
-  readonly quantile: number;
-  readonly refreshSeconds: number;
-}
+/** predictiveScaling, declared once in fields.ts. false enableProactiveScaling = forecast-only. */
+export type PredictiveConfig = SectionOf<typeof PREDICTIVE_FIELDS>;
 
-export interface BusinessHoursConfig {
-  readonly enabled: boolean;
+/** businessRules.businessHours: the scalar fields are declared once in fields.ts. */
+export type BusinessHoursConfig = SectionOf<typeof BUSINESS_HOURS_FIELDS> & {
   readonly timezone: string;
-  readonly startHour: number;
-  readonly endHour: number;
   /** Days of week (0 = Sunday .. 6 = Saturday) that have business hours. */
   readonly days: readonly number[];
   /** Local dates (YYYY-MM-DD) without business hours. */
   readonly holidays: readonly string[];
-  readonly preScaleMinutes: number;
-  readonly multiplier: number;
-}
+};
 
-export interface CostConfig {
-  readonly enabled: boolean;
-  readonly maxHourlyCost?: number;
-  readonly preferSpotInstances: boolean;
-  /** Spot price = on-demand * (1 - spotDiscountPercentage / 100). */
-  readonly spotDiscountPercentage: number;
+/** businessRules.costOptimization, declared once in fields.ts, with the GPU prices merged over list prices. */
+export type CostConfig = SectionOf<typeof COST_FIELDS> & {
   readonly gpuHourlyPrices: Readonly<Record<string, number>>;
-  readonly cpuHourlyPrice: number;
-  readonly memoryGiBHourlyPrice: number;
-}
+};
 
-export interface SourcesConfig {
+/** sources: the timing fields are declared once in fields.ts (SOURCE_TIMING_FIELDS). */
+export type SourcesConfig = SectionOf<typeof SOURCE_TIMING_FIELDS> & {
   readonly prometheus?: {
     readonly url: string;
     readonly timeoutSeconds: number;
@@ -125,12 +116,7 @@ export interface SourcesConfig {
     readonly caFile?: string;
     readonly timeoutSeconds: number;
   };
-  readonly refreshSeconds: number;
-  /** A reading older than this is used but marked stale. */
-  readonly staleAfterSeconds: number;
-  /** A reading older than this is no longer used: the service's scaler calls fail (KEDA fallback). */
-  readonly maxStalenessSeconds: number;
-}
+};
 
 export interface ServerConfig {
   /** The address both ports bind to (an IP literal; 0.0.0.0 for all of IPv4, :: for all). */
@@ -189,57 +175,22 @@ export function isValidTimeZone(tz: string): boolean {
 }
 
 function parsePredictive(r: Reader, v: unknown): PredictiveConfig {
-  const p = "predictiveScaling";
-  const o = r.optObj(p, v, [
-    "enabled",
-    "lookbackHours",
-    "forecastMinutes",
-    "confidenceThreshold",
-    "enableProactiveScaling",
-    "scaleAheadMinutes",
-    "quantile",
-    "refreshSeconds",
-  ]);
-  const forecastMinutes = r.num(join(p, "forecastMinutes"), o.forecastMinutes, 30, {
-    min: 1,
-    max: 1440,
-    integer: true,
-  });
-  const scaleAheadMinutes = r.num(join(p, "scaleAheadMinutes"), o.scaleAheadMinutes, 15, {
-    min: 0,
-    max: 1440,
-    integer: true,
-  });
-  return {
-    enabled: r.bool(join(p, "enabled"), o.enabled, true),
-    lookbackHours: r.num(join(p, "lookbackHours"), o.lookbackHours, 168, {
-      min: 1,
-      max: 24 * 90,
-      integer: true,
-    }),
-    forecastMinutes,
-    confidenceThreshold: r.num(join(p, "confidenceThreshold"), o.confidenceThreshold, 0.7, {
-      min: 0,
-      max: 1,
-    }),
-    enableProactiveScaling: r.bool(join(p, "enableProactiveScaling"), o.enableProactiveScaling, true),
-    scaleAheadMinutes,
-    quantile: r.num(join(p, "quantile"), o.quantile, 0.95, { above: 0.5, max: 0.999 }),
-    refreshSeconds: r.num(join(p, "refreshSeconds"), o.refreshSeconds, 60, { min: 5, max: 3600 }),
-  };
+  return readSection(r, "predictiveScaling", v, PREDICTIVE_FIELDS);
+}
+
+/** A calendar date YYYY-MM-DD that exists (2026-02-30 does not, though Date.parse rolls it over). */
+function isCalendarDate(s: string): boolean {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(s)) return false;
+  const t = Date.parse(`${s}T00:00:00Z`);
+  return !Number.isNaN(t) && new Date(t).toISOString().slice(0, 10) === s;
 }
 
 function parseBusinessHours(r: Reader, v: unknown): BusinessHoursConfig {
   const p = "businessRules.businessHours";
-  const o = r.optObj(p, v, [
-    "enabled",
+  const { section, raw: o } = readSectionWith(r, p, v, BUSINESS_HOURS_FIELDS, [
     "timezone",
-    "startHour",
-    "endHour",
     "days",
     "holidays",
-    "preScaleMinutes",
-    "multiplier",
   ]);
   const timezone = r.str(join(p, "timezone"), o.timezone, "UTC", { maxLength: 64 });
   if (!isValidTimeZone(timezone))
@@ -247,8 +198,7 @@ function parseBusinessHours(r: Reader, v: unknown): BusinessHoursConfig {
       join(p, "timezone"),
       `must be an IANA time zone such as Europe/Berlin, got ${JSON.stringify(timezone)}`,
     );
-  const startHour = r.num(join(p, "startHour"), o.startHour, 8, { min: 0, max: 23, integer: true });
-  const endHour = r.num(join(p, "endHour"), o.endHour, 18, { min: 1, max: 24, integer: true });
+  const { startHour, endHour } = section;
   if (endHour <= startHour) r.fail(join(p, "endHour"), `must be > startHour (${startHour}), got ${endHour}`);
   let days: number[] = [1, 2, 3, 4, 5];
   if (o.days !== undefined) {
@@ -265,24 +215,11 @@ function parseBusinessHours(r: Reader, v: unknown): BusinessHoursConfig {
   r.list(join(p, "holidays"), o.holidays).forEach((h, i) => {
     const path = join(join(p, "holidays"), i);
     const s = typeof h === "string" ? h : h instanceof Date ? h.toISOString().slice(0, 10) : undefined;
-    if (s === undefined || !/^\d{4}-\d{2}-\d{2}$/.test(s) || Number.isNaN(Date.parse(`${s}T00:00:00Z`))) {
+    if (s === undefined || !isCalendarDate(s))
       r.fail(path, `must be a date YYYY-MM-DD, got ${JSON.stringify(h)}`);
-    } else holidays.push(s);
+    else holidays.push(s);
   });
-  return {
-    enabled: r.bool(join(p, "enabled"), o.enabled, false),
-    timezone,
-    startHour,
-    endHour,
-    days: [...new Set(days)].sort(),
-    holidays,
-    preScaleMinutes: r.num(join(p, "preScaleMinutes"), o.preScaleMinutes, 30, {
-      min: 0,
-      max: 720,
-      integer: true,
-    }),
-    multiplier: r.num(join(p, "multiplier"), o.multiplier, 1.5, { min: 1, max: 100 }),
-  };
+  return { ...section, timezone, days: [...new Set(days)].sort(), holidays };
 }
 
 function priceMap(
@@ -294,7 +231,10 @@ function priceMap(
   const out: Record<string, number> = { ...defaults };
   const o = r.optObj(path, v);
   for (const [k, val] of Object.entries(o)) {
-    if (!NAME.test(k)) r.fail(join(path, k), NAME_HINT);
+    if (!NAME.test(k)) {
+      r.fail(join(path, k), `${NAME_HINT}, got ${show(k)}`);
+      continue;
+    }
     const n = r.reqNum(join(path, k), val, { min: 0, max: 1e6 });
     if (n !== undefined) out[k] = n;
   }
@@ -303,37 +243,27 @@ function priceMap(
 
 function parseCost(r: Reader, v: unknown): CostConfig {
   const p = "businessRules.costOptimization";
-  const o = r.optObj(p, v, [
-    "enabled",
-    "maxHourlyCost",
-    "preferSpotInstances",
-    "spotDiscountPercentage",
-    "gpuHourlyPrices",
-    "cpuHourlyPrice",
-    "memoryGiBHourlyPrice",
-  ]);
-  const maxHourlyCost = r.optNum(join(p, "maxHourlyCost"), o.maxHourlyCost, { above: 0, max: 1e9 });
+  const { section, raw } = readSectionWith(r, p, v, COST_FIELDS, ["gpuHourlyPrices"]);
   return {
-    enabled: r.bool(join(p, "enabled"), o.enabled, false),
-    ...(maxHourlyCost !== undefined ? { maxHourlyCost } : {}),
-    preferSpotInstances: r.bool(join(p, "preferSpotInstances"), o.preferSpotInstances, false),
-    spotDiscountPercentage: r.num(join(p, "spotDiscountPercentage"), o.spotDiscountPercentage, 70, {
-      min: 0,
-      max: 95,
-    }),
-    gpuHourlyPrices: priceMap(r, join(p, "gpuHourlyPrices"), o.gpuHourlyPrices, DEFAULT_GPU_PRICES),
-    cpuHourlyPrice: r.num(join(p, "cpuHourlyPrice"), o.cpuHourlyPrice, 0.04, { min: 0, max: 1000 }),
-    memoryGiBHourlyPrice: r.num(join(p, "memoryGiBHourlyPrice"), o.memoryGiBHourlyPrice, 0.005, {
-      min: 0,
-      max: 1000,
-    }),
+    ...section,
+    gpuHourlyPrices: priceMap(r, join(p, "gpuHourlyPrices"), raw.gpuHourlyPrices, DEFAULT_GPU_PRICES),
   };
 }
 
 function parseTrigger(r: Reader, path: string, name: string, v: unknown): TriggerConfig | undefined {
-  const o = r.obj(path, v, ["source", "query", "historyQuery", "queue", "vhost", "metric", "target", "kind"]);
+  const o = r.obj(path, v, [
+    "source",
+    "query",
+    "historyQuery",
+    "queue",
+    "vhost",
+    "metric",
+    "target",
+    "kind",
+    "arrival",
+  ]);
   if (!o) return undefined;
-  if (!NAME.test(name)) r.fail(path, `trigger name ${NAME_HINT}`);
+  if (!NAME.test(name)) r.fail(path, `trigger name ${NAME_HINT}, got ${show(name)}`);
   const source =
     o.source === undefined
       ? r.fail(join(path, "source"), "is required (prometheus or rabbitmq)")
@@ -380,6 +310,7 @@ function parseTrigger(r: Reader, path: string, name: string, v: unknown): Trigge
     rabbitMetric,
     target,
     kind,
+    arrival: r.bool(join(path, "arrival"), o.arrival, source === "rabbitmq"),
   };
 }
 
@@ -405,7 +336,7 @@ const SERVICE_KEYS = [
 
 function parseService(r: Reader, name: string, v: unknown, cost: CostConfig): ServiceConfig | undefined {
   const p = join("services", name);
-  if (!NAME.test(name)) r.fail(p, `service name ${NAME_HINT}`);
+  if (!NAME.test(name)) r.fail(p, `service name ${NAME_HINT}, got ${show(name)}`);
   const o = r.obj(p, v, SERVICE_KEYS);
   if (!o) return undefined;
   const minReplicas = r.num(join(p, "minReplicas"), o.minReplicas, 1, {
@@ -421,17 +352,20 @@ function parseService(r: Reader, name: string, v: unknown, cost: CostConfig): Se
   if (rawMax !== undefined && rawMax < minReplicas)
     r.fail(join(p, "maxReplicas"), `must be >= minReplicas (${minReplicas}), got ${rawMax}`);
   else if (rawMax !== undefined && rawMax < 1) r.fail(join(p, "maxReplicas"), `must be >= 1, got ${rawMax}`);
-  const bhMin = r.optNum(join(p, "businessHoursMinReplicas"), o.businessHoursMinReplicas, {
-    min: 0,
-    max: MAX_REPLICAS,
-    integer: true,
-  });
+  const fields = readFields(r, p, o, SERVICE_FIELDS);
+  const bhMin = fields.businessHoursMinReplicas;
   if (bhMin !== undefined && bhMin > maxReplicas)
     r.fail(join(p, "businessHoursMinReplicas"), `must be <= maxReplicas (${maxReplicas}), got ${bhMin}`);
 
   const w = r.optObj(join(p, "workload"), o.workload, ["kind", "name", "namespace"]);
   const workload = {
-    kind: r.oneOf(join(p, "workload.kind"), w.kind, ["Deployment", "StatefulSet"] as const, "Deployment"),
+    // Any kind with a /scale subresource (Argo Rollouts, LeaderWorkerSet, ...); ready replicas come
+    // from kube-state-metrics or the API only for Deployments and StatefulSets.
+    kind: r.str(join(p, "workload.kind"), w.kind, "Deployment", {
+      maxLength: 63,
+      pattern: /^[A-Z][A-Za-z0-9]*$/,
+      hint: "must be a Kubernetes kind such as Deployment, StatefulSet, Rollout or LeaderWorkerSet",
+    }),
     name: r.str(
       join(p, "workload.name"),
       w.name,
@@ -497,7 +431,7 @@ function parseService(r: Reader, name: string, v: unknown, cost: CostConfig): Se
       `is required when gpusPerReplica > 0 (known prices: ${Object.keys(cost.gpuHourlyPrices).join(", ")})`,
     );
   }
-  if (gpuType !== undefined && !(gpuType in cost.gpuHourlyPrices)) {
+  if (gpuType !== undefined && !Object.hasOwn(cost.gpuHourlyPrices, gpuType)) {
     r.fail(
       join(p, "resources.gpuType"),
       `has no price: add it to businessRules.costOptimization.gpuHourlyPrices (known: ${Object.keys(cost.gpuHourlyPrices).join(", ")}), got ${JSON.stringify(gpuType)}`,
@@ -510,10 +444,7 @@ function parseService(r: Reader, name: string, v: unknown, cost: CostConfig): Se
     memoryGiB: r.num(join(p, "resources.memoryGiB"), res.memoryGiB, 2, { min: 0, max: 16384 }),
   };
 
-  const capacityPerReplica = r.optNum(join(p, "capacityPerReplica"), o.capacityPerReplica, {
-    above: 0,
-    max: 1e12,
-  });
+  const capacityPerReplica = fields.capacityPerReplica;
   const loadTarget = triggers.find((t) => t.name === loadTrigger)?.target;
   const capacity = capacityPerReplica ?? loadTarget ?? 1;
   const podStartupSeconds = r.num(
@@ -530,13 +461,10 @@ function parseService(r: Reader, name: string, v: unknown, cost: CostConfig): Se
     minReplicas,
     maxReplicas: Math.max(maxReplicas, minReplicas),
     ...(bhMin !== undefined ? { businessHoursMinReplicas: bhMin } : {}),
-    priority: r.num(join(p, "priority"), o.priority, 50, { min: 0, max: 1000, integer: true }),
+    priority: fields.priority,
     podStartupSeconds,
-    scaleToZeroAfterMinutes: r.num(join(p, "scaleToZeroAfterMinutes"), o.scaleToZeroAfterMinutes, 15, {
-      min: 0,
-      max: 10_080,
-    }),
-    activationLoad: r.num(join(p, "activationLoad"), o.activationLoad, 0, { min: 0, max: 1e12 }),
+    scaleToZeroAfterMinutes: fields.scaleToZeroAfterMinutes,
+    activationLoad: fields.activationLoad,
     ...(loadTrigger !== undefined ? { loadTrigger } : {}),
     ...(capacityPerReplica !== undefined || loadTarget !== undefined ? { capacityPerReplica: capacity } : {}),
     resources,
@@ -545,39 +473,47 @@ function parseService(r: Reader, name: string, v: unknown, cost: CostConfig): Se
       o.preferSpotInstances,
       cost.preferSpotInstances,
     ),
-    spotShare: r.num(join(p, "spotShare"), o.spotShare, 1, { min: 0, max: 1 }),
-    predictive: r.bool(join(p, "predictive"), o.predictive, true),
+    spotShare: fields.spotShare,
+    predictive: fields.predictive,
     readyReplicasQuery: r.str(
       join(p, "readyReplicasQuery"),
       o.readyReplicasQuery,
-      workload.kind === "Deployment"
-        ? `sum(kube_deployment_status_replicas_ready{namespace="${workload.namespace}",deployment="${workloadName}"})`
-        : `sum(kube_statefulset_status_replicas_ready{namespace="${workload.namespace}",statefulset="${workloadName}"})`,
+      defaultReadyReplicasQuery(r, p, workload.kind, workload.namespace, workloadName, o.readyReplicasQuery),
       { maxLength: 8192 },
     ),
     triggers,
   };
 }
 
+/** kube-state-metrics' ready replicas for the two kinds it reports; other kinds must set a query. */
+function defaultReadyReplicasQuery(
+  r: Reader,
+  path: string,
+  kind: string,
+  namespace: string,
+  name: string,
+  given: unknown,
+): string {
+  if (kind === "Deployment")
+    return `sum(kube_deployment_status_replicas_ready{namespace="${namespace}",deployment="${name}"})`;
+  if (kind === "StatefulSet")
+    return `sum(kube_statefulset_status_replicas_ready{namespace="${namespace}",statefulset="${name}"})`;
+  if (given === undefined)
+    r.fail(
+      join(path, "readyReplicasQuery"),
+      `is required for a ${kind} workload (kube-state-metrics reports ready replicas of Deployments and StatefulSets only)`,
+    );
+  return "";
+}
+
 function parseSources(r: Reader, v: unknown): SourcesConfig {
   const p = "sources";
-  const o = r.optObj(p, v, [
+  const { section, raw: o } = readSectionWith(r, p, v, SOURCE_TIMING_FIELDS, [
     "prometheus",
     "rabbitmq",
     "kubernetes",
-    "refreshSeconds",
-    "staleAfterSeconds",
-    "maxStalenessSeconds",
   ]);
-  const refreshSeconds = r.num(join(p, "refreshSeconds"), o.refreshSeconds, 5, { min: 1, max: 300 });
-  const staleAfterSeconds = r.num(join(p, "staleAfterSeconds"), o.staleAfterSeconds, 30, {
-    min: 1,
-    max: 3600,
-  });
-  const maxStalenessSeconds = r.num(join(p, "maxStalenessSeconds"), o.maxStalenessSeconds, 300, {
-    min: 1,
-    max: 86_400,
-  });
+  const { refreshSeconds, staleAfterSeconds, maxStalenessSeconds } = section;
   if (maxStalenessSeconds < staleAfterSeconds)
     r.fail(
       join(p, "maxStalenessSeconds"),
@@ -755,6 +691,10 @@ export function parseConfig(doc: unknown): Config {
   const cost = parseCost(r, br.costOptimization);
   const gpuQuotas: Record<string, number> = {};
   for (const [k, v] of Object.entries(r.optObj("businessRules.gpuQuotas", br.gpuQuotas))) {
+    if (!NAME.test(k)) {
+      r.fail(join("businessRules.gpuQuotas", k), `GPU type ${NAME_HINT}, got ${show(k)}`);
+      continue;
+    }
     const n = r.reqNum(join("businessRules.gpuQuotas", k), v, { min: 0, max: 1e6, integer: true });
     if (n !== undefined) gpuQuotas[k] = n;
   }
@@ -784,6 +724,13 @@ export function parseConfig(doc: unknown): Config {
   if (usesRabbit && !config.sources.rabbitmq)
     r.fail("sources.rabbitmq", "is required: a service has a rabbitmq trigger");
   checkReadDeadlines(r, config.sources);
+  if (config.sources.kubernetes)
+    for (const s of services)
+      if (s.workload.kind !== "Deployment" && s.workload.kind !== "StatefulSet")
+        r.fail(
+          join(join("services", s.name), "workload.kind"),
+          `sources.kubernetes reads Deployments and StatefulSets only, got ${JSON.stringify(s.workload.kind)}: use readyReplicasQuery without sources.kubernetes`,
+        );
   if (cost.enabled && cost.maxHourlyCost === undefined)
     r.fail("businessRules.costOptimization.maxHourlyCost", "is required when costOptimization is enabled");
   r.throwIfAny();

@@ -1,6 +1,7 @@
 // Hourly price of a service's replicas, with spot pricing for the share expected on spot.
 
 import type { CostConfig, ServiceConfig } from "../config/schema.ts";
+import { own } from "./own.ts";
 
 export interface ReplicaPrice {
   /** On-demand price of one replica per hour. */
@@ -18,7 +19,7 @@ export interface ReplicaPrice {
  */
 export function replicaPrice(svc: ServiceConfig, cost: CostConfig): ReplicaPrice {
   const gpuPrice =
-    svc.resources.gpuType !== undefined ? (cost.gpuHourlyPrices[svc.resources.gpuType] ?? 0) : 0;
+    svc.resources.gpuType !== undefined ? (own(cost.gpuHourlyPrices, svc.resources.gpuType) ?? 0) : 0;
   const onDemand =
     svc.resources.gpusPerReplica * gpuPrice +
     svc.resources.cpu * cost.cpuHourlyPrice +

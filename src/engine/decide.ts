@@ -3,7 +3,8 @@
 
 import { enabledServices, type Config, type ServiceConfig } from "../config/schema.ts";
 import { hourlyCost, replicaPrice } from "./cost.ts";
-import { applyBudget, applyGpuQuotas, totalCost, type Claim } from "./rules/budget.ts";
+import { own } from "./own.ts";
+import { applyBudget, applyGpuQuotas, gpuUse, gpusByType, totalCost, type Claim } from "./rules/budget.ts";
 import { businessHoursFloor, businessHoursState, type BusinessHoursState } from "./rules/business-hours.ts";
 import { predictive } from "./rules/predictive.ts";
 import { reactive } from "./rules/reactive.ts";
@@ -11,6 +12,7 @@ import { scaleToZero } from "./rules/scale-to-zero.ts";
 import type {
   Decisions,
   EngineState,
+  ForecastView,
   Observations,
   Reason,
   Rule,
@@ -30,20 +32,109 @@ interface Draft {
 
 const NO_OBS: ServiceObservations = { signals: {} };
 
-/** Rules 1-5 for one service. */
-export function decideService(
+/** A replica count as the rules may use it: finite and non-negative, else unknown. */
+function usableCount(n: number | undefined): number | undefined {
+  return typeof n === "number" && Number.isFinite(n) && n >= 0 ? n : undefined;
+}
+
+function finiteNonNegative(xs: readonly number[]): boolean {
+  return xs.every((x) => Number.isFinite(x) && x >= 0);
+}
+
+/** A forecast the rules may act on: finite times and step, confidence in [0, 1], no negative or non-finite load. */
+function usableForecast(f: ForecastView): boolean {
+  return (
+    Number.isFinite(f.generatedAt) &&
+    Number.isFinite(f.start) &&
+    Number.isFinite(f.stepSeconds) &&
+    f.stepSeconds > 0 &&
+    f.confidence >= 0 &&
+    f.confidence <= 1 &&
+    Array.isArray(f.mean) &&
+    Array.isArray(f.upper) &&
+    finiteNonNegative(f.mean) &&
+    finiteNonNegative(f.upper)
+  );
+}
+
+/**
+ * One service's observations, looked up as an own property (a service named "constructor" without
+ * observations must not read Object.prototype.constructor), with unusable counts treated as unknown
+ * and an unusable forecast dropped (with a reason).
+ */
+function observationsOf(all: Observations, name: string, reasons: Reason[]): ServiceObservations {
+  const o = own(all, name);
+  if (o === undefined || o === null || typeof o !== "object") return NO_OBS;
+  const signals = o.signals !== null && typeof o.signals === "object" ? o.signals : {};
+  const ready = usableCount(o.readyReplicas);
+  const current = usableCount(o.currentReplicas);
+  let forecast = o.forecast;
+  if (forecast !== undefined && !usableForecast(forecast)) {
+    reasons.push({ rule: "predictive", message: "forecast with unusable values ignored" });
+    forecast = undefined;
+  }
+  return {
+    signals,
+    ...(ready !== undefined ? { readyReplicas: ready } : {}),
+    ...(current !== undefined ? { currentReplicas: current } : {}),
+    ...(o.idleSeconds !== undefined ? { idleSeconds: o.idleSeconds } : {}),
+    ...(forecast !== undefined ? { forecast } : {}),
+  };
+}
+
+/**
+ * Every count that leaves the engine is a whole number within [min, max]: an infinite count (an
+ * overflowing ratio) is capped, a fractional one rounded up. NaN has no safe meaning and is handled
+ * by the caller as an invalid decision.
+ */
+function bounded(n: number, svc: ServiceConfig): number {
+  return Math.min(Math.max(Math.ceil(n), svc.minReplicas), svc.maxReplicas);
+}
+
+/** Rules 1-5 for one service; the count is a whole number within [min, max] whatever the observations. */
+function decideService(
+  config: Config,
+  svc: ServiceConfig,
+  all: Observations,
+  bh: BusinessHoursState,
+  now: number,
+): Draft {
+  const checks: Reason[] = [];
+  const obs = observationsOf(all, svc.name, checks);
+  const draft = draftFor(config, svc, obs, bh, now, checks);
+  if (Number.isNaN(draft.desired)) {
+    const reasons = [
+      ...draft.reasons,
+      { rule: "invalid" as const, message: "the rules gave no number (NaN): holding the current count" },
+    ];
+    return {
+      valid: false,
+      desired: bounded(obs.currentReplicas ?? svc.minReplicas, svc),
+      by: "invalid",
+      reasons,
+    };
+  }
+  return { ...draft, desired: bounded(draft.desired, svc) };
+}
+
+function draftFor(
   config: Config,
   svc: ServiceConfig,
   obs: ServiceObservations,
   bh: BusinessHoursState,
   now: number,
+  checks: readonly Reason[],
 ): Draft {
   const r = reactive(svc, obs, config.sources, now);
-  const reasons: Reason[] = [...r.reasons];
+  const reasons: Reason[] = [...checks, ...r.reasons];
   if (r.invalid !== undefined) {
     reasons.push({ rule: "invalid", message: r.invalid });
-    const hold = Math.min(Math.max(obs.currentReplicas ?? svc.minReplicas, svc.minReplicas), svc.maxReplicas);
-    return { valid: false, desired: hold, by: "invalid", reasons };
+    return {
+      valid: false,
+      desired: bounded(obs.currentReplicas ?? svc.minReplicas, svc),
+      by: "invalid",
+      reasons,
+    };
   }
   let desired: number;
   let by: Rule;
@@ -62,7 +153,10 @@ export function decideService(
     }
   };
 
-  const p = predictive(config.predictiveScaling, svc, obs.forecast, now);
+  const p = predictive(config.predictiveScaling, svc, obs.forecast, now, {
+    currentReplicas: obs.currentReplicas ?? obs.readyReplicas,
+    signals: obs.signals,
+  });
   reasons.push(...p.reasons);
   if (p.applied && p.replicas !== undefined) raise(p.replicas, "predictive");
 
@@ -81,6 +175,7 @@ export function decideService(
 
   const zero = scaleToZero(svc, {
     idleSeconds: obs.idleSeconds,
+    load: r.load,
     keepWarm,
     forecastPeak: p.confident && config.predictiveScaling.enableProactiveScaling ? p.peakMean : undefined,
   });
@@ -93,7 +188,7 @@ export function decideService(
       // only another extensive signal, such as a queue backlog, can hold a replica now.
       const others = svc.triggers
         .filter((t) => t.kind === "extensive" && t.name !== svc.loadTrigger)
-        .map((t) => r.perTrigger[t.name] ?? 0);
+        .map((t) => r.perTrigger.get(t.name) ?? 0);
       const floorFromOthers = Math.max(0, ...others);
       if (floorFromOthers === 0) {
         desired = 0;
@@ -138,7 +233,7 @@ export function decide(
 ): Decisions {
   const bh = businessHoursState(config.businessHours, now);
   const services = enabledServices(config);
-  const drafts = services.map((svc) => decideService(config, svc, observations[svc.name] ?? NO_OBS, bh, now));
+  const drafts = services.map((svc) => decideService(config, svc, observations, bh, now));
   const claims: Claim[] = services.map((svc, i) => {
     const d = drafts[i] as Draft;
     return {
@@ -149,7 +244,8 @@ export function decide(
       reasons: d.reasons,
     };
   });
-  const gpuUse = applyGpuQuotas(config, claims);
+  const requestedGpus = gpusByType(claims);
+  applyGpuQuotas(config, claims);
   applyBudget(config, claims);
   const out: ServiceDecision[] = claims.map((c, i) => {
     const d = drafts[i] as Draft;
@@ -166,7 +262,7 @@ export function decide(
       ...(d.confidence !== undefined ? { forecastConfidence: d.confidence } : {}),
       businessHours: bh.open,
       hourlyCost: hourlyCost(c.desired, c.price),
-      changed: !sameDecision(state.previous[c.svc.name], c.desired, d.valid, by),
+      changed: !sameDecision(own(state.previous, c.svc.name), c.desired, d.valid, by),
     };
   });
   return {
@@ -176,13 +272,11 @@ export function decide(
     ...(config.cost.enabled && config.cost.maxHourlyCost !== undefined
       ? { maxHourlyCost: config.cost.maxHourlyCost }
       : {}),
-    gpuUse,
+    gpuUse: gpuUse(config, claims, requestedGpus),
   };
 }
 
 /** The state to pass to the next decide() call. */
 export function nextState(d: Decisions): EngineState {
-  const previous: Record<string, ServiceDecision> = {};
-  for (const s of d.services) previous[s.service] = s;
-  return { previous };
+  return { previous: Object.fromEntries(d.services.map((s) => [s.service, s])) };
 }

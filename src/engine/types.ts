@@ -82,7 +82,13 @@ export interface Decisions {
   readonly services: readonly ServiceDecision[];
   readonly totalHourlyCost: number;
   readonly maxHourlyCost?: number;
-  readonly gpuUse: Readonly<Record<string, { readonly used: number; readonly quota?: number }>>;
+  /**
+   * Per GPU type: `used` is what the final desired counts hold, after the GPU quota and the budget
+   * trims (what `mlas_gpus_used` reports); `requested` is what the services asked for before either.
+   */
+  readonly gpuUse: Readonly<
+    Record<string, { readonly used: number; readonly requested: number; readonly quota?: number }>
+  >;
 }
 
 /** What the engine remembers between calls: only the previous decisions, to mark changes. */

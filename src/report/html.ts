@@ -3,6 +3,7 @@
 // cost-vs-SLO frontier, and the summary table.
 
 import type { Comparison } from "../sim/compare.ts";
+import { describeHpaTolerance } from "../sim/control-plane.ts";
 import type { FrontierPoint } from "../sim/frontier.ts";
 import type { PolicyName } from "../sim/policies.ts";
 import type { Workload } from "../sim/workload.ts";
@@ -206,8 +207,8 @@ function table(c: Comparison): string {
     .join("");
   const h = c.headline;
   const ratio = (x: number | null): string => (x === null ? "n/a" : `${x.toFixed(2)}&times;`);
-  return `<table><thead><tr>${head.map((x) => `<th>${x}</th>`).join("")}</tr></thead><tbody>${body}</tbody></table>
-<p class="headline">Cost of <b>ours</b> at equal SLO (${esc(h.note)}): <b>${ratio(h.oursVsReactive)}</b> reactive KEDA, <b>${ratio(h.oursVsOracle)}</b> the perfect-foresight oracle.</p>`;
+  return `<p>${esc(describeHpaTolerance(c.hpaTolerance))}</p><table><thead><tr>${head.map((x) => `<th>${x}</th>`).join("")}</tr></thead><tbody>${body}</tbody></table>
+<p class="headline">Cost of <b>ours</b> at equal SLO (${esc(h.note)}): <b>${ratio(h.oursVsReactive)}</b> reactive KEDA, <b>${ratio(h.oursVsOracle)}</b> the perfect-foresight oracle.</p>${c.warnings.map((x) => `<p class="warning">Warning: this measures the config, not the policy: ${esc(x)}</p>`).join("")}`;
 }
 
 export function renderReport(r: ReportInput): string {
@@ -330,6 +331,7 @@ h1{font-size:22px;margin:0 0 4px}h2{font-size:17px;margin:28px 0 8px}
 .sub{color:#555;margin:0 0 16px}
 table{border-collapse:collapse;width:100%;margin:8px 0}th,td{border-bottom:1px solid #ddd;padding:5px 8px;text-align:right}th:first-child,td:first-child{text-align:left}
 th{background:#f4f4f4;font-weight:600}.sw{display:inline-block;width:10px;height:10px;margin-right:6px;border-radius:2px}
+.warning{font-size:14px;background:#fdf0e6;border-left:4px solid #d62728;padding:6px 12px}
 .headline{font-size:15px;background:#eef5fb;border-left:4px solid #1f77b4;padding:8px 12px}
 .chart{margin:18px 0}.chart figcaption{font-weight:600;margin-bottom:2px}.chart svg{width:100%;height:auto;border:1px solid #eee;background:#fff}
 .legend{font-size:12px;color:#444}.key{margin-right:14px;white-space:nowrap}.key i{display:inline-block;width:14px;height:3px;vertical-align:middle;margin-right:5px}

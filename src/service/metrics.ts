@@ -1,11 +1,9 @@
 // Prometheus metrics on our own registry, prefix mlas_. Gauges are computed when scraped from the
-// loop's latest snapshot, not updated from timers, and so are the counters of failed reads (counts the
-// loop keeps); the other counters and the histograms record events.
+// loop's latest snapshot, not updated from timers, and so are the counters of failed reads (counts
+// the loop keeps); the other counters and the histograms record events.
 
 import { Counter, Gauge, Histogram, Registry } from "prom-client";
-import type { Config } from "../config/schema.ts";
 import { replicaPrice } from "../engine/cost.ts";
-import type { ServiceDecision } from "../engine/types.ts";
 import type { ScalerLoop } from "./loop.ts";
 import type { LoopSnapshot } from "./snapshot.ts";
 
@@ -14,21 +12,6 @@ export interface ScalerMetrics {
   readonly grpcRequests: Counter<"method" | "code">;
   readonly grpcDuration: Histogram<"method">;
   readonly decisionDuration: Histogram;
-}
-
-/**
- * GPUs by type that the final desired replicas use: desired x gpusPerReplica, summed per type. The
- * engine's gpuUse is taken before the budget trims, so it is not used here.
- */
-export function gpusUsed(config: Config, decisions: readonly ServiceDecision[]): Map<string, number> {
-  const byName = new Map(config.services.map((s) => [s.name, s]));
-  const out = new Map<string, number>();
-  for (const d of decisions) {
-    const r = byName.get(d.service)?.resources;
-    if (r?.gpuType === undefined || r.gpusPerReplica <= 0) continue;
-    out.set(r.gpuType, (out.get(r.gpuType) ?? 0) + d.desiredReplicas * r.gpusPerReplica);
-  }
-  return out;
 }
 
 export function createMetrics(loop: ScalerLoop, clock: () => number = Date.now): ScalerMetrics {
@@ -51,70 +34,80 @@ export function createMetrics(loop: ScalerLoop, clock: () => number = Date.now):
   gauge(
     "mlas_desired_replicas",
     "Replicas the engine decided, labelled by the rule that set the number.",
-    ["service", "reason"],
+    ["scaled_service", "reason"],
     (g) => {
       for (const s of services()?.services ?? [])
-        g.set({ service: s.service, reason: s.reason }, s.desiredReplicas);
+        g.set({ scaled_service: s.service, reason: s.reason }, s.desiredReplicas);
     },
   );
   gauge(
     "mlas_decision_valid",
     "1 when the service's decision is valid; 0 means its scaler calls fail and KEDA's fallback applies.",
-    ["service"],
+    ["scaled_service"],
     (g) => {
-      for (const s of services()?.services ?? []) g.set({ service: s.service }, s.valid ? 1 : 0);
+      for (const s of services()?.services ?? []) g.set({ scaled_service: s.service }, s.valid ? 1 : 0);
     },
   );
-  gauge("mlas_active", "1 when the service should run (desired > 0).", ["service"], (g) => {
-    for (const s of services()?.services ?? []) g.set({ service: s.service }, s.active ? 1 : 0);
+  gauge("mlas_active", "1 when the service should run (desired > 0).", ["scaled_service"], (g) => {
+    for (const s of services()?.services ?? []) g.set({ scaled_service: s.service }, s.active ? 1 : 0);
   });
-  gauge("mlas_reactive_replicas", "Replicas the reactive rule alone asks for.", ["service"], (g) => {
+  gauge("mlas_reactive_replicas", "Replicas the reactive rule alone asks for.", ["scaled_service"], (g) => {
     for (const s of services()?.services ?? [])
-      if (s.reactiveReplicas !== undefined) g.set({ service: s.service }, s.reactiveReplicas);
+      if (s.reactiveReplicas !== undefined) g.set({ scaled_service: s.service }, s.reactiveReplicas);
   });
   gauge(
     "mlas_predictive_replicas",
     "Replicas the forecast asks for (exported even when not acted upon).",
-    ["service"],
+    ["scaled_service"],
     (g) => {
       for (const s of services()?.services ?? [])
-        if (s.predictiveReplicas !== undefined) g.set({ service: s.service }, s.predictiveReplicas);
+        if (s.predictiveReplicas !== undefined) g.set({ scaled_service: s.service }, s.predictiveReplicas);
     },
   );
-  gauge("mlas_ready_replicas", "Ready replicas as observed (kube-state-metrics).", ["service"], (g) => {
-    for (const [name, rt] of runtimes()) if (rt.ready) g.set({ service: name }, rt.ready.value);
+  gauge(
+    "mlas_ready_replicas",
+    "Ready replicas as observed (kube-state-metrics).",
+    ["scaled_service"],
+    (g) => {
+      for (const [name, rt] of runtimes()) if (rt.ready) g.set({ scaled_service: name }, rt.ready.value);
+    },
+  );
+  gauge("mlas_max_replicas", "Configured maxReplicas.", ["scaled_service"], (g) => {
+    for (const [name, rt] of runtimes()) g.set({ scaled_service: name }, rt.service.maxReplicas);
   });
-  gauge("mlas_max_replicas", "Configured maxReplicas.", ["service"], (g) => {
-    for (const [name, rt] of runtimes()) g.set({ service: name }, rt.service.maxReplicas);
+  gauge("mlas_min_replicas", "Configured minReplicas.", ["scaled_service"], (g) => {
+    for (const [name, rt] of runtimes()) g.set({ scaled_service: name }, rt.service.minReplicas);
   });
-  gauge("mlas_min_replicas", "Configured minReplicas.", ["service"], (g) => {
-    for (const [name, rt] of runtimes()) g.set({ service: name }, rt.service.minReplicas);
-  });
-  gauge("mlas_signal_value", "Latest reading of each trigger's signal.", ["service", "trigger"], (g) => {
-    for (const [name, rt] of runtimes())
-      for (const [t, st] of rt.signals)
-        if (st.reading) g.set({ service: name, trigger: t }, st.reading.value);
-  });
+  gauge(
+    "mlas_signal_value",
+    "Latest reading of each trigger's signal.",
+    ["scaled_service", "trigger"],
+    (g) => {
+      for (const [name, rt] of runtimes())
+        for (const [t, st] of rt.signals)
+          if (st.reading) g.set({ scaled_service: name, trigger: t }, st.reading.value);
+    },
+  );
   gauge(
     "mlas_load_value",
     "Latest reading of each service's load signal (the one that is forecast).",
-    ["service"],
+    ["scaled_service"],
     (g) => {
       for (const [name, rt] of runtimes()) {
         const t = rt.service.loadTrigger;
         const r = t !== undefined ? rt.signals.get(t)?.reading : undefined;
-        if (r) g.set({ service: name }, r.value);
+        if (r) g.set({ scaled_service: name }, r.value);
       }
     },
   );
-  gauge("mlas_signal_target", "Each trigger's per-replica target.", ["service", "trigger"], (g) => {
+  gauge("mlas_signal_target", "Each trigger's per-replica target.", ["scaled_service", "trigger"], (g) => {
     for (const [name, rt] of runtimes())
-      for (const t of rt.service.triggers) g.set({ service: name, trigger: t.name }, t.target);
+      for (const t of rt.service.triggers) g.set({ scaled_service: name, trigger: t.name }, t.target);
   });
   gauge(
     "mlas_signal_age_seconds",
     "Age of each trigger's latest good reading (staleness).",
-    ["service", "trigger", "source"],
+    ["scaled_service", "trigger", "source"],
     (g) => {
       const now = clock();
       for (const [name, rt] of runtimes()) {
@@ -122,7 +115,7 @@ export function createMetrics(loop: ScalerLoop, clock: () => number = Date.now):
           const r = rt.signals.get(t.name)?.reading;
           if (r)
             g.set(
-              { service: name, trigger: t.name, source: t.source },
+              { scaled_service: name, trigger: t.name, source: t.source },
               Math.max(0, (now - r.observedAt) / 1000),
             );
         }
@@ -135,39 +128,42 @@ export function createMetrics(loop: ScalerLoop, clock: () => number = Date.now):
   new Counter({
     name: "mlas_signal_errors_total",
     help: "Failed reads per trigger since start.",
-    labelNames: ["service", "trigger", "source"],
+    labelNames: ["scaled_service", "trigger", "source"],
     registers: [registry],
     collect() {
       this.reset();
       for (const [name, rt] of runtimes())
         for (const t of rt.service.triggers)
-          this.inc({ service: name, trigger: t.name, source: t.source }, rt.signals.get(t.name)?.errors ?? 0);
+          this.inc(
+            { scaled_service: name, trigger: t.name, source: t.source },
+            rt.signals.get(t.name)?.errors ?? 0,
+          );
     },
   });
   gauge(
     "mlas_replicas_age_seconds",
     "Age of each service's replica count; past mlas_signal_max_staleness_seconds it is no longer used.",
-    ["service"],
+    ["scaled_service"],
     (g) => {
       const now = clock();
       for (const [name, rt] of runtimes())
-        if (rt.ready) g.set({ service: name }, Math.max(0, (now - rt.ready.observedAt) / 1000));
+        if (rt.ready) g.set({ scaled_service: name }, Math.max(0, (now - rt.ready.observedAt) / 1000));
     },
   );
   new Counter({
     name: "mlas_replicas_errors_total",
     help: "Failed reads of each service's replica count since start.",
-    labelNames: ["service"],
+    labelNames: ["scaled_service"],
     registers: [registry],
     collect() {
       this.reset();
-      for (const [name, rt] of runtimes()) this.inc({ service: name }, rt.readyErrors);
+      for (const [name, rt] of runtimes()) this.inc({ scaled_service: name }, rt.readyErrors);
     },
   });
   gauge(
     "mlas_forecast_value",
     "Forecast of the load signal over the scale-ahead window: peak point forecast and peak upper quantile.",
-    ["service", "quantity"],
+    ["scaled_service", "quantity"],
     (g) => {
       const now = clock();
       const p = loop.config.predictiveScaling;
@@ -184,28 +180,29 @@ export function createMetrics(loop: ScalerLoop, clock: () => number = Date.now):
             upper = Math.max(upper, v.upper[i] ?? 0);
           }
         });
-        g.set({ service: name, quantity: "mean" }, mean);
-        g.set({ service: name, quantity: "upper" }, upper);
+        g.set({ scaled_service: name, quantity: "mean" }, mean);
+        g.set({ scaled_service: name, quantity: "upper" }, upper);
       }
     },
   );
   gauge(
     "mlas_forecast_next_value",
     "Point forecast of the load signal one step ahead (compare with mlas_signal_value).",
-    ["service"],
+    ["scaled_service"],
     (g) => {
       for (const [name, rt] of runtimes()) {
         const m = rt.forecast?.view.mean[0];
-        if (m !== undefined) g.set({ service: name }, m);
+        if (m !== undefined) g.set({ scaled_service: name }, m);
       }
     },
   );
   gauge(
     "mlas_forecast_confidence",
     "Forecast confidence (1 - expected relative error of the mean over the horizon).",
-    ["service"],
+    ["scaled_service"],
     (g) => {
-      for (const [name, rt] of runtimes()) if (rt.forecast) g.set({ service: name }, rt.forecast.confidence);
+      for (const [name, rt] of runtimes())
+        if (rt.forecast) g.set({ scaled_service: name }, rt.forecast.confidence);
     },
   );
   gauge("mlas_forecast_confidence_threshold", "confidenceThreshold from config.", [], (g) => {
@@ -214,29 +211,29 @@ export function createMetrics(loop: ScalerLoop, clock: () => number = Date.now):
   gauge(
     "mlas_forecast_error_wape",
     "The forecaster's expected WAPE of the horizon mean, from its recent out-of-sample errors.",
-    ["service"],
+    ["scaled_service"],
     (g) => {
       for (const [name, rt] of runtimes()) {
         const w = rt.forecast?.recentWape;
-        if (w !== undefined && Number.isFinite(w)) g.set({ service: name }, w);
+        if (w !== undefined && Number.isFinite(w)) g.set({ scaled_service: name }, w);
       }
     },
   );
-  gauge("mlas_forecast_age_seconds", "Age of the current forecast.", ["service"], (g) => {
+  gauge("mlas_forecast_age_seconds", "Age of the current forecast.", ["scaled_service"], (g) => {
     const now = clock();
     for (const [name, rt] of runtimes())
-      if (rt.forecast) g.set({ service: name }, (now - rt.forecast.generatedAt) / 1000);
+      if (rt.forecast) g.set({ scaled_service: name }, (now - rt.forecast.generatedAt) / 1000);
   });
   gauge(
     "mlas_pattern_strength",
     "Detected seasonal pattern strength (0..1) by pattern (daily, weekly).",
-    ["service", "pattern"],
+    ["scaled_service", "pattern"],
     (g) => {
       for (const [name, rt] of runtimes()) {
         const p = rt.forecast?.patterns;
         if (!p) continue;
-        g.set({ service: name, pattern: "daily" }, p.daily.strength);
-        g.set({ service: name, pattern: "weekly" }, p.weekly.strength);
+        g.set({ scaled_service: name, pattern: "daily" }, p.daily.strength);
+        g.set({ scaled_service: name, pattern: "weekly" }, p.weekly.strength);
       }
     },
   );
@@ -247,24 +244,24 @@ export function createMetrics(loop: ScalerLoop, clock: () => number = Date.now):
   gauge(
     "mlas_hourly_cost_dollars",
     "Hourly cost of the desired replicas by capacity type.",
-    ["service", "capacity_type"],
+    ["scaled_service", "capacity_type"],
     (g) => {
       for (const s of services()?.services ?? []) {
-        g.set({ service: s.service, capacity_type: "on_demand" }, s.hourlyCost.onDemand);
-        g.set({ service: s.service, capacity_type: "spot" }, s.hourlyCost.spot);
+        g.set({ scaled_service: s.service, capacity_type: "on_demand" }, s.hourlyCost.onDemand);
+        g.set({ scaled_service: s.service, capacity_type: "spot" }, s.hourlyCost.spot);
       }
     },
   );
   gauge(
     "mlas_hourly_cost_on_demand_equivalent_dollars",
     "What the desired replicas would cost all on demand (for spot savings).",
-    ["service"],
+    ["scaled_service"],
     (g) => {
       for (const s of services()?.services ?? []) {
         const rt = runtimes().get(s.service);
         if (rt)
           g.set(
-            { service: s.service },
+            { scaled_service: s.service },
             s.desiredReplicas * replicaPrice(rt.service, loop.config.cost).onDemand,
           );
       }
@@ -281,26 +278,23 @@ export function createMetrics(loop: ScalerLoop, clock: () => number = Date.now):
   gauge(
     "mlas_budget_capped",
     "1 when the budget or a GPU quota removed replicas from the service.",
-    ["service", "rule"],
+    ["scaled_service", "rule"],
     (g) => {
       for (const s of services()?.services ?? []) {
-        g.set({ service: s.service, rule: "budget" }, s.reasons.some((r) => r.rule === "budget") ? 1 : 0);
         g.set(
-          { service: s.service, rule: "gpu-quota" },
+          { scaled_service: s.service, rule: "budget" },
+          s.reasons.some((r) => r.rule === "budget") ? 1 : 0,
+        );
+        g.set(
+          { scaled_service: s.service, rule: "gpu-quota" },
           s.reasons.some((r) => r.rule === "gpu-quota") ? 1 : 0,
         );
       }
     },
   );
-  gauge(
-    "mlas_gpus_used",
-    "GPUs the final desired replicas use (after quotas and the budget), by GPU type.",
-    ["gpu_type"],
-    (g) => {
-      for (const [type, used] of gpusUsed(loop.config, services()?.services ?? []))
-        g.set({ gpu_type: type }, used);
-    },
-  );
+  gauge("mlas_gpus_used", "GPUs the desired replicas use, by GPU type.", ["gpu_type"], (g) => {
+    for (const [type, u] of Object.entries(services()?.gpuUse ?? {})) g.set({ gpu_type: type }, u.used);
+  });
   gauge("mlas_gpu_quota", "GPU quota by type.", ["gpu_type"], (g) => {
     for (const [type, q] of Object.entries(loop.config.gpuQuotas)) g.set({ gpu_type: type }, q);
   });

@@ -2,10 +2,11 @@
 // the cost of ours relative to reactive KEDA and to the oracle at equal SLO.
 
 import type { ForecastView } from "../engine/types.ts";
+import { describeHpaTolerance } from "./control-plane.ts";
 import { costAtSlo, paretoFront, SWEEP_HEADROOMS, type FrontierPoint } from "./frontier.ts";
 import type { PolicyName } from "./policies.ts";
 import { precomputeForecasts, simulatePoint, type RunResult, type SimSettings } from "./run.ts";
-import type { Workload } from "./workload.ts";
+import { peakMinuteRate, type Workload } from "./workload.ts";
 
 export interface CompareOptions {
   readonly policies: readonly PolicyName[];
@@ -15,6 +16,8 @@ export interface CompareOptions {
   /** The SLO level (% violating minutes) of the headline ratios. */
   readonly sloTargetPct: number;
   readonly onProgress?: (what: string, done: number, total: number) => void;
+  /** Forecasts already computed for this workload and service (they do not depend on the control plane). */
+  readonly forecasts?: readonly { readonly t: number; readonly view: ForecastView }[];
 }
 
 /** A policy's outcome in the table: a run without its per-minute series. */
@@ -32,6 +35,8 @@ export interface Comparison {
   readonly trace: string;
   readonly service: string;
   readonly headroom: number;
+  /** The HPA tolerance the reactive and ours runs were simulated with. */
+  readonly hpaTolerance: number;
   readonly policies: readonly PolicyRow[];
   readonly frontier: Readonly<Partial<Record<PolicyName, readonly FrontierPoint[]>>>;
   readonly costRatioAtEqualSlo: {
@@ -39,6 +44,8 @@ export interface Comparison {
     readonly oursVsOracle: number | null;
   };
   readonly headline: Headline;
+  /** When the numbers measure the config rather than the policy: why, in words. Empty when fair. */
+  readonly warnings: readonly string[];
   /** For the report: runs at the table's headroom, and the forecasts. */
   readonly runs: readonly RunResult[];
   readonly forecasts: readonly { readonly t: number; readonly view: ForecastView }[];
@@ -80,15 +87,18 @@ export function headline(frontier: Comparison["frontier"], target: number): Head
 }
 
 export function compare(w: Workload, s: SimSettings, opt: CompareOptions): Comparison {
-  const forecasts = opt.policies.includes("ours")
-    ? precomputeForecasts(w, s, (d, t) => opt.onProgress?.("forecasts", d, t))
-    : [];
+  const forecasts =
+    opt.forecasts ??
+    (opt.policies.includes("ours")
+      ? precomputeForecasts(w, s, (d, t) => opt.onProgress?.("forecasts", d, t))
+      : []);
   const headrooms = opt.sweep
     ? [...new Set([...SWEEP_HEADROOMS, opt.headroom])].sort((a, b) => a - b)
     : [opt.headroom];
   const total = headrooms.length * opt.policies.length;
   let done = 0;
   const runs: RunResult[] = [];
+  const binding: Binding[] = [];
   const frontier: Partial<Record<PolicyName, FrontierPoint[]>> = {};
   for (const policy of opt.policies) {
     const points: FrontierPoint[] = [];
@@ -100,6 +110,7 @@ export function compare(w: Workload, s: SimSettings, opt: CompareOptions): Compa
         sloViolationMinutesPct: r.sloViolationMinutesPct,
       });
       if (u === opt.headroom) runs.push(r);
+      if (r.secondsAtMax > 0 || r.secondsTrimmed > 0) binding.push(r);
       opt.onProgress?.("runs", ++done, total);
     }
     frontier[policy] = points;
@@ -109,13 +120,53 @@ export function compare(w: Workload, s: SimSettings, opt: CompareOptions): Compa
     trace: w.name,
     service: s.service.name,
     headroom: opt.headroom,
+    hpaTolerance: s.controlPlane.tolerance,
     policies: runs.map(row),
     frontier,
     costRatioAtEqualSlo: { oursVsReactive: h.oursVsReactive, oursVsOracle: h.oursVsOracle },
     headline: h,
+    warnings: configWarnings(w, s, binding),
     runs,
     forecasts,
   };
+}
+
+type Binding = Pick<RunResult, "policy" | "headroom" | "secondsAtMax" | "secondsTrimmed">;
+
+/**
+ * Why a comparison may measure the config rather than the policy. Example: a trace whose busiest
+ * minute needs 1.4 replicas ties every policy at 1-2 replicas; a maxReplicas that caps ours in the
+ * sweep compares the caps, not the policies.
+ */
+export function configWarnings(w: Workload, s: SimSettings, runs: readonly Binding[]): string[] {
+  const out: string[] = [];
+  const peakReplicas = peakMinuteRate(w) / s.capacity;
+  if (peakReplicas < 2)
+    out.push(
+      `the trace's busiest minute needs ${peakReplicas.toFixed(2)} replicas at full utilisation (< 2): every policy sits at 1-2 replicas and ties; scale it with --peak-replicas`,
+    );
+  const list = (pick: (r: Binding) => number): string =>
+    [...new Set(runs.map((r) => r.policy))]
+      .filter((p) => p !== "static")
+      .map((p) => {
+        const hit = runs.filter((r) => r.policy === p && pick(r) > 0);
+        return hit.length === 0
+          ? ""
+          : `${p} at ${hit.map((r) => `${r.headroom} (${(pick(r) / 60).toFixed(0)} min)`).join(", ")}`;
+      })
+      .filter((x) => x !== "")
+      .join("; ");
+  const atMax = list((r) => r.secondsAtMax);
+  if (atMax !== "")
+    out.push(
+      `maxReplicas ${s.service.maxReplicas} binds in the sweep (headroom, time at the cap): ${atMax}; there the cap, not the policy, sets the cost and the SLO: raise maxReplicas or lower --peak-replicas`,
+    );
+  const trimmed = list((r) => r.secondsTrimmed);
+  if (trimmed !== "")
+    out.push(
+      `the budget or a GPU quota trims in the sweep (headroom, time trimmed): ${trimmed}; reactive KEDA knows no budget, so the ratio compares the budget, not the forecast`,
+    );
+  return out;
 }
 
 export function formatComparison(c: Comparison): string {
@@ -152,8 +203,9 @@ export function formatComparison(c: Comparison): string {
   const h = c.headline;
   const fmt = (x: number | null): string => (x === null ? "n/a" : `${x.toFixed(2)}x`);
   return [
-    `${c.trace} -> service ${c.service}, headroom (target utilisation) ${c.headroom}`,
+    `${c.trace} -> service ${c.service}, headroom (target utilisation) ${c.headroom}, ${describeHpaTolerance(c.hpaTolerance)}`,
     ...table,
     `cost of ours at equal SLO (${h.note}): ${fmt(h.oursVsReactive)} reactive KEDA, ${fmt(h.oursVsOracle)} the oracle`,
+    ...c.warnings.map((x) => `warning: this measures the config, not the policy: ${x}`),
   ].join("\n");
 }

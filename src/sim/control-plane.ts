@@ -22,19 +22,47 @@ export interface ControlPlaneParams {
   readonly scaleDownPercent: number;
 }
 
+/**
+ * The HPA tolerance depends on the cluster. Kubernetes < 1.35 applies the controller-wide 0.1: with one
+ * metric of target 1 whose value is our desired count, 16 desired at 15 current is a ratio of 1.067,
+ * inside 1 +/- 0.1, so the HPA keeps 15 (any +/-1 change above 10 replicas is swallowed). Kubernetes
+ * >= 1.35 reads behavior.scaleUp/scaleDown.tolerance per HPA; at 0 every change of the count is applied.
+ */
+export const HPA_TOLERANCE_BEFORE_1_35 = 0.1;
+export const HPA_TOLERANCE_PER_HPA_ZERO = 0;
+
 export const DEFAULT_CONTROL_PLANE: ControlPlaneParams = {
   scrapeSeconds: 15,
   rateWindowSeconds: 60,
   pollingSeconds: 30,
   hpaSyncSeconds: 15,
   cooldownSeconds: 300,
-  tolerance: 0.1,
+  tolerance: HPA_TOLERANCE_BEFORE_1_35,
   scaleUpStabilizationSeconds: 0,
   scaleDownStabilizationSeconds: 300,
   scaleUpPercent: 100,
   scaleUpPods: 4,
   scaleDownPercent: 100,
 };
+
+/** The control plane with another HPA tolerance (0..1). */
+export function withHpaTolerance(
+  tolerance: number,
+  base: ControlPlaneParams = DEFAULT_CONTROL_PLANE,
+): ControlPlaneParams {
+  if (!Number.isFinite(tolerance) || tolerance < 0 || tolerance > 1)
+    throw new RangeError(`HPA tolerance: must be between 0 and 1, got ${String(tolerance)}`);
+  return { ...base, tolerance };
+}
+
+/** One line for tables and reports: the tolerance and the clusters it stands for. */
+export function describeHpaTolerance(tolerance: number): string {
+  if (tolerance === HPA_TOLERANCE_BEFORE_1_35)
+    return "HPA tolerance 0.1 (the controller default: Kubernetes < 1.35)";
+  if (tolerance === HPA_TOLERANCE_PER_HPA_ZERO)
+    return "HPA tolerance 0 (Kubernetes >= 1.35 with behavior.scaleUp/scaleDown.tolerance 0)";
+  return `HPA tolerance ${tolerance}`;
+}
 
 /**
  * Prometheus scraping a counter of arrivals every scrapeSeconds; rate() over the window uses the

@@ -35,6 +35,8 @@ export interface Controller {
   step(t: number, counter: number, cluster: Cluster): void;
   /** The replica count the policy asks for now (for the report). */
   desired(): number;
+  /** Whether the budget or a GPU quota trimmed the policy's last decision (policies that know them). */
+  trimmed?(): boolean;
 }
 
 /** The service as the engine sees it in a run: the load trigger aimed at capacity * headroom. */
@@ -100,6 +102,7 @@ function oursController(ctx: SimContext): Controller {
       keda.step(t, c);
     },
     desired: () => decision?.desiredReplicas ?? cluster?.size ?? 0,
+    trimmed: () => decision?.reason === "budget" || decision?.reason === "gpu-quota",
   };
 }
 

@@ -37,6 +37,10 @@ export interface RunResult {
   readonly p99LatencySeconds: number;
   readonly coldStarts: number;
   readonly scaleEvents: number;
+  /** Measured seconds with the replica count at the service's maxReplicas. */
+  readonly secondsAtMax: number;
+  /** Measured seconds in which the budget or a GPU quota trimmed the policy's count (ours only). */
+  readonly secondsTrimmed: number;
   /** Per measured minute: ready replicas, replicas paying, and the policy's desired count. */
   readonly series?: {
     readonly ready: Float32Array;
@@ -104,6 +108,67 @@ function histQuantile(hist: Float64Array, total: number, q: number): number {
   return hist.length * HIST_STEP;
 }
 
+export interface Quality {
+  readonly sloViolationMinutesPct: number;
+  readonly lateRequestsPct: number;
+  readonly p95LatencySeconds: number;
+  readonly p99LatencySeconds: number;
+}
+
+/**
+ * Latency of a FIFO fluid queue from cumulative arrivals A and departures D (A[t] = arrivals before
+ * second t): the middle of second t's arrivals leaves when departures catch up with them. Measured
+ * from second `from` on.
+ */
+export function measureQuality(
+  rate: Float32Array,
+  A: Float64Array,
+  D: Float64Array,
+  from: number,
+  s: Pick<SimSettings, "serviceTimeSeconds" | "sloSeconds" | "lateShareForViolation">,
+): Quality {
+  const T = rate.length;
+  const hist = new Float64Array(HIST_BINS + 1);
+  let total = 0;
+  let late = 0;
+  let violating = 0;
+  let activeMinutes = 0;
+  let minuteArr = 0;
+  let minuteLate = 0;
+  let j = from;
+  for (let t = from; t < T; t++) {
+    const a = rate[t] ?? 0;
+    if (a > 0) {
+      const target = (A[t] ?? 0) + a / 2;
+      while (j < T && (D[j + 1] ?? 0) < target - 1e-9) j++;
+      const delay = j >= T ? T - t : Math.max(0, j + 1 - (t + 0.5));
+      const latency = s.serviceTimeSeconds + delay;
+      total += a;
+      minuteArr += a;
+      const bin = Math.min(HIST_BINS, Math.floor(latency / HIST_STEP));
+      hist[bin] = (hist[bin] ?? 0) + a;
+      if (latency > s.sloSeconds) {
+        late += a;
+        minuteLate += a;
+      }
+    }
+    if ((t - from) % 60 === 59) {
+      if (minuteArr > 0) {
+        activeMinutes++;
+        if (minuteLate / minuteArr > s.lateShareForViolation) violating++;
+      }
+      minuteArr = 0;
+      minuteLate = 0;
+    }
+  }
+  return {
+    sloViolationMinutesPct: activeMinutes > 0 ? (100 * violating) / activeMinutes : 0,
+    lateRequestsPct: total > 0 ? (100 * late) / total : 0,
+    p95LatencySeconds: histQuantile(hist, total, 0.95),
+    p99LatencySeconds: histQuantile(hist, total, 0.99),
+  };
+}
+
 export function simulatePoint(
   w: Workload,
   s: SimSettings,
@@ -131,6 +196,8 @@ export function simulatePoint(
   const D = new Float64Array(T + 1);
   let q = 0;
   let aliveSeconds = 0;
+  let secondsAtMax = 0;
+  let secondsTrimmed = 0;
   let eventsAtWarmup = 0;
   let coldAtWarmup = 0;
   const minutes = Math.floor((T - from) / 60);
@@ -156,6 +223,8 @@ export function simulatePoint(
     D[t + 1] = (D[t] ?? 0) + served;
     if (t >= from) {
       aliveSeconds += cluster.size;
+      if (cluster.size >= s.service.maxReplicas) secondsAtMax++;
+      if (controller.trimmed?.() === true) secondsTrimmed++;
       if (series && (t - from) % 60 === 0) {
         const m = (t - from) / 60;
         if (m < minutes) {
@@ -166,52 +235,18 @@ export function simulatePoint(
       }
     }
   }
-  // FIFO fluid delays: the middle of second t's arrivals leaves when departures catch up with them.
-  const hist = new Float64Array(HIST_BINS + 1);
-  let total = 0;
-  let late = 0;
-  let violating = 0;
-  let activeMinutes = 0;
-  let minuteArr = 0;
-  let minuteLate = 0;
-  let j = from;
-  for (let t = from; t < T; t++) {
-    const a = w.rate[t] ?? 0;
-    if (a > 0) {
-      const target = (A[t] ?? 0) + a / 2;
-      while (j < T && (D[j + 1] ?? 0) < target - 1e-9) j++;
-      const delay = j >= T ? T - t : Math.max(0, j + 1 - (t + 0.5));
-      const latency = s.serviceTimeSeconds + delay;
-      total += a;
-      minuteArr += a;
-      const bin = Math.min(HIST_BINS, Math.floor(latency / HIST_STEP));
-      hist[bin] = (hist[bin] ?? 0) + a;
-      if (latency > s.sloSeconds) {
-        late += a;
-        minuteLate += a;
-      }
-    }
-    if ((t - from) % 60 === 59) {
-      if (minuteArr > 0) {
-        activeMinutes++;
-        if (minuteLate / minuteArr > s.lateShareForViolation) violating++;
-      }
-      minuteArr = 0;
-      minuteLate = 0;
-    }
-  }
+  const quality = measureQuality(w.rate, A, D, from, s);
   const replicaHours = aliveSeconds / 3600;
   return {
     policy,
     headroom,
     costDollars: replicaHours * price.blended,
     replicaHours,
-    sloViolationMinutesPct: activeMinutes > 0 ? (100 * violating) / activeMinutes : 0,
-    lateRequestsPct: total > 0 ? (100 * late) / total : 0,
-    p95LatencySeconds: histQuantile(hist, total, 0.95),
-    p99LatencySeconds: histQuantile(hist, total, 0.99),
+    ...quality,
     coldStarts: cluster.coldStarts - coldAtWarmup,
     scaleEvents: cluster.scaleEvents - eventsAtWarmup,
+    secondsAtMax,
+    secondsTrimmed,
     ...(series ? { series } : {}),
   };
 }

@@ -4,7 +4,7 @@
 //  - request traces: `timestamp,input_tokens,output_tokens`, one row per request.
 // Shared by forecast-eval, simulate, the demo and the tests. Errors name the file and line.
 
-import { readFileSync } from "node:fs";
+import { readFileSync, statSync } from "node:fs";
 
 export class TraceError extends Error {
   constructor(message: string) {
@@ -36,18 +36,73 @@ export interface Trace {
   readonly requests?: RequestTrace;
 }
 
-const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/;
-const MAX_ROWS = 5_000_000;
+const ISO = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?(?:Z|[+-](\d{2}):(\d{2}))$/;
+/** Rows, and intervals a trace may span (5 M one-minute intervals is 9.5 years). */
+export const MAX_ROWS = 5_000_000;
+/**
+ * The largest count one row may hold. Real traces are many orders of magnitude below; above it,
+ * per-second rates and costs leave the range the simulator computes in (single-precision rates, and
+ * at 1e200 every product overflows), so such a value is a unit mistake to report, not a load to clamp.
+ */
+export const MAX_COUNT = 1e15;
+/** Larger files cannot be held as one string by the runtime; 5 M rows fit well within. */
+const MAX_BYTES = 400 * 1024 * 1024;
+
+const MONTHS = [
+  "January",
+  "February",
+  "March",
+  "April",
+  "May",
+  "June",
+  "July",
+  "August",
+  "September",
+  "October",
+  "November",
+  "December",
+] as const;
+
+function daysIn(year: number, month: number): number {
+  const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+  return [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1] ?? 0;
+}
+
+/** Why the fields of an ISO timestamp name no real instant (Date.parse reads 2026-02-30 as 2 March), or undefined. */
+function impossible(m: RegExpExecArray): string | undefined {
+  const [year, month, day, hour, minute, second, offH, offM] = m
+    .slice(1)
+    .map((x) => (x === undefined ? 0 : Number(x)));
+  if ((month ?? 0) < 1 || (month ?? 0) > 12) return `there is no month ${month}`;
+  const days = daysIn(year ?? 0, month ?? 0);
+  if ((day ?? 0) < 1 || (day ?? 0) > days)
+    return `${MONTHS[(month ?? 1) - 1] ?? ""} ${year} has ${days} days, not ${day}`;
+  if ((hour ?? 0) > 23) return `hour ${hour} is past 23`;
+  if ((minute ?? 0) > 59) return `minute ${minute} is past 59`;
+  if ((second ?? 0) > 59) return `second ${second} is past 59`;
+  if ((offH ?? 0) > 23 || (offM ?? 0) > 59) return `offset ${offH}:${offM} is not a UTC offset`;
+  return undefined;
+}
 
 function parseTime(s: string, where: string): number {
-  if (!ISO.test(s))
+  const m = ISO.exec(s);
+  if (!m)
     throw new TraceError(
       `${where}: timestamp must be ISO 8601 with an offset (e.g. 2026-01-05T00:00:00Z), got ${JSON.stringify(s.slice(0, 40))}`,
     );
+  const why = impossible(m);
+  if (why !== undefined)
+    throw new TraceError(`${where}: timestamp ${JSON.stringify(s)} is not a real date: ${why}`);
   const t = Date.parse(s);
   if (!Number.isFinite(t))
     throw new TraceError(`${where}: timestamp is not a real instant: ${JSON.stringify(s)}`);
   return t;
+}
+
+/** "3.5 days" or "12.0 years": a span in words for error messages. */
+function spanText(ms: number): string {
+  const days = ms / 86_400_000;
+  return days >= 730 ? `${(days / 365.25).toFixed(1)} years` : `${days.toFixed(1)} days`;
 }
 
 function parseCount(s: string, where: string, column: string): number {
@@ -56,14 +111,18 @@ function parseCount(s: string, where: string, column: string): number {
       `${where}: ${column} must be a non-negative number, got ${JSON.stringify(s.slice(0, 40))}`,
     );
   const v = Number(s);
-  if (!Number.isFinite(v))
-    throw new TraceError(`${where}: ${column} is not finite: ${JSON.stringify(s.slice(0, 40))}`);
+  if (!Number.isFinite(v) || v > MAX_COUNT)
+    throw new TraceError(
+      `${where}: ${column} must be at most 1e15 per row, got ${JSON.stringify(s.slice(0, 40))}`,
+    );
   return v;
 }
 
 export function parseTraceText(text: string, name: string): Trace {
-  const lines = text.split(/\r?\n/);
+  // Windows (CRLF), Unix (LF) and classic Mac (CR) line endings.
+  const lines = text.split(/\r\n|\r|\n/);
   while (lines.length > 0 && lines[lines.length - 1] === "") lines.pop();
+  if (lines.length === 0) throw new TraceError(`${name}: the file is empty (expected a header line)`);
   if (lines.length > MAX_ROWS + 1) throw new TraceError(`${name}: more than ${MAX_ROWS} rows`);
   const header = (lines[0] ?? "")
     .trim()
@@ -105,8 +164,12 @@ function parseRate(lines: readonly string[], name: string, column: string): Trac
   if (step % 1000 !== 0)
     throw new TraceError(`${name}:3: interval must be a whole number of seconds, got ${step} ms`);
   // Rows at a constant interval; a missing row is a gap (NaN), a row off the grid is an error.
-  const count = Math.round(((times[n - 1] ?? 0) - (times[0] ?? 0)) / step) + 1;
-  if (count > MAX_ROWS) throw new TraceError(`${name}: spans more than ${MAX_ROWS} intervals`);
+  const span = (times[n - 1] ?? 0) - (times[0] ?? 0);
+  const count = Math.round(span / step) + 1;
+  if (count > MAX_ROWS)
+    throw new TraceError(
+      `${name}: spans ${spanText(span)} (line 2 to line ${n + 1}), ${count} intervals of ${step / 1000}s: more than the limit of ${MAX_ROWS} intervals`,
+    );
   const grid = new Float64Array(count).fill(Number.NaN);
   for (let i = 0; i < n; i++) {
     const k = ((times[i] ?? 0) - (times[0] ?? 0)) / step;
@@ -140,6 +203,10 @@ function parseRequests(lines: readonly string[], name: string): Trace {
   const step = 60_000;
   const start = Math.floor((times[0] ?? 0) / step) * step;
   const count = Math.floor(((times[n - 1] ?? 0) - start) / step) + 1;
+  if (count > MAX_ROWS)
+    throw new TraceError(
+      `${name}: spans ${spanText((times[n - 1] ?? 0) - (times[0] ?? 0))} (line 2 to line ${n + 1}), ${count} one-minute intervals: more than the limit of ${MAX_ROWS} intervals`,
+    );
   const values = new Float64Array(count);
   for (let i = 0; i < n; i++) {
     const k = Math.floor(((times[i] ?? 0) - start) / step);
@@ -156,8 +223,14 @@ function parseRequests(lines: readonly string[], name: string): Trace {
 export function loadTrace(path: string): Trace {
   let text: string;
   try {
+    const bytes = statSync(path).size;
+    if (bytes > MAX_BYTES)
+      throw new TraceError(
+        `${path}: is ${(bytes / 1048576).toFixed(0)} MiB, more than the limit of ${MAX_BYTES / 1048576} MiB`,
+      );
     text = readFileSync(path, "utf8");
   } catch (e) {
+    if (e instanceof TraceError) throw e;
     throw new TraceError(
       `${path}: cannot be read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
     );

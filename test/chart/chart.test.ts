@@ -3,8 +3,8 @@
 // scaler's own parser, the values schema rejecting bad input, and promtool on the alert rules.
 
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
-import { mkdtempSync, readdirSync, writeFileSync } from "node:fs";
+import { execFileSync, spawnSync } from "node:child_process";
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
@@ -14,17 +14,21 @@ import {
   ServiceMonitor,
 } from "@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1";
 import { Deployment } from "kubernetes-models/apps/v1";
-import { ConfigMap, Secret, Service, ServiceAccount } from "kubernetes-models/v1";
+import { ConfigMap, Pod, Secret, Service, ServiceAccount } from "kubernetes-models/v1";
 import { NetworkPolicy } from "kubernetes-models/networking.k8s.io/v1";
 import { Role, RoleBinding } from "kubernetes-models/rbac.authorization.k8s.io/v1";
 import { PodDisruptionBudget } from "kubernetes-models/policy/v1";
-import { stringify } from "yaml";
-import { parseConfigText } from "../../src/config/schema.ts";
-import { chart, helm, render, RENDER, type K8sObject } from "./helm.ts";
+import { parse, parseAllDocuments, stringify } from "yaml";
+import { wakeFromZeroWarnings } from "../../src/cli/validate.ts";
+import { jsonSchemaOf } from "../../src/config/fields.ts";
+import { DECLARED_SECTIONS, schemaNode, valuesTable, type SchemaNode } from "../../scripts/chart-readme.ts";
+import { isValidTimeZone, parseConfig, parseConfigText } from "../../src/config/schema.ts";
+import { chart, helm, render, RENDER, root, type K8sObject } from "./helm.ts";
 
 const MODELS: Record<string, new (o: never) => { validate(): void }> = {
   "apps/v1/Deployment": Deployment,
   "v1/ConfigMap": ConfigMap,
+  "v1/Pod": Pod,
   "v1/Secret": Secret,
   "v1/Service": Service,
   "v1/ServiceAccount": ServiceAccount,
@@ -93,6 +97,7 @@ describe("helm lint and template over ci/", () => {
         so.map((s) => s.spec.triggers[0].metadata.service).sort(),
         "one ScaledObject per configured service",
       );
+      assert.deepEqual(wakeFromZeroWarnings(config), [], "every service that may sit at zero can wake");
     });
   }
 });
@@ -129,6 +134,7 @@ describe("rendered objects", () => {
     assert.equal(by["native-request-rate"]?.metricType, "AverageValue");
     assert.equal(by["native-rabbitmq"]?.type, "rabbitmq");
     assert.equal(by["native-rabbitmq"]?.metadata.mode, "QueueLength");
+    assert.equal(by["native-rabbitmq"]?.metadata.vhostName, "/");
   });
   it("TLS: enableTLS on the trigger, a TriggerAuthentication with the CA and client certificate", () => {
     const objs = byFile.get("tls-values.yaml") ?? [];
@@ -233,17 +239,9 @@ describe("values schema and template checks reject bad values with a readable me
       /kubernetes.timeoutSeconds/i,
     ],
     ["a bad fallback behavior", ["--set", "keda.fallback.behavior=sometimes"], /behavior/i],
-    ["RabbitMQ without credentials", [], /sources.rabbitmq.username is required/],
-    [
-      "KEDA's CRDs missing",
-      ["--set", "sources.rabbitmq.existingSecret=x", "--api-versions", "v1"],
-      /KEDA's CRDs/,
-    ],
     [
       "a custom trigger without a kind",
       [
-        "--set",
-        "sources.rabbitmq.existingSecret=x",
         "--set",
         "services.vllmService.triggers.foo.source=prometheus",
         "--set",
@@ -253,31 +251,119 @@ describe("values schema and template checks reject bad values with a readable me
       ],
       /triggers.foo.kind: required/,
     ],
+    [
+      "RabbitMQ with neither a Secret nor credentials",
+      ["--set", "sources.rabbitmq.existingSecret="],
+      /sources\.rabbitmq\.existingSecret: set it to a Secret with keys username and password/,
+    ],
+    [
+      "a RabbitMQ username without a password",
+      ["--set", "sources.rabbitmq.username=monitor"],
+      /sources\.rabbitmq: set both username and password, or neither/,
+    ],
+    [
+      "an unknown top-level key is still rejected beside global",
+      ["--set", "global.imageRegistry=r.example", "--set", "imageRegistry=r.example"],
+      /additional properties.*imageRegistry|imageRegistry.*not allowed/i,
+    ],
   ];
   for (const [name, args, msg] of cases) {
     it(name, () => {
-      const base =
-        name === "KEDA's CRDs missing"
-          ? ["template", "mlas", chart, "--kube-version", "1.31.0"]
-          : ["template", "mlas", chart, ...RENDER];
-      const r = helm([...base, ...args]);
+      const r = helm(["template", "mlas", chart, ...RENDER, ...args]);
       assert.notEqual(r.status, 0, `accepted: ${name}`);
       assert.match(r.stderr, msg);
     });
   }
-  it("the scaler's parser catches what the schema cannot (max below min), naming the field", () => {
-    const objs = render([
-      "--set",
-      "sources.rabbitmq.existingSecret=x",
-      "--set",
-      "services.orchestrator.minReplicas=5",
-      "--set",
-      "services.orchestrator.maxReplicas=3",
-    ]);
-    const cm = objs.find((o) => o.kind === "ConfigMap" && o.metadata.name.endsWith("-config")) as Any;
+});
+
+describe("values the scaler would crash-loop on stop helm, naming the field (one line for all)", () => {
+  // Each of these rendered and installed, then the scaler refused its config at start-up.
+  const cases: [name: string, set: string[], message: string][] = [
+    [
+      "min above max",
+      ["services.orchestrator.minReplicas=40"],
+      "services.orchestrator.maxReplicas: must be >= minReplicas (40), got 30",
+    ],
+    [
+      "business hours ending before they start",
+      ["businessRules.businessHours.startHour=18", "businessRules.businessHours.endHour=8"],
+      "businessRules.businessHours.endHour: must be > startHour (18), got 8",
+    ],
+    [
+      "an unknown time zone",
+      ["businessRules.businessHours.timezone=Europe/Atlantis"],
+      'businessRules.businessHours.timezone: "Europe/Atlantis" is not an IANA time zone',
+    ],
+    [
+      "a load signal that names no trigger",
+      ["services.vllmService.loadSignal=tokens"],
+      'services.vllmService.loadSignal: must name one of the service\'s triggers (gpuUtilization, kvCacheUsage, requestRate), got "tokens"',
+    ],
+    [
+      "an impossible holiday",
+      ["businessRules.businessHours.holidays={2026-02-30}"],
+      'businessRules.businessHours.holidays[0]: "2026-02-30" is not a date (YYYY-MM-DD)',
+    ],
+    [
+      "staleness bounds reversed",
+      ["sources.staleAfterSeconds=600", "sources.maxStalenessSeconds=300"],
+      "sources.maxStalenessSeconds: must be >= sources.staleAfterSeconds (600), got 300",
+    ],
+    [
+      "a business-hours floor above max",
+      ["services.vllmService.businessHoursMinReplicas=9"],
+      "services.vllmService.businessHoursMinReplicas: must be <= maxReplicas (4), got 9",
+    ],
+    [
+      "gRPC and HTTP on one port",
+      ["scaler.httpPort=9090"],
+      "scaler.httpPort: must differ from scaler.grpcPort (both 9090)",
+    ],
+    [
+      "two service names that map to one ScaledObject name",
+      [
+        "services.vllm-service.enabled=true",
+        "services.vllm-service.minReplicas=0",
+        "services.vllm-service.maxReplicas=2",
+        "services.vllm-service.triggers.requestRate.targetValue=1",
+        "services.vllm-service.triggers.requestRate.query=up",
+        "services.vllm-service.triggers.requestRate.arrival=true",
+      ],
+      'services.vllmService: its ScaledObject name "mlas-ml-autoscaling-vllm-service" is the same as services.vllm-service\'s',
+    ],
+  ];
+  for (const [name, set, message] of cases) {
+    it(name, () => {
+      const r = helm(["template", "mlas", chart, ...RENDER, ...set.flatMap((x) => ["--set", x])]);
+      assert.notEqual(r.status, 0, `accepted: ${name}`);
+      const line = r.stderr.split("\n")[0] ?? "";
+      assert.ok(line.includes(`invalid values: ${message}`) || line.includes(`; ${message}`), line);
+    });
+  }
+  it("all problems come in one line", () => {
+    const set = cases.slice(0, 8).flatMap(([, s]) => s);
+    const r = helm(["template", "mlas", chart, ...RENDER, ...set.flatMap((x) => ["--set", x])]);
+    const line = r.stderr.split("\n")[0] ?? "";
+    for (const [, , message] of cases.slice(0, 8)) assert.ok(line.includes(message), message);
+  });
+  it("the scaler's parser rejects the same values in a rendered config, naming the field", () => {
+    const cm = (byFile.get("defaults-values.yaml") ?? []).find(
+      (o) => o.kind === "ConfigMap" && o.metadata.name.endsWith("-config"),
+    ) as Any;
+    const doc = parse(cm.data["config.yaml"] as string) as Any;
+    doc.services.orchestrator.minReplicas = 40;
+    doc.businessRules.businessHours.timezone = "Europe/Atlantis";
+    doc.sources.staleAfterSeconds = 600;
     assert.throws(
-      () => parseConfigText(cm.data["config.yaml"] as string),
-      /services\.orchestrator\.maxReplicas: must be >= minReplicas \(5\), got 3/,
+      () => parseConfig(doc),
+      (e: unknown) => {
+        const m = (e as Error).message;
+        return (
+          m.includes("services.orchestrator.maxReplicas: must be >= minReplicas (40), got 30") &&
+          m.includes("businessRules.businessHours.timezone") &&
+          m.includes("sources.maxStalenessSeconds: must be >= staleAfterSeconds (600), got 300")
+        );
+      },
     );
   });
 });
@@ -289,9 +375,244 @@ describe("alert rules", () => {
     const dir = mkdtempSync(join(tmpdir(), "mlas-rules-"));
     writeFileSync(join(dir, "rules.yaml"), stringify(pr.spec));
     const out = execFileSync("promtool", ["check", "rules", join(dir, "rules.yaml")], { encoding: "utf8" });
-    assert.match(out, /SUCCESS: 7 rules found/);
+    assert.match(out, /SUCCESS: 9 rules found/);
     const maxRule = (pr.spec.groups[0].rules as Any[]).find((r) => r.alert === "MlasMaxReplicasReached");
     assert.equal(maxRule?.for, "30m");
+  });
+});
+
+type AlertRule = { alert: string; expr: string; annotations: Record<string, string> };
+const alertRules = (
+  parse(readFileSync(join(chart, "files/alerts.yaml"), "utf8")) as { groups: { rules: AlertRule[] }[] }
+).groups.flatMap((g) => g.rules);
+
+describe("alert rules fire and stay quiet when they should (promtool test rules)", () => {
+  const unitFile = join(chart, "../../test/chart/alerts.test.yaml");
+  it("promtool test rules passes", () => {
+    const r = spawnSync("promtool", ["test", "rules", unitFile], { encoding: "utf8" });
+    assert.equal(r.status, 0, r.stdout + r.stderr);
+  });
+  it("every alert has a case where it fires and one where it stays quiet", () => {
+    const cases = (
+      parse(readFileSync(unitFile, "utf8")) as {
+        tests: { alert_rule_test: { alertname: string; exp_alerts: unknown[] }[] }[];
+      }
+    ).tests.flatMap((t) => t.alert_rule_test);
+    for (const a of alertRules) {
+      const mine = cases.filter((c) => c.alertname === a.alert);
+      assert.ok(
+        mine.some((c) => c.exp_alerts.length > 0),
+        `${a.alert}: no case where it fires`,
+      );
+      assert.ok(
+        mine.some((c) => c.exp_alerts.length === 0),
+        `${a.alert}: no case where it stays quiet`,
+      );
+    }
+  });
+  it("each runbook_url is a section of the chart README", () => {
+    const readme = readFileSync(join(chart, "README.md"), "utf8");
+    // GitHub's heading anchors: lower case, punctuation dropped, spaces to '-'.
+    const anchors = new Set(
+      [...readme.matchAll(/^#{1,6} (.+)$/gm)].map((m) =>
+        (m[1] ?? "")
+          .trim()
+          .toLowerCase()
+          .replace(/[^\p{L}\p{N} _-]/gu, "")
+          .replace(/ /g, "-"),
+      ),
+    );
+    for (const a of alertRules) {
+      const url = a.annotations.runbook_url ?? "";
+      const [base, anchor] = url.split("#");
+      assert.equal(
+        base,
+        "https://github.com/ml-autoscaling/ml-autoscaling/blob/main/charts/ml-autoscaling/README.md",
+        a.alert,
+      );
+      assert.ok(
+        anchor !== undefined && anchors.has(anchor),
+        `${a.alert}: no README section #${anchor ?? ""}`,
+      );
+    }
+  });
+});
+
+describe("chart conventions (ci/conventions-values.yaml sets them all)", () => {
+  const objs = byFile.get("conventions-values.yaml") ?? [];
+  const one = (kind: string, name?: string): Any => {
+    const o = objs.find((x) => x.kind === kind && (name === undefined || x.metadata.name === name));
+    assert.ok(o, `${kind} ${name ?? ""} not rendered`);
+    return o;
+  };
+  const cases: [name: string, check: () => void][] = [
+    [
+      "fullnameOverride names every object",
+      () => {
+        assert.equal(one("Deployment").metadata.name, "autoscaler");
+        assert.ok(one("ScaledObject", "autoscaler-vllm-service"));
+      },
+    ],
+    [
+      "pod labels and annotations, priorityClassName, topology spread (templated)",
+      () => {
+        const pod = one("Deployment").spec.template;
+        assert.equal(pod.metadata.labels.team, "ml-platform");
+        assert.equal(pod.metadata.annotations["example.com/owner"], "ml-platform");
+        assert.equal(pod.spec.priorityClassName, "ml-platform-high");
+        assert.equal(
+          pod.spec.topologySpreadConstraints[0].labelSelector.matchLabels["app.kubernetes.io/name"],
+          "ml-autoscaling",
+        );
+      },
+    ],
+    [
+      "security contexts and extra env are overridable",
+      () => {
+        const pod = one("Deployment").spec.template.spec;
+        assert.equal(pod.securityContext.runAsUser, 10001);
+        assert.deepEqual(pod.containers[0].env, [
+          { name: "NODE_EXTRA_CA_CERTS", value: "/etc/ssl/certs/ca-certificates.crt" },
+        ]);
+      },
+    ],
+    [
+      "Service annotations",
+      () => assert.equal(one("Service").metadata.annotations["example.com/scrape"], "false"),
+    ],
+    [
+      "ServiceMonitor namespace, scrape timeout, honorLabels and relabelings",
+      () => {
+        const sm = one("ServiceMonitor");
+        assert.equal(sm.metadata.namespace, "monitoring");
+        assert.deepEqual(sm.spec.namespaceSelector, { matchNames: ["default"] });
+        const ep = sm.spec.endpoints[0];
+        assert.equal(ep.scrapeTimeout, "15s");
+        assert.equal(ep.honorLabels, false);
+        assert.equal(ep.relabelings[0].targetLabel, "cluster");
+        assert.equal(ep.metricRelabelings[0].action, "drop");
+      },
+    ],
+    [
+      "PrometheusRule namespace, extra rule groups, runbook base URL, this release's ScaledObject prefix",
+      () => {
+        const pr = one("PrometheusRule");
+        assert.equal(pr.metadata.namespace, "monitoring");
+        const groups = pr.spec.groups as Any[];
+        assert.deepEqual(
+          groups.map((g) => g.name),
+          ["ml-autoscaling", "ml-autoscaling-team"],
+        );
+        const rules = (groups[0]?.rules ?? []) as Any[];
+        assert.equal(
+          rules.find((r) => r.alert === "MlasScalerDown")?.annotations.runbook_url,
+          "https://runbooks.example.com/ml-autoscaling#mlasscalerdown",
+        );
+        assert.match(
+          rules.find((r) => r.alert === "MlasKedaScaledObjectErrors")?.expr,
+          /scaledObject=~"autoscaler-\.\+"/,
+        );
+      },
+    ],
+    [
+      "dashboards carry the Grafana folder annotation",
+      () => {
+        const dashboards = objs.filter(
+          (o) => o.kind === "ConfigMap" && o.metadata.labels?.grafana_dashboard === "1",
+        );
+        assert.equal(dashboards.length, 3);
+        for (const d of dashboards as Any[])
+          assert.equal(d.metadata.annotations.grafana_folder, "ML Platform");
+      },
+    ],
+    [
+      "any workload with a /scale subresource: LeaderWorkerSet and Argo Rollouts",
+      () => {
+        const ref = (n: string): Any => one("ScaledObject", n).spec.scaleTargetRef;
+        assert.deepEqual(ref("autoscaler-vllm-service"), {
+          apiVersion: "leaderworkerset.x-k8s.io/v1",
+          kind: "LeaderWorkerSet",
+          name: "vllm-multinode",
+        });
+        assert.deepEqual(ref("autoscaler-orchestrator"), {
+          apiVersion: "argoproj.io/v1alpha1",
+          kind: "Rollout",
+          name: "orchestrator",
+        });
+      },
+    ],
+    [
+      "vhostName on the native RabbitMQ trigger",
+      () => {
+        const t = (one("ScaledObject", "autoscaler-celery-worker").spec.triggers as Any[]).find(
+          (x) => x.type === "rabbitmq",
+        );
+        assert.equal(t?.metadata.vhostName, "jobs");
+      },
+    ],
+    [
+      "TLS: Reloader rolls the pods when cert-manager renews either Secret; a checksum rolls them on upgrade",
+      () => {
+        const d = one("Deployment");
+        assert.equal(
+          d.metadata.annotations["secret.reloader.stakater.com/reload"],
+          "scaler-tls,keda-client-tls",
+        );
+        assert.ok(d.spec.template.metadata.annotations["checksum/tls"]);
+      },
+    ],
+    [
+      "helm test: a hook pod in the scaler's image that calls it over TLS with the client certificate",
+      () => {
+        const pod = one("Pod");
+        assert.equal(pod.metadata.annotations["helm.sh/hook"], "test");
+        const c = pod.spec.containers[0];
+        assert.deepEqual(c.command, ["node", "/app/helm-test/helm-test.ts"]);
+        const env = Object.fromEntries((c.env as Any[]).map((e) => [e.name, e.value]));
+        assert.equal(env.MLAS_GRPC_ADDRESS, "autoscaler.default.svc:9090");
+        assert.equal(env.MLAS_SERVICES, "celeryWorker,orchestrator,vllmService");
+        assert.equal(env.MLAS_TLS_CERT, "/etc/mlas/client-tls/tls.crt");
+      },
+    ],
+  ];
+  for (const [name, check] of cases) it(name, check);
+});
+
+describe("the seed's commands, verbatim from the repository root", () => {
+  it("helm template ml-autoscaling charts/ml-autoscaling renders offline with the built-in Kubernetes version", () => {
+    const r = helm(["template", "ml-autoscaling", "charts/ml-autoscaling"], root);
+    assert.equal(r.status, 0, r.stderr);
+    const kinds = parseAllDocuments(r.stdout)
+      .map((d) => (d.toJS() as K8sObject | null)?.kind)
+      .filter((k) => k !== undefined);
+    assert.ok(kinds.includes("ScaledObject") && kinds.includes("Deployment"), kinds.join(", "));
+    const v = helm(["version", "--template", "{{.Version}}"]);
+    assert.equal(v.stdout, "v3.22.0");
+  });
+  it("helm was built with helm's release ldflags: its default Kubernetes is current, not v1.20", () => {
+    const dir = mkdtempSync(join(tmpdir(), "mlas-caps-"));
+    writeFileSync(join(dir, "Chart.yaml"), "apiVersion: v2\nname: caps\nversion: 0.1.0\n");
+    execFileSync("mkdir", ["-p", join(dir, "templates")]);
+    writeFileSync(
+      join(dir, "templates", "caps.yaml"),
+      "kind: Caps\nversion: {{ .Capabilities.KubeVersion.Version }}\n",
+    );
+    const caps = helm(["template", "caps", dir]);
+    assert.equal(caps.status, 0, caps.stderr);
+    const minor = Number(/version: v1\.(\d+)\.0/.exec(caps.stdout)?.[1]);
+    assert.ok(minor >= 35, caps.stdout);
+  });
+  it("global is tolerated, so the chart can be a subchart", () => {
+    const r = helm(["template", "ml-autoscaling", chart, "--set", "global.imageRegistry=registry.example"]);
+    assert.equal(r.status, 0, r.stderr);
+  });
+});
+
+describe("time zones", () => {
+  it("every zone the chart accepts is one the scaler accepts", () => {
+    const zones = readFileSync(join(chart, "files/timezones.txt"), "utf8").trim().split("\n");
+    assert.ok(zones.length > 400);
+    for (const z of zones) assert.ok(isValidTimeZone(z), z);
   });
 });
 
@@ -309,4 +630,82 @@ describe("dashboards", () => {
       stdio: "pipe",
     });
   });
+});
+
+describe("the chart's defaults are the code's defaults", () => {
+  it("the config rendered from default values equals the code's defaults in every global setting", () => {
+    const objs = render(["--set", "sources.kubernetes.enabled=true"]);
+    const cm = objs.find((o) => o.kind === "ConfigMap" && o.metadata.name.endsWith("-config")) as Any;
+    const fromChart = parseConfigText(cm.data["config.yaml"] as string, "chart defaults");
+    // The same services, every global setting left to the code.
+    const doc = parse(cm.data["config.yaml"] as string) as Any;
+    const fromCode = parseConfig({
+      services: doc.services,
+      sources: { prometheus: {}, rabbitmq: {}, kubernetes: {} },
+      businessRules: {
+        costOptimization: { maxHourlyCost: doc.businessRules.costOptimization.maxHourlyCost },
+      },
+    });
+    const globals = (c: typeof fromChart): Any => ({
+      logLevel: c.logLevel,
+      server: c.server,
+      predictiveScaling: c.predictiveScaling,
+      businessHours: c.businessHours,
+      cost: c.cost,
+      gpuQuotas: c.gpuQuotas,
+      sources: {
+        ...c.sources,
+        // Where the chart mounts the RabbitMQ credentials, and the in-cluster service names.
+        rabbitmq: { ...c.sources.rabbitmq, managementUrl: "", usernameFile: "", passwordFile: "" },
+        prometheus: { ...c.sources.prometheus },
+      },
+    });
+    assert.deepEqual(globals(fromChart), globals(fromCode));
+  });
+});
+
+describe("sections declared once (src/config/fields.ts) agree with values.yaml, the README and the schema", () => {
+  const sections = DECLARED_SECTIONS;
+  it("declares the sections written so far", () => {
+    assert.deepEqual(
+      sections.map(([p]) => p),
+      [
+        "predictiveScaling",
+        "businessRules.businessHours",
+        "businessRules.costOptimization",
+        "sources",
+        "services.*",
+      ],
+    );
+  });
+  const table = valuesTable().split("\n");
+  const schema = JSON.parse(readFileSync(join(chart, "values.schema.json"), "utf8")) as SchemaNode;
+  for (const [path, fields] of sections) {
+    if (!path.includes("*"))
+      it(`${path}: values.yaml's defaults and comments (so the README's values table) are the declaration's`, () => {
+        const rows = new Map<string, { value: unknown; doc: string }>();
+        for (const line of table) {
+          const m = /^\| `([^`]+)` \| `([^`]*)` \| (.*) \|$/.exec(line);
+          const key = m?.[1] ?? "";
+          if (!m || !key.startsWith(`${path}.`) || key.slice(path.length + 1).includes(".")) continue;
+          rows.set(key.slice(path.length + 1), {
+            value: JSON.parse(m[2] ?? "null") as unknown,
+            doc: m[3] ?? "",
+          });
+        }
+        for (const [name, f] of Object.entries(fields)) {
+          const row = rows.get(name);
+          assert.ok(row, `${path}.${name} is not in values.yaml`);
+          // A field without a code default (maxHourlyCost) shows an example value in the chart.
+          if (f.default !== undefined) assert.equal(row.value, f.default, `${name} default`);
+          assert.equal(row.doc, f.doc, `${name} doc`);
+        }
+      });
+    it(`${path}: values.schema.json states the declared types and ranges`, () => {
+      const node = schemaNode(schema, path) as Any;
+      const generated = jsonSchemaOf(fields) as Any;
+      for (const [name, s] of Object.entries(generated.properties as Any))
+        assert.deepEqual(node.properties[name], s, `${path}.${name}`);
+    });
+  }
 });

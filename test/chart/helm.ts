@@ -11,10 +11,13 @@ const helmBin = `${root}.tools/bin/helm`;
 /** helm template has no cluster: give it a current Kubernetes and KEDA's API. */
 export const RENDER = ["--kube-version", "1.31.0", "--api-versions", "keda.sh/v1alpha1/ScaledObject"];
 
-export function helm(args: readonly string[]): { status: number; stdout: string; stderr: string } {
+export function helm(
+  args: readonly string[],
+  cwd?: string,
+): { status: number; stdout: string; stderr: string } {
   if (!existsSync(helmBin))
     throw new Error(`helm is not installed at ${helmBin}: run scripts/install-helm.sh`);
-  const r = spawnSync(helmBin, args, { encoding: "utf8", timeout: 60_000 });
+  const r = spawnSync(helmBin, args, { encoding: "utf8", timeout: 60_000, ...(cwd ? { cwd } : {}) });
   return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }
 

@@ -3,7 +3,7 @@
 // promtool check metrics passes on the scaler's /metrics.
 
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -15,9 +15,18 @@ import { startServer, type Running } from "../../src/cli/serve.ts";
 import { silentLogger } from "../../src/service/log.ts";
 import * as grpc from "@grpc/grpc-js";
 import { loadProtos } from "../../src/service/keda-grpc.ts";
+import { parseConfigText } from "../../src/config/schema.ts";
+import { render } from "../chart/helm.ts";
 import { Exporter, freePort, Prometheus } from "./harness.ts";
+import { openMetrics, parseExposition, platform, scrape } from "./operator-scrape.ts";
 
 const root = new URL("../../", import.meta.url).pathname;
+
+const alertRules = (
+  parse(readFileSync(join(root, "charts/ml-autoscaling/files/alerts.yaml"), "utf8")) as {
+    groups: { rules: { alert: string; expr: string }[] }[];
+  }
+).groups.flatMap((g) => g.rules);
 
 /** Queries that are empty by design while the scaler is healthy. */
 const EMPTY_WHEN_HEALTHY = new Set(["absent(mlas_desired_replicas)"]);
@@ -33,7 +42,15 @@ describe("dashboard and alert queries against a real Prometheus scraping a runni
     exporter.values.set('mlas_test_rps{service="batch"}', 10);
     exporter.values.set('kube_deployment_status_replicas_ready{namespace="default",deployment="batch"}', 2);
     exporter.values.set('mlas_test_latency{service="api"}', 0.3);
-    exporter.values.set('DCGM_FI_DEV_GPU_UTIL{pod="vllm-0",gpu="0"}', 71);
+    exporter.values.set(
+      'DCGM_FI_DEV_GPU_UTIL{exported_pod="vllm-0",exported_namespace="default",gpu="0"}',
+      71,
+    );
+    exporter.values.set(
+      'keda_scaler_detail_errors_total{scaler="ml-autoscaling",scaledObject="ml-autoscaling-api",type="scaledobject"}',
+      0,
+    );
+    exporter.values.set('keda_scaled_object_errors_total{scaledObject="ml-autoscaling-api"}', 0);
     exporter.values.set('kube_deployment_status_replicas_ready{namespace="default",deployment="api"}', 4);
     const dir = mkdtempSync(join(tmpdir(), "mlas-promql-"));
     const cfg = join(dir, "config.yaml");
@@ -116,11 +133,7 @@ services:
     await exporter.stop();
   });
 
-  const alerts = (
-    parse(readFileSync(join(root, "charts/ml-autoscaling/files/alerts.yaml"), "utf8")) as {
-      groups: { rules: { alert: string; expr: string }[] }[];
-    }
-  ).groups.flatMap((g) => g.rules);
+  const alerts = alertRules;
   const queries: [string, string][] = [
     ...Object.entries(DASHBOARDS).flatMap(([file, d]) =>
       expressions(d).map((e): [string, string] => [file, e]),
@@ -155,9 +168,225 @@ services:
     }
   });
 
+  it("the scaler fixtures hold the families a running scaler exports, with the same label names", async () => {
+    const labelNames = (text: string, source: string): Map<string, string> =>
+      new Map(
+        parseExposition(text, source).map((x) => [
+          x.name,
+          Object.keys(x.labels)
+            .filter((l) => l !== "le")
+            .sort()
+            .join(","),
+        ]),
+      );
+    const live = labelNames(
+      await (await fetch(`http://127.0.0.1:${running.httpPort}/metrics`)).text(),
+      "/metrics",
+    );
+    for (const f of ["mlas-scaler-a.prom", "mlas-scaler-b.prom"]) {
+      const text = readFileSync(join(root, "test/fixtures/exporters", f), "utf8");
+      for (const [name, labels] of labelNames(text, f)) {
+        assert.ok(live.has(name), `${f}: ${name} is not exported by the scaler`);
+        assert.equal(labels, live.get(name), `${f}: ${name} label names`);
+      }
+    }
+  });
+
   it("promtool check metrics passes on /metrics", async () => {
     const text = await (await fetch(`http://127.0.0.1:${running.httpPort}/metrics`)).text();
     const r = spawnSync("promtool", ["check", "metrics"], { input: text, encoding: "utf8" });
     assert.equal(r.status, 0, r.stdout + r.stderr);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// The platform as Prometheus Operator scrapes it: every exporter's series, with the target labels
+// the operator adds, backfilled into real Prometheus servers, once with one scaler replica and once
+// with two.
+
+const STEP_SECONDS = 15;
+
+async function instant(
+  url: string,
+  expr: string,
+): Promise<{ metric: Record<string, string>; value: number }[]> {
+  const r = (await (await fetch(`${url}/api/v1/query?query=${encodeURIComponent(expr)}`)).json()) as {
+    status: string;
+    error?: string;
+    data?: { result: { metric: Record<string, string>; value: [number, string] }[] };
+  };
+  if (r.status !== "success") throw new Error(`${expr}: ${r.error ?? r.status}`);
+  return (r.data?.result ?? []).map((s) => ({ metric: s.metric, value: Number(s.value[1]) }));
+}
+
+const key = (m: Record<string, string>): string =>
+  Object.entries(m)
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([k, v]) => `${k}=${v}`)
+    .join(",");
+
+async function backfilledPrometheus(replicas: 1 | 2, endMs: number): Promise<Prometheus> {
+  const prom = new Prometheus();
+  const samples = platform(replicas).flatMap(scrape);
+  const file = join(prom.dir, "platform.om");
+  writeFileSync(file, openMetrics(samples, endMs - 20 * 60_000, endMs, STEP_SECONDS));
+  execFileSync("promtool", ["tsdb", "create-blocks-from", "openmetrics", file, join(prom.dir, "data")], {
+    stdio: "pipe",
+  });
+  await prom.start([], "15s");
+  return prom;
+}
+
+/** Panels whose series count events that each replica sees part of: summing over replicas is right. */
+const SUMMED_OVER_REPLICAS = /mlas_grpc_requests_total/;
+
+describe("under Prometheus Operator, with two scaler replicas and the real exporters' series", () => {
+  let one: Prometheus;
+  let two: Prometheus;
+  const panelQueries = Object.entries(DASHBOARDS).flatMap(([file, d]) =>
+    expressions(d).map((e): [string, string] => [file, e]),
+  );
+
+  before(async () => {
+    const endMs = Math.floor(Date.now() / 1000) * 1000 - 10_000;
+    [one, two] = await Promise.all([backfilledPrometheus(1, endMs), backfilledPrometheus(2, endMs)]);
+  });
+  after(async () => {
+    await Promise.all([one.stop(), two.stop()]);
+  });
+
+  for (const [file, expr] of panelQueries) {
+    it(`${file}: ${expr.slice(0, 80)} returns series that a second replica does not change`, async () => {
+      const [a, b] = await Promise.all([instant(one.url, expr), instant(two.url, expr)]);
+      assert.ok(b.length > 0, "returned no data");
+      for (const s of b)
+        for (const l of ["pod", "instance", "job"])
+          assert.ok(!(l in s.metric), `a series keeps the scrape target's ${l}: ${key(s.metric)}`);
+      if (SUMMED_OVER_REPLICAS.test(expr)) return;
+      const byKey = new Map(a.map((s) => [key(s.metric), s.value]));
+      assert.equal(b.length, a.length, "a second replica adds series");
+      for (const s of b) {
+        const v = byKey.get(key(s.metric));
+        assert.ok(v !== undefined, `only with two replicas: ${key(s.metric)}`);
+        assert.ok(
+          Math.abs(v - s.value) <= 1e-9 * Math.max(1, Math.abs(v)),
+          `${key(s.metric)}: ${v} vs ${s.value}`,
+        );
+      }
+    });
+  }
+
+  it("the $service variable lists each scaled service once", async () => {
+    const r = (await (
+      await fetch(`${two.url}/api/v1/label/scaled_service/values?match[]=mlas_desired_replicas`)
+    ).json()) as { data: string[] };
+    assert.deepEqual(r.data, ["celeryWorker", "orchestrator", "vllmService"]);
+  });
+
+  const values = async (expr: string, label: string): Promise<Record<string, number>> =>
+    Object.fromEntries((await instant(two.url, expr)).map((s) => [s.metric[label] ?? "", s.value]));
+
+  it("replicas, cost and GPUs are one replica's numbers, not their sum", async () => {
+    assert.deepEqual(
+      await values(`max by (scaled_service) (mlas_desired_replicas{scaled_service=~".*"})`, "scaled_service"),
+      {
+        celeryWorker: 8,
+        orchestrator: 4,
+        vllmService: 2,
+      },
+    );
+    assert.deepEqual(await values("max by (gpu_type) (mlas_gpus_used)", "gpu_type"), { "nvidia-a100": 2 });
+    const cost = await instant(
+      two.url,
+      'max by (scaled_service, capacity_type) (mlas_hourly_cost_dollars{scaled_service="vllmService"})',
+    );
+    assert.deepEqual(cost.map((s) => [s.metric.capacity_type, s.value]).sort(), [
+      ["on_demand", 4.15],
+      ["spot", 1.245],
+    ]);
+    const calls = await values(
+      'sum by (method) (rate(mlas_grpc_requests_total{method="GetMetrics"}[5m]))',
+      "method",
+    );
+    assert.ok(
+      Math.abs((calls.GetMetrics ?? 0) - 1) < 1e-9,
+      "KEDA's calls add up over the replicas it spreads them on",
+    );
+  });
+
+  it("GPU utilisation per workload pod comes from dcgm-exporter's exported_pod", async () => {
+    const r = await values(
+      'avg by (exported_namespace, exported_pod) (DCGM_FI_DEV_GPU_UTIL{exported_pod!=""})',
+      "exported_pod",
+    );
+    assert.deepEqual(r, { "vllm-7d9f8b6c5d-q8z7m": 90, "vllm-7d9f8b6c5d-x2k4p": 70 });
+  });
+
+  it("what the defaults read before no longer matches nothing silently: each old query is empty here", async () => {
+    for (const old of [
+      "avg(vllm:gpu_cache_usage_perc)",
+      'avg(DCGM_FI_DEV_GPU_UTIL{pod=~"vllm-.*"})',
+      'histogram_quantile(0.95, sum by (le) (rate(celery_task_runtime_seconds_bucket{queue="celery"}[2m])))',
+      'sum(rabbitmq_queue_messages_ready{queue="celery"})',
+    ])
+      assert.deepEqual(await instant(two.url, old), [], old);
+    // A label of ours named like a target label collapses under the operator: it is overwritten.
+    assert.deepEqual(
+      (await instant(two.url, "count by (service) (mlas_desired_replicas)")).map((s) => s.metric.service),
+      ["ml-autoscaling"],
+    );
+  });
+
+  it("every default trigger query of the chart returns one series with the exporter's value", async () => {
+    const objs = render(["--set", "sources.rabbitmq.existingSecret=x"]);
+    const cm = objs.find((o) => o.kind === "ConfigMap" && o.metadata.name.endsWith("-config")) as
+      { data: Record<string, string> } | undefined;
+    assert.ok(cm);
+    const config = parseConfigText(cm.data["config.yaml"] ?? "", "chart defaults");
+    const expected: Record<string, number> = {
+      "celeryWorker.latency": 9.75,
+      "celeryWorker.rabbitmq.history": 40,
+      "celeryWorker.ready": 3,
+      "orchestrator.requestRate": 120,
+      "orchestrator.latency": 0.375,
+      "orchestrator.ready": 4,
+      "vllmService.requestRate": 12.5,
+      "vllmService.kvCacheUsage": 0.7,
+      "vllmService.gpuUtilization": 80,
+      "vllmService.ready": 2,
+    };
+    const seen = new Set<string>();
+    const check = async (name: string, expr: string): Promise<void> => {
+      const r = await instant(two.url, expr);
+      assert.equal(r.length, 1, `${name}: ${expr} returned ${r.length} series`);
+      const want = expected[name];
+      assert.ok(want !== undefined, `${name}: no expected value for ${expr}`);
+      assert.ok(
+        Math.abs((r[0]?.value ?? Number.NaN) - want) < 1e-9 * Math.max(1, want),
+        `${name}: ${r[0]?.value} != ${want}`,
+      );
+      seen.add(name);
+    };
+    for (const s of config.services) {
+      await check(`${s.name}.ready`, s.readyReplicasQuery);
+      for (const t of s.triggers) {
+        if (t.query !== undefined) await check(`${s.name}.${t.name}`, t.query);
+        if (t.historyQuery !== undefined && t.historyQuery !== t.query)
+          await check(`${s.name}.${t.name}.history`, t.historyQuery);
+      }
+    }
+    assert.deepEqual([...seen].sort(), Object.keys(expected).sort());
+  });
+
+  it("KEDA alerts see only this release's ScaledObjects failing", async () => {
+    const exprOf = (name: string): string => alertRules.find((a) => a.alert === name)?.expr ?? "";
+    assert.deepEqual(
+      (await instant(two.url, exprOf("MlasKedaScalerErrors"))).map((s) => s.metric.scaledObject),
+      ["ml-autoscaling-vllm-service"],
+    );
+    assert.deepEqual(
+      (await instant(two.url, exprOf("MlasKedaScaledObjectErrors"))).map((s) => s.metric.scaledObject),
+      ["ml-autoscaling-vllm-service"],
+    );
   });
 });

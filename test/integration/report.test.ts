@@ -61,6 +61,7 @@ describe("HTML report in headless Chromium", () => {
     }
     assert.match(dom, /<td><i class="sw"[^>]*><\/i>ours<\/td>/);
     assert.match(dom, /Cost of <b>ours<\/b> at equal SLO/);
+    assert.match(dom, /HPA tolerance 0\.1 \(the controller default: Kubernetes &lt; 1\.35\)/);
 
     const png = join(dir, "report.png");
     chromium(["--window-size=1100,2400", `--screenshot=${png}`, `file://${file}`]);

@@ -314,7 +314,7 @@ services:
     });
     assert.equal(w.metricValues[0]?.metricValue, 3);
     const metrics = await (await fetch(`http://127.0.0.1:${running.httpPort}/metrics`)).text();
-    assert.match(metrics, /mlas_decision_valid\{service="api"\} 0/);
+    assert.match(metrics, /mlas_decision_valid\{scaled_service="api"\} 0/);
   });
 
   it("credentials never appear in logs, errors or the API", async () => {

@@ -3,14 +3,19 @@ Names are truncated to 63 characters because Kubernetes names and label values a
 (DNS-1123 labels); the trailing "-" a cut can leave is trimmed.
 */}}
 {{- define "mlas.name" -}}
-{{- .Chart.Name | trunc 63 | trimSuffix "-" }}
+{{- default .Chart.Name .Values.nameOverride | trunc 63 | trimSuffix "-" }}
 {{- end }}
 
 {{- define "mlas.fullname" -}}
-{{- if contains .Chart.Name .Release.Name }}
+{{- if .Values.fullnameOverride }}
+{{- .Values.fullnameOverride | trunc 63 | trimSuffix "-" }}
+{{- else }}
+{{- $name := default .Chart.Name .Values.nameOverride }}
+{{- if contains $name .Release.Name }}
 {{- .Release.Name | trunc 63 | trimSuffix "-" }}
 {{- else }}
-{{- printf "%s-%s" .Release.Name .Chart.Name | trunc 63 | trimSuffix "-" }}
+{{- printf "%s-%s" .Release.Name $name | trunc 63 | trimSuffix "-" }}
+{{- end }}
 {{- end }}
 {{- end }}
 
@@ -40,12 +45,17 @@ app.kubernetes.io/part-of: ml-autoscaling
 {{- end }}
 
 {{- define "mlas.image" -}}
-{{- printf "%s:%s" .Values.scaler.image.repository (default .Chart.AppVersion .Values.scaler.image.tag) }}
+{{- printf "%s:%s" (default "localhost/ml-autoscaling" .Values.scaler.image.repository) (default .Chart.AppVersion .Values.scaler.image.tag) }}
 {{- end }}
 
-{{/* The RabbitMQ credentials Secret: the user's, or the one this chart creates. */}}
+{{/* The RabbitMQ credentials Secret: the one this chart creates from username and password, or
+the existing one (by default the RabbitMQ Cluster Operator's rabbitmq-default-user). */}}
 {{- define "mlas.rabbitSecret" -}}
-{{- default (printf "%s-rabbitmq" (include "mlas.fullname" .)) .Values.sources.rabbitmq.existingSecret }}
+{{- if .Values.sources.rabbitmq.username }}
+{{- printf "%s-rabbitmq" (include "mlas.fullname" .) }}
+{{- else }}
+{{- .Values.sources.rabbitmq.existingSecret }}
+{{- end }}
 {{- end }}
 
 {{/* Whether any enabled service uses RabbitMQ. */}}
@@ -73,7 +83,7 @@ default query; the values' targetValue / queueLength become the per-replica targ
   "tokenRate" (dict "source" "prometheus" "kind" "extensive")
   "latency" (dict "source" "prometheus" "kind" "intensive")
   "gpuUtilization" (dict "source" "prometheus" "kind" "intensive" "query" "avg(DCGM_FI_DEV_GPU_UTIL)")
-  "kvCacheUsage" (dict "source" "prometheus" "kind" "intensive" "query" "avg(vllm:gpu_cache_usage_perc)") }}
+  "kvCacheUsage" (dict "source" "prometheus" "kind" "intensive" "query" "avg(vllm:kv_cache_usage_perc)") }}
 {{- $k := default (dict) (get $known $name) }}
 {{- $source := default (get $k "source") $t.source }}
 {{- $kind := default (get $k "kind") $t.kind }}
@@ -96,4 +106,14 @@ default query; the values' targetValue / queueLength become the per-replica targ
 {{- with $t.historyQuery }}
   historyQuery: {{ . | quote }}
 {{- end }}
+{{- if hasKey $t "arrival" }}
+  arrival: {{ $t.arrival }}
+{{- end }}
+{{- end }}
+
+{{/* The API version of a workload kind KEDA scales through its /scale subresource. */}}
+{{- define "mlas.workloadApiVersion" -}}
+{{- $known := dict "Deployment" "apps/v1" "StatefulSet" "apps/v1" "Rollout" "argoproj.io/v1alpha1" "LeaderWorkerSet" "leaderworkerset.x-k8s.io/v1" }}
+{{- $kind := default "Deployment" .kind }}
+{{- required (printf "services.%s.workload.apiVersion is required for kind %s" .name $kind) (default (get $known $kind) .apiVersion) }}
 {{- end }}

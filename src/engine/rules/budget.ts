@@ -5,6 +5,7 @@
 import type { Config, ServiceConfig } from "../../config/schema.ts";
 import { ceilSafe } from "../hpa.ts";
 import type { ReplicaPrice } from "../cost.ts";
+import { own } from "../own.ts";
 import type { Reason } from "../types.ts";
 
 export interface Claim {
@@ -45,7 +46,7 @@ function trim(
   for (const c of trimOrder(claims)) {
     if (left <= 1e-9) break;
     const unit = unitOf(c);
-    if (unit <= 0) continue;
+    if (!(unit > 0 && Number.isFinite(unit))) continue;
     const removable = c.desired - c.svc.minReplicas;
     if (removable <= 0) continue;
     const remove = Math.min(removable, ceilSafe(left / unit));
@@ -60,11 +61,36 @@ function trim(
   return left;
 }
 
-export function applyGpuQuotas(
+/** GPUs the claims hold now, per GPU type (types without GPUs per replica count 0). */
+export function gpusByType(claims: readonly Claim[]): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const c of claims) {
+    const type = c.svc.resources.gpuType;
+    if (type === undefined) continue;
+    out.set(type, (out.get(type) ?? 0) + c.desired * c.svc.resources.gpusPerReplica);
+  }
+  return out;
+}
+
+/** Per GPU type: GPUs after every trim (quota and budget), GPUs asked for before them, and the quota. */
+export function gpuUse(
   config: Config,
   claims: readonly Claim[],
-): Record<string, { used: number; quota?: number }> {
-  const use: Record<string, { used: number; quota?: number }> = {};
+  requested: ReadonlyMap<string, number>,
+): Record<string, { used: number; requested: number; quota?: number }> {
+  const used = gpusByType(claims);
+  return Object.fromEntries(
+    [...requested].map(([type, asked]) => {
+      const quota = own(config.gpuQuotas, type);
+      return [
+        type,
+        { used: used.get(type) ?? 0, requested: asked, ...(quota !== undefined ? { quota } : {}) },
+      ];
+    }),
+  );
+}
+
+export function applyGpuQuotas(config: Config, claims: readonly Claim[]): void {
   const types = new Set(
     claims.map((c) => c.svc.resources.gpuType).filter((t): t is string => t !== undefined),
   );
@@ -73,7 +99,7 @@ export function applyGpuQuotas(
       (c) => c.svc.resources.gpuType === type && c.svc.resources.gpusPerReplica > 0,
     );
     const used = (): number => ofType.reduce((s, c) => s + c.desired * c.svc.resources.gpusPerReplica, 0);
-    const quota = config.gpuQuotas[type];
+    const quota = own(config.gpuQuotas, type);
     if (quota !== undefined && used() > quota) {
       const left = trim(
         ofType,
@@ -90,9 +116,7 @@ export function applyGpuQuotas(
           });
       }
     }
-    use[type] = { used: used(), ...(quota !== undefined ? { quota } : {}) };
   }
-  return use;
 }
 
 export function totalCost(claims: readonly Claim[]): number {

@@ -2,6 +2,7 @@
 
 import type { ServiceConfig, SourcesConfig } from "../../config/schema.ts";
 import { extensiveReplicas, intensiveReplicas } from "../hpa.ts";
+import { own } from "../own.ts";
 import type { Reason, ServiceObservations } from "../types.ts";
 
 export interface ReactiveResult {
@@ -14,7 +15,7 @@ export interface ReactiveResult {
   /** The load trigger's current value, if read. */
   readonly load?: number;
   /** Per-trigger counts (used by scale-to-zero to drop the idle load trigger). */
-  readonly perTrigger: Readonly<Record<string, number>>;
+  readonly perTrigger: ReadonlyMap<string, number>;
   readonly reasons: readonly Reason[];
 }
 
@@ -25,7 +26,7 @@ export function reactive(
   now: number,
 ): ReactiveResult {
   const reasons: Reason[] = [];
-  const perTrigger: Record<string, number> = {};
+  const perTrigger = new Map<string, number>();
   const expired: string[] = [];
   const missing: string[] = [];
   const ready = obs.readyReplicas ?? 0;
@@ -33,15 +34,17 @@ export function reactive(
   let bestTrigger: string | undefined;
   let load: number | undefined;
   for (const t of svc.triggers) {
-    const rd = obs.signals[t.name];
+    const rd = own(obs.signals, t.name);
     if (rd === undefined) {
       missing.push(t.name);
       reasons.push({ rule: "signal", message: `${t.name}: no reading yet` });
       continue;
     }
-    if (!Number.isFinite(rd.value) || rd.value < 0) {
+    if (!Number.isFinite(rd.value) || rd.value < 0 || !Number.isFinite(rd.observedAt)) {
       missing.push(t.name);
-      reasons.push({ rule: "signal", message: `${t.name}: unusable value ${String(rd.value)} ignored` });
+      const what = Number.isFinite(rd.observedAt) ? "value" : "observation time";
+      const v = Number.isFinite(rd.observedAt) ? rd.value : rd.observedAt;
+      reasons.push({ rule: "signal", message: `${t.name}: unusable ${what} ${String(v)} ignored` });
       continue;
     }
     const age = Math.max(0, (now - rd.observedAt) / 1000);
@@ -67,7 +70,7 @@ export function reactive(
       });
       continue;
     }
-    perTrigger[t.name] = n;
+    perTrigger.set(t.name, n);
     if (best === undefined || n > best) {
       best = n;
       bestTrigger = t.name;
@@ -85,7 +88,7 @@ export function reactive(
   }
   if (best !== undefined && bestTrigger !== undefined) {
     const t = svc.triggers.find((x) => x.name === bestTrigger);
-    const v = obs.signals[bestTrigger]?.value ?? 0;
+    const v = own(obs.signals, bestTrigger)?.value ?? 0;
     const how =
       t?.kind === "intensive"
         ? `ceil(${ready} ready * ${fmt(v)} / ${fmt(t.target)})`

@@ -1,5 +1,7 @@
 // Rule 4, scale to zero: only with minReplicas 0, after scaleToZeroAfterMinutes of idleness, with no
-// business-hours keep-warm and no confident forecast of load within podStartup + scaleAhead.
+// business-hours keep-warm, no live load above activationLoad and no confident forecast of load within
+// podStartup + scaleAhead. Idleness is strictly positive: a service idle for 0 s is busy, whatever the
+// threshold (a threshold of 0 would otherwise let a busy service count as idle forever).
 
 import type { ServiceConfig } from "../../config/schema.ts";
 import type { Reason } from "../types.ts";
@@ -7,6 +9,8 @@ import { fmt } from "./reactive.ts";
 
 export interface ZeroInput {
   readonly idleSeconds: number | undefined;
+  /** The load trigger's current reading, undefined when it was not read. */
+  readonly load: number | undefined;
   readonly keepWarm: boolean;
   /** Highest confident point forecast in the window, undefined when there is no confident forecast. */
   readonly forecastPeak: number | undefined;
@@ -23,12 +27,17 @@ export function scaleToZero(svc: ServiceConfig, z: ZeroInput): ZeroResult | unde
   const need = svc.scaleToZeroAfterMinutes * 60;
   const keep = (message: string): ZeroResult => ({ allowed: false, reason: { rule: "keep-warm", message } });
   if (z.keepWarm) return keep("business hours: not scaling to zero");
+  if (z.load !== undefined && z.load > svc.activationLoad) {
+    return keep(`load ${fmt(z.load)} > activationLoad ${fmt(svc.activationLoad)}: busy, not scaling to zero`);
+  }
   if (z.forecastPeak !== undefined && z.forecastPeak > svc.activationLoad) {
     return keep(
       `forecast expects load ${fmt(z.forecastPeak)} > ${fmt(svc.activationLoad)} within start-up + scale-ahead: keeping warm`,
     );
   }
-  if (z.idleSeconds === undefined) return keep("idle time unknown: not scaling to zero");
+  if (z.idleSeconds === undefined || Number.isNaN(z.idleSeconds))
+    return keep("idle time unknown: not scaling to zero");
+  if (z.idleSeconds <= 0) return keep("not idle: not scaling to zero");
   if (z.idleSeconds < need) {
     return keep(
       `idle ${Math.round(z.idleSeconds / 60)}m < scaleToZeroAfterMinutes ${svc.scaleToZeroAfterMinutes}m`,

@@ -31,7 +31,7 @@ describe("config: shipped examples", () => {
       ["celeryWorker", "vllmService", "orchestrator"],
     );
     assert.equal(c.cost.enabled, true);
-    assert.equal(c.cost.maxHourlyCost, 60);
+    assert.equal(c.cost.maxHourlyCost, 20);
   });
 });
 
@@ -258,6 +258,12 @@ describe("config: bad input names the field and the value", () => {
     ],
     ["empty document", null, "(root)", /empty/],
     ["a list is not a config", [1, 2], "(root)", /must be an object, got a list/],
+    [
+      "scale to zero after 0 minutes (a busy service would count as idle)",
+      { ...base, services: { s: serviceDoc({ minReplicas: 0, scaleToZeroAfterMinutes: 0 }) } },
+      "services.s.scaleToZeroAfterMinutes",
+      /must be >= 1, got 0/,
+    ],
     [
       "NaN",
       { ...base, services: { s: serviceDoc({ priority: Number.NaN }) } },

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import type { Config } from "../../../src/config/schema.ts";
 import { decide, nextState } from "../../../src/engine/decide.ts";
 import { EMPTY_STATE, type ServiceDecision, type ServiceObservations } from "../../../src/engine/types.ts";
 import { configOf, flatForecast, obs, serviceDoc, T0 } from "../helpers.ts";
@@ -246,6 +247,35 @@ describe("decide: rule 4, scale to zero", () => {
         );
     });
   }
+  it("busy at load 35 with a 10080m idle history: 4 replicas, the live load counts as activity", () => {
+    const d = one(zeroDoc, obs({ rps: 35, gpu: 50 }, { idleSeconds: 10_080 * 60 }));
+    assert.equal(d.desiredReplicas, 4, JSON.stringify(d.reasons));
+    assert.equal(d.reason, "reactive");
+    assert.ok(d.reasons.some((r) => /load 35 > activationLoad 0.05\d*: busy/.test(r.message)));
+  });
+  // A config built in code (the simulator, tests) bypasses validation: the rule itself must not treat
+  // a threshold of 0 as "idle 0 s >= 0 m", which kept a busy service at zero forever.
+  const zeroThreshold = (): Config => {
+    const c = configOf({ svc: zeroDoc });
+    return { ...c, services: c.services.map((s) => ({ ...s, scaleToZeroAfterMinutes: 0 })) };
+  };
+  const thresholdCases: [name: string, o: ServiceObservations, want: number][] = [
+    ["threshold 0, idle 0 s, load 35: ceil(35 / 10) = 4", obs({ rps: 35 }, { idleSeconds: 0 }), 4],
+    [
+      "threshold 0, idle 0 s, at zero with load 3: wakes to 1",
+      obs({ rps: 3 }, { idleSeconds: 0, readyReplicas: 0, currentReplicas: 0 }),
+      1,
+    ],
+    ["threshold 0, idle 0 s, no load: one kept warm", obs({ rps: 0 }, { idleSeconds: 0 }), 1],
+    ["threshold 0, idle NaN: one kept warm", obs({ rps: 0 }, { idleSeconds: Number.NaN }), 1],
+    ["threshold 0, idle 60 s, no load: zero", obs({ rps: 0 }, { idleSeconds: 60 }), 0],
+  ];
+  for (const [name, o, want] of thresholdCases) {
+    it(name, () => {
+      const d = decide(zeroThreshold(), { svc: o }, EMPTY_STATE, T0).services[0];
+      assert.equal(d?.desiredReplicas, want, JSON.stringify(d?.reasons));
+    });
+  }
   it("minReplicas > 0 never scales to zero", () => {
     const d = one(serviceDoc({ minReplicas: 1 }), obs({ rps: 0, gpu: 0 }, { idleSeconds: 99_999 }));
     assert.equal(d.desiredReplicas, 1);
@@ -380,8 +410,35 @@ describe("decide: rule 6, budget and GPU quotas across services", () => {
       d.services.map((s) => s.desiredReplicas),
       [1, 1],
     );
-    assert.deepEqual(d.gpuUse["nvidia-a100"], { used: 3, quota: 4 });
+    assert.deepEqual(d.gpuUse["nvidia-a100"], { used: 3, requested: 8, quota: 4 });
     assert.equal(d.services[0]?.reason, "gpu-quota");
+  });
+
+  it("GPUs used are counted after the budget trims, not before", () => {
+    // 1 x nvidia-a100 ($3.67) + 1 vCPU ($1) = $4.67 per replica. Demand: ceil(60 / 10) = 6 replicas
+    // = 6 GPUs, within the quota of 8; the $10/h budget removes ceil((28.02 - 10) / 4.67) = 4.
+    const d = decide(
+      configOf(
+        { x: serviceDoc({ resources: { gpusPerReplica: 1, gpuType: "nvidia-a100", cpu: 1, memoryGiB: 0 } }) },
+        {
+          businessRules: {
+            costOptimization: {
+              enabled: true,
+              maxHourlyCost: 10,
+              cpuHourlyPrice: 1,
+              memoryGiBHourlyPrice: 0,
+            },
+            gpuQuotas: { "nvidia-a100": 8 },
+          },
+        },
+      ),
+      { x: obs({ rps: 60, gpu: 0 }) },
+      EMPTY_STATE,
+      T0,
+    );
+    assert.equal(d.services[0]?.desiredReplicas, 2, JSON.stringify(d.services[0]?.reasons));
+    assert.equal(d.services[0]?.reason, "budget");
+    assert.deepEqual(d.gpuUse["nvidia-a100"], { used: 2, requested: 6, quota: 8 });
   });
 
   it("an invalid service is counted at what it runs but never trimmed", () => {

@@ -221,3 +221,46 @@ describe("business-hours floor across DST changes (property-based)", () => {
     );
   });
 });
+
+describe("property: a busy service never counts as idle", () => {
+  it("a fresh load above activationLoad keeps at least one replica, whatever the idle time and threshold", () => {
+    fc.assert(
+      fc.property(
+        fc.double({ min: 0, max: 1e6, noNaN: true }),
+        fc.double({ min: 0, max: 1e6, noNaN: true }),
+        fc.constantFrom(0, 1, 15, 10_080),
+        fc.oneof(
+          fc.double({ min: -1e9, max: 1e9, noNaN: true }),
+          fc.constantFrom(Number.NaN, Number.POSITIVE_INFINITY, 0),
+        ),
+        (activation, excess, threshold, idleSeconds) => {
+          const load = activation + excess + 1e-6;
+          const parsed = parseConfig({
+            sources: { prometheus: { url: "http://127.0.0.1:9090" } },
+            services: {
+              s: {
+                minReplicas: 0,
+                maxReplicas: 10,
+                activationLoad: activation,
+                triggers: { rps: { source: "prometheus", query: "q", target: 10, kind: "extensive" } },
+              },
+            },
+          });
+          // Built in code past validation, so a threshold of 0 is reachable too.
+          const config = {
+            ...parsed,
+            services: parsed.services.map((x) => ({ ...x, scaleToZeroAfterMinutes: threshold })),
+          };
+          const d = decide(
+            config,
+            { s: { signals: { rps: { value: load, observedAt: T } }, idleSeconds, readyReplicas: 1 } },
+            EMPTY_STATE,
+            T,
+          ).services[0];
+          assert.ok((d?.desiredReplicas ?? 0) >= 1, JSON.stringify(d?.reasons));
+        },
+      ),
+      RUNS,
+    );
+  });
+});

@@ -6,6 +6,7 @@ import { holtWinters } from "../../../src/forecast/models/holt-winters.ts";
 import { MODELS } from "../../../src/forecast/models/index.ts";
 import { naive } from "../../../src/forecast/models/naive.ts";
 import { fitOurs, ours } from "../../../src/forecast/models/ours.ts";
+import { fitProfile, profile } from "../../../src/forecast/models/profile.ts";
 import { seasonalNaiveDaily, seasonalNaiveWeekly } from "../../../src/forecast/models/seasonal-naive.ts";
 import { MONDAY, seasonal, truth } from "./synthetic.ts";
 
@@ -44,10 +45,10 @@ describe("baselines", () => {
   });
 });
 
-describe("ours", () => {
+describe("profile", () => {
   it("pure daily sine: within 2% (hourly shape, interpolated), daily pattern found, weekly not", () => {
     const s = seasonal(8, { amp: 0.6 });
-    const fit = fitOurs(s, H);
+    const fit = fitProfile(s, H);
     assert.equal(fit.mode, "weekly");
     assert.ok(
       maxRelErr(fit.forecast, s.values.length, { amp: 0.6 }) < 0.02,
@@ -63,7 +64,7 @@ describe("ours", () => {
     const full = seasonal(15, opts);
     const n = 14 * 1440 - 15; // 15 minutes before Monday 00:00
     const s = { ...full, values: full.values.subarray(0, n) };
-    const fit = fitOurs(s, H);
+    const fit = fitProfile(s, H);
     assert.equal(fit.mode, "weekly");
     assert.ok(fit.patterns.weekly.present, JSON.stringify(fit.patterns));
     // The step 30 minutes ahead is Monday 00:15: weekday level, about twice Sunday's.
@@ -75,7 +76,7 @@ describe("ours", () => {
     const s = seasonal(9, { noise: 0.05 });
     const n = s.values.length;
     for (let i = n - 120; i < n; i++) s.values[i] = (s.values[i] ?? 0) * 2;
-    const fit = fitOurs(s, H);
+    const fit = fitProfile(s, H);
     const want = 2 * truth(n - 1 + 15);
     assert.ok(Math.abs((fit.forecast[14] ?? 0) - want) / want < 0.12, `${fit.forecast[14]} vs ${want}`);
   });
@@ -85,7 +86,7 @@ describe("ours", () => {
     const n = s.values.length;
     for (let i = n - 200; i < n - 20; i++) s.values[i] = Number.NaN; // three hours missing just before now
     for (let i = 2000; i < 3000; i++) s.values[i] = Number.NaN;
-    const fit = fitOurs(s, H);
+    const fit = fitProfile(s, H);
     assert.ok(fit.forecast.every((v) => Number.isFinite(v)));
     assert.ok(maxRelErr(fit.forecast, n) < 0.1, String(maxRelErr(fit.forecast, n)));
   });
@@ -96,7 +97,7 @@ describe("ours", () => {
     // A 100x spike for 20 minutes exactly one week (and one day) before the forecast window.
     for (const back of [10080, 1440])
       for (let i = n - back; i < n - back + 20; i++) s.values[i] = 100 * (s.values[i] ?? 0);
-    const fit = fitOurs(s, H);
+    const fit = fitProfile(s, H);
     assert.ok(maxRelErr(fit.forecast, n) < 0.1, String(maxRelErr(fit.forecast, n)));
   });
 
@@ -104,7 +105,7 @@ describe("ours", () => {
     const s = seasonal(8);
     const n = s.values.length;
     s.values[n - 1] = 1e6;
-    const fit = fitOurs(s, H);
+    const fit = fitProfile(s, H);
     assert.ok((fit.forecast[0] ?? 0) < 2 * truth(n), String(fit.forecast[0]));
   });
 
@@ -118,7 +119,7 @@ describe("ours", () => {
     it(`short history of ${days} days degrades to ${mode}`, () => {
       const s = seasonal(Math.ceil(days));
       const cut = { ...s, values: s.values.subarray(0, Math.round(days * 1440)) };
-      const f = forecastWith(ours, cut, H);
+      const f = forecastWith(profile, cut, H);
       assert.equal(f.mode, mode);
       assert.ok(f.mean.every((v) => Number.isFinite(v) && v >= 0));
       assert.ok(f.confidence >= 0 && f.confidence <= 1);
@@ -127,7 +128,7 @@ describe("ours", () => {
 
   it("is deterministic", () => {
     const s = seasonal(8, { noise: 0.2, seed: 3 });
-    assert.deepEqual([...fitOurs(s, H).forecast], [...fitOurs(s, H).forecast]);
+    assert.deepEqual([...fitProfile(s, H).forecast], [...fitProfile(s, H).forecast]);
   });
 });
 
@@ -174,6 +175,69 @@ describe("evaluate", () => {
     });
     const by = Object.fromEntries(scores.map((x) => [x.model, x]));
     assert.ok((by.ours?.wape ?? 1) < (by.naive?.wape ?? 0) * 0.85, JSON.stringify(by));
-    assert.equal(scores.length, 5);
+    assert.equal(scores.length, 6);
+  });
+});
+
+describe("ours: the candidate that pays on this series", () => {
+  // Six days peaking at 06:00, then four peaking at 18:00: the profile (a median over days) still
+  // expects the old shape; the simple models follow the new one.
+  function shifted(): { values: Float64Array; stepSeconds: number; start: number } {
+    const n = 10 * 1440;
+    const values = new Float64Array(n);
+    for (let i = 0; i < n; i++) {
+      const phase = i < 6 * 1440 ? 0 : Math.PI;
+      values[i] = 100 * (1 + 0.8 * Math.sin((2 * Math.PI * (i % 1440)) / 1440 + phase));
+    }
+    return { values, stepSeconds: 60, start: MONDAY };
+  }
+  it("keeps the profile model on a seasonal series (mode names it)", () => {
+    const fit = fitOurs(seasonal(9, { noise: 0.1, amp: 0.7, seed: 3 }), H);
+    assert.match(fit.mode, /^profile:weekly$/);
+    assert.deepEqual(
+      fit.candidates.map((c) => c.weight),
+      [1, 0, 0, 0, 0],
+    );
+  });
+  it("falls back when the profile does not pay: the follower's error < 0.8x the profile's", () => {
+    const fit = fitOurs(shifted(), H);
+    const chosen = fit.candidates.find((c) => c.weight === 1);
+    const own = fit.candidates[0];
+    assert.ok(chosen && own && chosen.name !== "profile", fit.mode);
+    assert.ok(chosen.wape < 0.8 * own.wape, fit.mode);
+    assert.match(fit.mode, /< 0\.8 x profile/);
+  });
+  it("confidence and intervals are the followed model's own", () => {
+    const s = shifted();
+    const fit = fitOurs(s, H);
+    const name = fit.candidates.find((c) => c.weight === 1)?.name;
+    const model = MODELS.find((m) => m.name === name);
+    assert.ok(model);
+    const a = forecastWith(ours, s, H);
+    const b = forecastWith(model, s, H);
+    assert.equal(a.confidence, b.confidence);
+    assert.deepEqual([...a.quantile(0.95)], [...b.quantile(0.95)]);
+  });
+  it("too few origins to judge (ten days of hourly steps: 80): the profile model stays", () => {
+    const minute = shifted();
+    const values = Float64Array.from({ length: 240 }, (_, i) => minute.values[i * 60] ?? 0);
+    const fit = fitOurs({ values, stepSeconds: 3600, start: MONDAY }, 1);
+    assert.equal(fit.candidates[0]?.weight, 1, fit.mode);
+  });
+  it("a candidate whose season is longer than the history sits out", () => {
+    const fit = fitOurs(seasonal(3), H);
+    const weekly = fit.candidates.find((c) => c.name === "seasonal-naive-weekly");
+    assert.ok(weekly && Number.isNaN(weekly.wape) && weekly.weight === 0);
+  });
+  it("on a rolling origin over the shifted series, ours is no worse than naive", () => {
+    const by = Object.fromEntries(
+      evaluate(shifted(), [ours, naive], {
+        horizonSteps: H,
+        lookbackSteps: 7 * 1440,
+        warmupSteps: 7 * 1440,
+        originEverySteps: 120,
+      }).map((x) => [x.model, x.wape]),
+    );
+    assert.ok((by.ours ?? 9) <= (by.naive ?? 0), JSON.stringify(by));
   });
 });

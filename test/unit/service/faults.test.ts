@@ -82,7 +82,10 @@ describe("loop under Prometheus faults", () => {
       );
       assert.ok(loop.runtimes.get("a")?.signals.get("rps")?.lastError !== undefined);
       const metrics = await createMetrics(loop, () => now).registry.metrics();
-      assert.match(metrics, /mlas_signal_age_seconds\{service="a",trigger="rps",source="prometheus"\} 3/);
+      assert.match(
+        metrics,
+        /mlas_signal_age_seconds\{scaled_service="a",trigger="rps",source="prometheus"\} 3/,
+      );
 
       now += 3000;
       d = await loop.refresh();

@@ -1,13 +1,13 @@
 // The signal poller and the loop on a fake clock: each read on its own schedule and deadline (a hung
 // source only ages its own signals), a failing replica count ages out with a log line and a metric,
-// a live busy reading counts as activity, and the metrics agree with the decisions.
+// a live busy reading counts as activity, and each decision publishes a snapshot.
 
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { parseConfig, type TriggerConfig } from "../../../src/config/schema.ts";
 import { jsonLogger } from "../../../src/service/log.ts";
 import { LIVE_BUSY_CATCH_UP_MS, ScalerLoop } from "../../../src/service/loop.ts";
-import { createMetrics, gpusUsed } from "../../../src/service/metrics.ts";
+import { createMetrics } from "../../../src/service/metrics.ts";
 import type { Scheduler } from "../../../src/service/scheduler.ts";
 import type { Sources } from "../../../src/signals/registry.ts";
 
@@ -159,8 +159,8 @@ describe("signal poller on a fake clock", () => {
     assert.equal(loop.observations(clock.t).a?.readyReplicas, undefined, "past maxStalenessSeconds");
     assert.equal(logs.filter((l) => l.includes("replica count older than maxStalenessSeconds")).length, 1);
     const text = await metrics.registry.metrics();
-    assert.match(text, /mlas_replicas_age_seconds\{service="a"\} 3\d/);
-    assert.match(text, /mlas_replicas_errors_total\{service="a"\} [1-9]/);
+    assert.match(text, /mlas_replicas_age_seconds\{scaled_service="a"\} 3\d/);
+    assert.match(text, /mlas_replicas_errors_total\{scaled_service="a"\} [1-9]/);
     script.set("ready_load", 5);
     await clock.advance(6_000);
     assert.equal(loop.observations(clock.t).a?.readyReplicas, 5);
@@ -224,34 +224,13 @@ describe("signal poller on a fake clock", () => {
     assert.equal(loop.observations(clock.t).a?.idleSeconds, 7 * 86_400 + 1 + LIVE_BUSY_CATCH_UP_MS / 1000);
   });
 
-  it("mlas_gpus_used counts the final desired replicas, and signal errors are a counter", async () => {
-    const config = parseConfig({
-      sources: { prometheus: { url: "http://p:9090" } },
-      predictiveScaling: { enabled: false },
-      services: {
-        x: { ...(svc("x") as object), resources: { gpusPerReplica: 2, gpuType: "nvidia-a100" } },
-        y: { ...(svc("y") as object), resources: { gpusPerReplica: 1, gpuType: "nvidia-a100" } },
-        z: { ...(svc("z") as object), resources: { gpusPerReplica: 4, gpuType: "nvidia-t4" } },
-      },
-    });
-    const used = gpusUsed(config, [
-      { service: "x", desiredReplicas: 3 },
-      { service: "y", desiredReplicas: 2 },
-      { service: "z", desiredReplicas: 1 },
-    ] as never);
-    assert.deepEqual(
-      [...used],
-      [
-        ["nvidia-a100", 8],
-        ["nvidia-t4", 4],
-      ],
-    );
+  it("signal errors are a counter", async () => {
     const { loop } = setup({ a: svc("nope") }, new Map());
     await loop.refresh();
     await loop.refresh();
     const text = await createMetrics(loop).registry.metrics();
     assert.match(text, /# TYPE mlas_signal_errors_total counter/);
-    assert.match(text, /mlas_signal_errors_total\{service="a",trigger="rps",source="prometheus"\} 2/);
+    assert.match(text, /mlas_signal_errors_total\{scaled_service="a",trigger="rps",source="prometheus"\} 2/);
   });
 
   it("each decision publishes a new snapshot; one already taken never changes", async () => {

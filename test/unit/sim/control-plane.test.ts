@@ -1,7 +1,13 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { Cluster } from "../../../src/sim/cluster.ts";
-import { DEFAULT_CONTROL_PLANE, KedaHpa, RatePipeline } from "../../../src/sim/control-plane.ts";
+import {
+  DEFAULT_CONTROL_PLANE,
+  describeHpaTolerance,
+  KedaHpa,
+  RatePipeline,
+  withHpaTolerance,
+} from "../../../src/sim/control-plane.ts";
 import { oracleSchedule } from "../../../src/sim/policies.ts";
 
 function fixed(value: number, target = 1, active = true, push = false) {
@@ -66,6 +72,43 @@ describe("HPA model (AverageValue, default behavior)", () => {
   });
   it("milli-quantities: a desired count of 3 computed as 2.9999999 stays 3", () => {
     assert.equal(run(2.9999999999, 1), 3);
+  });
+});
+
+describe("HPA tolerance: 0.1 below Kubernetes 1.35, 0 with the per-HPA behavior tolerance", () => {
+  // A fresh HPA per case: its stabilisation window holds only this sync's recommendation.
+  const once = (value: number, current: number, tolerance: number): number => {
+    const c = new Cluster(0);
+    c.setReplicas(current, 0);
+    new KedaHpa(withHpaTolerance(tolerance), 1, 100, fixed(value)).sync(15, c);
+    return c.size;
+  };
+  const cases: [name: string, value: number, current: number, at01: number, at0: number][] = [
+    ["16 desired on 15: ratio 1.067", 16, 15, 15, 16],
+    ["14 desired on 15: ratio 0.933", 14, 15, 15, 14],
+    ["12 desired on 11: ratio 1.091", 12, 11, 11, 12],
+    ["10 desired on 11: ratio 0.909", 10, 11, 11, 10],
+    ["41 desired on 40: ratio 1.025", 41, 40, 40, 41],
+    ["12 desired on 10: ratio 1.2, outside either tolerance", 12, 10, 12, 12],
+    ["15 desired on 15: no change either way", 15, 15, 15, 15],
+  ];
+  for (const [name, value, current, at01, at0] of cases) {
+    it(`${name}: ${at01} at 0.1, ${at0} at 0`, () => {
+      assert.equal(once(value, current, 0.1), at01);
+      assert.equal(once(value, current, 0), at0);
+    });
+  }
+  it("the default is the controller's 0.1", () => {
+    assert.equal(DEFAULT_CONTROL_PLANE.tolerance, 0.1);
+    assert.equal(withHpaTolerance(0).tolerance, 0);
+  });
+  it("rejects a tolerance outside 0..1", () => {
+    for (const bad of [-0.1, 1.5, Number.NaN, Number.POSITIVE_INFINITY])
+      assert.throws(() => withHpaTolerance(bad), /HPA tolerance: must be between 0 and 1/);
+  });
+  it("names the clusters each setting stands for", () => {
+    assert.match(describeHpaTolerance(0.1), /0\.1 .*Kubernetes < 1\.35/);
+    assert.match(describeHpaTolerance(0), /tolerance 0 .*Kubernetes >= 1\.35/);
   });
 });
 

@@ -5,9 +5,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { loadConfigFile } from "../../../src/config/load.ts";
+import { hpaTolerancesFrom } from "../../../src/cli/simulate.ts";
 import { compare } from "../../../src/sim/compare.ts";
+import { withHpaTolerance } from "../../../src/sim/control-plane.ts";
 import { defaultSettings, simulatePoint } from "../../../src/sim/run.ts";
-import { DEMO_PARAMS, generateWorkload } from "../../../src/sim/workload.ts";
+import { DEMO_PARAMS, generateWorkload, workloadFromSeries } from "../../../src/sim/workload.ts";
 
 const root = new URL("../../../", import.meta.url).pathname;
 const config = loadConfigFile(join(root, "examples/vllm-gpu.yaml"));
@@ -102,8 +104,11 @@ describe("mlas simulate", () => {
       "policy",
       "replicaHours",
       "scaleEvents",
+      "secondsAtMax",
+      "secondsTrimmed",
       "sloViolationMinutesPct",
     ]);
+    assert.ok(Array.isArray(j.warnings));
     assert.ok("reactive" in (j.frontier as object));
     assert.ok("oursVsReactive" in (j.costRatioAtEqualSlo as object));
   });
@@ -138,5 +143,103 @@ describe("mlas simulate", () => {
     );
     assert.equal(p.status, 1);
     assert.match(p.stderr, /--policy: must be one of ours, reactive, static, oracle or all, got "magic"/);
+  });
+});
+
+describe("HPA tolerance in the simulator", () => {
+  // 150 and 160 req/s alternating every 20 minutes at 10 req/s per replica and headroom 1: reactive
+  // KEDA asks for 15, then 16. At tolerance 0.1 the HPA swallows the +/-1; at 0 it follows.
+  const orchestrator = loadConfigFile(join(root, "examples/orchestrator.yaml"));
+  const service = orchestrator.services[0];
+  if (!service) throw new Error("example has no service");
+  const minutes = 8 * 60;
+  const values = Float64Array.from(
+    { length: minutes },
+    (_, m) => (Math.floor(m / 20) % 2 === 0 ? 150 : 160) * 60,
+  );
+  const alternating = workloadFromSeries(
+    "alternating",
+    { start: Date.parse("2026-01-05T00:00:00Z"), stepSeconds: 60, values, unit: "requests" },
+    1,
+  );
+  const base = { ...defaultSettings(orchestrator, service, 10), warmupSeconds: 3600 };
+  const run = (tolerance: number) =>
+    simulatePoint(
+      alternating,
+      { ...base, controlPlane: withHpaTolerance(tolerance) },
+      "reactive",
+      1,
+      [],
+      true,
+    );
+  it("+/-1 above 10 replicas: held at 0.1, followed at 0", () => {
+    const legacy = run(0.1);
+    const exact = run(0);
+    const counts = (r: ReturnType<typeof run>) => new Set(Array.from(r.series?.alive ?? []));
+    assert.ok(exact.scaleEvents >= 10, `at 0 every change is applied: ${exact.scaleEvents} scale events`);
+    assert.ok(legacy.scaleEvents <= 1, `at 0.1 the count holds: ${legacy.scaleEvents} scale events`);
+    assert.deepEqual([...counts(exact)].sort(), [15, 16]);
+    assert.equal(counts(legacy).size, 1);
+  });
+  const good: [flag: string | undefined, want: number[]][] = [
+    [undefined, [0.1]],
+    ["0", [0]],
+    ["0.1,0", [0.1, 0]],
+    [" 0 , 0.1 ", [0, 0.1]],
+    ["1", [1]],
+  ];
+  for (const [flag, want] of good)
+    it(`--hpa-tolerance ${String(flag)} -> ${want.join(", ")}`, () => {
+      assert.deepEqual(hpaTolerancesFrom(flag), want);
+    });
+  const bad: [flag: string, message: RegExp][] = [
+    ["-0.1", /each value must be a number from 0 to 1.*got "-0.1"/],
+    ["1.5", /got "1.5"/],
+    ["abc", /got "abc"/],
+    ["", /got ""/],
+    ["0.1,", /got ""/],
+    ["0,0", /0 is given twice/],
+    ["0,0.05,0.1", /at most two values/],
+  ];
+  for (const [flag, message] of bad)
+    it(`--hpa-tolerance ${JSON.stringify(flag)} is rejected`, () => {
+      assert.throws(() => hpaTolerancesFrom(flag), message);
+    });
+  it("mlas simulate --hpa-tolerance 0.1,0 reports both settings", () => {
+    const dir = mkdtempSync(join(tmpdir(), "mlas-tol-"));
+    const trace = join(dir, "t.csv");
+    const rows = ["timestamp,requests"];
+    for (let m = 0; m < 2 * 1440; m++)
+      rows.push(
+        `${new Date(Date.parse("2026-01-05T00:00:00Z") + m * 60_000).toISOString()},${m % 40 < 20 ? 9000 : 9600}`,
+      );
+    writeFileSync(trace, rows.join("\n") + "\n");
+    const args = (...extra: string[]): string[] => [
+      join(root, "src/cli/main.ts"),
+      "simulate",
+      "--trace",
+      trace,
+      "--config",
+      join(root, "examples/orchestrator.yaml"),
+      "--policy",
+      "reactive",
+      "--warmup",
+      "1d",
+      ...extra,
+    ];
+    const j = spawnSync(process.execPath, args("--hpa-tolerance", "0.1,0", "--json"), { encoding: "utf8" });
+    assert.equal(j.status, 0, j.stderr);
+    const runs = JSON.parse(j.stdout) as { hpaTolerance: number; hpaToleranceNote: string }[];
+    assert.deepEqual(
+      runs.map((r) => r.hpaTolerance),
+      [0.1, 0],
+    );
+    assert.match(runs[1]?.hpaToleranceNote ?? "", /Kubernetes >= 1\.35/);
+    const text = spawnSync(process.execPath, args("--hpa-tolerance", "0"), { encoding: "utf8" });
+    assert.equal(text.status, 0, text.stderr);
+    assert.match(text.stdout, /HPA tolerance 0 \(Kubernetes >= 1\.35/);
+    const wrong = spawnSync(process.execPath, args("--hpa-tolerance", "2"), { encoding: "utf8" });
+    assert.equal(wrong.status, 1);
+    assert.match(wrong.stderr, /^mlas: --hpa-tolerance: each value must be a number from 0 to 1/);
   });
 });

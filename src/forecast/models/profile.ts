@@ -1,0 +1,298 @@
+// The profile model: a robust multi-seasonal profile times an adaptive level.
+//
+//   forecast(t + h) = level(t) * S(t + h),    S = daily shape D(time of day) * weekly factor F(day)
+//
+// - D is the median over past days of each one-hour bucket, each day first divided by its own
+//   level, so one-off spikes (a median ignores them) and weekends (divided out) do not distort it;
+//   it is smoothed and interpolated back to the series' step.
+// - F(day) is the level of the same weekday one week earlier relative to the mean day (the weekly
+//   cycle), used once a full week of history exists.
+// - level(t) is an exponentially weighted mean of x / S with each new ratio clipped to 1/4..4x the
+//   current level, so it follows level shifts and trends within the hour while a single spike
+//   cannot drag it. Its smoothing constant is picked from a grid by the out-of-sample error of the
+//   mean over the horizon on the most recent day.
+// Gaps are NaN and are skipped, never read as zeros. With less history it degrades:
+// weekly (>= 7 days) -> daily (>= 2 days) -> level (an adaptive mean), and says so in `mode`.
+//
+// Worked example (1-minute steps): at 09:00 the last hour ran at 1.1x the profile; the profile
+// rises from 80 to 100 requests/min between 09:00 and 09:30, so the forecast for 09:30 is
+// 1.1 * 100 = 110, where the naive last-window mean would have said about 85.
+
+import { calibrationSpan, horizonMeanWape, recentOrigins } from "../select.ts";
+import { median } from "../stats.ts";
+import type { Model, Patterns, PointFit, SeriesInput } from "../types.ts";
+
+const ALPHAS = [0.01, 0.03, 0.07, 0.15, 0.3] as const;
+const DAY_MS = 86_400_000;
+const WEEKLY_DAYS = 7;
+const DAILY_DAYS = 2;
+/**
+ * Width of the daily shape's buckets. Measured on the NASA trace (1-minute steps, rolling origin):
+ * 5 min 5.9%, 10 min 8.1%, 30 min 11.0%, 1 h 11.8%, 1.5 h 11.5%, 2 h 8.8% lower WAPE than naive.
+ */
+const BUCKET_SECONDS = 3600;
+
+export interface Profile {
+  /** Seasonal baseline per sample index, extended `horizon` steps past the end. */
+  readonly s: Float64Array;
+  readonly mode: "weekly" | "daily" | "level";
+  readonly patterns: Patterns;
+}
+
+interface DayBuckets {
+  /** bucketMean[d][k]: mean of day d's bucket k (NaN if under half present). */
+  readonly means: Float64Array[];
+  readonly dayLevel: Float64Array;
+  /** Index of the first (possibly partial) day, as whole days since the epoch. */
+  readonly firstDay: number;
+}
+
+function bucketize(input: SeriesInput, perDay: number, bucket: number): DayBuckets {
+  const { values: x, stepSeconds, start } = input;
+  const stepMs = stepSeconds * 1000;
+  const firstDay = Math.floor(start / DAY_MS);
+  const offset = Math.round((start - firstDay * DAY_MS) / stepMs);
+  const days = Math.ceil((offset + x.length) / perDay);
+  const nb = perDay / bucket;
+  const means: Float64Array[] = [];
+  const dayLevel = new Float64Array(days).fill(Number.NaN);
+  for (let d = 0; d < days; d++) {
+    const row = new Float64Array(nb).fill(Number.NaN);
+    const present: number[] = [];
+    for (let k = 0; k < nb; k++) {
+      let s = 0;
+      let c = 0;
+      for (let j = 0; j < bucket; j++) {
+        const i = d * perDay + k * bucket + j - offset;
+        const v = x[i];
+        if (i >= 0 && v !== undefined && !Number.isNaN(v)) {
+          s += v;
+          c++;
+        }
+      }
+      if (c * 2 >= bucket) {
+        row[k] = s / c;
+        present.push(s / c);
+      }
+    }
+    means.push(row);
+    // A day's level only counts when most of it is present. A median, so a burst cannot inflate it;
+    // refined against the daily shape once that is known.
+    if (present.length >= nb * 0.8) dayLevel[d] = median(present);
+  }
+  return { means, dayLevel, firstDay };
+}
+
+function smoothCircular(a: Float64Array): Float64Array {
+  const n = a.length;
+  const out = new Float64Array(n);
+  for (let i = 0; i < n; i++)
+    out[i] = ((a[(i - 1 + n) % n] ?? 0) + 2 * (a[i] ?? 0) + (a[(i + 1) % n] ?? 0)) / 4;
+  return out;
+}
+
+/** Builds S over the history and `horizon` steps beyond it. */
+export function buildProfile(input: SeriesInput, horizon: number): Profile {
+  const n = input.values.length;
+  const total = n + horizon;
+  const none: Patterns = {
+    daily: { present: false, strength: 0, periodHours: 24 },
+    weekly: { present: false, strength: 0, periodHours: 168 },
+  };
+  const perDay = Math.round(86400 / input.stepSeconds);
+  if (perDay < 4 || 86400 % input.stepSeconds !== 0)
+    return { s: new Float64Array(total).fill(1), mode: "level", patterns: none };
+  let bucket = Math.max(1, Math.round(BUCKET_SECONDS / input.stepSeconds));
+  if (perDay % bucket !== 0) bucket = 1;
+  const nb = perDay / bucket;
+  const b = bucketize(input, perDay, bucket);
+  const fullDays = [...b.dayLevel.keys()].filter((d) => !Number.isNaN(b.dayLevel[d] ?? Number.NaN));
+  if (fullDays.length < DAILY_DAYS)
+    return { s: new Float64Array(total).fill(1), mode: "level", patterns: none };
+
+  // Daily shape: per bucket, the median over full days of bucket / day level.
+  const shape = new Float64Array(nb);
+  for (let k = 0; k < nb; k++) {
+    const xs: number[] = [];
+    for (const d of fullDays) {
+      const v = b.means[d]?.[k] ?? Number.NaN;
+      const lvl = b.dayLevel[d] ?? Number.NaN;
+      if (!Number.isNaN(v) && lvl > 0) xs.push(v / lvl);
+    }
+    shape[k] = xs.length > 0 ? median(xs) : 1;
+  }
+  const D = smoothCircular(shape);
+  const meanD = D.reduce((s, v) => s + v, 0) / nb;
+  for (let k = 0; k < nb; k++) D[k] = Math.max((D[k] ?? 0) / (meanD || 1), 1e-3);
+  // Robust day levels on the scale of the mean day: the median of bucket / shape.
+  for (const d of fullDays) {
+    const row = b.means[d];
+    const r: number[] = [];
+    if (row)
+      for (let k = 0; k < nb; k++)
+        if (!Number.isNaN(row[k] ?? Number.NaN)) r.push((row[k] ?? 0) / (D[k] ?? 1));
+    b.dayLevel[d] = median(r);
+  }
+
+  // Weekly factor: the same weekday a week earlier, relative to the mean full day.
+  const meanLevel = fullDays.reduce((s, d) => s + (b.dayLevel[d] ?? 0), 0) / fullDays.length;
+  const weekly = fullDays.length >= WEEKLY_DAYS && meanLevel > 0;
+  const factor = (d: number): number => {
+    if (!weekly) return 1;
+    for (let back = d - 7; back >= 0; back -= 7) {
+      const lvl = b.dayLevel[back] ?? Number.NaN;
+      if (!Number.isNaN(lvl)) return Math.max(lvl / meanLevel, 0.05);
+    }
+    return 1;
+  };
+
+  // Interpolate D between bucket centres back to the step.
+  const stepMs = input.stepSeconds * 1000;
+  const offset = Math.round((input.start - b.firstDay * DAY_MS) / stepMs);
+  const s = new Float64Array(total);
+  const dayFactors = new Map<number, number>();
+  for (let i = 0; i < total; i++) {
+    const g = i + offset;
+    const d = Math.floor(g / perDay);
+    const pos = (g - d * perDay) / bucket - 0.5;
+    const k0 = Math.floor(pos);
+    const w = pos - k0;
+    const a = D[(k0 + nb) % nb] ?? 1;
+    const c = D[(k0 + 1) % nb] ?? 1;
+    let f = dayFactors.get(d);
+    if (f === undefined) {
+      f = factor(d);
+      dayFactors.set(d, f);
+    }
+    s[i] = (a + (c - a) * w) * f;
+  }
+  return {
+    s,
+    mode: weekly ? "weekly" : "daily",
+    patterns: patterns(b, fullDays, D, factor, meanLevel, weekly),
+  };
+}
+
+/** Variance of bucket means explained by the daily shape, and the extra explained by the weekly factor. */
+function patterns(
+  b: DayBuckets,
+  fullDays: readonly number[],
+  D: Float64Array,
+  factor: (d: number) => number,
+  meanLevel: number,
+  weekly: boolean,
+): Patterns {
+  let sst = 0;
+  let sseDaily = 0;
+  let sseWeekly = 0;
+  for (const d of fullDays) {
+    const row = b.means[d];
+    const lvl = b.dayLevel[d] ?? meanLevel;
+    if (!row) continue;
+    for (let k = 0; k < row.length; k++) {
+      const v = row[k] ?? Number.NaN;
+      if (Number.isNaN(v)) continue;
+      sst += (v - meanLevel) ** 2;
+      sseDaily += (v - meanLevel * (D[k] ?? 1)) ** 2;
+      // With the day's own level, i.e. what a weekly cycle of day levels can explain at most.
+      sseWeekly += (v - lvl * (D[k] ?? 1)) ** 2;
+    }
+  }
+  const daily = sst > 0 ? Math.max(0, 1 - sseDaily / sst) : 0;
+  let weeklyStrength = 0;
+  if (weekly && sseDaily > 0) {
+    // Only the part of day-to-day variation that repeats a week later counts as weekly.
+    const rep: number[] = [];
+    const base: number[] = [];
+    for (const d of fullDays) {
+      const f = factor(d);
+      const lvl = b.dayLevel[d] ?? Number.NaN;
+      if (f !== 1 && !Number.isNaN(lvl)) {
+        rep.push((lvl / meanLevel - f) ** 2);
+        base.push((lvl / meanLevel - 1) ** 2);
+      }
+    }
+    const sr = rep.reduce((s, v) => s + v, 0);
+    const sb = base.reduce((s, v) => s + v, 0);
+    weeklyStrength = sb > 0 ? Math.max(0, 1 - sr / sb) * Math.max(0, 1 - sseWeekly / sseDaily) : 0;
+  }
+  return {
+    daily: { present: daily >= 0.3, strength: round3(daily), periodHours: 24 },
+    weekly: { present: weeklyStrength >= 0.2, strength: round3(weeklyStrength), periodHours: 168 },
+  };
+}
+
+function round3(x: number): number {
+  return Math.round(x * 1000) / 1000;
+}
+
+/** The level series for one smoothing constant: level[i] after seeing sample i. */
+/** A new ratio may move the level toward at most CLIP times (or 1/CLIP of) its current value. */
+const CLIP = 4;
+
+function levelSeries(x: Float64Array, s: Float64Array, alpha: number): Float64Array {
+  const n = x.length;
+  const out = new Float64Array(n);
+  let level = Number.NaN;
+  for (let i = 0; i < n; i++) {
+    const v = x[i] ?? Number.NaN;
+    const si = s[i] ?? 1;
+    if (!Number.isNaN(v) && si > 0) {
+      const q = v / si;
+      if (Number.isNaN(level)) level = q;
+      else {
+        const clipped = level > 0 ? Math.min(Math.max(q, level / CLIP), level * CLIP) : q;
+        level += alpha * (clipped - level);
+      }
+    }
+    out[i] = level;
+  }
+  return out;
+}
+
+export interface ProfileFit extends PointFit {
+  readonly patterns: Patterns;
+  readonly alpha: number;
+}
+
+export function fitProfile(input: SeriesInput, horizon: number): ProfileFit {
+  const x = input.values;
+  const n = x.length;
+  const prof = buildProfile(input, horizon);
+  const perDay = Math.round(86400 / input.stepSeconds);
+  // Out of sample means out of sample: the forecasts made at recent origins (which pick alpha and,
+  // in calibrate(), size the intervals) use a profile built without the days they are tested on.
+  const span = calibrationSpan(n, input.stepSeconds);
+  const cut = n - span - horizon;
+  const calProf =
+    cut >= 2 * perDay ? buildProfile({ ...input, values: x.subarray(0, cut) }, n + horizon - cut) : prof;
+  const origins = recentOrigins(n, horizon, Math.min(60, n >> 2), span, 200);
+  let calLevel: Float64Array | undefined;
+  let bestAlpha: number = ALPHAS[2];
+  let bestErr = Infinity;
+  for (const alpha of ALPHAS) {
+    const lv = levelSeries(x, calProf.s, alpha);
+    const e =
+      origins.length > 0
+        ? horizonMeanWape((o, h) => (lv[o] ?? 0) * (calProf.s[o + h] ?? 1), x, horizon, origins)
+        : 0;
+    if (calLevel === undefined || e < bestErr - 1e-12) {
+      calLevel = lv;
+      bestAlpha = alpha;
+      bestErr = e;
+    }
+  }
+  const project =
+    (level: Float64Array, s: Float64Array) =>
+    (o: number, h: number): number => {
+      const l = level[o] ?? Number.NaN;
+      return Number.isNaN(l) ? Number.NaN : Math.max(0, l * (s[o + h] ?? 1));
+    };
+  const backcast = project(calLevel ?? levelSeries(x, calProf.s, bestAlpha), calProf.s);
+  const at = calProf === prof ? backcast : project(levelSeries(x, prof.s, bestAlpha), prof.s);
+  const forecast = new Float64Array(horizon);
+  for (let h = 1; h <= horizon; h++) forecast[h - 1] = at(n - 1, h);
+  return { forecast, backcast, mode: prof.mode, firstOrigin: 0, patterns: prof.patterns, alpha: bestAlpha };
+}
+
+export const profile: Model = { name: "profile", fit: fitProfile };

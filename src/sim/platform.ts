@@ -1,0 +1,283 @@
+// The platform view: several services, each replaying its own trace, scaled together under one
+// config (shared hourly budget, GPU quotas, priorities, spot share). For ours, one decide() call per
+// refresh sees every service, so the budget and the quotas trim across services exactly as in the
+// service; reactive KEDA scales each service on its own and knows no budget. Reported per service
+// and in total: cost, SLO, and what the budget and quotas trimmed and when.
+
+import type { Config, ServiceConfig } from "../config/schema.ts";
+import { replicaPrice } from "../engine/cost.ts";
+import { decide } from "../engine/decide.ts";
+import type { ForecastView, Reason, ServiceDecision, ServiceObservations } from "../engine/types.ts";
+import { EMPTY_STATE } from "../engine/types.ts";
+import { Cluster } from "./cluster.ts";
+import { KedaHpa, RatePipeline } from "./control-plane.ts";
+import { controllerFor, simServiceConfig, type Controller, type SimContext } from "./policies.ts";
+import { measureQuality, precomputeForecasts, type Quality, type SimSettings } from "./run.ts";
+import type { Workload } from "./workload.ts";
+
+export type PlatformPolicy = "ours" | "reactive";
+
+export interface PlatformMember {
+  readonly service: ServiceConfig;
+  /** The service's trace, on the platform's clock (second 0 = the platform's start). */
+  readonly workload: Workload;
+  /** Real requests/s one ready replica serves. */
+  readonly capacity: number;
+}
+
+/** A stretch of time in which the budget or a GPU quota removed replicas from a service. */
+export interface TrimWindow {
+  readonly rule: "budget" | "gpu-quota";
+  /** Epoch ms. */
+  readonly from: number;
+  readonly to: number;
+  /** The most replicas removed at once inside the window. */
+  readonly maxRemoved: number;
+}
+
+export interface PlatformServiceResult extends Quality {
+  readonly service: string;
+  readonly trace: string;
+  readonly priority: number;
+  readonly costDollars: number;
+  readonly replicaHours: number;
+  readonly secondsTrimmed: number;
+  readonly trims: readonly TrimWindow[];
+  /** Measured seconds at maxReplicas: the cap, not the policy, bounded the service then. */
+  readonly secondsAtMax: number;
+}
+
+export interface PlatformResult {
+  readonly policy: PlatformPolicy;
+  readonly headroom: number;
+  readonly days: number;
+  readonly services: readonly PlatformServiceResult[];
+  readonly totalCostDollars: number;
+  readonly maxHourlyCost?: number;
+  /** Highest total hourly cost of the replicas alive at any measured second. */
+  readonly peakHourlyCost: number;
+  /** Measured seconds with the alive replicas costing more than maxHourlyCost per hour. */
+  readonly secondsOverBudget: number;
+}
+
+export interface PlatformOptions {
+  readonly policy: PlatformPolicy;
+  readonly headroom: number;
+  /** Shared settings; `service` and `capacity` are taken from each member. */
+  readonly settings: SimSettings;
+  readonly onProgress?: (what: string, done: number, total: number) => void;
+}
+
+/** Replicas removed by the budget or a quota, from the trim reasons ("budget ...: 6 -> 4 (priority 40)"). */
+export function removedBy(
+  reasons: readonly Reason[],
+): { rule: "budget" | "gpu-quota"; removed: number } | undefined {
+  let removed = 0;
+  let rule: "budget" | "gpu-quota" | undefined;
+  for (const r of reasons) {
+    if (r.rule !== "budget" && r.rule !== "gpu-quota") continue;
+    const m = /: (\d+) -> (\d+) \(priority/.exec(r.message);
+    if (!m) continue;
+    removed += Number(m[1]) - Number(m[2]);
+    rule ??= r.rule;
+  }
+  return rule === undefined ? undefined : { rule, removed };
+}
+
+interface Lane {
+  readonly member: PlatformMember;
+  readonly settings: SimSettings;
+  readonly cluster: Cluster;
+  readonly A: Float64Array;
+  readonly D: Float64Array;
+  readonly price: number;
+  queue: number;
+  aliveSeconds: number;
+  secondsTrimmed: number;
+  secondsAtMax: number;
+  readonly trims: TrimWindow[];
+}
+
+/** Ours for every service at once: one decide() per refresh over all of them. */
+function platformOurs(
+  config: Config,
+  lanes: readonly Lane[],
+  headroom: number,
+  forecasts: readonly (readonly { t: number; view: ForecastView }[])[],
+  start: number,
+): { step(t: number): void; decision(i: number): ServiceDecision | undefined } {
+  const adjusted = lanes.map(
+    (l, i) => simServiceConfig(contextFor(l, headroom, config, forecasts[i] ?? [], start)).service,
+  );
+  const simConfig: Config = { ...config, services: adjusted };
+  const pipes = lanes.map((l) => new RatePipeline(l.settings.controlPlane));
+  const lastBusy = lanes.map(() => 0);
+  const fi = lanes.map(() => -1);
+  let decisions: readonly ServiceDecision[] = [];
+  const kedas = lanes.map(
+    (l, i) =>
+      new KedaHpa(l.settings.controlPlane, adjusted[i]?.minReplicas ?? 0, adjusted[i]?.maxReplicas ?? 0, {
+        push: true,
+        active: () => decisions[i]?.active ?? false,
+        metric: () => {
+          const d = decisions[i];
+          return d?.valid ? { value: d.desiredReplicas, target: 1 } : undefined;
+        },
+      }),
+  );
+  const refresh = config.sources.refreshSeconds;
+  return {
+    step(t) {
+      lanes.forEach((l, i) => pipes[i]?.step(t, l.A[t] ?? 0));
+      if (t % refresh === 0) {
+        const observations: Record<string, ServiceObservations> = {};
+        lanes.forEach((l, i) => {
+          const svc = adjusted[i] as ServiceConfig;
+          const pipe = pipes[i] as RatePipeline;
+          const f = forecasts[i] ?? [];
+          while ((fi[i] ?? -1) + 1 < f.length && (f[(fi[i] ?? -1) + 1]?.t ?? Infinity) <= t)
+            fi[i] = (fi[i] ?? -1) + 1;
+          const rate = pipe.rate;
+          if (rate !== undefined && rate > svc.activationLoad) lastBusy[i] = t;
+          const view = (fi[i] ?? -1) >= 0 ? f[fi[i] ?? 0]?.view : undefined;
+          observations[svc.name] = {
+            signals: {
+              [svc.loadTrigger ?? ""]:
+                rate === undefined ? undefined : { value: rate, observedAt: start + pipe.rateAt * 1000 },
+            },
+            readyReplicas: l.cluster.ready,
+            currentReplicas: l.cluster.size,
+            idleSeconds: t - (lastBusy[i] ?? 0),
+            ...(view ? { forecast: view } : {}),
+          };
+        });
+        decisions = decide(simConfig, observations, EMPTY_STATE, start + t * 1000).services;
+      }
+      lanes.forEach((l, i) => kedas[i]?.step(t, l.cluster));
+    },
+    decision: (i) => decisions[i],
+  };
+}
+
+function contextFor(
+  l: Lane,
+  headroom: number,
+  config: Config,
+  forecasts: SimContext["forecasts"],
+  start: number,
+): SimContext {
+  return {
+    start,
+    rate: l.member.workload.rate,
+    capacity: l.member.capacity,
+    headroom,
+    service: l.member.service,
+    config,
+    controlPlane: l.settings.controlPlane,
+    forecasts,
+  };
+}
+
+function noteTrim(l: Lane, d: ServiceDecision | undefined, now: number, stepMs: number): void {
+  const trim = d ? removedBy(d.reasons) : undefined;
+  if (!trim || trim.removed <= 0) return;
+  l.secondsTrimmed++;
+  const last = l.trims[l.trims.length - 1];
+  if (last && last.rule === trim.rule && now - last.to <= stepMs) {
+    l.trims[l.trims.length - 1] = {
+      ...last,
+      to: now + 1000,
+      maxRemoved: Math.max(last.maxRemoved, trim.removed),
+    };
+  } else l.trims.push({ rule: trim.rule, from: now, to: now + 1000, maxRemoved: trim.removed });
+}
+
+/** Replays every member's trace at once under `config`; measured after the settings' warm-up. */
+export function simulatePlatform(
+  config: Config,
+  members: readonly PlatformMember[],
+  opt: PlatformOptions,
+): PlatformResult {
+  const first = members[0];
+  if (!first) throw new Error("a platform replay needs at least one service");
+  const T = Math.min(...members.map((m) => m.workload.rate.length));
+  const start = first.workload.start;
+  const from = Math.min(opt.settings.warmupSeconds, T - 60);
+  const lanes: Lane[] = members.map((member) => ({
+    member,
+    settings: { ...opt.settings, service: member.service, capacity: member.capacity },
+    cluster: new Cluster(member.service.podStartupSeconds),
+    A: new Float64Array(T + 1),
+    D: new Float64Array(T + 1),
+    price: replicaPrice(member.service, config.cost).blended,
+    queue: 0,
+    aliveSeconds: 0,
+    secondsTrimmed: 0,
+    secondsAtMax: 0,
+    trims: [],
+  }));
+  const forecasts =
+    opt.policy === "ours"
+      ? lanes.map((l, i) => {
+          const w = { ...l.member.workload, rate: l.member.workload.rate.subarray(0, T) };
+          return precomputeForecasts(w, l.settings, (d, n) => opt.onProgress?.(`forecasts ${i + 1}`, d, n));
+        })
+      : [];
+  const ours =
+    opt.policy === "ours" ? platformOurs(config, lanes, opt.headroom, forecasts, start) : undefined;
+  const reactive: Controller[] =
+    opt.policy === "reactive"
+      ? lanes.map((l) => controllerFor("reactive", contextFor(l, opt.headroom, config, [], start)))
+      : [];
+  const max = config.cost.enabled ? config.cost.maxHourlyCost : undefined;
+  let peakHourly = 0;
+  let overBudget = 0;
+  for (let t = 0; t < T; t++) {
+    if (ours) ours.step(t);
+    else lanes.forEach((l, i) => reactive[i]?.step(t, l.A[t] ?? 0, l.cluster));
+    let hourly = 0;
+    lanes.forEach((l, i) => {
+      const ready = l.cluster.advance(t);
+      const a = l.member.workload.rate[t] ?? 0;
+      l.queue += a;
+      const served = Math.min(l.queue, ready * l.member.capacity);
+      l.queue -= served;
+      l.A[t + 1] = (l.A[t] ?? 0) + a;
+      l.D[t + 1] = (l.D[t] ?? 0) + served;
+      if (t >= from) {
+        l.aliveSeconds += l.cluster.size;
+        if (l.cluster.size >= l.member.service.maxReplicas) l.secondsAtMax++;
+        hourly += l.cluster.size * l.price;
+        if (ours && t % config.sources.refreshSeconds === 0)
+          noteTrim(l, ours.decision(i), start + t * 1000, config.sources.refreshSeconds * 1000);
+      }
+    });
+    if (t >= from) {
+      peakHourly = Math.max(peakHourly, hourly);
+      if (max !== undefined && hourly > max + 1e-9) overBudget++;
+    }
+    if (t % 3600 === 0) opt.onProgress?.(`replay ${opt.policy}`, t, T);
+  }
+  const services = lanes.map((l) => ({
+    service: l.member.service.name,
+    trace: l.member.workload.name,
+    priority: l.member.service.priority,
+    costDollars: (l.aliveSeconds / 3600) * l.price,
+    replicaHours: l.aliveSeconds / 3600,
+    ...measureQuality(l.member.workload.rate.subarray(0, T), l.A, l.D, from, l.settings),
+    // Trims are noted once per refresh; a trim holds until the next refresh.
+    secondsTrimmed: l.secondsTrimmed * config.sources.refreshSeconds,
+    trims: l.trims,
+    secondsAtMax: l.secondsAtMax,
+  }));
+  return {
+    policy: opt.policy,
+    headroom: opt.headroom,
+    days: (T - from) / 86400,
+    services,
+    totalCostDollars: services.reduce((s, x) => s + x.costDollars, 0),
+    ...(max !== undefined ? { maxHourlyCost: max } : {}),
+    peakHourlyCost: peakHourly,
+    secondsOverBudget: overBudget,
+  };
+}
