@@ -1,7 +1,10 @@
 #!/usr/bin/env node
 // The mlas command line: one file per command under src/cli/, wired here.
 
+import { isIP } from "node:net";
 import { Command } from "commander";
+import { loadConfigFile } from "../config/load.ts";
+import { redactUrls } from "../config/redact.ts";
 import { runDemo } from "./demo.ts";
 import { startServer } from "./serve.ts";
 import { UsageError } from "./duration.ts";
@@ -15,7 +18,6 @@ import {
   writePlatformReport,
 } from "./platform.ts";
 import { runValidate } from "./validate.ts";
-import { loadConfigFile } from "../config/load.ts";
 
 const program = new Command();
 program
@@ -110,7 +112,8 @@ program
   .requiredOption("-c, --config <file>", "scaler config")
   .option("--grpc-port <n>", "gRPC port (0 picks a free one); default from config (9090)")
   .option("--http-port <n>", "HTTP port (0 picks a free one); default from config (8080)")
-  .action(async (opts: { config: string; grpcPort?: string; httpPort?: string }) => {
+  .option("--bind-address <ip>", "address both ports bind to; default from config (0.0.0.0)")
+  .action(async (opts: { config: string; grpcPort?: string; httpPort?: string; bindAddress?: string }) => {
     const port = (flag: string, v: string | undefined): number | undefined => {
       if (v === undefined) return undefined;
       const n = Number(v);
@@ -120,8 +123,11 @@ program
     };
     const grpcPort = port("--grpc-port", opts.grpcPort);
     const httpPort = port("--http-port", opts.httpPort);
+    if (opts.bindAddress !== undefined && isIP(opts.bindAddress) === 0)
+      throw new UsageError(`--bind-address: must be an IP address, got ${JSON.stringify(opts.bindAddress)}`);
     const running = await startServer({
       config: opts.config,
+      ...(opts.bindAddress !== undefined ? { host: opts.bindAddress } : {}),
       ...(grpcPort !== undefined ? { grpcPort } : {}),
       ...(httpPort !== undefined ? { httpPort } : {}),
     });
@@ -172,7 +178,10 @@ try {
 } catch (e) {
   // Expected failures (bad input) print one clear line; anything else is a bug and keeps its stack.
   const known =
-    e instanceof Error && ["ConfigError", "TraceError", "UsageError", "SourceError"].includes(e.name);
-  console.error(known ? `mlas: ${e.message}` : e);
+    e instanceof Error &&
+    ["ConfigError", "TraceError", "UsageError", "SourceError", "StartupError"].includes(e.name);
+  console.error(
+    redactUrls(known ? `mlas: ${e.message}` : e instanceof Error ? (e.stack ?? e.message) : String(e)),
+  );
   process.exitCode = known ? 1 : 70;
 }

@@ -5,13 +5,24 @@ import { loadConfigFile } from "../config/load.ts";
 import { createHttpServer } from "../service/http.ts";
 import { ForecastPool } from "../service/forecast-pool.ts";
 import { GrpcThread } from "../service/grpc-thread.ts";
-import { readTls } from "../service/keda-grpc.ts";
 import { jsonLogger, type Logger } from "../service/log.ts";
 import { ScalerLoop } from "../service/loop.ts";
 import { createMetrics } from "../service/metrics.ts";
 import { lowerOwnPriority, MAIN_NICENESS } from "../service/priority.ts";
+import { readTlsFiles, StartupError } from "../service/tls-files.ts";
 import { VerdictTable } from "../service/verdicts.ts";
 import { buildSources } from "../signals/registry.ts";
+
+/** Why a port could not be bound, in words (EADDRINUSE and friends, not a stack). */
+function bindProblem(e: unknown): string {
+  const m = e instanceof Error ? e.message : String(e);
+  const code = (e as NodeJS.ErrnoException).code ?? /\b(EADDRINUSE|EACCES|EADDRNOTAVAIL)\b/.exec(m)?.[1];
+  if (code === "EADDRINUSE" || /address already in use|No address added out of total/i.test(m))
+    return "in use (another process is listening there)";
+  if (code === "EACCES") return "permission denied (ports below 1024 need privileges)";
+  if (code === "EADDRNOTAVAIL") return "address not available on this host";
+  return m.split("\n")[0] ?? m;
+}
 
 export interface Running {
   readonly grpcPort: number;
@@ -34,28 +45,32 @@ export async function startServer(opts: {
 }): Promise<Running> {
   const config = loadConfigFile(opts.config);
   // Everything that can fail on bad input is read before anything is started.
-  const tls = config.server.tls ? readTls(config.server.tls) : undefined;
+  const tls = config.server.tls ? readTlsFiles(config.server.tls) : undefined;
   const log = opts.log ?? jsonLogger(config.logLevel, (l) => process.stdout.write(`${l}\n`));
   const sources = buildSources(config, process.env);
   const pool = new ForecastPool();
   const loop = new ScalerLoop(config, sources, log, Date.now, pool);
   const metrics = createMetrics(loop);
-  const host = opts.host ?? "0.0.0.0";
+  const host = opts.host ?? config.server.bindAddress;
   if (!tls) log.info("gRPC is plaintext (server.tls is not set)");
   let grpc: GrpcThread | undefined;
-  const http = createHttpServer(loop, metrics, () => grpc?.flush() ?? Promise.resolve());
+  const http = createHttpServer(loop, metrics, () => grpc?.flush() ?? Promise.resolve(), Date.now, log, {
+    maxConnections: config.server.httpMaxConnections,
+  });
   const onFatal =
     opts.onFatal ??
     ((e: Error): void => {
       log.error("the gRPC thread failed; exiting", { error: e.message });
       process.exit(1);
     });
+  const grpcPort0 = opts.grpcPort ?? config.server.grpcPort;
+  const httpPort0 = opts.httpPort ?? config.server.httpPort;
   try {
     grpc = await GrpcThread.start(
       {
         services: [...loop.runtimes.keys()],
         host,
-        port: opts.grpcPort ?? config.server.grpcPort,
+        port: grpcPort0,
         ...(tls ? { tls } : {}),
       },
       log,
@@ -68,11 +83,16 @@ export async function startServer(opts: {
         },
       },
       onFatal,
-    );
+    ).catch((e: unknown) => {
+      throw new StartupError(`gRPC port ${grpcPort0} on ${host}: ${bindProblem(e)}`);
+    });
     await new Promise<void>((resolve, reject) => {
-      http.once("error", reject);
-      http.listen(opts.httpPort ?? config.server.httpPort, host, () => {
-        http.off("error", reject);
+      const onError = (e: Error): void => {
+        reject(new StartupError(`HTTP port ${httpPort0} on ${host}: ${bindProblem(e)}`));
+      };
+      http.once("error", onError);
+      http.listen(httpPort0, host, () => {
+        http.off("error", onError);
         resolve();
       });
     });

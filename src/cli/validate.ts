@@ -1,9 +1,11 @@
-// mlas validate --config FILE...: parse each config and print every problem with its field path,
-// then warnings about configs that parse but cannot work as meant.
+// mlas validate --config FILE...: parse each config, check the TLS files it names, and print every
+// problem with its field path, then warnings about configs that parse but cannot work as meant.
 
 import { loadConfigFile } from "../config/load.ts";
 import { ConfigError } from "../config/read.ts";
+import { redactUrls } from "../config/redact.ts";
 import { enabledServices, type Config } from "../config/schema.ts";
+import { checkTlsFiles } from "../service/tls-files.ts";
 
 /**
  * A service that may sit at zero wakes only on a signal that exists while none of its pods runs:
@@ -28,6 +30,9 @@ export function runValidate(
   for (const f of files) {
     try {
       const c = loadConfigFile(f);
+      // Relative paths in the config are resolved from the working directory, as `serve` does.
+      const tlsIssues = c.server.tls ? checkTlsFiles(c.server.tls).issues : [];
+      if (tlsIssues.length > 0) throw new ConfigError(tlsIssues);
       const names = enabledServices(c).map((s) => s.name);
       out(`${f}: ok (${names.length} service${names.length === 1 ? "" : "s"}: ${names.join(", ")})`);
       for (const w of wakeFromZeroWarnings(c)) err(`${f}: warning: ${w}`);
@@ -35,7 +40,7 @@ export function runValidate(
       if (!(e instanceof ConfigError)) throw e;
       failed++;
       err(`${f}: ${e.issues.length} problem${e.issues.length === 1 ? "" : "s"}`);
-      for (const i of e.issues) err(`  ${i.path}: ${i.message}`);
+      for (const i of e.issues) err(redactUrls(`  ${i.path}: ${i.message}`));
     }
   }
   return failed === 0 ? 0 : 1;

@@ -2,6 +2,7 @@
 // Every problem is recorded with the dotted path of the field and the offending value,
 // so a bad file reports all of its mistakes at once instead of the first one only.
 
+import { redactUrls } from "./redact.ts";
 export interface ConfigIssue {
   readonly path: string;
   readonly message: string;
@@ -20,7 +21,8 @@ export class ConfigError extends Error {
 export function show(value: unknown): string {
   if (value === undefined) return "nothing";
   if (typeof value === "string") {
-    const s = value.length > 60 ? `${value.slice(0, 57)}...` : value;
+    const r = redactUrls(value);
+    const s = r.length > 60 ? `${r.slice(0, 57)}...` : r;
     return JSON.stringify(s);
   }
   if (typeof value === "number" || typeof value === "boolean" || value === null) return String(value);

@@ -1,6 +1,7 @@
 // The scaler's one configuration: types, defaults and validation, parsed once at start-up.
 // The chart renders this document from its values; locally it is a YAML file.
 
+import { isIP } from "node:net";
 import { parse as parseYaml } from "yaml";
 import {
   BUSINESS_HOURS_FIELDS,
@@ -118,8 +119,12 @@ export type SourcesConfig = SectionOf<typeof SOURCE_TIMING_FIELDS> & {
 };
 
 export interface ServerConfig {
+  /** The address both ports bind to (an IP literal; 0.0.0.0 for all of IPv4, :: for all). */
+  readonly bindAddress: string;
   readonly grpcPort: number;
   readonly httpPort: number;
+  /** Open HTTP connections beyond this are refused, so HTTP clients cannot take gRPC's descriptors. */
+  readonly httpMaxConnections: number;
   readonly tls?: {
     readonly certFile: string;
     readonly keyFile: string;
@@ -613,9 +618,35 @@ function parseSources(r: Reader, v: unknown): SourcesConfig {
   };
 }
 
+function parseBindAddress(r: Reader, path: string, v: unknown): string {
+  const a = r.str(path, v, "0.0.0.0", { maxLength: 64 });
+  if (isIP(a) !== 0) return a;
+  return (
+    r.fail(
+      path,
+      `must be an IP address (0.0.0.0 for every IPv4 interface, :: for every one), got ${show(a)}`,
+    ) ?? "0.0.0.0"
+  );
+}
+
+/**
+ * A read that takes its whole timeout must still land before the previous value is too old to use:
+ * each source's timeoutSeconds + refreshSeconds must fit in maxStalenessSeconds.
+ */
+function checkReadDeadlines(r: Reader, s: SourcesConfig): void {
+  for (const name of ["prometheus", "rabbitmq", "kubernetes"] as const) {
+    const t = s[name]?.timeoutSeconds;
+    if (t !== undefined && t + s.refreshSeconds > s.maxStalenessSeconds)
+      r.fail(
+        `sources.${name}.timeoutSeconds`,
+        `${t}s plus refreshSeconds (${s.refreshSeconds}s) must fit in maxStalenessSeconds (${s.maxStalenessSeconds}s): a read that uses its whole timeout would leave the signal unusable`,
+      );
+  }
+}
+
 function parseServer(r: Reader, v: unknown): ServerConfig {
   const p = "server";
-  const o = r.optObj(p, v, ["grpcPort", "httpPort", "tls"]);
+  const o = r.optObj(p, v, ["bindAddress", "grpcPort", "httpPort", "httpMaxConnections", "tls"]);
   const port = { min: 0, max: 65535, integer: true };
   let tls: ServerConfig["tls"];
   if (o.tls !== undefined) {
@@ -635,8 +666,14 @@ function parseServer(r: Reader, v: unknown): ServerConfig {
     }
   }
   return {
+    bindAddress: parseBindAddress(r, join(p, "bindAddress"), o.bindAddress),
     grpcPort: r.num(join(p, "grpcPort"), o.grpcPort, 9090, port),
     httpPort: r.num(join(p, "httpPort"), o.httpPort, 8080, port),
+    httpMaxConnections: r.num(join(p, "httpMaxConnections"), o.httpMaxConnections, 64, {
+      min: 1,
+      max: 10_000,
+      integer: true,
+    }),
     ...(tls ? { tls } : {}),
   };
 }
@@ -668,6 +705,8 @@ export function parseConfig(doc: unknown): Config {
     if (s) services.push(s);
   }
   if (Object.keys(so).length === 0) r.fail("services", "must declare at least one service");
+  if (Object.keys(so).length > MAX_SERVICES)
+    r.fail("services", `must declare at most ${MAX_SERVICES} services, got ${Object.keys(so).length}`);
   const config: Config = {
     logLevel: r.oneOf("logLevel", o.logLevel, ["debug", "info", "warn", "error"] as const, "info"),
     server: parseServer(r, o.server),
@@ -684,6 +723,7 @@ export function parseConfig(doc: unknown): Config {
     r.fail("sources.prometheus", "is required: a service has a prometheus trigger");
   if (usesRabbit && !config.sources.rabbitmq)
     r.fail("sources.rabbitmq", "is required: a service has a rabbitmq trigger");
+  checkReadDeadlines(r, config.sources);
   if (config.sources.kubernetes)
     for (const s of services)
       if (s.workload.kind !== "Deployment" && s.workload.kind !== "StatefulSet")
@@ -698,7 +738,15 @@ export function parseConfig(doc: unknown): Config {
 }
 
 /** Parses YAML text (the one place a config document is read). */
+/** Limits on a config's size, so that a mistaken file cannot exhaust memory or the loop. */
+export const MAX_SERVICES = 500;
+export const MAX_CONFIG_BYTES = 1024 * 1024;
+
 export function parseConfigText(text: string, source = "config"): Config {
+  if (text.length > MAX_CONFIG_BYTES)
+    throw new ConfigError([
+      { path: source, message: `is ${text.length} characters; at most ${MAX_CONFIG_BYTES} are allowed` },
+    ]);
   let doc: unknown;
   try {
     doc = parseYaml(text, { prettyErrors: true, maxAliasCount: 100 });

@@ -2,6 +2,7 @@
 // thread keeps current. Call outcomes are batched back every BATCH_MS for /metrics.
 
 import { parentPort, workerData } from "node:worker_threads";
+import * as grpc from "@grpc/grpc-js";
 import type { FromGrpcThread, GrpcThreadInit, ToGrpcThread } from "./grpc-thread.ts";
 import { KedaGrpcServer } from "./keda-grpc.ts";
 import type { Logger } from "./log.ts";
@@ -22,6 +23,12 @@ const at =
     post({ t: "log", level, msg, ...(fields ? { fields } : {}) });
   };
 const log: Logger = { debug: at("debug"), info: at("info"), warn: at("warn"), error: at("error") };
+// grpc-js's own messages (a failed bind, say) go to the JSON log like ours, not bare to stderr.
+grpc.setLogger({
+  error: (...args: unknown[]) => {
+    log.warn("grpc-js", { message: args.map(String).join(" ") });
+  },
+});
 
 const counts = new Map<string, [string, string, number]>();
 const durations = new Map<string, number[]>();

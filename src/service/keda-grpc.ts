@@ -3,7 +3,6 @@
 // service it runs on a thread of its own (grpc-thread.ts).
 // Handlers raise only typed gRPC errors; anything else is a bug, logged and mapped to UNKNOWN.
 
-import { readFileSync } from "node:fs";
 import * as grpc from "@grpc/grpc-js";
 import * as protoLoader from "@grpc/proto-loader";
 import type { Logger } from "./log.ts";
@@ -24,6 +23,18 @@ class CallError extends Error {
     super(message);
     this.code = code;
   }
+}
+
+/**
+ * Ends a server stream with a status the client receives. (`destroy(err)` would tear the stream down
+ * without sending any status, leaving the client waiting.)
+ */
+function failStream(
+  call: grpc.ServerWritableStream<unknown, unknown>,
+  code: grpc.status,
+  details: string,
+): void {
+  call.emit("error", { code, details });
 }
 
 export function loadProtos(): { scaler: grpc.GrpcObject; health: grpc.GrpcObject } {
@@ -53,7 +64,8 @@ export interface GrpcServerOptions {
 
 export class KedaGrpcServer {
   private readonly server = new grpc.Server({ "grpc.keepalive_permit_without_calls": 1 });
-  private readonly streams = new Set<grpc.ServerWritableStream<ScaledObjectRef, { result: boolean }>>();
+  /** Open server streams (StreamIsActive and health Watch): each is ended at shutdown. */
+  private readonly streams = new Set<grpc.ServerWritableStream<unknown, unknown>>();
   private readonly verdicts: VerdictSource;
   private readonly log: Logger;
   private readonly record: CallRecorder;
@@ -92,6 +104,17 @@ export class KedaGrpcServer {
       StreamIsActive: (call: grpc.ServerWritableStream<ScaledObjectRef, { result: boolean }>) => {
         this.stream(call);
       },
+      // The metric target is the constant 1 (the value is the desired count), so there is never a
+      // spec change to push. UNIMPLEMENTED makes KEDA stop asking for good (it retries any other
+      // status with backoff) and keep GetMetricSpec, at no cost of an idle stream per ScaledObject.
+      StreamMetricSpec: (call: grpc.ServerWritableStream<ScaledObjectRef, unknown>) => {
+        this.record("StreamMetricSpec", "UNIMPLEMENTED");
+        failStream(
+          call as grpc.ServerWritableStream<unknown, unknown>,
+          grpc.status.UNIMPLEMENTED,
+          "StreamMetricSpec: the metric target is always 1; use GetMetricSpec",
+        );
+      },
     });
     const healthSvc = ((health.grpc as grpc.GrpcObject).health as grpc.GrpcObject).v1 as grpc.GrpcObject;
     this.server.addService((healthSvc.Health as grpc.ServiceClientConstructor).service, {
@@ -103,8 +126,18 @@ export class KedaGrpcServer {
         }
         cb(null, { status: this.serving && this.verdicts.ready() ? "SERVING" : "NOT_SERVING" });
       },
-      Watch: (call: grpc.ServerWritableStream<unknown, unknown>) => {
-        call.write({ status: this.serving && this.verdicts.ready() ? "SERVING" : "NOT_SERVING" });
+      Watch: (call: grpc.ServerWritableStream<{ service?: string }, unknown>) => {
+        const s = call.request.service ?? "";
+        if (s !== "" && s !== "externalscaler.ExternalScaler") {
+          failStream(call, grpc.status.NOT_FOUND, `unknown service ${JSON.stringify(s.slice(0, 80))}`);
+          return;
+        }
+        if (!this.serving) {
+          failStream(call, grpc.status.UNAVAILABLE, "shutting down");
+          return;
+        }
+        this.track(call as grpc.ServerWritableStream<unknown, unknown>);
+        call.write({ status: this.verdicts.ready() ? "SERVING" : "NOT_SERVING" });
       },
     });
   }
@@ -151,15 +184,17 @@ export class KedaGrpcServer {
   private stream(call: grpc.ServerWritableStream<ScaledObjectRef, { result: boolean }>): void {
     let name: string;
     try {
+      if (!this.serving) throw new CallError(grpc.status.UNAVAILABLE, "shutting down");
       name = this.serviceOf(call.request);
     } catch (e) {
-      const err = e as CallError;
+      const err = e instanceof CallError ? e : new CallError(grpc.status.UNKNOWN, "internal error");
+      if (!(e instanceof CallError))
+        this.log.error("bug in gRPC handler", { method: "StreamIsActive", error: String(e) });
       this.record("StreamIsActive", grpc.status[err.code]);
-      call.destroy(Object.assign(new Error(err.message), { code: err.code, details: err.message }));
+      failStream(call, err.code, err.message);
       return;
     }
     this.record("StreamIsActive", "OK");
-    this.streams.add(call);
     let last: boolean | undefined;
     const send = (v: Verdict | undefined): void => {
       if (!v?.valid) return;
@@ -169,13 +204,28 @@ export class KedaGrpcServer {
     };
     send(this.verdicts.verdict(name));
     const off = this.verdicts.watch(name, send);
+    this.track(call as grpc.ServerWritableStream<unknown, unknown>, off);
+  }
+
+  /** Keeps an open stream for shutdown; forgets it (and runs `onDone`) when it ends either way. */
+  private track(
+    call: grpc.ServerWritableStream<unknown, unknown>,
+    onDone: () => void = () => undefined,
+  ): void {
+    this.streams.add(call);
     const done = (): void => {
-      off();
+      onDone();
       this.streams.delete(call);
     };
     call.on("cancelled", done);
     call.on("close", done);
+    call.on("finish", done);
     call.on("error", done);
+  }
+
+  /** Streams open now (for tests and diagnostics). */
+  get openStreams(): number {
+    return this.streams.size;
   }
 
   async listen(host: string, port: number, opts: GrpcServerOptions = {}): Promise<number> {
@@ -210,18 +260,4 @@ export class KedaGrpcServer {
       });
     });
   }
-}
-
-export function readTls(cfg: {
-  certFile: string;
-  keyFile: string;
-  caFile?: string;
-  requireClientCert: boolean;
-}): NonNullable<GrpcServerOptions["tls"]> {
-  return {
-    cert: readFileSync(cfg.certFile),
-    key: readFileSync(cfg.keyFile),
-    ...(cfg.caFile !== undefined ? { ca: readFileSync(cfg.caFile) } : {}),
-    requireClientCert: cfg.requireClientCert,
-  };
 }

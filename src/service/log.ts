@@ -1,5 +1,6 @@
-// Structured JSON logs, one object per line, at the level from config.
+// Structured JSON logs, one object per line, at the level from config, with URL userinfo redacted.
 
+import { redactUrls } from "../config/redact.ts";
 import type { LogLevel } from "../config/schema.ts";
 
 const ORDER: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
@@ -20,7 +21,8 @@ export function jsonLogger(
     (l: LogLevel) =>
     (msg: string, fields: Record<string, unknown> = {}): void => {
       if (ORDER[l] < ORDER[level]) return;
-      write(JSON.stringify({ ts: new Date(clock()).toISOString(), level: l, msg, ...fields }));
+      // Any URL in a message or field (an upstream's error, say) loses its userinfo.
+      write(redactUrls(JSON.stringify({ ts: new Date(clock()).toISOString(), level: l, msg, ...fields })));
     };
   return { debug: at("debug"), info: at("info"), warn: at("warn"), error: at("error") };
 }

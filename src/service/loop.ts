@@ -5,8 +5,7 @@
 // from the load signal's history (a range query), and so do forecasts. Two replicas that see the
 // same store and clock therefore give the same answers.
 
-import { setTimeout as sleep } from "node:timers/promises";
-import { enabledServices, type Config, type ServiceConfig, type TriggerConfig } from "../config/schema.ts";
+import { enabledServices, type Config } from "../config/schema.ts";
 import { decide, nextState } from "../engine/decide.ts";
 import {
   EMPTY_STATE,
@@ -18,53 +17,42 @@ import {
 } from "../engine/types.ts";
 import type { Sources } from "../signals/registry.ts";
 import type { ForecastPool } from "./forecast-pool.ts";
-import { readHistory, type ForecastState, type HistoryTask } from "./history.ts";
+import { ForecastScheduler } from "./forecasts.ts";
 import type { Logger } from "./log.ts";
+import { newRuntime, SignalPoller, type ServiceRuntime } from "./poller.ts";
+import { realScheduler, type Scheduler } from "./scheduler.ts";
+import { takeSnapshot, type LoopSnapshot } from "./snapshot.ts";
 
-/** The longest a forecast cycle's services are spread over. */
-export const FORECAST_SPREAD_MAX_MS = 30_000;
+export { FORECAST_SPREAD_MAX_MS } from "./forecasts.ts";
 
-export interface SignalState {
-  reading?: Reading;
-  lastError?: string;
-  lastErrorAt?: number;
-  errors: number;
-}
+export { currentReplicas, type ServiceRuntime, type SignalState } from "./poller.ts";
 
-export interface ServiceRuntime {
-  readonly service: ServiceConfig;
-  readonly signals: Map<string, SignalState>;
-  ready?: Reading;
-  /** Pods that exist, ready or not (from the Kubernetes API; kube-state-metrics gives ready only). */
-  current?: Reading;
-  readyError?: string;
-  /** Last minute the load signal's history was above activationLoad (from the metrics store). */
-  lastBusyAt?: number;
-  /** Since when history is known (idle time cannot be longer than this). */
-  historyFrom?: number;
-  forecast?: ForecastState;
-  forecastError?: string;
-}
+/** Reads that land within this window share one decision. */
+export const DECIDE_COALESCE_MS = 100;
 
-/** Pods that exist for the workload: the API's count when it is the source, else the ready ones. */
-export function currentReplicas(rt: ServiceRuntime): number | undefined {
-  return rt.current?.value ?? rt.ready?.value;
-}
+/**
+ * How long a live busy reading counts as activity on its own: until a history read made this long
+ * after it, which has the minute in the store (scrape and rule lag included). From then on both
+ * replicas of the scaler read the same history and agree.
+ */
+export const LIVE_BUSY_CATCH_UP_MS = 3 * 60_000;
 
 export class ScalerLoop {
   readonly config: Config;
   readonly runtimes: ReadonlyMap<string, ServiceRuntime>;
   private state: EngineState = EMPTY_STATE;
   private latest: Decisions | undefined;
-  private readonly sources: Sources;
   private readonly log: Logger;
   private readonly clock: () => number;
+  private readonly scheduler: Scheduler;
+  private readonly poller: SignalPoller;
   private readonly abort = new AbortController();
-  private readonly timers = new Set<NodeJS.Timeout>();
-  /** Completed forecast cycles: the first runs flat out, later ones are spread out. */
-  private forecastCycles = 0;
+  private readonly timers = new Set<unknown>();
+  private readonly forecasts: ForecastScheduler;
+  private decisionPending = false;
+  private published: LoopSnapshot;
+  private started = false;
   private readonly cycleListeners = new Set<(d: Decisions, seconds: number) => void>();
-  private readonly pool: ForecastPool | undefined;
 
   /** With a pool, history reads and fits run on its worker thread; without, inline. */
   constructor(
@@ -73,16 +61,25 @@ export class ScalerLoop {
     log: Logger,
     clock: () => number = Date.now,
     pool?: ForecastPool,
+    scheduler: Scheduler = realScheduler(clock),
   ) {
     this.config = config;
-    this.pool = pool;
-    this.sources = sources;
     this.log = log;
     this.clock = clock;
+    this.scheduler = scheduler;
     const m = new Map<string, ServiceRuntime>();
-    for (const s of enabledServices(config))
-      m.set(s.name, { service: s, signals: new Map(s.triggers.map((t) => [t.name, { errors: 0 }])) });
+    for (const s of enabledServices(config)) m.set(s.name, newRuntime(s));
     this.runtimes = m;
+    this.published = this.takeSnapshot();
+    this.forecasts = new ForecastScheduler(config, log, scheduler, m, this.abort.signal, pool);
+    this.poller = new SignalPoller(config, sources, log, scheduler, m, () => {
+      this.decideSoon();
+    });
+  }
+
+  /** The latest published view of every service (replaced, never changed, after each decision). */
+  snapshot(): LoopSnapshot {
+    return this.published;
   }
 
   decisions(): Decisions | undefined {
@@ -104,137 +101,112 @@ export class ScalerLoop {
     return () => this.cycleListeners.delete(l);
   }
 
-  private async readTrigger(rt: ServiceRuntime, t: TriggerConfig, now: () => number): Promise<void> {
-    const st = rt.signals.get(t.name);
-    const src = this.sources.byType[t.source];
-    if (!st) return;
-    if (!src) {
-      st.lastError = `no ${t.source} source configured`;
-      return;
-    }
-    try {
-      const value = await src.read(t, this.abort.signal);
-      st.reading = { value, observedAt: now() };
-      if (st.lastError !== undefined)
-        this.log.info("signal recovered", { service: rt.service.name, trigger: t.name });
-      delete st.lastError;
-    } catch (e) {
-      st.errors++;
-      const msg = (e as Error).message;
-      if (st.lastError !== msg)
-        this.log.warn("signal read failed", { service: rt.service.name, trigger: t.name, error: msg });
-      st.lastError = msg;
-      st.lastErrorAt = now();
-    }
-  }
-
-  private async readReady(rt: ServiceRuntime, now: () => number): Promise<void> {
-    const { kubernetes, prometheus } = this.sources;
-    try {
-      if (kubernetes) {
-        const r = await kubernetes.replicas(rt.service.workload, this.abort.signal);
-        rt.ready = { value: r.ready, observedAt: now() };
-        rt.current = { value: r.current, observedAt: now() };
-      } else if (prometheus) {
-        const v = await prometheus.instant(rt.service.readyReplicasQuery, {
-          empty: "error",
-          signal: this.abort.signal,
-        });
-        rt.ready = { value: Math.round(v), observedAt: now() };
-      } else return;
-      delete rt.readyError;
-    } catch (e) {
-      rt.readyError = (e as Error).message;
-    }
-  }
-
   /** Reads every signal of the given services (all by default), then decides. */
   async refresh(only?: readonly string[]): Promise<Decisions> {
-    const rts = [...this.runtimes.values()].filter(
-      (r) => only === undefined || only.includes(r.service.name),
-    );
-    await Promise.all(
-      rts.flatMap((rt) => [
-        ...rt.service.triggers.map((t) => this.readTrigger(rt, t, this.clock)),
-        this.readReady(rt, this.clock),
-      ]),
-    );
+    await this.poller.readAll(only);
     return this.decideNow();
   }
 
+  /** Refits forecasts and idle time from the metrics store (see ForecastScheduler.refresh). */
+  refreshForecasts(spreadMs = 0): Promise<void> {
+    return this.forecasts.refresh(spreadMs);
+  }
+
+  /** Last activity: the history's last busy minute, or a later live busy reading not yet in it. */
+  private lastActivity(rt: ServiceRuntime): number | undefined {
+    const live = rt.lastLiveBusyAt;
+    if (
+      live !== undefined &&
+      rt.historyReadAt !== undefined &&
+      rt.historyReadAt >= live + LIVE_BUSY_CATCH_UP_MS
+    )
+      delete rt.lastLiveBusyAt; // the store has caught up: history alone decides, as on every replica
+    const h = rt.lastBusyAt;
+    const l = rt.lastLiveBusyAt;
+    return h === undefined ? l : l === undefined ? h : Math.max(h, l);
+  }
+
   /**
-   * Refits forecasts (and idle time) from each load signal's history in the metrics store. With
-   * `spreadMs`, the services start evenly over that time instead of all at once, so that the fits
-   * (and the reads) do not take a core at a stretch.
+   * The replica count while it is fresh enough to use; past maxStalenessSeconds it is dropped (with
+   * a log line once), and intensive triggers, scaled by it, age with it.
    */
-  async refreshForecasts(spreadMs = 0): Promise<void> {
-    const promCfg = this.config.sources.prometheus;
-    const p = this.config.predictiveScaling;
-    if (!promCfg) return;
-    const rts = [...this.runtimes.values()];
-    await Promise.all(
-      rts.map(async (rt, i) => {
-        if (spreadMs > 0 && i > 0) {
-          try {
-            await sleep((i * spreadMs) / rts.length, undefined, { signal: this.abort.signal });
-          } catch {
-            return; // stopped
-          }
-        }
-        const now = this.clock();
-        const t = rt.service.triggers.find((x) => x.name === rt.service.loadTrigger);
-        if (!t?.historyQuery) return;
-        const task: HistoryTask = {
-          prometheus: promCfg,
-          query: t.historyQuery,
-          now,
-          lookbackHours: p.lookbackHours,
-          horizonSteps: p.forecastMinutes,
-          quantile: p.quantile,
-          activationLoad: rt.service.activationLoad,
-          predict: p.enabled && rt.service.predictive,
-        };
-        try {
-          const r = this.pool ? await this.pool.run(task) : await readHistory(task, this.abort.signal);
-          rt.historyFrom = r.historyFrom;
-          if (r.lastBusyAt !== undefined) rt.lastBusyAt = r.lastBusyAt;
-          else delete rt.lastBusyAt;
-          if (r.forecast) rt.forecast = r.forecast;
-          delete rt.forecastError;
-        } catch (e) {
-          rt.forecastError = (e as Error).message;
-          this.log.warn("history read failed", { service: rt.service.name, error: rt.forecastError });
-        }
-      }),
-    );
-    this.forecastCycles++;
+  private freshReplicas(rt: ServiceRuntime, now: number): { ready?: Reading; current?: Reading } {
+    if (!rt.ready) return {};
+    const age = (now - rt.ready.observedAt) / 1000;
+    const expired = age > this.config.sources.maxStalenessSeconds;
+    if (expired !== (rt.readyExpired ?? false)) {
+      if (expired)
+        this.log.warn("replica count older than maxStalenessSeconds: no longer used", {
+          service: rt.service.name,
+          ageSeconds: Math.round(age),
+          error: rt.readyError ?? null,
+        });
+      else this.log.info("replica count fresh again", { service: rt.service.name });
+      rt.readyExpired = expired;
+    }
+    if (expired) return {};
+    return { ready: rt.ready, ...(rt.current ? { current: rt.current } : {}) };
   }
 
   observations(now: number): Record<string, ServiceObservations> {
     const out: Record<string, ServiceObservations> = {};
     for (const [name, rt] of this.runtimes) {
+      const { ready, current } = this.freshReplicas(rt, now);
       const signals: Record<string, Reading | undefined> = {};
-      for (const [t, st] of rt.signals) signals[t] = st.reading;
-      // Busy now if the live load is above activation; otherwise idle since the history last was.
+      for (const t of rt.service.triggers) {
+        const r = rt.signals.get(t.name)?.reading;
+        // An intensive reading (per pod) means nothing without the pod count: it is as old as both.
+        signals[t.name] =
+          r && t.kind === "intensive" && rt.ready
+            ? { value: r.value, observedAt: Math.min(r.observedAt, rt.ready.observedAt) }
+            : r;
+      }
+      // Busy now if the live load is above activation; otherwise idle since the last activity.
       const load = rt.service.loadTrigger !== undefined ? signals[rt.service.loadTrigger]?.value : undefined;
       const busyNow = load !== undefined && load > rt.service.activationLoad;
+      const last = this.lastActivity(rt);
       const idle = busyNow
         ? 0
-        : rt.lastBusyAt !== undefined
-          ? (now - rt.lastBusyAt) / 1000
+        : last !== undefined
+          ? (now - last) / 1000
           : rt.historyFrom !== undefined
             ? (now - rt.historyFrom) / 1000
             : undefined;
       out[name] = {
         signals,
-        ...(rt.ready
-          ? { readyReplicas: rt.ready.value, currentReplicas: currentReplicas(rt) ?? rt.ready.value }
-          : {}),
+        ...(ready ? { readyReplicas: ready.value, currentReplicas: current?.value ?? ready.value } : {}),
         ...(idle !== undefined ? { idleSeconds: Math.max(0, idle) } : {}),
         ...(rt.forecast ? { forecast: rt.forecast.view } : {}),
       };
     }
     return out;
+  }
+
+  private takeSnapshot(): LoopSnapshot {
+    return takeSnapshot(
+      this.runtimes,
+      (n) => this.state.previous[n],
+      this.latest,
+      this.config.predictiveScaling.quantile,
+    );
+  }
+
+  /**
+   * A decision soon after a read lands: reads landing within DECIDE_COALESCE_MS share one, so that
+   * many services' reads cost a few engine runs a second, not one each.
+   */
+  private decideSoon(): void {
+    // Without start() (tests, benchmarks), refresh() decides itself. The first decision waits for
+    // every read's first outcome, as readiness means "decided on data".
+    if (!this.started || this.decisionPending || this.abort.signal.aborted || !this.poller.settledOnce)
+      return;
+    this.decisionPending = true;
+    const h = this.scheduler.after(DECIDE_COALESCE_MS, () => {
+      this.timers.delete(h);
+      this.decisionPending = false;
+      if (!this.abort.signal.aborted) this.decideNow();
+    });
+    this.timers.add(h);
   }
 
   decideNow(): Decisions {
@@ -244,6 +216,7 @@ export class ScalerLoop {
     const seconds = (performance.now() - t0) / 1000;
     this.state = nextState(d);
     this.latest = d;
+    this.published = this.takeSnapshot();
     for (const s of d.services) {
       if (!s.changed) continue;
       this.log.info("decision", {
@@ -272,7 +245,7 @@ export class ScalerLoop {
     await Promise.all(
       sleeping.map(async (rt) => {
         const ext = rt.service.triggers.filter((t) => t.kind === "extensive");
-        await Promise.all(ext.map((t) => this.readTrigger(rt, t, this.clock)));
+        await this.poller.readTriggers(rt, ext);
         const demand = ext.some(
           (t) =>
             (rt.signals.get(t.name)?.reading?.value ?? 0) >
@@ -284,9 +257,9 @@ export class ScalerLoop {
     if (woke.length > 0) this.decideNow();
   }
 
-  /** Timers waiting to start a cycle (one per cycle kind while running; for tests and diagnostics). */
+  /** Timers waiting to start a cycle or a read (one each while running; for tests and diagnostics). */
   get scheduledTimers(): number {
-    return this.timers.size;
+    return this.timers.size + this.poller.scheduledTimers;
   }
 
   /** Starts the timers; each cycle waits for the previous one to finish. */
@@ -299,23 +272,26 @@ export class ScalerLoop {
           })
           .finally(() => {
             if (this.abort.signal.aborted) return;
-            const t = setTimeout(() => {
+            const t = this.scheduler.after(ms, () => {
               this.timers.delete(t);
               tick();
-            }, ms);
+            });
             this.timers.add(t);
           });
       };
       tick();
     };
-    every(this.config.sources.refreshSeconds * 1000, () => this.refresh());
+    // Reads run on their own timers and each landing read brings a decision; this cycle decides
+    // even when no read lands, so that a hung source's signals age out on time.
+    this.started = true;
+    this.poller.start();
+    const refreshMs = this.config.sources.refreshSeconds * 1000;
+    every(refreshMs, () => Promise.resolve(this.poller.settledOnce ? this.decideNow() : undefined));
     const forecastMs = this.config.predictiveScaling.refreshSeconds * 1000;
     every(forecastMs, async () => {
       // Until the first cycle is done there are no forecasts: it runs flat out. Later ones start
       // their services evenly over half the interval (at most FORECAST_SPREAD_MAX_MS).
-      await this.refreshForecasts(
-        this.forecastCycles > 0 ? Math.min(forecastMs / 2, FORECAST_SPREAD_MAX_MS) : 0,
-      );
+      await this.forecasts.refresh(this.forecasts.spreadFor(forecastMs));
       this.decideNow();
     });
     every(wakeEveryMs, () => this.wakeCheck());
@@ -323,7 +299,8 @@ export class ScalerLoop {
 
   stop(): void {
     this.abort.abort();
-    for (const t of this.timers) clearTimeout(t);
+    this.poller.stop();
+    for (const t of this.timers) this.scheduler.cancel(t);
     this.timers.clear();
   }
 }

@@ -1,9 +1,11 @@
 // Prometheus metrics on our own registry, prefix mlas_. Gauges are computed when scraped from the
-// loop's current state, not updated from timers; counters and histograms record events.
+// loop's latest snapshot, not updated from timers, and so are the counters of failed reads (counts
+// the loop keeps); the other counters and the histograms record events.
 
 import { Counter, Gauge, Histogram, Registry } from "prom-client";
 import { replicaPrice } from "../engine/cost.ts";
 import type { ScalerLoop } from "./loop.ts";
+import type { LoopSnapshot } from "./snapshot.ts";
 
 export interface ScalerMetrics {
   readonly registry: Registry;
@@ -14,7 +16,8 @@ export interface ScalerMetrics {
 
 export function createMetrics(loop: ScalerLoop, clock: () => number = Date.now): ScalerMetrics {
   const registry = new Registry();
-  const services = (): ReturnType<ScalerLoop["decisions"]> => loop.decisions();
+  const services = (): ReturnType<ScalerLoop["decisions"]> => loop.snapshot().decisions;
+  const runtimes = (): LoopSnapshot["services"] => loop.snapshot().services;
   const gauge = (name: string, help: string, labelNames: string[], collect: (g: Gauge) => void): void => {
     new Gauge({
       name,
@@ -66,21 +69,21 @@ export function createMetrics(loop: ScalerLoop, clock: () => number = Date.now):
     "Ready replicas as observed (kube-state-metrics).",
     ["scaled_service"],
     (g) => {
-      for (const [name, rt] of loop.runtimes) if (rt.ready) g.set({ scaled_service: name }, rt.ready.value);
+      for (const [name, rt] of runtimes()) if (rt.ready) g.set({ scaled_service: name }, rt.ready.value);
     },
   );
   gauge("mlas_max_replicas", "Configured maxReplicas.", ["scaled_service"], (g) => {
-    for (const [name, rt] of loop.runtimes) g.set({ scaled_service: name }, rt.service.maxReplicas);
+    for (const [name, rt] of runtimes()) g.set({ scaled_service: name }, rt.service.maxReplicas);
   });
   gauge("mlas_min_replicas", "Configured minReplicas.", ["scaled_service"], (g) => {
-    for (const [name, rt] of loop.runtimes) g.set({ scaled_service: name }, rt.service.minReplicas);
+    for (const [name, rt] of runtimes()) g.set({ scaled_service: name }, rt.service.minReplicas);
   });
   gauge(
     "mlas_signal_value",
     "Latest reading of each trigger's signal.",
     ["scaled_service", "trigger"],
     (g) => {
-      for (const [name, rt] of loop.runtimes)
+      for (const [name, rt] of runtimes())
         for (const [t, st] of rt.signals)
           if (st.reading) g.set({ scaled_service: name, trigger: t }, st.reading.value);
     },
@@ -90,7 +93,7 @@ export function createMetrics(loop: ScalerLoop, clock: () => number = Date.now):
     "Latest reading of each service's load signal (the one that is forecast).",
     ["scaled_service"],
     (g) => {
-      for (const [name, rt] of loop.runtimes) {
+      for (const [name, rt] of runtimes()) {
         const t = rt.service.loadTrigger;
         const r = t !== undefined ? rt.signals.get(t)?.reading : undefined;
         if (r) g.set({ scaled_service: name }, r.value);
@@ -98,7 +101,7 @@ export function createMetrics(loop: ScalerLoop, clock: () => number = Date.now):
     },
   );
   gauge("mlas_signal_target", "Each trigger's per-replica target.", ["scaled_service", "trigger"], (g) => {
-    for (const [name, rt] of loop.runtimes)
+    for (const [name, rt] of runtimes())
       for (const t of rt.service.triggers) g.set({ scaled_service: name, trigger: t.name }, t.target);
   });
   gauge(
@@ -107,7 +110,7 @@ export function createMetrics(loop: ScalerLoop, clock: () => number = Date.now):
     ["scaled_service", "trigger", "source"],
     (g) => {
       const now = clock();
-      for (const [name, rt] of loop.runtimes) {
+      for (const [name, rt] of runtimes()) {
         for (const t of rt.service.triggers) {
           const r = rt.signals.get(t.name)?.reading;
           if (r)
@@ -122,19 +125,41 @@ export function createMetrics(loop: ScalerLoop, clock: () => number = Date.now):
   gauge("mlas_signal_max_staleness_seconds", "Age beyond which a reading is no longer used.", [], (g) => {
     g.set(loop.config.sources.maxStalenessSeconds);
   });
-  gauge(
-    "mlas_signal_errors",
-    "Failed reads per trigger since start (a gauge so it is computed at scrape).",
-    ["scaled_service", "trigger", "source"],
-    (g) => {
-      for (const [name, rt] of loop.runtimes)
+  new Counter({
+    name: "mlas_signal_errors_total",
+    help: "Failed reads per trigger since start.",
+    labelNames: ["scaled_service", "trigger", "source"],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const [name, rt] of runtimes())
         for (const t of rt.service.triggers)
-          g.set(
+          this.inc(
             { scaled_service: name, trigger: t.name, source: t.source },
             rt.signals.get(t.name)?.errors ?? 0,
           );
     },
+  });
+  gauge(
+    "mlas_replicas_age_seconds",
+    "Age of each service's replica count; past mlas_signal_max_staleness_seconds it is no longer used.",
+    ["scaled_service"],
+    (g) => {
+      const now = clock();
+      for (const [name, rt] of runtimes())
+        if (rt.ready) g.set({ scaled_service: name }, Math.max(0, (now - rt.ready.observedAt) / 1000));
+    },
   );
+  new Counter({
+    name: "mlas_replicas_errors_total",
+    help: "Failed reads of each service's replica count since start.",
+    labelNames: ["scaled_service"],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const [name, rt] of runtimes()) this.inc({ scaled_service: name }, rt.readyErrors);
+    },
+  });
   gauge(
     "mlas_forecast_value",
     "Forecast of the load signal over the scale-ahead window: peak point forecast and peak upper quantile.",
@@ -142,7 +167,7 @@ export function createMetrics(loop: ScalerLoop, clock: () => number = Date.now):
     (g) => {
       const now = clock();
       const p = loop.config.predictiveScaling;
-      for (const [name, rt] of loop.runtimes) {
+      for (const [name, rt] of runtimes()) {
         const v = rt.forecast?.view;
         if (!v) continue;
         const end = now + (p.scaleAheadMinutes * 60 + rt.service.podStartupSeconds) * 1000;
@@ -165,7 +190,7 @@ export function createMetrics(loop: ScalerLoop, clock: () => number = Date.now):
     "Point forecast of the load signal one step ahead (compare with mlas_signal_value).",
     ["scaled_service"],
     (g) => {
-      for (const [name, rt] of loop.runtimes) {
+      for (const [name, rt] of runtimes()) {
         const m = rt.forecast?.view.mean[0];
         if (m !== undefined) g.set({ scaled_service: name }, m);
       }
@@ -176,7 +201,7 @@ export function createMetrics(loop: ScalerLoop, clock: () => number = Date.now):
     "Forecast confidence (1 - expected relative error of the mean over the horizon).",
     ["scaled_service"],
     (g) => {
-      for (const [name, rt] of loop.runtimes)
+      for (const [name, rt] of runtimes())
         if (rt.forecast) g.set({ scaled_service: name }, rt.forecast.confidence);
     },
   );
@@ -188,7 +213,7 @@ export function createMetrics(loop: ScalerLoop, clock: () => number = Date.now):
     "The forecaster's expected WAPE of the horizon mean, from its recent out-of-sample errors.",
     ["scaled_service"],
     (g) => {
-      for (const [name, rt] of loop.runtimes) {
+      for (const [name, rt] of runtimes()) {
         const w = rt.forecast?.recentWape;
         if (w !== undefined && Number.isFinite(w)) g.set({ scaled_service: name }, w);
       }
@@ -196,7 +221,7 @@ export function createMetrics(loop: ScalerLoop, clock: () => number = Date.now):
   );
   gauge("mlas_forecast_age_seconds", "Age of the current forecast.", ["scaled_service"], (g) => {
     const now = clock();
-    for (const [name, rt] of loop.runtimes)
+    for (const [name, rt] of runtimes())
       if (rt.forecast) g.set({ scaled_service: name }, (now - rt.forecast.generatedAt) / 1000);
   });
   gauge(
@@ -204,7 +229,7 @@ export function createMetrics(loop: ScalerLoop, clock: () => number = Date.now):
     "Detected seasonal pattern strength (0..1) by pattern (daily, weekly).",
     ["scaled_service", "pattern"],
     (g) => {
-      for (const [name, rt] of loop.runtimes) {
+      for (const [name, rt] of runtimes()) {
         const p = rt.forecast?.patterns;
         if (!p) continue;
         g.set({ scaled_service: name, pattern: "daily" }, p.daily.strength);
@@ -233,7 +258,7 @@ export function createMetrics(loop: ScalerLoop, clock: () => number = Date.now):
     ["scaled_service"],
     (g) => {
       for (const s of services()?.services ?? []) {
-        const rt = loop.runtimes.get(s.service);
+        const rt = runtimes().get(s.service);
         if (rt)
           g.set(
             { scaled_service: s.service },

@@ -3,8 +3,9 @@
 // mutual TLS, is refused; plaintext is refused on a TLS port; plaintext mode is explicit in config.
 
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
@@ -194,5 +195,113 @@ describe("gRPC transport security", () => {
       ),
       /missing\.crt/,
     );
+  });
+
+  /** `mlas <args>` as a user runs it: exit code and stderr. */
+  const cli = (...args: string[]): { status: number | null; stderr: string } => {
+    const r = spawnSync(
+      process.execPath,
+      [new URL("../../src/cli/main.ts", import.meta.url).pathname, ...args],
+      {
+        encoding: "utf8",
+        timeout: 60_000,
+      },
+    );
+    return { status: r.status, stderr: r.stderr };
+  };
+  const tlsConfig = (t: string): string => {
+    const path = f(`config-${Math.random().toString(36).slice(2)}.yaml`);
+    writeFileSync(
+      path,
+      `${base()}server:\n  grpcPort: 0\n  httpPort: 0\n  bindAddress: 127.0.0.1\n  tls: { ${t} }\n`,
+    );
+    return path;
+  };
+  const badTls: [name: string, tls: () => string, names: RegExp][] = [
+    [
+      "a missing certificate",
+      () => `certFile: "${f("missing.crt")}", keyFile: "${f("a-server.key")}"`,
+      /server\.tls\.certFile: cannot read .*missing\.crt: ENOENT/,
+    ],
+    [
+      "a garbage certificate",
+      () => `certFile: "${f("garbage.pem")}", keyFile: "${f("a-server.key")}"`,
+      /server\.tls\.certFile: .*garbage\.pem holds no PEM certificate/,
+    ],
+    [
+      "a garbage key",
+      () => `certFile: "${f("a-server.crt")}", keyFile: "${f("garbage.pem")}"`,
+      /server\.tls\.keyFile: .*garbage\.pem holds no usable private key/,
+    ],
+    [
+      "a key of another certificate",
+      () => `certFile: "${f("a-server.crt")}", keyFile: "${f("b-server.key")}"`,
+      /server\.tls\.keyFile: .*b-server\.key is not the private key of the certificate/,
+    ],
+    [
+      "a garbage CA with requireClientCert",
+      () =>
+        `certFile: "${f("a-server.crt")}", keyFile: "${f("a-server.key")}", caFile: "${f("garbage.pem")}", requireClientCert: true`,
+      /server\.tls\.caFile: .*garbage\.pem holds no PEM certificate/,
+    ],
+  ];
+  for (const [name, t, names] of badTls) {
+    it(`${name}: serve exits 1 with one line naming the file; validate reports it too`, () => {
+      writeFileSync(f("garbage.pem"), "not a certificate\n");
+      const config = tlsConfig(t());
+      const served = cli("serve", "-c", config);
+      assert.equal(served.status, 1, served.stderr);
+      assert.equal(served.stderr.trim().split("\n").length, 1, served.stderr);
+      assert.match(served.stderr, names);
+      const validated = cli("validate", "-c", config);
+      assert.equal(validated.status, 1, validated.stderr);
+      assert.match(validated.stderr, names);
+    });
+  }
+
+  it("a port in use: serve exits 1 with one line naming the port, for gRPC and for HTTP", () => {
+    const config = f("config-ports.yaml");
+    writeFileSync(config, base());
+    for (const [flag, port, what] of [
+      ["--grpc-port", plain.grpcPort, "gRPC"],
+      ["--http-port", plain.httpPort, "HTTP"],
+    ] as const) {
+      const other = flag === "--grpc-port" ? "--http-port" : "--grpc-port";
+      const r = cli("serve", "-c", config, "--bind-address", "127.0.0.1", flag, String(port), other, "0");
+      assert.equal(r.status, 1, r.stderr);
+      assert.equal(r.stderr.trim().split("\n").length, 1, r.stderr);
+      assert.match(r.stderr, new RegExp(`^mlas: ${what} port ${port} on 127\\.0\\.0\\.1: in use`));
+    }
+  });
+
+  it("server.bindAddress is where both ports listen (and only there)", async () => {
+    const path = f("config-bind.yaml");
+    writeFileSync(path, `${base()}server:\n  bindAddress: 127.0.0.2\n`);
+    const r = await startServer({
+      config: path,
+      grpcPort: 0,
+      httpPort: 0,
+      log: silentLogger,
+      startLoop: false,
+    });
+    try {
+      const reach = (host: string, port: number): Promise<boolean> =>
+        new Promise((resolve) => {
+          const s = connect(port, host);
+          s.on("connect", () => {
+            s.destroy();
+            resolve(true);
+          });
+          s.on("error", () => {
+            resolve(false);
+          });
+        });
+      for (const port of [r.grpcPort, r.httpPort]) {
+        assert.equal(await reach("127.0.0.2", port), true);
+        assert.equal(await reach("127.0.0.1", port), false);
+      }
+    } finally {
+      await r.stop();
+    }
   });
 });

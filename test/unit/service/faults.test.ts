@@ -29,6 +29,7 @@ describe("loop under Prometheus faults", () => {
     const config = parseConfig({
       sources: {
         prometheus: { url: up.url, timeoutSeconds: 0.2 },
+        refreshSeconds: 1,
         staleAfterSeconds: 2,
         maxStalenessSeconds: 5,
       },
