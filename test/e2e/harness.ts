@@ -214,7 +214,7 @@ export class Scaler {
   private readonly configFile: string;
   private readonly host: string | undefined;
 
-  /** `host`: bind that address only (test/e2e/serve-on.ts); otherwise `mlas serve` as the chart runs it. */
+  /** `mlas serve` as the chart runs it; with `host`, bound to that address only (`--bind-address`). */
   constructor(name: string, config: Record<string, unknown>, host?: string) {
     this.name = name;
     this.configFile = join(env.work, `scaler-${name}`, "config.yaml");
@@ -232,9 +232,8 @@ export class Scaler {
 
   async start(): Promise<void> {
     const log = openSync(join(env.work, "logs", `scaler-${this.name}.log`), "a");
-    const args = this.host
-      ? [join(root, "test/e2e/serve-on.ts"), this.configFile, this.host]
-      : [join(root, "src/cli/main.ts"), "serve", "--config", this.configFile];
+    const args = [join(root, "src/cli/main.ts"), "serve", "--config", this.configFile];
+    if (this.host) args.push("--bind-address", this.host);
     this.proc = spawn(node, args, { stdio: ["ignore", log, log] });
     recordPid(this.proc.pid);
     const proc = this.proc;
