@@ -9,7 +9,8 @@ import { Exporter, Prometheus, publish, rabbit, requireRabbit } from "../integra
 import { kube } from "./env.ts";
 import { condition } from "./kube.ts";
 import {
-  applyRendered,
+  applyScaledObjects,
+  startChartScaler,
   createDeployment,
   ensureNamespace,
   hpa,
@@ -18,7 +19,6 @@ import {
   replicas,
   scaledObject,
   Scaler,
-  scalerConfig,
   scalerPorts,
   seconds,
   waitCondition,
@@ -87,11 +87,8 @@ before(async () => {
   await ensureNamespace(ns);
   await createDeployment(ns, "queue-worker");
   await createDeployment(ns, "web");
-  await applyRendered(objs, ["ServiceAccount", "Secret", "ConfigMap", "Role", "RoleBinding", "Service"]);
-  scaler = new Scaler("activation", await scalerConfig(objs, "activation"));
-  await scaler.start();
-  await applyRendered(objs, ["ScaledObject"]);
-  await waitCondition(ns, so.queue, "Ready", "True", 30_000);
+  scaler = await startChartScaler(objs, "activation");
+  await applyScaledObjects(objs, ns, so.queue);
   await waitCondition(ns, so.web, "Ready", "True", 30_000);
 });
 

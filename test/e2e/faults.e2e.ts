@@ -11,7 +11,8 @@ import { Exporter, Prometheus } from "../integration/harness.ts";
 import { kube } from "./env.ts";
 import { condition, waitFor } from "./kube.ts";
 import {
-  applyRendered,
+  applyScaledObjects,
+  startChartScaler,
   createDeployment,
   ensureNamespace,
   hpa,
@@ -20,7 +21,6 @@ import {
   replicas,
   scaledObject,
   Scaler,
-  scalerConfig,
   scalerPorts,
   seconds,
   waitCondition,
@@ -67,11 +67,8 @@ before(async () => {
   });
   await ensureNamespace(ns);
   await createDeployment(ns, "api", 1);
-  await applyRendered(objs, ["ServiceAccount", "Secret", "ConfigMap", "Role", "RoleBinding", "Service"]);
-  scaler = new Scaler("faults", await scalerConfig(objs, "faults"));
-  await scaler.start();
-  await applyRendered(objs, ["ScaledObject"]);
-  await waitCondition(ns, so, "Ready", "True", 30_000);
+  scaler = await startChartScaler(objs, "faults");
+  await applyScaledObjects(objs, ns, so);
 });
 
 after(async () => {

@@ -335,3 +335,17 @@ export class QueueDepthExporter {
     clearInterval(this.timer);
   }
 }
+
+/** Applies what the scaler's pods need, then starts the scaler on the chart's rendered config. */
+export async function startChartScaler(objs: readonly KubeObject[], name: string): Promise<Scaler> {
+  await applyRendered(objs, ["ServiceAccount", "Secret", "ConfigMap", "Role", "RoleBinding", "Service"]);
+  const scaler = new Scaler(name, await scalerConfig(objs, name));
+  await scaler.start();
+  return scaler;
+}
+
+/** Applies the chart's ScaledObjects and waits until KEDA reports the named one Ready. */
+export async function applyScaledObjects(objs: readonly KubeObject[], ns: string, so: string): Promise<void> {
+  await applyRendered(objs, ["ScaledObject"]);
+  await waitCondition(ns, so, "Ready", "True", 30_000);
+}

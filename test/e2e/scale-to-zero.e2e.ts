@@ -9,7 +9,8 @@ import { Exporter, Prometheus, publish, rabbit, requireRabbit } from "../integra
 import { kube } from "./env.ts";
 import { condition } from "./kube.ts";
 import {
-  applyRendered,
+  applyScaledObjects,
+  startChartScaler,
   createDeployment,
   ensureNamespace,
   QueueDepthExporter,
@@ -17,10 +18,8 @@ import {
   replicas,
   scaledObject,
   Scaler,
-  scalerConfig,
   scalerPorts,
   seconds,
-  waitCondition,
   waitReplicas,
 } from "./harness.ts";
 
@@ -67,11 +66,8 @@ before(async () => {
   });
   await ensureNamespace(ns);
   await createDeployment(ns, "batch");
-  await applyRendered(objs, ["ServiceAccount", "Secret", "ConfigMap", "Role", "RoleBinding", "Service"]);
-  scaler = new Scaler("zero", await scalerConfig(objs, "zero"));
-  await scaler.start();
-  await applyRendered(objs, ["ScaledObject"]);
-  await waitCondition(ns, so, "Ready", "True", 30_000);
+  scaler = await startChartScaler(objs, "zero");
+  await applyScaledObjects(objs, ns, so);
 });
 
 after(async () => {

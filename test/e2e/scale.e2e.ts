@@ -9,7 +9,8 @@ import { Exporter, Prometheus, publish, rabbit, requireRabbit } from "../integra
 import { kube } from "./env.ts";
 import { condition, waitFor, type KubeObject } from "./kube.ts";
 import {
-  applyRendered,
+  applyScaledObjects,
+  startChartScaler,
   createDeployment,
   ensureNamespace,
   hpa,
@@ -18,9 +19,7 @@ import {
   renderChart,
   replicas,
   Scaler,
-  scalerConfig,
   scalerPorts,
-  waitCondition,
   waitReplicas,
 } from "./harness.ts";
 
@@ -113,11 +112,8 @@ before(async () => {
   const objs = await renderChart("scale", ns, values);
   await ensureNamespace(ns);
   await createDeployment(ns, "worker", 1);
-  await applyRendered(objs, ["ServiceAccount", "Secret", "ConfigMap", "Role", "RoleBinding", "Service"]);
-  scaler = new Scaler("scale", await scalerConfig(objs, "scale"));
-  await scaler.start();
-  await applyRendered(objs, ["ScaledObject"]);
-  await waitCondition(ns, so, "Ready", "True", 30_000);
+  scaler = await startChartScaler(objs, "scale");
+  await applyScaledObjects(objs, ns, so);
 });
 
 after(async () => {
