@@ -739,8 +739,8 @@ export function parseConfig(doc: unknown): Config {
 
 /** Parses YAML text (the one place a config document is read). */
 /** Limits on a config's size, so that a mistaken file cannot exhaust memory or the loop. */
-export const MAX_SERVICES = 500;
-export const MAX_CONFIG_BYTES = 1024 * 1024;
+export const MAX_SERVICES = 5000;
+export const MAX_CONFIG_BYTES = 8 * 1024 * 1024;
 
 export function parseConfigText(text: string, source = "config"): Config {
   if (text.length > MAX_CONFIG_BYTES)
