@@ -108,12 +108,13 @@ export async function startServer(opts: {
   const grpcPort = grpc.port;
   // The gRPC thread exists and keeps its priority; this thread's work can wait a little for it.
   const niceness = lowerOwnPriority(MAIN_NICENESS);
-  // Every engine run: the duration for /metrics, and what changed for the gRPC thread's table.
+  // Every engine run: the duration for /metrics, and the gRPC thread's table projected from the
+  // snapshot the run published (only what changed is sent).
   const verdicts = new VerdictTable(loop.runtimes.keys());
   const thread = grpc;
-  loop.onCycle((d, seconds) => {
+  loop.onCycle((snapshot, seconds) => {
     metrics.decisionDuration.observe(seconds);
-    thread.publish(verdicts.update(d.services));
+    thread.publish(verdicts.project(snapshot));
   });
   log.info("serving", {
     grpcPort,

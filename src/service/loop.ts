@@ -52,7 +52,7 @@ export class ScalerLoop {
   private decisionPending = false;
   private published: LoopSnapshot;
   private started = false;
-  private readonly cycleListeners = new Set<(d: Decisions, seconds: number) => void>();
+  private readonly cycleListeners = new Set<(s: LoopSnapshot, seconds: number) => void>();
 
   /** With a pool, history reads and fits run on its worker thread; without, inline. */
   constructor(
@@ -95,8 +95,8 @@ export class ScalerLoop {
     return [...this.runtimes.keys()].every((n) => this.state.previous[n] !== undefined);
   }
 
-  /** Called after each engine run with its decisions and its duration in seconds. */
-  onCycle(l: (d: Decisions, seconds: number) => void): () => void {
+  /** Called after each engine run with the snapshot it published and its duration in seconds. */
+  onCycle(l: (s: LoopSnapshot, seconds: number) => void): () => void {
     this.cycleListeners.add(l);
     return () => this.cycleListeners.delete(l);
   }
@@ -228,7 +228,7 @@ export class ScalerLoop {
         reasons: s.reasons.map((r) => `${r.rule}: ${r.message}`),
       });
     }
-    for (const l of this.cycleListeners) l(d, seconds);
+    for (const l of this.cycleListeners) l(this.published, seconds);
     return d;
   }
 

@@ -3,6 +3,7 @@
 // heap.
 
 import type { ServiceDecision } from "../engine/types.ts";
+import type { LoopSnapshot } from "./snapshot.ts";
 
 export interface Verdict {
   /** false: the scaler answers UNAVAILABLE (with `problem`) and KEDA's fallback applies. */
@@ -74,8 +75,15 @@ export class VerdictTable implements VerdictSource {
   }
 
   /** Records the decisions; returns only what changed, for forwarding to another table. */
-  update(decisions: readonly ServiceDecision[]): VerdictChange[] {
-    return this.apply(decisions.map((d) => [d.service, verdictOf(d)] as const));
+  update(decisions: Iterable<ServiceDecision>): VerdictChange[] {
+    return this.apply([...decisions].map((d) => [d.service, verdictOf(d)] as const));
+  }
+
+  /** The table as a projection of the loop's snapshot: each service's published decision. */
+  project(snapshot: LoopSnapshot): VerdictChange[] {
+    const decided: ServiceDecision[] = [];
+    for (const s of snapshot.services.values()) if (s.decision) decided.push(s.decision);
+    return this.update(decided);
   }
 
   /** Applies changes (unknown services are ignored); returns those that changed anything. */

@@ -4,6 +4,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import type { ServiceDecision } from "../../../src/engine/types.ts";
+import type { LoopSnapshot, ServiceSnapshot } from "../../../src/service/snapshot.ts";
 import { VerdictTable, verdictOf, type Verdict } from "../../../src/service/verdicts.ts";
 
 function decision(service: string, over: Partial<ServiceDecision> = {}): ServiceDecision {
@@ -122,5 +123,31 @@ describe("VerdictTable", () => {
     stop2();
     t.update([decision("a", { desiredReplicas: 5 })]);
     assert.deepEqual(calls, ["2"]);
+  });
+});
+
+describe("VerdictTable.project", () => {
+  it("takes each service's published decision from the snapshot; services without one wait", () => {
+    const t = new VerdictTable(["a", "b"]);
+    const snapshot = (decided: Record<string, ServiceDecision | undefined>): LoopSnapshot => ({
+      services: new Map(
+        Object.entries(decided).map(([name, d]) => [
+          name,
+          { signals: new Map(), readyErrors: 0, ...(d ? { decision: d } : {}) } as unknown as ServiceSnapshot,
+        ]),
+      ),
+      ready: false,
+      quantile: 0.95,
+    });
+    assert.deepEqual(t.project(snapshot({ a: decision("a", { desiredReplicas: 4 }), b: undefined })), [
+      ["a", { valid: true, active: true, desiredReplicas: 4 }],
+    ]);
+    assert.equal(t.ready(), false);
+    // The same snapshot again changes nothing; a new decision for b is forwarded alone.
+    assert.deepEqual(t.project(snapshot({ a: decision("a", { desiredReplicas: 4 }), b: undefined })), []);
+    assert.deepEqual(t.project(snapshot({ a: decision("a", { desiredReplicas: 4 }), b: decision("b") })), [
+      ["b", { valid: true, active: true, desiredReplicas: 3 }],
+    ]);
+    assert.equal(t.ready(), true);
   });
 });
