@@ -123,6 +123,8 @@ services:
     }
     client.close();
     await prom.waitForSeries("mlas_desired_replicas", 30_000);
+    // The first forecast cycle runs beside the first decisions; the predictive panels need it done.
+    await prom.waitForSeries('mlas_desired_replicas{reason="predictive"}', 60_000);
     // A few scrapes so that rate(), changes() and the like have samples.
     await new Promise((r) => setTimeout(r, 6000));
   });
@@ -147,12 +149,19 @@ services:
 
   for (const [where, expr] of queries) {
     it(`${where}: ${expr.slice(0, 90)}`, async () => {
-      const r = (await (
-        await fetch(`${prom.url}/api/v1/query?query=${encodeURIComponent(expr)}`)
-      ).json()) as { status: string; error?: string; data?: { result: unknown[] } };
-      assert.equal(r.status, "success", r.error ?? "");
-      if (!EMPTY_WHEN_HEALTHY.has(expr) && !where.startsWith("alert "))
-        assert.ok((r.data?.result.length ?? 0) > 0, "returned no data");
+      const wantData = !EMPTY_WHEN_HEALTHY.has(expr) && !where.startsWith("alert ");
+      // A panel shows a series over time: one that follows the decision's reason (the predictive
+      // floor in force) may be absent at one scrape and back at the next, so data must appear
+      // within a few scrapes rather than at one instant.
+      for (let attempt = 0; ; attempt++) {
+        const r = (await (
+          await fetch(`${prom.url}/api/v1/query?query=${encodeURIComponent(expr)}`)
+        ).json()) as { status: string; error?: string; data?: { result: unknown[] } };
+        assert.equal(r.status, "success", r.error ?? "");
+        if (!wantData || (r.data?.result.length ?? 0) > 0) break;
+        assert.ok(attempt < 20, "returned no data within 10 s");
+        await new Promise((res) => setTimeout(res, 500));
+      }
     });
   }
 
