@@ -9,7 +9,8 @@ import type { Config } from "../config/schema.ts";
 import { renderPlatformReport } from "../report/platform.ts";
 import { simulatePlatform, type PlatformMember, type PlatformResult } from "../sim/platform.ts";
 import { UsageError } from "./duration.ts";
-import { positive, settingsFrom, workloadFrom, type SimulateFlags } from "./simulate.ts";
+import { describeHpaTolerance, withHpaTolerance } from "../sim/control-plane.ts";
+import { hpaTolerancesFrom, positive, settingsFrom, workloadFrom, type SimulateFlags } from "./simulate.ts";
 
 /** True when --trace names services (svc=FILE), i.e. a platform replay. */
 export function isPlatformTrace(trace: string): boolean {
@@ -40,6 +41,8 @@ export function parsePlatformTraces(trace: string, config: Config): [service: st
 export interface PlatformRun {
   readonly results: readonly PlatformResult[];
   readonly members: readonly PlatformMember[];
+  /** The HPA tolerance the replay's control plane applies. */
+  readonly hpaTolerance: number;
 }
 
 export function runPlatform(
@@ -64,11 +67,17 @@ export function runPlatform(
   const first = members[0];
   if (!first) throw new UsageError("--trace: name at least one service");
   const days = Math.min(...members.map((m) => m.workload.rate.length)) / 86400;
-  const settings = settingsFrom(config, first.service, flags, days);
+  const [tolerance, ...more] = hpaTolerancesFrom(flags.hpaTolerance);
+  if (tolerance === undefined || more.length > 0)
+    throw new UsageError(
+      `--hpa-tolerance: the platform replay takes one value, got ${JSON.stringify(flags.hpaTolerance)}`,
+    );
+  const base = settingsFrom(config, first.service, flags, days);
+  const settings = { ...base, controlPlane: withHpaTolerance(tolerance, base.controlPlane) };
   const results = (["ours", "reactive"] as const).map((policy) =>
     simulatePlatform(config, members, { policy, headroom, settings, ...(onProgress ? { onProgress } : {}) }),
   );
-  return { results, members };
+  return { results, members, hpaTolerance: tolerance };
 }
 
 function iso(ms: number): string {
@@ -86,7 +95,7 @@ export function trimSummary(r: PlatformResult["services"][number], n = 3): strin
 }
 
 export function formatPlatform(run: PlatformRun): string {
-  const lines: string[] = [];
+  const lines: string[] = [describeHpaTolerance(run.hpaTolerance)];
   for (const r of run.results) {
     lines.push(
       `${r.policy}: ${r.days.toFixed(1)} days measured, headroom ${r.headroom}; total $${r.totalCostDollars.toFixed(0)}, peak $${r.peakHourlyCost.toFixed(1)}/h` +
@@ -127,6 +136,8 @@ export function formatPlatform(run: PlatformRun): string {
 export function platformJson(run: PlatformRun): unknown {
   return {
     services: run.members.map((m) => ({ service: m.service.name, trace: m.workload.name })),
+    hpaTolerance: run.hpaTolerance,
+    hpaToleranceNote: describeHpaTolerance(run.hpaTolerance),
     results: run.results,
   };
 }
