@@ -97,5 +97,5 @@ export function platformJson(run: PlatformRun): unknown {
 
 export function writePlatformReport(file: string, run: PlatformRun): void {
   mkdirSync(dirname(file), { recursive: true });
-  writeFileSync(file, renderPlatformReport(run.results));
+  writeFileSync(file, renderPlatformReport(run.results, run.hpaTolerance));
 }
