@@ -3,8 +3,8 @@
 // present, the warm-up inside the trace, the trace within the simulator's limits), so that a
 // SimulationRequest is ready to run and a run never stops on bad input.
 
-import { existsSync } from "node:fs";
-import { basename, resolve } from "node:path";
+import { accessSync, constants, existsSync, statSync } from "node:fs";
+import { basename, dirname, resolve } from "node:path";
 import { loadConfigFile } from "../config/load.ts";
 import type { Config, ServiceConfig } from "../config/schema.ts";
 import { HPA_TOLERANCE_BEFORE_1_35, withHpaTolerance } from "../sim/control-plane.ts";
@@ -93,6 +93,28 @@ export function simSettings(
   };
 }
 
+/**
+ * --report names a file that can be written once the simulation is done: not a directory, under a
+ * directory that exists (or can be made below the nearest one that does) and is writable.
+ */
+export function checkReportPath(path: string): string {
+  const full = resolve(path);
+  if (existsSync(full) && statSync(full).isDirectory())
+    throw new UsageError(`--report: ${JSON.stringify(path)} is a directory; name a file`);
+  let dir = dirname(full);
+  while (!existsSync(dir)) dir = dirname(dir);
+  if (!statSync(dir).isDirectory())
+    throw new UsageError(
+      `--report: cannot write under ${JSON.stringify(dir)}: it is a file, not a directory`,
+    );
+  try {
+    accessSync(dir, constants.W_OK);
+  } catch {
+    throw new UsageError(`--report: cannot write under ${JSON.stringify(dir)}: not writable`);
+  }
+  return path;
+}
+
 /** The service to simulate (--service): named, or the only enabled one. */
 export function pickService(config: Config, name: string | undefined): ServiceConfig {
   const enabled = config.services.filter((x) => x.enabled);
@@ -168,11 +190,13 @@ function platformRequest(o: PlatformOptions): PlatformRequest {
 
 /** The simulate command's request: the config and the traces read, every check done. */
 export function loadRequest(o: SimulateOptions): CompareRequest | PlatformRequest {
+  if (o.output.reportPath !== undefined) checkReportPath(o.output.reportPath);
   return o.kind === "compare" ? compareRequest(o) : platformRequest(o);
 }
 
 /** The demo's request: examples/vllm-gpu.yaml and the built-in workload unless --config and --trace say otherwise. */
 export function demoRequest(a: DemoArgs): DemoRequest {
+  checkReportPath(a.report);
   const configPath = a.config ?? new URL("../../examples/vllm-gpu.yaml", import.meta.url).pathname;
   const config = loadConfigFile(configPath);
   const service = pickService(config, config.services.length === 1 ? undefined : "vllmService");

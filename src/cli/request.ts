@@ -155,11 +155,14 @@ function positive(flag: string, v: string | undefined): number | undefined {
 export function policiesFrom(flag: string): PolicyName[] {
   if (flag === "all") return [...POLICIES];
   const out = flag.split(",").map((p) => p.trim());
-  for (const p of out)
+  out.forEach((p, i) => {
     if (!(POLICIES as readonly string[]).includes(p))
       throw new UsageError(
         `--policy: must be one of ${POLICIES.join(", ")} or all, got ${JSON.stringify(p)}`,
       );
+    if (out.indexOf(p) !== i)
+      throw new UsageError(`--policy: ${p} is given twice in ${JSON.stringify(flag)}`);
+  });
   return out as PolicyName[];
 }
 
@@ -186,6 +189,11 @@ export function hpaTolerancesFrom(v: string | undefined): [number, ...number[]] 
   const [first, ...rest] = out;
   if (first === undefined) throw new UsageError(`--hpa-tolerance: no value in ${JSON.stringify(v)}`);
   return [first, ...rest];
+}
+
+function nonEmpty(flag: string, v: string): string {
+  if (v.trim() === "") throw new UsageError(`${flag}: must name a file, got ${JSON.stringify(v)}`);
+  return v;
 }
 
 function headroomFrom(v: string): number {
@@ -281,10 +289,12 @@ function platformOptions(a: SimulateArgs, run: RunFlags, output: OutputFlags): P
 
 /** The simulate command's flags, typed and validated; reads no file except to tell a path from a service list. */
 export function parseSimulateArgs(a: SimulateArgs): SimulateOptions {
+  nonEmpty("--trace", a.trace);
+  nonEmpty("--config", a.config);
   const run = runFlagsFrom(a);
   const output: OutputFlags = {
     json: a.json ?? false,
-    ...(a.report !== undefined ? { reportPath: a.report } : {}),
+    ...(a.report !== undefined ? { reportPath: nonEmpty("--report", a.report) } : {}),
   };
   if (isPlatformTrace(a.trace)) return platformOptions(a, run, output);
   return {

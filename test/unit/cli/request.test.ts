@@ -103,6 +103,10 @@ describe("simulate flags: bad values and conflicts", () => {
     [{ policy: "magic" }, /^--policy: must be one of ours, reactive, static, oracle or all, got "magic"$/],
     [{ policy: "ours,magic" }, /--policy: .* got "magic"/],
     [{ policy: "" }, /--policy: .* got ""/],
+    [{ policy: "ours,reactive,ours" }, /^--policy: ours is given twice in "ours,reactive,ours"$/],
+    [{ trace: "" }, /^--trace: must name a file, got ""$/],
+    [{ config: " " }, /^--config: must name a file, got " "$/],
+    [{ report: "" }, /^--report: must name a file, got ""$/],
     [{ headroom: "0" }, /^--headroom: must be in \(0, 2\], got "0"$/],
     [{ headroom: "2.5" }, /--headroom: .* got "2.5"/],
     [{ headroom: "abc" }, /--headroom: .* got "abc"/],
@@ -187,6 +191,10 @@ describe("simulate flags: a platform replay (--trace service=FILE,...)", () => {
 });
 
 describe("simulate request: the config and the traces", () => {
+  it("a report under directories still to be made is accepted", () => {
+    const req = loadRequest(single({ ...base, report: join(dir, "new", "deeper", "r.html") }));
+    assert.equal(req.output.reportPath, join(dir, "new", "deeper", "r.html"));
+  });
   it("one trace: the workload, the service's capacity, half the trace as warm-up, the first tolerance", () => {
     const req = loadRequest(single({ ...base, hpaTolerance: "0,0.1" }));
     assert.equal(req.kind, "compare");
@@ -241,6 +249,12 @@ describe("simulate request: the config and the traces", () => {
       "a trace with no traffic to scale",
       { trace: idle, peakReplicas: "10" },
       /idle.csv: the trace has no traffic to scale$/,
+    ],
+    ["a report path that is a directory", { report: dir }, /^--report: ".*" is a directory; name a file$/],
+    [
+      "a report path under a file",
+      { report: join(trace, "r.html") },
+      /^--report: cannot write under ".*t\.csv": it is a file, not a directory$/,
     ],
     [
       "a rate past the simulator's limit",
@@ -304,6 +318,12 @@ describe("demo request", () => {
   it("--trace: scaled so the peak minute needs 10 replicas", () => {
     const req = demoRequest({ trace, report: "r.html" });
     assert.match(req.workload.name, /^t\.csv \(scaled: peak minute = 10 replicas x 10 req\/s\)$/);
+  });
+  it("--report naming a directory is refused before the config is read", () => {
+    assert.throws(() => demoRequest({ config: join(dir, "none.yaml"), report: dir }), {
+      name: "UsageError",
+      message: /^--report: ".*" is a directory; name a file$/,
+    });
   });
   it("--config with a missing file is a config error", () => {
     assert.throws(() => demoRequest({ config: join(dir, "none.yaml"), report: "r.html" }), {
