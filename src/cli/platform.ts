@@ -15,6 +15,8 @@ export interface PlatformRun {
   readonly members: readonly PlatformMember[];
   /** The HPA tolerance the replay's control plane applies. */
   readonly hpaTolerance: number;
+  /** The measured period, epoch ms: from the end of the warm-up to the end of the shortest trace. */
+  readonly measured: { readonly from: number; readonly to: number };
 }
 
 /** The platform replay: ours, then reactive KEDA, over every member at once. */
@@ -30,7 +32,16 @@ export function runPlatform(
       ...(onProgress ? { onProgress } : {}),
     }),
   );
-  return { results, members: req.members, hpaTolerance: req.hpaTolerance };
+  const start = req.members[0].workload.start;
+  const seconds = Math.min(...req.members.map((m) => m.workload.rate.length));
+  // As simulatePlatform measures: after the warm-up, and at least the last minute.
+  const from = start + Math.min(req.settings.warmupSeconds, seconds - 60) * 1000;
+  return {
+    results,
+    members: req.members,
+    hpaTolerance: req.hpaTolerance,
+    measured: { from, to: start + seconds * 1000 },
+  };
 }
 
 function iso(ms: number): string {
@@ -97,5 +108,8 @@ export function platformJson(run: PlatformRun): unknown {
 
 export function writePlatformReport(file: string, run: PlatformRun): void {
   mkdirSync(dirname(file), { recursive: true });
-  writeFileSync(file, renderPlatformReport(run.results, run.hpaTolerance));
+  writeFileSync(
+    file,
+    renderPlatformReport({ results: run.results, hpaTolerance: run.hpaTolerance, measured: run.measured }),
+  );
 }

@@ -219,18 +219,23 @@ export function peakHourlyCostChart(results: readonly PlatformResult[]): string 
 const SERVICE_PALETTE = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2"];
 
 /**
- * Replicas the budget or a GPU quota removed from each service over time (the most removed at once
- * in each trim window, as a step); x in minutes since the epoch.
+ * Replicas the budget or a GPU quota removed from each service over time: the most removed at once
+ * in each trim window, as a step, over the measured period when given (epoch ms).
  */
-export function trimChart(r: PlatformResult): string {
+export function trimChart(r: PlatformResult, measured?: { from: number; to: number }): string {
+  const minute = (ms: number): number => ms / 60_000;
   const lines: Line[] = r.services
     .filter((s) => s.trims.length > 0)
     .map((s, i) => {
-      const xs: number[] = [];
-      const ys: number[] = [];
+      const xs: number[] = measured ? [minute(measured.from)] : [];
+      const ys: number[] = measured ? [0] : [];
       for (const w of s.trims) {
-        xs.push(w.from / 60_000, w.from / 60_000, w.to / 60_000, w.to / 60_000);
+        xs.push(minute(w.from), minute(w.from), minute(w.to), minute(w.to));
         ys.push(0, w.maxRemoved, w.maxRemoved, 0);
+      }
+      if (measured) {
+        xs.push(minute(measured.to));
+        ys.push(0);
       }
       return { name: s.service, color: SERVICE_PALETTE[i % SERVICE_PALETTE.length] ?? "#111111", xs, ys };
     });
@@ -239,6 +244,7 @@ export function trimChart(r: PlatformResult): string {
     title: "Replicas removed by the budget or a GPU quota (most at once per window)",
     yLabel: "replicas removed",
     xLabel: "time (UTC)",
+    // x is minutes since the epoch.
     xFormat: minuteFormat(0),
     lines,
   });

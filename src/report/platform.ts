@@ -22,7 +22,7 @@ function serviceTable(r: PlatformResult): string {
   return `<table><thead><tr><th>service</th><th>trace</th><th>priority</th><th>cost $</th><th>replica-hours</th><th>SLO-violating min %</th><th>p95 latency s</th><th>trimmed min</th></tr></thead><tbody>${rows}</tbody></table>`;
 }
 
-function trimSection(r: PlatformResult): string {
+function trimSection(r: PlatformResult, measured: PlatformReportInput["measured"]): string {
   if (r.policy !== "ours")
     return "<p>Reactive KEDA scales each service on its own and knows no budget or quota.</p>";
   const rows = r.services
@@ -34,11 +34,11 @@ function trimSection(r: PlatformResult): string {
     )
     .join("");
   if (rows === "") return "<p>Neither the budget nor a quota trimmed any service.</p>";
-  return `${trimChart(r)}
+  return `${trimChart(r, measured)}
 <table><thead><tr><th>service</th><th>rule</th><th>from (UTC)</th><th>to</th><th>most replicas removed</th></tr></thead><tbody>${rows}</tbody></table>`;
 }
 
-function policySection(r: PlatformResult): string {
+function policySection(r: PlatformResult, measured: PlatformReportInput["measured"]): string {
   const budget =
     r.maxHourlyCost !== undefined
       ? ` against a budget of $${r.maxHourlyCost}/h; over it for ${(r.secondsOverBudget / 60).toFixed(0)} min`
@@ -46,12 +46,19 @@ function policySection(r: PlatformResult): string {
   return `<h2>${r.policy}</h2>
 <p class="headline">Total $${r.totalCostDollars.toFixed(0)} over ${r.days.toFixed(1)} measured days at headroom ${r.headroom}; peak $${r.peakHourlyCost.toFixed(1)}/h${budget}.</p>
 ${serviceTable(r)}
-<h3>What the budget and quotas trimmed, and when</h3>${trimSection(r)}
+<h3>What the budget and quotas trimmed, and when</h3>${trimSection(r, measured)}
 `;
 }
 
+export interface PlatformReportInput {
+  readonly results: readonly PlatformResult[];
+  readonly hpaTolerance?: number;
+  /** The measured period, epoch ms: the time axis of the trims. */
+  readonly measured?: { readonly from: number; readonly to: number };
+}
+
 /** The page: each policy's totals, table and trims, then the charts comparing the policies. */
-export function renderPlatformReport(results: readonly PlatformResult[], hpaTolerance?: number): string {
+export function renderPlatformReport({ results, hpaTolerance, measured }: PlatformReportInput): string {
   const title = "ml-autoscaling: platform replay";
   const services = [...new Set(results.flatMap((r) => r.services.map((s) => `${s.service} <- ${s.trace}`)))];
   const sub = [...services, ...(hpaTolerance !== undefined ? [describeHpaTolerance(hpaTolerance)] : [])];
@@ -59,7 +66,7 @@ export function renderPlatformReport(results: readonly PlatformResult[], hpaTole
     title,
     `<h1>${esc(title)}</h1>
 <p class="sub">${sub.map(esc).join(" &middot; ")}</p>
-${results.map(policySection).join("")}<h2>Per service and in total</h2>
+${results.map((r) => policySection(r, measured)).join("")}<h2>Per service and in total</h2>
 ${serviceCostChart(results)}
 ${serviceSloChart(results)}
 ${peakHourlyCostChart(results)}

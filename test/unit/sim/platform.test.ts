@@ -38,7 +38,7 @@ describe("platform replay", () => {
     assert.equal(r.secondsOverBudget, 0);
     assert.ok(r.peakHourlyCost <= 20 + 1e-9, String(r.peakHourlyCost));
     assert.ok(Math.abs(r.totalCostDollars - vllm.costDollars - celery.costDollars) < 1e-6);
-    const html = renderPlatformReport([r]);
+    const html = renderPlatformReport({ results: [r] });
     assert.match(html, /<td>celeryWorker<\/td><td>budget<\/td><td>2026-01-07 0\d:\d\d<\/td>/);
   });
   it("reactive KEDA knows no budget: no trims, over budget while vLLM runs 12", () => {
