@@ -5,10 +5,11 @@
 
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { DEMO_FLAGS } from "../src/cli/demo.ts";
-import { settingsFrom, workloadFrom, type SimulateFlags } from "../src/cli/simulate.ts";
+import { loadWorkload, simSettings } from "../src/cli/load-request.ts";
+import { DEMO_TRACE_RUN, type RunFlags } from "../src/cli/request.ts";
 import { loadConfigFile } from "../src/config/load.ts";
 import { compare, formatComparison } from "../src/sim/compare.ts";
+import { HPA_TOLERANCE_BEFORE_1_35 } from "../src/sim/control-plane.ts";
 import { costAtSlo, dominates } from "../src/sim/frontier.ts";
 import { POLICIES } from "../src/sim/policies.ts";
 import { simulatePoint } from "../src/sim/run.ts";
@@ -18,7 +19,7 @@ const dir = process.env.MLAS_TRACES ?? new URL("../../shared/traces/", import.me
 const config = loadConfigFile(new URL("../examples/vllm-gpu.yaml", import.meta.url).pathname);
 const service = config.services[0];
 if (!service) throw new Error("examples/vllm-gpu.yaml has no service");
-const flags: SimulateFlags = { ...DEMO_FLAGS, peakReplicas: "10" };
+const flags: RunFlags = DEMO_TRACE_RUN;
 const only = process.argv.slice(2);
 const traces = [...SHARED_TRACES].filter((t) => only.length === 0 || only.some((o) => t.startsWith(o)));
 console.log(
@@ -31,10 +32,10 @@ for (const t of traces) {
     continue;
   }
   for (const zero of [true, false]) {
-    const f = { ...flags, noScaleToZero: !zero };
-    const w = workloadFrom(path, f, service.capacityPerReplica ?? 1);
+    const f = { ...flags, scaleToZero: zero };
+    const w = loadWorkload(path, f.scaling, service.capacityPerReplica ?? 1);
     const days = w.rate.length / 86400;
-    const s = settingsFrom(config, service, f, days);
+    const s = simSettings(config, service, f, days, HPA_TOLERANCE_BEFORE_1_35);
     const t0 = performance.now();
     const c = compare(w, s, { policies: POLICIES, sweep: true, headroom: 0.8, sloTargetPct: 1 });
     const ours = c.frontier.ours ?? [];
@@ -54,8 +55,8 @@ for (const t of traces) {
 // Speed of one policy point over 28 days at 1 s resolution (the NASA trace is 27.6 days).
 const nasa = join(dir, "nasa-http-1995-07.csv");
 if (existsSync(nasa) && (only.length === 0 || only.includes("speed"))) {
-  const w = workloadFrom(nasa, flags, service.capacityPerReplica ?? 1);
-  const s = settingsFrom(config, service, flags, w.rate.length / 86400);
+  const w = loadWorkload(nasa, flags.scaling, service.capacityPerReplica ?? 1);
+  const s = simSettings(config, service, flags, w.rate.length / 86400, HPA_TOLERANCE_BEFORE_1_35);
   const { precomputeForecasts } = await import("../src/sim/run.ts");
   let t0 = performance.now();
   const forecasts = precomputeForecasts(w, s);

@@ -3,20 +3,15 @@
 
 import { isIP } from "node:net";
 import { Command } from "commander";
-import { loadConfigFile } from "../config/load.ts";
 import { redactUrls } from "../config/redact.ts";
 import { runDemo } from "./demo.ts";
 import { startServer } from "./serve.ts";
 import { UsageError } from "./duration.ts";
 import { formatForecastEval, runForecastEval } from "./forecast-eval.ts";
-import { progressPrinter, runSimulate, type SimulateCommand } from "./simulate.ts";
-import {
-  formatPlatform,
-  isPlatformTrace,
-  platformJson,
-  runPlatform,
-  writePlatformReport,
-} from "./platform.ts";
+import { demoRequest, loadRequest } from "./load-request.ts";
+import { progressPrinter, runCompare } from "./simulate.ts";
+import { formatPlatform, platformJson, runPlatform, writePlatformReport } from "./platform.ts";
+import { parseSimulateArgs, SIMULATE_DEFAULTS, type DemoArgs, type SimulateArgs } from "./request.ts";
 import { runValidate } from "./validate.ts";
 
 const program = new Command();
@@ -52,10 +47,14 @@ program
   )
   .option("-c, --config <file>", "scaler config (default: examples/vllm-gpu.yaml)")
   .option("-r, --report <file>", "where to write the HTML report", "out/demo-report.html")
-  .action((opts: { trace?: string; config?: string; report: string }) => {
-    runDemo(opts, (s) => {
-      console.log(s);
-    });
+  .action((opts: DemoArgs) => {
+    runDemo(
+      demoRequest(opts),
+      (s) => {
+        console.log(s);
+      },
+      progressPrinter(process.stderr.isTTY),
+    );
   });
 
 program
@@ -67,9 +66,13 @@ program
   )
   .requiredOption("-c, --config <file>", "scaler config")
   .option("-s, --service <name>", "service to simulate (default: the only enabled one)")
-  .option("-p, --policy <list>", "ours|reactive|static|oracle, comma-separated, or all", "all")
+  .option(
+    "-p, --policy <list>",
+    "ours|reactive|static|oracle, comma-separated, or all",
+    SIMULATE_DEFAULTS.policy,
+  )
   .option("--sweep", "sweep headroom and report each policy's cost-vs-SLO frontier", false)
-  .option("--headroom <u>", "target utilisation for the table", "0.8")
+  .option("--headroom <u>", "target utilisation for the table", SIMULATE_DEFAULTS.headroom)
   .option(
     "--capacity <rps>",
     "requests/s one ready replica serves (default: the service's capacityPerReplica)",
@@ -77,9 +80,13 @@ program
   .option("--scale <x>", "multiply the trace's counts")
   .option("--peak-replicas <n>", "scale the trace so its peak minute needs n replicas at full utilisation")
   .option("--warmup <duration>", "history before measuring (default: 7d or half the trace)")
-  .option("--slo-seconds <s>", "latency SLO per request", "5")
-  .option("--service-time <s>", "service time per request", "1")
-  .option("--slo-target <pct>", "SLO-violating minutes (%) at which costs are compared", "1")
+  .option("--slo-seconds <s>", "latency SLO per request", SIMULATE_DEFAULTS.sloSeconds)
+  .option("--service-time <s>", "service time per request", SIMULATE_DEFAULTS.serviceTime)
+  .option(
+    "--slo-target <pct>",
+    "SLO-violating minutes (%) at which costs are compared",
+    SIMULATE_DEFAULTS.sloTarget,
+  )
   .option("--no-scale-to-zero", "raise minReplicas to 1")
   .option(
     "--hpa-tolerance <list>",
@@ -87,23 +94,27 @@ program
   )
   .option("--json", "print JSON", false)
   .option("--report <file>", "write the HTML report here")
-  .action((opts: SimulateCommand & { scaleToZero: boolean }) => {
-    const flags: SimulateCommand = { ...opts, noScaleToZero: !opts.scaleToZero };
-    if (!isPlatformTrace(opts.trace)) {
-      runSimulate(flags, (s) => {
-        console.log(s);
-      });
+  .action((opts: Record<string, unknown>, cmd: Command) => {
+    // Only what the command line gave: the parser applies the defaults and tells an absent flag
+    // from a default one (a platform replay rejects the flags it does not take).
+    const given = Object.fromEntries(
+      Object.entries(opts).filter(([key]) => cmd.getOptionValueSource(key) === "cli"),
+    ) as unknown as SimulateArgs;
+    const req = loadRequest(parseSimulateArgs(given));
+    const progress = progressPrinter(process.stderr.isTTY && !req.output.json);
+    if (req.kind === "compare") {
+      runCompare(
+        req,
+        (s) => {
+          console.log(s);
+        },
+        progress,
+      );
       return;
     }
-    const run = runPlatform(
-      loadConfigFile(opts.config),
-      opts.trace,
-      flags,
-      Number(opts.headroom),
-      progressPrinter(process.stderr.isTTY && !opts.json),
-    );
-    if (opts.report !== undefined) writePlatformReport(opts.report, run);
-    console.log(opts.json ? JSON.stringify(platformJson(run), null, 2) : formatPlatform(run));
+    const run = runPlatform(req, progress);
+    if (req.output.reportPath !== undefined) writePlatformReport(req.output.reportPath, run);
+    console.log(req.output.json ? JSON.stringify(platformJson(run), null, 2) : formatPlatform(run));
   });
 
 program

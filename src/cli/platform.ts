@@ -3,81 +3,45 @@
 // shared budget, GPU quotas and priorities; ours and reactive KEDA are compared per service and in
 // total, with what the budget and quotas trimmed and when.
 
-import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
-import type { Config } from "../config/schema.ts";
 import { renderPlatformReport } from "../report/platform.ts";
 import { simulatePlatform, type PlatformMember, type PlatformResult } from "../sim/platform.ts";
-import { UsageError } from "./duration.ts";
-import { describeHpaTolerance, withHpaTolerance } from "../sim/control-plane.ts";
-import { hpaTolerancesFrom, positive, settingsFrom, workloadFrom, type SimulateFlags } from "./simulate.ts";
-
-/** True when --trace names services (svc=FILE), i.e. a platform replay. */
-export function isPlatformTrace(trace: string): boolean {
-  return trace.includes("=");
-}
-
-/** "a=x.csv,b=y.csv" -> [[a, x.csv], [b, y.csv]], each service enabled in the config and named once. */
-export function parsePlatformTraces(trace: string, config: Config): [service: string, file: string][] {
-  const enabled = new Set(config.services.filter((s) => s.enabled).map((s) => s.name));
-  const seen = new Set<string>();
-  return trace.split(",").map((part) => {
-    const eq = part.indexOf("=");
-    const name = part.slice(0, eq).trim();
-    const file = part.slice(eq + 1).trim();
-    if (eq <= 0 || file === "")
-      throw new UsageError(`--trace: expected service=FILE[,service=FILE...], got ${JSON.stringify(part)}`);
-    if (!enabled.has(name))
-      throw new UsageError(
-        `--trace: no enabled service ${JSON.stringify(name)} in the config (have: ${[...enabled].join(", ")})`,
-      );
-    if (seen.has(name)) throw new UsageError(`--trace: service ${JSON.stringify(name)} is named twice`);
-    if (!existsSync(file)) throw new UsageError(`--trace: ${name}: no such file ${JSON.stringify(file)}`);
-    seen.add(name);
-    return [name, file];
-  });
-}
+import { describeHpaTolerance } from "../sim/control-plane.ts";
+import type { PlatformRequest } from "./request.ts";
 
 export interface PlatformRun {
   readonly results: readonly PlatformResult[];
   readonly members: readonly PlatformMember[];
   /** The HPA tolerance the replay's control plane applies. */
   readonly hpaTolerance: number;
+  /** The measured period, epoch ms: from the end of the warm-up to the end of the shortest trace. */
+  readonly measured: { readonly from: number; readonly to: number };
 }
 
+/** The platform replay: ours, then reactive KEDA, over every member at once. */
 export function runPlatform(
-  config: Config,
-  trace: string,
-  flags: SimulateFlags,
-  headroom: number,
+  req: PlatformRequest,
   onProgress?: (what: string, done: number, total: number) => void,
 ): PlatformRun {
-  if (!(headroom > 0 && headroom <= 2))
-    throw new UsageError(`--headroom: must be in (0, 2], got ${JSON.stringify(headroom)}`);
-  const pairs = parsePlatformTraces(trace, config);
-  const loaded = pairs.map(([name, file]) => {
-    const service = config.services.find((s) => s.name === name);
-    if (!service) throw new UsageError(`--trace: no service ${name}`);
-    const capacity = positive("--capacity", flags.capacity) ?? service.capacityPerReplica ?? 1;
-    return { service, capacity, workload: workloadFrom(file, flags, capacity) };
-  });
-  const start = loaded[0]?.workload.start ?? 0;
-  // One clock: every trace is replayed from the first one's start.
-  const members: PlatformMember[] = loaded.map((m) => ({ ...m, workload: { ...m.workload, start } }));
-  const first = members[0];
-  if (!first) throw new UsageError("--trace: name at least one service");
-  const days = Math.min(...members.map((m) => m.workload.rate.length)) / 86400;
-  const [tolerance, ...more] = hpaTolerancesFrom(flags.hpaTolerance);
-  if (tolerance === undefined || more.length > 0)
-    throw new UsageError(
-      `--hpa-tolerance: the platform replay takes one value, got ${JSON.stringify(flags.hpaTolerance)}`,
-    );
-  const base = settingsFrom(config, first.service, flags, days);
-  const settings = { ...base, controlPlane: withHpaTolerance(tolerance, base.controlPlane) };
   const results = (["ours", "reactive"] as const).map((policy) =>
-    simulatePlatform(config, members, { policy, headroom, settings, ...(onProgress ? { onProgress } : {}) }),
+    simulatePlatform(req.config, req.members, {
+      policy,
+      headroom: req.headroom,
+      settings: req.settings,
+      ...(onProgress ? { onProgress } : {}),
+    }),
   );
-  return { results, members, hpaTolerance: tolerance };
+  const start = req.members[0].workload.start;
+  const seconds = Math.min(...req.members.map((m) => m.workload.rate.length));
+  // As simulatePlatform measures: after the warm-up, and at least the last minute.
+  const from = start + Math.min(req.settings.warmupSeconds, seconds - 60) * 1000;
+  return {
+    results,
+    members: req.members,
+    hpaTolerance: req.hpaTolerance,
+    measured: { from, to: start + seconds * 1000 },
+  };
 }
 
 function iso(ms: number): string {
@@ -144,5 +108,8 @@ export function platformJson(run: PlatformRun): unknown {
 
 export function writePlatformReport(file: string, run: PlatformRun): void {
   mkdirSync(dirname(file), { recursive: true });
-  writeFileSync(file, renderPlatformReport(run.results));
+  writeFileSync(
+    file,
+    renderPlatformReport({ results: run.results, hpaTolerance: run.hpaTolerance, measured: run.measured }),
+  );
 }

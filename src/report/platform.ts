@@ -1,28 +1,31 @@
-// The platform replay as an HTML page: per policy, a table per service and the total, and every
-// window in which the budget or a GPU quota trimmed a service.
+// The platform replay as an HTML page, laid out from the shared charts: per service and policy the
+// cost and the SLO, the platform's peak hourly cost against the budget, and for ours every window
+// in which the budget or a GPU quota trimmed a service (a chart over time and a table).
 
+import { describeHpaTolerance } from "../sim/control-plane.ts";
 import type { PlatformResult } from "../sim/platform.ts";
-
-function esc(s: string): string {
-  return s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
-}
+import { peakHourlyCostChart, serviceCostChart, serviceSloChart, trimChart } from "./charts.ts";
+import { page } from "./page.ts";
+import { esc } from "./svg.ts";
 
 function iso(ms: number): string {
   return new Date(ms).toISOString().slice(0, 16).replace("T", " ");
 }
 
-function policySection(r: PlatformResult): string {
-  const budget =
-    r.maxHourlyCost !== undefined
-      ? ` against a budget of $${r.maxHourlyCost}/h; over it for ${(r.secondsOverBudget / 60).toFixed(0)} min`
-      : "";
+function serviceTable(r: PlatformResult): string {
   const rows = r.services
     .map(
       (s) =>
         `<tr><td>${esc(s.service)}</td><td>${esc(s.trace)}</td><td>${s.priority}</td><td>${s.costDollars.toFixed(0)}</td><td>${s.replicaHours.toFixed(0)}</td><td>${s.sloViolationMinutesPct.toFixed(2)}</td><td>${s.p95LatencySeconds.toFixed(1)}</td><td>${r.policy === "ours" ? (s.secondsTrimmed / 60).toFixed(0) : "n/a"}</td></tr>`,
     )
     .join("");
-  const trims = r.services
+  return `<table><thead><tr><th>service</th><th>trace</th><th>priority</th><th>cost $</th><th>replica-hours</th><th>SLO-violating min %</th><th>p95 latency s</th><th>trimmed min</th></tr></thead><tbody>${rows}</tbody></table>`;
+}
+
+function trimSection(r: PlatformResult, measured: PlatformReportInput["measured"]): string {
+  if (r.policy !== "ours")
+    return "<p>Reactive KEDA scales each service on its own and knows no budget or quota.</p>";
+  const rows = r.services
     .flatMap((s) =>
       s.trims.map(
         (w) =>
@@ -30,23 +33,43 @@ function policySection(r: PlatformResult): string {
       ),
     )
     .join("");
-  const trimTable =
-    r.policy !== "ours"
-      ? "<p>Reactive KEDA scales each service on its own and knows no budget or quota.</p>"
-      : trims === ""
-        ? "<p>Neither the budget nor a quota trimmed any service.</p>"
-        : `<table><thead><tr><th>service</th><th>rule</th><th>from (UTC)</th><th>to</th><th>most replicas removed</th></tr></thead><tbody>${trims}</tbody></table>`;
-  return `<h2>${r.policy}</h2>
-<p class="headline">Total $${r.totalCostDollars.toFixed(0)} over ${r.days.toFixed(1)} measured days at headroom ${r.headroom}; peak $${r.peakHourlyCost.toFixed(1)}/h${budget}.</p>
-<table><thead><tr><th>service</th><th>trace</th><th>priority</th><th>cost $</th><th>replica-hours</th><th>SLO-violating min %</th><th>p95 latency s</th><th>trimmed min</th></tr></thead><tbody>${rows}</tbody></table>
-<h3>What the budget and quotas trimmed, and when</h3>${trimTable}`;
+  if (rows === "") return "<p>Neither the budget nor a quota trimmed any service.</p>";
+  return `${trimChart(r, measured)}
+<table><thead><tr><th>service</th><th>rule</th><th>from (UTC)</th><th>to</th><th>most replicas removed</th></tr></thead><tbody>${rows}</tbody></table>`;
 }
 
-export function renderPlatformReport(results: readonly PlatformResult[]): string {
-  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>ml-autoscaling: platform replay</title>
-<style>body{font-family:system-ui,sans-serif;margin:24px;max-width:1100px}table{border-collapse:collapse;margin:8px 0}
-td,th{border:1px solid #ccc;padding:4px 8px;text-align:right}td:first-child,th:first-child{text-align:left}
-.headline{font-size:15px;background:#eef5fb;border-left:4px solid #1f77b4;padding:8px 12px}</style></head>
-<body><h1>ml-autoscaling: platform replay</h1>${results.map(policySection).join("")}</body></html>
+function policySection(r: PlatformResult, measured: PlatformReportInput["measured"]): string {
+  const budget =
+    r.maxHourlyCost !== undefined
+      ? ` against a budget of $${r.maxHourlyCost}/h; over it for ${(r.secondsOverBudget / 60).toFixed(0)} min`
+      : "";
+  return `<h2>${r.policy}</h2>
+<p class="headline">Total $${r.totalCostDollars.toFixed(0)} over ${r.days.toFixed(1)} measured days at headroom ${r.headroom}; peak $${r.peakHourlyCost.toFixed(1)}/h${budget}.</p>
+${serviceTable(r)}
+<h3>What the budget and quotas trimmed, and when</h3>${trimSection(r, measured)}
 `;
+}
+
+export interface PlatformReportInput {
+  readonly results: readonly PlatformResult[];
+  readonly hpaTolerance?: number;
+  /** The measured period, epoch ms: the time axis of the trims. */
+  readonly measured?: { readonly from: number; readonly to: number };
+}
+
+/** The page: each policy's totals, table and trims, then the charts comparing the policies. */
+export function renderPlatformReport({ results, hpaTolerance, measured }: PlatformReportInput): string {
+  const title = "ml-autoscaling: platform replay";
+  const services = [...new Set(results.flatMap((r) => r.services.map((s) => `${s.service} <- ${s.trace}`)))];
+  const sub = [...services, ...(hpaTolerance !== undefined ? [describeHpaTolerance(hpaTolerance)] : [])];
+  return page(
+    title,
+    `<h1>${esc(title)}</h1>
+<p class="sub">${sub.map(esc).join(" &middot; ")}</p>
+${results.map((r) => policySection(r, measured)).join("")}<h2>Per service and in total</h2>
+${serviceCostChart(results)}
+${serviceSloChart(results)}
+${peakHourlyCostChart(results)}
+`,
+  );
 }

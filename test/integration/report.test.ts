@@ -1,7 +1,6 @@
 // The HTML report as a person sees it: loaded in real headless Chromium (Debian's package).
 
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
 import { mkdtempSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -11,28 +10,9 @@ import { loadConfigFile } from "../../src/config/load.ts";
 import { compare } from "../../src/sim/compare.ts";
 import { defaultSettings } from "../../src/sim/run.ts";
 import { DEMO_PARAMS, generateWorkload } from "../../src/sim/workload.ts";
+import { chromium } from "./chromium.ts";
 
 const root = new URL("../../", import.meta.url).pathname;
-
-function chromium(args: string[]): string {
-  const profile = mkdtempSync(join(tmpdir(), "mlas-chromium-"));
-  return execFileSync(
-    "chromium",
-    [
-      "--headless",
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-quic",
-      "--no-first-run",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-      `--user-data-dir=${profile}`,
-      ...args,
-    ],
-    { encoding: "utf8", timeout: 60_000, stdio: ["ignore", "pipe", "ignore"] },
-  );
-}
 
 describe("HTML report in headless Chromium", () => {
   it("renders the four charts and the summary table", () => {

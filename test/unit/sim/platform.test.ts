@@ -1,9 +1,6 @@
 import assert from "node:assert/strict";
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
-import { parsePlatformTraces, runPlatform } from "../../../src/cli/platform.ts";
 import { loadConfigFile } from "../../../src/config/load.ts";
 import { renderPlatformReport } from "../../../src/report/platform.ts";
 import { removedBy, simulatePlatform } from "../../../src/sim/platform.ts";
@@ -41,7 +38,7 @@ describe("platform replay", () => {
     assert.equal(r.secondsOverBudget, 0);
     assert.ok(r.peakHourlyCost <= 20 + 1e-9, String(r.peakHourlyCost));
     assert.ok(Math.abs(r.totalCostDollars - vllm.costDollars - celery.costDollars) < 1e-6);
-    const html = renderPlatformReport([r]);
+    const html = renderPlatformReport({ results: [r] });
     assert.match(html, /<td>celeryWorker<\/td><td>budget<\/td><td>2026-01-07 0\d:\d\d<\/td>/);
   });
   it("reactive KEDA knows no budget: no trims, over budget while vLLM runs 12", () => {
@@ -58,56 +55,5 @@ describe("platform replay", () => {
       { rule: "budget", removed: 2 },
     );
     assert.equal(removedBy([{ rule: "reactive", message: "x" }]), undefined);
-  });
-});
-
-describe("platform traces flag", () => {
-  const dir = mkdtempSync(join(tmpdir(), "mlas-platform-"));
-  const file = join(dir, "a.csv");
-  writeFileSync(file, "timestamp,requests\n");
-  const cases: [string, RegExp | [string, string][]][] = [
-    [`vllmService=${file}`, [["vllmService", file]]],
-    [
-      `vllmService=${file},orchestrator=${file}`,
-      [
-        ["vllmService", file],
-        ["orchestrator", file],
-      ],
-    ],
-    [`nope=${file}`, /no enabled service "nope".*have: celeryWorker, vllmService, orchestrator/],
-    [`vllmService=${file},vllmService=${file}`, /named twice/],
-    [`vllmService=`, /expected service=FILE/],
-    [`=${file}`, /expected service=FILE/],
-    [`vllmService=${join(dir, "missing.csv")}`, /no such file/],
-  ];
-  for (const [flag, want] of cases) {
-    it(`--trace ${flag.replaceAll(dir, "DIR")}`, () => {
-      if (want instanceof RegExp) assert.throws(() => parsePlatformTraces(flag, config), want);
-      else assert.deepEqual(parsePlatformTraces(flag, config), want);
-    });
-  }
-});
-
-describe("platform replay flags", () => {
-  const dir = mkdtempSync(join(tmpdir(), "mlas-platform-flags-"));
-  const file = join(dir, "a.csv");
-  writeFileSync(file, "timestamp,requests\n2026-01-07T03:00:00Z,60\n2026-01-07T03:01:00Z,60\n");
-  const flags = {
-    policy: "all",
-    sweep: false,
-    headroom: "0.8",
-    sloSeconds: "2",
-    serviceTime: "1",
-    sloTarget: "1",
-  };
-  it("takes one HPA tolerance and refuses two", () => {
-    assert.throws(
-      () => runPlatform(config, `vllmService=${file}`, { ...flags, hpaTolerance: "0.1,0" }, 0.8),
-      /--hpa-tolerance: the platform replay takes one value, got "0.1,0"/,
-    );
-    assert.throws(
-      () => runPlatform(config, `vllmService=${file}`, { ...flags, hpaTolerance: "2" }, 0.8),
-      /--hpa-tolerance: each value must be a number from 0 to 1/,
-    );
   });
 });

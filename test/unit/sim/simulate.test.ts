@@ -5,7 +5,6 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { loadConfigFile } from "../../../src/config/load.ts";
-import { hpaTolerancesFrom } from "../../../src/cli/simulate.ts";
 import { compare } from "../../../src/sim/compare.ts";
 import { withHpaTolerance } from "../../../src/sim/control-plane.ts";
 import { defaultSettings, simulatePoint } from "../../../src/sim/run.ts";
@@ -181,30 +180,6 @@ describe("HPA tolerance in the simulator", () => {
     assert.deepEqual([...counts(exact)].sort(), [15, 16]);
     assert.equal(counts(legacy).size, 1);
   });
-  const good: [flag: string | undefined, want: number[]][] = [
-    [undefined, [0.1]],
-    ["0", [0]],
-    ["0.1,0", [0.1, 0]],
-    [" 0 , 0.1 ", [0, 0.1]],
-    ["1", [1]],
-  ];
-  for (const [flag, want] of good)
-    it(`--hpa-tolerance ${String(flag)} -> ${want.join(", ")}`, () => {
-      assert.deepEqual(hpaTolerancesFrom(flag), want);
-    });
-  const bad: [flag: string, message: RegExp][] = [
-    ["-0.1", /each value must be a number from 0 to 1.*got "-0.1"/],
-    ["1.5", /got "1.5"/],
-    ["abc", /got "abc"/],
-    ["", /got ""/],
-    ["0.1,", /got ""/],
-    ["0,0", /0 is given twice/],
-    ["0,0.05,0.1", /at most two values/],
-  ];
-  for (const [flag, message] of bad)
-    it(`--hpa-tolerance ${JSON.stringify(flag)} is rejected`, () => {
-      assert.throws(() => hpaTolerancesFrom(flag), message);
-    });
   it("mlas simulate --hpa-tolerance 0.1,0 reports both settings", () => {
     const dir = mkdtempSync(join(tmpdir(), "mlas-tol-"));
     const trace = join(dir, "t.csv");

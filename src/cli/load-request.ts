@@ -1,0 +1,224 @@
+// The second half of the parse at the CLI edge: the config and the trace files read, the workloads
+// scaled as asked, the settings built and every cross-field check done (service enabled, file
+// present, the warm-up inside the trace, the trace within the simulator's limits), so that a
+// SimulationRequest is ready to run and a run never stops on bad input.
+
+import { accessSync, constants, existsSync, statSync } from "node:fs";
+import { basename, dirname, resolve } from "node:path";
+import { loadConfigFile } from "../config/load.ts";
+import type { Config, ServiceConfig } from "../config/schema.ts";
+import { HPA_TOLERANCE_BEFORE_1_35, withHpaTolerance } from "../sim/control-plane.ts";
+import type { PlatformMember } from "../sim/platform.ts";
+import { defaultSettings, type SimSettings } from "../sim/run.ts";
+import { generateWorkload, peakMinuteRate, workloadFromSeries, type Workload } from "../sim/workload.ts";
+import { loadTrace, type Series } from "../traces/parse.ts";
+import { UsageError } from "./duration.ts";
+import {
+  DEMO_RUN,
+  DEMO_TRACE_RUN,
+  type CompareRequest,
+  type DemoArgs,
+  type DemoRequest,
+  type PlatformOptions,
+  type PlatformRequest,
+  type RunFlags,
+  type SimulateOptions,
+  type SingleTraceOptions,
+  type TraceScaling,
+} from "./request.ts";
+
+/** The simulator steps every second: at most 400 days of trace (34.56 M seconds). */
+export const MAX_SIMULATED_DAYS = 400;
+/**
+ * Arrivals per second above which a trace is taken for a unit mistake (the shared traces peak below
+ * 1e5): the per-second rates are single precision and overflow to Infinity near 3.4e38.
+ */
+export const MAX_SIMULATED_RATE = 1e15;
+
+/** Rejects, before any per-second array is built, a series the simulator cannot hold or compute with. */
+export function checkSimulable(path: string, s: Series, scale: number): void {
+  const days = (s.values.length * s.stepSeconds) / 86400;
+  if (days > MAX_SIMULATED_DAYS)
+    throw new UsageError(
+      `${path}: spans ${days.toFixed(1)} days, more than the simulator's limit of ${MAX_SIMULATED_DAYS} days (it steps every second)`,
+    );
+  let peak = 0;
+  for (const v of s.values) if (v > peak) peak = v;
+  const rate = (peak * scale) / s.stepSeconds;
+  if (!(rate <= MAX_SIMULATED_RATE))
+    throw new UsageError(
+      `${path}: the peak of ${peak} per ${s.stepSeconds}s${scale !== 1 ? ` scaled by ${scale}` : ""} is ${rate.toPrecision(3)} requests/s, more than the simulator's limit of 1e15 requests/s: scale it down with --scale or --peak-replicas`,
+    );
+}
+
+/** The trace as a workload, scaled by a factor, or so that its peak minute needs n replicas at full utilisation. */
+export function loadWorkload(path: string, scaling: TraceScaling, capacity: number): Workload {
+  const trace = loadTrace(path);
+  const factor = scaling.kind === "factor" ? scaling.factor : 1;
+  checkSimulable(path, trace.series, factor);
+  const w = workloadFromSeries(basename(path), trace.series, factor);
+  if (scaling.kind !== "peak-replicas") return w;
+  const peak = peakMinuteRate(w);
+  if (peak <= 0) throw new UsageError(`${path}: the trace has no traffic to scale`);
+  const scale = (scaling.replicas * capacity) / peak;
+  checkSimulable(path, trace.series, scale);
+  return workloadFromSeries(
+    `${basename(path)} (scaled: peak minute = ${scaling.replicas} replicas x ${capacity} req/s)`,
+    trace.series,
+    scale,
+  );
+}
+
+/** The simulation settings of a service on a trace of `traceDays` (without scale to zero: minReplicas raised to 1). */
+export function simSettings(
+  config: Config,
+  service: ServiceConfig,
+  run: RunFlags,
+  traceDays: number,
+  hpaTolerance: number,
+): SimSettings {
+  const svc = run.scaleToZero ? service : { ...service, minReplicas: Math.max(1, service.minReplicas) };
+  const base = defaultSettings(config, svc, run.capacity);
+  const warmupSeconds = run.warmup?.seconds ?? Math.min(7 * 86400, Math.floor((traceDays * 86400) / 2));
+  if (warmupSeconds + 60 > traceDays * 86400)
+    throw new UsageError(
+      `--warmup: ${run.warmup?.text ?? `the default ${warmupSeconds}s`} leaves no minute to measure in a trace of ${(traceDays * 24).toFixed(1)} hours`,
+    );
+  return {
+    ...base,
+    serviceTimeSeconds: run.serviceTimeSeconds,
+    sloSeconds: run.sloSeconds,
+    warmupSeconds,
+    controlPlane: withHpaTolerance(hpaTolerance),
+  };
+}
+
+/**
+ * --report names a file that can be written once the simulation is done: not a directory, under a
+ * directory that exists (or can be made below the nearest one that does) and is writable.
+ */
+export function checkReportPath(path: string): string {
+  const full = resolve(path);
+  if (existsSync(full) && statSync(full).isDirectory())
+    throw new UsageError(`--report: ${JSON.stringify(path)} is a directory; name a file`);
+  let dir = dirname(full);
+  while (!existsSync(dir)) dir = dirname(dir);
+  if (!statSync(dir).isDirectory())
+    throw new UsageError(
+      `--report: cannot write under ${JSON.stringify(dir)}: it is a file, not a directory`,
+    );
+  try {
+    accessSync(dir, constants.W_OK);
+  } catch {
+    throw new UsageError(`--report: cannot write under ${JSON.stringify(dir)}: not writable`);
+  }
+  return path;
+}
+
+/** The service to simulate (--service): named, or the only enabled one. */
+export function pickService(config: Config, name: string | undefined): ServiceConfig {
+  const enabled = config.services.filter((x) => x.enabled);
+  const have = enabled.map((x) => x.name).join(", ");
+  if (name !== undefined) {
+    const s = enabled.find((x) => x.name === name);
+    if (!s) throw new UsageError(`--service: no enabled service ${JSON.stringify(name)} (have: ${have})`);
+    return s;
+  }
+  const first = enabled[0];
+  if (enabled.length !== 1 || !first)
+    throw new UsageError(`--service: the config has ${enabled.length} enabled services (${have}); name one`);
+  return first;
+}
+
+function compareRequest(o: SingleTraceOptions): CompareRequest {
+  const config = loadConfigFile(o.configPath);
+  const service = pickService(config, o.service);
+  const workload = loadWorkload(
+    o.tracePath,
+    o.run.scaling,
+    o.run.capacity ?? service.capacityPerReplica ?? 1,
+  );
+  return {
+    kind: "compare",
+    workload,
+    settings: simSettings(config, service, o.run, workload.rate.length / 86400, o.hpaTolerances[0]),
+    hpaTolerances: o.hpaTolerances,
+    policies: o.policies,
+    sweep: o.sweep,
+    headroom: o.headroom,
+    sloTargetPct: o.sloTargetPct,
+    output: o.output,
+  };
+}
+
+/** Each service enabled in the config and each file present; every trace replayed from the first one's start. */
+function platformMembers(config: Config, o: PlatformOptions): [PlatformMember, ...PlatformMember[]] {
+  const enabled = config.services.filter((s) => s.enabled);
+  const loaded = o.traces.map(({ service: name, path }) => {
+    const service = enabled.find((s) => s.name === name);
+    if (!service)
+      throw new UsageError(
+        `--trace: no enabled service ${JSON.stringify(name)} in the config (have: ${enabled.map((s) => s.name).join(", ")})`,
+      );
+    if (!existsSync(path)) throw new UsageError(`--trace: ${name}: no such file ${JSON.stringify(path)}`);
+    return { service, path };
+  });
+  const members = loaded.map(({ service, path }) => {
+    const capacity = o.run.capacity ?? service.capacityPerReplica ?? 1;
+    return { service, capacity, workload: loadWorkload(path, o.run.scaling, capacity) };
+  });
+  const [first, ...rest] = members;
+  if (!first) throw new UsageError("--trace: name at least one service");
+  const start = first.workload.start;
+  return [first, ...rest.map((m) => ({ ...m, workload: { ...m.workload, start } }))];
+}
+
+function platformRequest(o: PlatformOptions): PlatformRequest {
+  const config = loadConfigFile(o.configPath);
+  const members = platformMembers(config, o);
+  const days = Math.min(...members.map((m) => m.workload.rate.length)) / 86400;
+  return {
+    kind: "platform",
+    config,
+    members,
+    settings: simSettings(config, members[0].service, o.run, days, o.hpaTolerance),
+    headroom: o.headroom,
+    hpaTolerance: o.hpaTolerance,
+    output: o.output,
+  };
+}
+
+/** The simulate command's request: the config and the traces read, every check done. */
+export function loadRequest(o: SimulateOptions): CompareRequest | PlatformRequest {
+  if (o.output.reportPath !== undefined) checkReportPath(o.output.reportPath);
+  return o.kind === "compare" ? compareRequest(o) : platformRequest(o);
+}
+
+/** The demo's request: examples/vllm-gpu.yaml and the built-in workload unless --config and --trace say otherwise. */
+export function demoRequest(a: DemoArgs): DemoRequest {
+  checkReportPath(a.report);
+  const configPath = a.config ?? new URL("../../examples/vllm-gpu.yaml", import.meta.url).pathname;
+  const config = loadConfigFile(configPath);
+  const service = pickService(config, config.services.length === 1 ? undefined : "vllmService");
+  const run = a.trace !== undefined ? DEMO_TRACE_RUN : DEMO_RUN;
+  const workload =
+    a.trace !== undefined
+      ? loadWorkload(a.trace, run.scaling, service.capacityPerReplica ?? 1)
+      : generateWorkload();
+  const days = workload.rate.length / 86400;
+  return {
+    kind: "demo",
+    configPath,
+    service,
+    workload,
+    settings: simSettings(config, service, run, days, HPA_TOLERANCE_BEFORE_1_35),
+    noScaleToZero: simSettings(
+      config,
+      service,
+      { ...run, scaleToZero: false },
+      days,
+      HPA_TOLERANCE_BEFORE_1_35,
+    ),
+    reportPath: resolve(a.report),
+  };
+}
