@@ -130,6 +130,8 @@ export interface ServerConfig {
     readonly keyFile: string;
     readonly caFile?: string;
     readonly requireClientCert: boolean;
+    /** Seconds between checks of the files for a renewed certificate. */
+    readonly reloadCheckSeconds: number;
   };
 }
 
@@ -650,7 +652,13 @@ function parseServer(r: Reader, v: unknown): ServerConfig {
   const port = { min: 0, max: 65535, integer: true };
   let tls: ServerConfig["tls"];
   if (o.tls !== undefined) {
-    const t = r.optObj(join(p, "tls"), o.tls, ["certFile", "keyFile", "caFile", "requireClientCert"]);
+    const t = r.optObj(join(p, "tls"), o.tls, [
+      "certFile",
+      "keyFile",
+      "caFile",
+      "requireClientCert",
+      "reloadCheckSeconds",
+    ]);
     const certFile = r.reqStr(join(p, "tls.certFile"), t.certFile ?? "");
     const keyFile = r.reqStr(join(p, "tls.keyFile"), t.keyFile ?? "");
     const caFile = r.optStr(join(p, "tls.caFile"), t.caFile);
@@ -661,8 +669,18 @@ function parseServer(r: Reader, v: unknown): ServerConfig {
     );
     if (requireClientCert && caFile === undefined && t.caFile === undefined)
       r.fail(join(p, "tls.caFile"), "is required when requireClientCert is true");
+    const reloadCheckSeconds = r.num(join(p, "tls.reloadCheckSeconds"), t.reloadCheckSeconds, 30, {
+      min: 1,
+      max: 3600,
+    });
     if (certFile !== undefined && keyFile !== undefined) {
-      tls = { certFile, keyFile, ...(caFile !== undefined ? { caFile } : {}), requireClientCert };
+      tls = {
+        certFile,
+        keyFile,
+        ...(caFile !== undefined ? { caFile } : {}),
+        requireClientCert,
+        reloadCheckSeconds,
+      };
     }
   }
   return {

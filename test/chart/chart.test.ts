@@ -551,14 +551,14 @@ describe("chart conventions (ci/conventions-values.yaml sets them all)", () => {
       },
     ],
     [
-      "TLS: Reloader rolls the pods when cert-manager renews either Secret; a checksum rolls them on upgrade",
+      "TLS: the Secret is mounted as a directory (no subPath), so the kubelet swaps renewed files in place",
       () => {
         const d = one("Deployment");
-        assert.equal(
-          d.metadata.annotations["secret.reloader.stakater.com/reload"],
-          "scaler-tls,keda-client-tls",
-        );
-        assert.ok(d.spec.template.metadata.annotations["checksum/tls"]);
+        const m = (d.spec.template.spec.containers[0].volumeMounts as Any[]).find((v) => v.name === "tls");
+        assert.deepEqual(m, { name: "tls", mountPath: "/etc/mlas/tls", readOnly: true });
+        const v = (d.spec.template.spec.volumes as Any[]).find((x) => x.name === "tls");
+        assert.equal(v?.secret.secretName, "scaler-tls");
+        assert.equal(d.metadata.annotations?.["secret.reloader.stakater.com/reload"], undefined);
       },
     ],
     [
