@@ -219,7 +219,10 @@ function checkResources(
 ): void {
   const known = Object.keys(prices).join(", ");
   if (res.gpusPerReplica > 0 && res.gpuType === undefined)
-    r.fail(join(path, "resources.gpuType"), `is required when gpusPerReplica > 0 (known prices: ${known})`);
+    r.fail(
+      join(path, "resources.gpuType"),
+      `is required when gpusPerReplica > 0, got gpusPerReplica ${res.gpusPerReplica} and no gpuType (known prices: ${known})`,
+    );
   if (res.gpuType !== undefined && !Object.hasOwn(prices, res.gpuType))
     r.fail(
       join(path, "resources.gpuType"),
@@ -350,12 +353,13 @@ function server(r: Reader, raw: ReadOf<typeof SERVER_FIELDS>): ServerConfig {
 /** Rules across sections: the sources the triggers use, and what sources.kubernetes can read. */
 function checkAcross(r: Reader, config: Config): void {
   const { services, sources: s, cost: c } = config;
-  const uses = (source: SourceType): boolean =>
-    services.some((x) => x.triggers.some((t) => t.source === source));
-  if (uses("prometheus") && !s.prometheus)
-    r.fail("sources.prometheus", "is required: a service has a prometheus trigger");
-  if (uses("rabbitmq") && !s.rabbitmq)
-    r.fail("sources.rabbitmq", "is required: a service has a rabbitmq trigger");
+  for (const source of ["prometheus", "rabbitmq"] as const) {
+    const user = services.flatMap((x) =>
+      x.triggers.filter((t) => t.source === source).map((t) => `services.${x.name}.triggers.${t.name}`),
+    )[0];
+    if (user !== undefined && !s[source])
+      r.fail(`sources.${source}`, `is required: ${user} has source ${source}`);
+  }
   if (s.kubernetes)
     for (const x of services)
       if (x.workload.kind !== "Deployment" && x.workload.kind !== "StatefulSet")

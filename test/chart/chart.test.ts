@@ -20,7 +20,7 @@ import { Role, RoleBinding } from "kubernetes-models/rbac.authorization.k8s.io/v
 import { PodDisruptionBudget } from "kubernetes-models/policy/v1";
 import { parse, parseAllDocuments, stringify } from "yaml";
 import { wakeFromZeroWarnings } from "../../src/cli/validate.ts";
-import { CONFIG_FIELDS, SERVICE_FIELDS, type Fields } from "../../src/config/fields.ts";
+import { CONFIG_FIELDS, SERVICE_FIELDS, TLS_FIELDS, type Fields } from "../../src/config/fields.ts";
 import {
   displayPath,
   fieldAt,
@@ -721,6 +721,14 @@ describe("the chart's defaults are the code's defaults, for every declared field
       "sources.rabbitmq.usernameFile",
     ]);
     assert.ok(checked >= 35, `${checked} fields checked`);
+  });
+
+  it("with TLS on, the server's TLS fields the chart does not set are the code's defaults", () => {
+    const { text } = configOf(render(["-f", join(chart, "ci", "tls-values.yaml")]));
+    const tls = parseConfigText(text, "tls").server.tls as Any;
+    assert.ok(tls);
+    assert.equal(assertDeclaredDefaults(tls, TLS_FIELDS, "server.tls", []), 1);
+    assert.equal(tls.reloadCheckSeconds, TLS_FIELDS.reloadCheckSeconds.default);
   });
 
   it("a service given only what the chart requires renders to the code's defaults for every other field", () => {

@@ -251,6 +251,18 @@ describe("config: bad input names the field and the value", () => {
     ],
     ["no services", { ...base, services: {} }, "services", /at least one service/],
     [
+      "a prometheus trigger without sources.prometheus",
+      { services: { s: serviceDoc() } },
+      "sources.prometheus",
+      /is required: services\.s\.triggers\.rps has source prometheus/,
+    ],
+    [
+      "a GPU count without a GPU type",
+      { ...base, services: { s: serviceDoc({ resources: { gpusPerReplica: 2 } }) } },
+      "services.s.resources.gpuType",
+      /got gpusPerReplica 2 and no gpuType/,
+    ],
+    [
       "service name with spaces",
       { ...base, services: { "my svc": serviceDoc() } },
       "services.my svc",
