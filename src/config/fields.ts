@@ -218,11 +218,6 @@ export function readFields<F extends Fields>(
   return out as ReadOf<F>;
 }
 
-/** Validates one section: unknown keys, types and ranges, each problem named by its path. */
-export function readSection<F extends Fields>(r: Reader, path: string, v: unknown, fields: F): ReadOf<F> {
-  return readFields(r, path, r.optObj(path, v, Object.keys(fields)), fields);
-}
-
 /** A field's JSON schema (draft-07), for the chart's values.schema.json. */
 export function jsonSchemaOfField(f: Field): Record<string, unknown> {
   const description = { description: f.derived !== undefined ? `${f.doc} Default: ${f.derived}.` : f.doc };

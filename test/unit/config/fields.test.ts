@@ -4,12 +4,11 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import {
-  COST_FIELDS,
+  CONFIG_FIELDS,
   jsonSchemaOf,
   jsonSchemaOfField,
   PREDICTIVE_FIELDS,
   readField,
-  readSection,
   type Field,
 } from "../../../src/config/fields.ts";
 import { Reader } from "../../../src/config/read.ts";
@@ -17,7 +16,7 @@ import { configOf, serviceDoc } from "../helpers.ts";
 
 const read = (v: unknown): { value: unknown; issues: string[] } => {
   const r = new Reader();
-  const value = readSection(r, "predictiveScaling", v, PREDICTIVE_FIELDS);
+  const value = readField(r, "predictiveScaling", v, CONFIG_FIELDS.predictiveScaling);
   return { value, issues: r.issues.map((i) => `${i.path}: ${i.message}`) };
 };
 
@@ -60,7 +59,12 @@ describe("config fields: predictiveScaling", () => {
 describe("config fields: costOptimization", () => {
   const read = (v: unknown): { keys: string[]; issues: string[] } => {
     const r = new Reader();
-    const section = readSection(r, "businessRules.costOptimization", v, COST_FIELDS);
+    const section = readField(
+      r,
+      "businessRules.costOptimization",
+      v,
+      CONFIG_FIELDS.businessRules.fields.costOptimization,
+    ) as Record<string, unknown>;
     return { keys: Object.keys(section), issues: r.issues.map((i) => `${i.path}: ${i.message}`) };
   };
   it("a field without a default stays absent when not given", () => {
