@@ -10,6 +10,7 @@ import { ScalerLoop } from "../service/loop.ts";
 import { createMetrics } from "../service/metrics.ts";
 import { lowerOwnPriority, MAIN_NICENESS } from "../service/priority.ts";
 import { readTlsFiles, StartupError } from "../service/tls-files.ts";
+import { watchTlsFiles } from "../service/tls-reload.ts";
 import { VerdictTable } from "../service/verdicts.ts";
 import { buildSources } from "../signals/registry.ts";
 
@@ -112,6 +113,18 @@ export async function startServer(opts: {
   // snapshot the run published (only what changed is sent).
   const verdicts = new VerdictTable(loop.runtimes.keys());
   const thread = grpc;
+  const tlsWatch =
+    config.server.tls && tls
+      ? watchTlsFiles(
+          config.server.tls,
+          tls,
+          (files) => {
+            thread.updateTls(files);
+          },
+          log,
+          config.server.tls.reloadCheckSeconds * 1000,
+        )
+      : undefined;
   loop.onCycle((snapshot, seconds) => {
     metrics.decisionDuration.observe(seconds);
     thread.publish(verdicts.project(snapshot));
@@ -129,6 +142,7 @@ export async function startServer(opts: {
     httpPort,
     loop,
     async stop() {
+      tlsWatch?.close();
       loop.stop();
       await thread.shutdown();
       await sources.close();

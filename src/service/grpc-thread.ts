@@ -19,6 +19,7 @@ export interface GrpcThreadInit {
 export type ToGrpcThread =
   | { readonly t: "verdicts"; readonly changes: readonly VerdictChange[] }
   | { readonly t: "flush"; readonly id: number }
+  | { readonly t: "tls"; readonly tls: NonNullable<GrpcServerOptions["tls"]> }
   | { readonly t: "shutdown"; readonly graceMs: number };
 
 export type FromGrpcThread =
@@ -146,6 +147,11 @@ export class GrpcThread {
 
   publish(changes: readonly VerdictChange[]): void {
     if (changes.length > 0) this.worker.postMessage({ t: "verdicts", changes } satisfies ToGrpcThread);
+  }
+
+  /** Renewed TLS files: new connections get them, established ones keep theirs. */
+  updateTls(tls: NonNullable<GrpcServerOptions["tls"]>): void {
+    if (!this.stopped && !this.exited) this.worker.postMessage({ t: "tls", tls } satisfies ToGrpcThread);
   }
 
   /** Stops accepting calls, ends streams, waits for in-flight calls (forced after graceMs). */

@@ -52,8 +52,19 @@ const server = new KedaGrpcServer(table, log, (method, code, seconds) => {
   else durations.set(method, [seconds]);
 });
 
+// Buffers arrive as Uint8Arrays (structured clone); grpc-js wants Buffers.
+const buf = (u: Uint8Array): Buffer => Buffer.from(u.buffer, u.byteOffset, u.byteLength);
+function buffers(tls: NonNullable<GrpcThreadInit["tls"]>): NonNullable<GrpcThreadInit["tls"]> {
+  return {
+    cert: buf(tls.cert),
+    key: buf(tls.key),
+    ...(tls.ca ? { ca: buf(tls.ca) } : {}),
+    requireClientCert: tls.requireClientCert,
+  };
+}
 port.on("message", (m: ToGrpcThread) => {
   if (m.t === "verdicts") table.apply(m.changes);
+  else if (m.t === "tls") server.updateTls(buffers(m.tls));
   else if (m.t === "flush") {
     flush();
     post({ t: "flushed", id: m.id });
@@ -66,14 +77,7 @@ port.on("message", (m: ToGrpcThread) => {
     });
 });
 
-// Buffers arrive as Uint8Arrays (structured clone); grpc-js wants Buffers.
-const buf = (u: Uint8Array): Buffer => Buffer.from(u.buffer, u.byteOffset, u.byteLength);
-const tls = init.tls && {
-  cert: buf(init.tls.cert),
-  key: buf(init.tls.key),
-  ...(init.tls.ca ? { ca: buf(init.tls.ca) } : {}),
-  requireClientCert: init.tls.requireClientCert,
-};
+const tls = init.tls && buffers(init.tls);
 server.listen(init.host, init.port, tls ? { tls } : {}).then(
   (bound) => {
     post({ t: "listening", port: bound });

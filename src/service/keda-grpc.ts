@@ -62,7 +62,52 @@ export interface GrpcServerOptions {
   };
 }
 
+/**
+ * The server's certificate, key and CA as grpc-js's certificate provider: each `update` reaches
+ * grpc-js, which sets the TLS context new connections get (established connections keep theirs).
+ */
+class ServerCertificates implements grpc.experimental.CertificateProvider {
+  private identity: grpc.experimental.IdentityCertificateUpdate;
+  private ca: grpc.experimental.CaCertificateUpdate | null;
+  private readonly identityListeners = new Set<grpc.experimental.IdentityCertificateUpdateListener>();
+  private readonly caListeners = new Set<grpc.experimental.CaCertificateUpdateListener>();
+
+  constructor(tls: NonNullable<GrpcServerOptions["tls"]>) {
+    this.identity = { certificate: tls.cert, privateKey: tls.key };
+    this.ca = tls.ca ? { caCertificate: tls.ca } : null;
+  }
+
+  update(tls: NonNullable<GrpcServerOptions["tls"]>): void {
+    this.identity = { certificate: tls.cert, privateKey: tls.key };
+    this.ca = tls.ca ? { caCertificate: tls.ca } : null;
+    for (const l of this.identityListeners) l(this.identity);
+    for (const l of this.caListeners) l(this.ca);
+  }
+
+  // grpc-js registers its listener before the watcher that applies what the listener receives:
+  // the current certificates reach it on the next tick, as its own file watcher does.
+  addIdentityCertificateListener(l: grpc.experimental.IdentityCertificateUpdateListener): void {
+    this.identityListeners.add(l);
+    process.nextTick(() => {
+      l(this.identity);
+    });
+  }
+  removeIdentityCertificateListener(l: grpc.experimental.IdentityCertificateUpdateListener): void {
+    this.identityListeners.delete(l);
+  }
+  addCaCertificateListener(l: grpc.experimental.CaCertificateUpdateListener): void {
+    this.caListeners.add(l);
+    process.nextTick(() => {
+      l(this.ca);
+    });
+  }
+  removeCaCertificateListener(l: grpc.experimental.CaCertificateUpdateListener): void {
+    this.caListeners.delete(l);
+  }
+}
+
 export class KedaGrpcServer {
+  private certificates: ServerCertificates | undefined;
   private readonly server = new grpc.Server({ "grpc.keepalive_permit_without_calls": 1 });
   /** Open server streams (StreamIsActive and health Watch): each is ended at shutdown. */
   private readonly streams = new Set<grpc.ServerWritableStream<unknown, unknown>>();
@@ -229,19 +274,29 @@ export class KedaGrpcServer {
   }
 
   async listen(host: string, port: number, opts: GrpcServerOptions = {}): Promise<number> {
-    const creds = opts.tls
-      ? grpc.ServerCredentials.createSsl(
-          opts.tls.ca ?? null,
-          [{ private_key: opts.tls.key, cert_chain: opts.tls.cert }],
-          opts.tls.requireClientCert,
-        )
-      : grpc.ServerCredentials.createInsecure();
+    let creds = grpc.ServerCredentials.createInsecure();
+    if (opts.tls) {
+      const certificates = new ServerCertificates(opts.tls);
+      this.certificates = certificates;
+      // grpc-js 1.14 hands its first argument to the credentials as the identity provider and its
+      // second as the CA provider; a null CA provider requests no client certificate.
+      creds = grpc.experimental.createCertificateProviderServerCredentials(
+        certificates,
+        opts.tls.requireClientCert ? certificates : null,
+        opts.tls.requireClientCert,
+      );
+    }
     return new Promise((resolve, reject) => {
       this.server.bindAsync(`${host}:${port}`, creds, (err, bound) => {
         if (err) reject(err);
         else resolve(bound);
       });
     });
+  }
+
+  /** New TLS files for new connections (a renewed certificate); established connections keep theirs. */
+  updateTls(tls: NonNullable<GrpcServerOptions["tls"]>): void {
+    this.certificates?.update(tls);
   }
 
   /** Stops accepting calls, ends open streams, and waits for in-flight calls (then forces). */

@@ -20,9 +20,17 @@ import { Role, RoleBinding } from "kubernetes-models/rbac.authorization.k8s.io/v
 import { PodDisruptionBudget } from "kubernetes-models/policy/v1";
 import { parse, parseAllDocuments, stringify } from "yaml";
 import { wakeFromZeroWarnings } from "../../src/cli/validate.ts";
-import { jsonSchemaOf } from "../../src/config/fields.ts";
-import { DECLARED_SECTIONS, schemaNode, valuesTable, type SchemaNode } from "../../scripts/chart-readme.ts";
-import { isValidTimeZone, parseConfig, parseConfigText } from "../../src/config/schema.ts";
+import { CONFIG_FIELDS, SERVICE_FIELDS, TLS_FIELDS, type Fields } from "../../src/config/fields.ts";
+import {
+  displayPath,
+  fieldAt,
+  schemaNode,
+  VALUES_KEYS,
+  valuesKeySchema,
+  valuesRows,
+  type SchemaNode,
+} from "../../scripts/chart-readme.ts";
+import { isValidTimeZone, parseConfig, parseConfigText, type Config } from "../../src/config/schema.ts";
 import { chart, helm, render, RENDER, root, type K8sObject } from "./helm.ts";
 
 const MODELS: Record<string, new (o: never) => { validate(): void }> = {
@@ -551,14 +559,14 @@ describe("chart conventions (ci/conventions-values.yaml sets them all)", () => {
       },
     ],
     [
-      "TLS: Reloader rolls the pods when cert-manager renews either Secret; a checksum rolls them on upgrade",
+      "TLS: the Secret is mounted as a directory (no subPath), so the kubelet swaps renewed files in place",
       () => {
         const d = one("Deployment");
-        assert.equal(
-          d.metadata.annotations["secret.reloader.stakater.com/reload"],
-          "scaler-tls,keda-client-tls",
-        );
-        assert.ok(d.spec.template.metadata.annotations["checksum/tls"]);
+        const m = (d.spec.template.spec.containers[0].volumeMounts as Any[]).find((v) => v.name === "tls");
+        assert.deepEqual(m, { name: "tls", mountPath: "/etc/mlas/tls", readOnly: true });
+        const v = (d.spec.template.spec.volumes as Any[]).find((x) => x.name === "tls");
+        assert.equal(v?.secret.secretName, "scaler-tls");
+        assert.equal(d.metadata.annotations?.["secret.reloader.stakater.com/reload"], undefined);
       },
     ],
     [
@@ -632,13 +640,74 @@ describe("dashboards", () => {
   });
 });
 
-describe("the chart's defaults are the code's defaults", () => {
-  it("the config rendered from default values equals the code's defaults in every global setting", () => {
-    const objs = render(["--set", "sources.kubernetes.enabled=true"]);
+/** The parsed config in the document's shape (names and nesting as in the YAML), for comparing with declarations. */
+function docView(c: Config): Any {
+  const { days, ...bh } = c.businessHours;
+  return {
+    logLevel: c.logLevel,
+    server: c.server,
+    sources: c.sources,
+    predictiveScaling: c.predictiveScaling,
+    businessRules: {
+      businessHours: { ...bh, days: days.map((d) => ["sun", "mon", "tue", "wed", "thu", "fri", "sat"][d]) },
+      costOptimization: c.cost,
+      gpuQuotas: c.gpuQuotas,
+    },
+    services: Object.fromEntries(
+      c.services.map(({ name, loadTrigger, triggers, ...s }) => [
+        name,
+        {
+          ...s,
+          loadSignal: loadTrigger,
+          triggers: Object.fromEntries(
+            triggers.map(({ name: t, rabbitMetric, ...x }) => [t, { ...x, metric: rabbitMetric }]),
+          ),
+        },
+      ]),
+    ),
+  };
+}
+
+/** Every field with a fixed default, under `value` (a parsed section in the document's shape), is that default. */
+function assertDeclaredDefaults(value: Any, fields: Fields, path: string, skip: readonly string[]): number {
+  let checked = 0;
+  for (const [name, f] of Object.entries(fields)) {
+    const p = path === "" ? name : `${path}.${name}`;
+    if (skip.includes(p)) continue;
+    const v = value[name] as Any | undefined;
+    if (f.type === "object" && v !== undefined) checked += assertDeclaredDefaults(v, f.fields, p, skip);
+    else if (f.type === "record" && f.values.type === "object" && v !== undefined)
+      for (const [k, entry] of Object.entries(v))
+        checked += assertDeclaredDefaults(entry as Any, f.values.fields, `${p}.${k}`, skip);
+    else if ("default" in f && f.default !== undefined) {
+      assert.deepEqual(v, f.default, p);
+      checked++;
+    }
+  }
+  return checked;
+}
+
+describe("the chart's defaults are the code's defaults, for every declared field", () => {
+  // The chart's own choices, each for a reason: where it mounts the RabbitMQ credentials.
+  const mounts = (c: Config): Any => ({
+    ...docView(c),
+    sources: {
+      ...c.sources,
+      ...(c.sources.rabbitmq
+        ? { rabbitmq: { ...c.sources.rabbitmq, usernameFile: "", passwordFile: "" } }
+        : {}),
+    },
+  });
+  const configOf = (objs: K8sObject[]): { text: string; doc: Any } => {
     const cm = objs.find((o) => o.kind === "ConfigMap" && o.metadata.name.endsWith("-config")) as Any;
-    const fromChart = parseConfigText(cm.data["config.yaml"] as string, "chart defaults");
-    // The same services, every global setting left to the code.
-    const doc = parse(cm.data["config.yaml"] as string) as Any;
+    return { text: cm.data["config.yaml"] as string, doc: parse(cm.data["config.yaml"] as string) as Any };
+  };
+
+  it("values.yaml's global settings render to the code's defaults (the shipped services aside)", () => {
+    const { text, doc } = configOf(render(["--set", "sources.kubernetes.enabled=true"]));
+    const fromChart = parseConfigText(text, "chart defaults");
+    // The same services; every other setting left to the code, but the example budget, which the
+    // code has no default for.
     const fromCode = parseConfig({
       services: doc.services,
       sources: { prometheus: {}, rabbitmq: {}, kubernetes: {} },
@@ -646,66 +715,126 @@ describe("the chart's defaults are the code's defaults", () => {
         costOptimization: { maxHourlyCost: doc.businessRules.costOptimization.maxHourlyCost },
       },
     });
-    const globals = (c: typeof fromChart): Any => ({
-      logLevel: c.logLevel,
-      server: c.server,
-      predictiveScaling: c.predictiveScaling,
-      businessHours: c.businessHours,
-      cost: c.cost,
-      gpuQuotas: c.gpuQuotas,
-      sources: {
-        ...c.sources,
-        // Where the chart mounts the RabbitMQ credentials, and the in-cluster service names.
-        rabbitmq: { ...c.sources.rabbitmq, managementUrl: "", usernameFile: "", passwordFile: "" },
-        prometheus: { ...c.sources.prometheus },
+    assert.deepEqual(mounts(fromChart), mounts(fromCode));
+    const checked = assertDeclaredDefaults(docView(fromChart), CONFIG_FIELDS, "", [
+      "services",
+      "sources.rabbitmq.usernameFile",
+    ]);
+    assert.ok(checked >= 35, `${checked} fields checked`);
+  });
+
+  it("with TLS on, the server's TLS fields the chart does not set are the code's defaults", () => {
+    const { text } = configOf(render(["-f", join(chart, "ci", "tls-values.yaml")]));
+    const tls = parseConfigText(text, "tls").server.tls as Any;
+    assert.ok(tls);
+    assert.equal(assertDeclaredDefaults(tls, TLS_FIELDS, "server.tls", []), 1);
+    assert.equal(tls.reloadCheckSeconds, TLS_FIELDS.reloadCheckSeconds.default);
+  });
+
+  it("a service given only what the chart requires renders to the code's defaults for every other field", () => {
+    const dir = mkdtempSync(join(tmpdir(), "mlas-minimal-"));
+    const values = join(dir, "values.yaml");
+    writeFileSync(
+      values,
+      stringify({
+        services: {
+          celeryWorker: { enabled: false },
+          orchestrator: { enabled: false },
+          vllmService: null,
+          apiGateway: {
+            enabled: true,
+            minReplicas: 1,
+            maxReplicas: 10,
+            workload: { name: "api-gateway" },
+            triggers: { requestRate: { query: "sum(rate(http_requests_total[1m]))", targetValue: 5 } },
+          },
+          batch: {
+            enabled: true,
+            minReplicas: 1,
+            maxReplicas: 10,
+            workload: { name: "batch" },
+            triggers: { jobs: { source: "rabbitmq", kind: "extensive", queueName: "jobs", queueLength: 5 } },
+          },
+        },
+      }),
+    );
+    const { text } = configOf(render(["-f", values]));
+    const fromChart = parseConfigText(text, "minimal service");
+    const fromCode = parseConfig({
+      sources: { prometheus: {}, rabbitmq: {} },
+      services: {
+        apiGateway: {
+          minReplicas: 1,
+          maxReplicas: 10,
+          workload: { name: "api-gateway" },
+          triggers: {
+            requestRate: {
+              source: "prometheus",
+              kind: "extensive",
+              query: "sum(rate(http_requests_total[1m]))",
+              target: 5,
+            },
+          },
+        },
+        batch: {
+          minReplicas: 1,
+          maxReplicas: 10,
+          workload: { name: "batch" },
+          triggers: { jobs: { source: "rabbitmq", kind: "extensive", queue: "jobs", target: 5 } },
+        },
       },
     });
-    assert.deepEqual(globals(fromChart), globals(fromCode));
+    assert.deepEqual(docView(fromChart).services, docView(fromCode).services);
+    let checked = 0;
+    for (const [name, svc] of Object.entries(docView(fromChart).services as Any))
+      checked += assertDeclaredDefaults(svc as Any, SERVICE_FIELDS, `services.${name}`, [
+        `services.${name}.minReplicas`,
+      ]);
+    assert.ok(checked >= 20, `${checked} fields checked`);
   });
 });
 
-describe("sections declared once (src/config/fields.ts) agree with values.yaml, the README and the schema", () => {
-  const sections = DECLARED_SECTIONS;
-  it("declares the sections written so far", () => {
-    assert.deepEqual(
-      sections.map(([p]) => p),
-      [
-        "predictiveScaling",
-        "businessRules.businessHours",
-        "businessRules.costOptimization",
-        "sources",
-        "services.*",
-      ],
-    );
-  });
-  const table = valuesTable().split("\n");
+describe("scaler config keys (src/config/fields.ts) in values.yaml, values.schema.json and the README", () => {
+  const rows = new Map(valuesRows().map((r) => [r.path, r]));
   const schema = JSON.parse(readFileSync(join(chart, "values.schema.json"), "utf8")) as SchemaNode;
-  for (const [path, fields] of sections) {
-    if (!path.includes("*"))
-      it(`${path}: values.yaml's defaults and comments (so the README's values table) are the declaration's`, () => {
-        const rows = new Map<string, { value: unknown; doc: string }>();
-        for (const line of table) {
-          const m = /^\| `([^`]+)` \| `([^`]*)` \| (.*) \|$/.exec(line);
-          const key = m?.[1] ?? "";
-          if (!m || !key.startsWith(`${path}.`) || key.slice(path.length + 1).includes(".")) continue;
-          rows.set(key.slice(path.length + 1), {
-            value: JSON.parse(m[2] ?? "null") as unknown,
-            doc: m[3] ?? "",
-          });
-        }
-        for (const [name, f] of Object.entries(fields)) {
-          const row = rows.get(name);
-          assert.ok(row, `${path}.${name} is not in values.yaml`);
-          // A field without a code default (maxHourlyCost) shows an example value in the chart.
-          if (f.default !== undefined) assert.equal(row.value, f.default, `${name} default`);
-          assert.equal(row.doc, f.doc, `${name} doc`);
-        }
-      });
-    it(`${path}: values.schema.json states the declared types and ranges`, () => {
-      const node = schemaNode(schema, path) as Any;
-      const generated = jsonSchemaOf(fields) as Any;
-      for (const [name, s] of Object.entries(generated.properties as Any))
-        assert.deepEqual(node.properties[name], s, `${path}.${name}`);
+  it("every chart value is a declared config field or a chart setting, and every config field the chart sets is mapped", () => {
+    assert.ok(VALUES_KEYS.length >= 60, `${VALUES_KEYS.length}`);
+    for (const k of VALUES_KEYS) assert.doesNotThrow(() => fieldAt(k.config), k.config);
+  });
+  // The values the chart ships that differ from the code's fixed default, each for a reason.
+  const shippedOtherwise: Record<string, string> = {
+    "businessRules.costOptimization.maxHourlyCost":
+      "the code has no default budget; the chart ships an example",
+    "sources.rabbitmq.amqpUrl": '"" is unset in the chart',
+    "scaler.tls.requireClientCert": "the chart renders it explicitly (false) beside the CA it mounts",
+  };
+  for (const k of VALUES_KEYS.filter((x) => !x.values.includes("*"))) {
+    it(`${k.values}: values.yaml documents it with the declaration's doc and ships the code's default`, () => {
+      const row = rows.get(k.values);
+      assert.ok(row, `${k.values} is not in values.yaml`);
+      const f = fieldAt(k.config);
+      assert.equal(row.doc, f.doc, `${k.values} doc`);
+      if (!(k.values in shippedOtherwise) && "default" in f && f.default !== undefined)
+        assert.deepEqual(row.value, f.default, `${k.values} default`);
     });
   }
+  for (const k of VALUES_KEYS)
+    it(`${k.values}: values.schema.json states the declared type and range`, () => {
+      const parent = k.values.split(".").slice(0, -1).join(".");
+      const node = (parent === "" ? schema : schemaNode(schema, parent)) as Any;
+      assert.deepEqual(node.properties[k.values.split(".").pop() ?? ""], valuesKeySchema(k));
+    });
+  it("the README's values table lists every scaler config key, then the chart settings apart", () => {
+    const readme = readFileSync(join(chart, "README.md"), "utf8");
+    for (const k of VALUES_KEYS) {
+      const key = displayPath(k.values);
+      assert.ok(readme.includes(`| \`${key}\` |`), key);
+    }
+    assert.ok(readme.indexOf("### Scaler configuration") < readme.indexOf("### Chart settings"));
+    assert.ok(readme.includes("| `scaler.image.repository` |"));
+    assert.ok(
+      !readme.includes("| `predictiveScaling.enabled` | `true` | Forecast"),
+      "config keys are not in the chart table",
+    );
+  });
 });

@@ -3,7 +3,7 @@
 // mutual TLS, is refused; plaintext is refused on a TLS port; plaintext mode is explicit in config.
 
 import assert from "node:assert/strict";
-import { execFileSync, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { connect } from "node:net";
 import { tmpdir } from "node:os";
@@ -14,67 +14,11 @@ import { startServer, type Running } from "../../src/cli/serve.ts";
 import { loadProtos } from "../../src/service/keda-grpc.ts";
 import { jsonLogger, silentLogger } from "../../src/service/log.ts";
 import { FakeUpstream, vector } from "../unit/signals/fake-upstream.ts";
+import { Certs } from "./certs.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "mlas-tls-"));
-const f = (n: string): string => join(dir, n);
-function ssl(args: string[]): void {
-  execFileSync("openssl", args, { stdio: "pipe", cwd: dir });
-}
-/** A CA, a server certificate for 127.0.0.1/localhost signed by it, and a client certificate. */
-function makeCerts(prefix: string): void {
-  ssl([
-    "req",
-    "-x509",
-    "-newkey",
-    "rsa:2048",
-    "-nodes",
-    "-days",
-    "2",
-    "-subj",
-    `/CN=${prefix}-ca`,
-    "-keyout",
-    f(`${prefix}-ca.key`),
-    "-out",
-    f(`${prefix}-ca.crt`),
-  ]);
-  for (const who of ["server", "client"]) {
-    ssl([
-      "req",
-      "-newkey",
-      "rsa:2048",
-      "-nodes",
-      "-subj",
-      `/CN=${prefix}-${who}`,
-      "-keyout",
-      f(`${prefix}-${who}.key`),
-      "-out",
-      f(`${prefix}-${who}.csr`),
-    ]);
-    writeFileSync(
-      f(`${prefix}-${who}.ext`),
-      who === "server"
-        ? "subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n"
-        : "extendedKeyUsage=clientAuth\n",
-    );
-    ssl([
-      "x509",
-      "-req",
-      "-in",
-      f(`${prefix}-${who}.csr`),
-      "-CA",
-      f(`${prefix}-ca.crt`),
-      "-CAkey",
-      f(`${prefix}-ca.key`),
-      "-CAcreateserial",
-      "-days",
-      "2",
-      "-extfile",
-      f(`${prefix}-${who}.ext`),
-      "-out",
-      f(`${prefix}-${who}.crt`),
-    ]);
-  }
-}
+const certs = new Certs(dir);
+const f = (n: string): string => certs.file(n);
 
 type Client = grpc.Client & {
   IsActive: (
@@ -130,8 +74,8 @@ describe("gRPC transport security", () => {
     `sources:\n  prometheus: { url: "${up.url}" }\npredictiveScaling: { enabled: false }\nservices:\n  api:\n    triggers:\n      rps: { source: prometheus, query: "sum(x)", target: 10, kind: extensive }\n`;
 
   before(async () => {
-    makeCerts("a");
-    makeCerts("b"); // a foreign CA and its certificates
+    certs.set("a");
+    certs.set("b"); // a foreign CA and its certificates
     up.reply = { body: vector("15") };
     await up.start();
     mtls = await serve(

@@ -83,10 +83,10 @@ describe("config: bad input names the field and the value", () => {
   const base = { sources: { prometheus: { url: "http://p:9090" } } };
   const cases: [name: string, doc: unknown, path: string, message: RegExp][] = [
     [
-      "max below min",
+      "max below its range",
       { ...base, services: { vllmService: serviceDoc({ minReplicas: 0, maxReplicas: -1 }) } },
       "services.vllmService.maxReplicas",
-      /must be >= minReplicas \(0\), got -1/,
+      /must be >= 1, got -1/,
     ],
     [
       "max below a positive min",
@@ -151,7 +151,7 @@ describe("config: bad input names the field and the value", () => {
         businessRules: { businessHours: { days: ["mon", "funday"] } },
       },
       "businessRules.businessHours.days[1]",
-      /day name/,
+      /must be one of sun, mon, tue, wed, thu, fri, sat, got "funday"/,
     ],
     [
       "missing kind",
@@ -251,6 +251,18 @@ describe("config: bad input names the field and the value", () => {
     ],
     ["no services", { ...base, services: {} }, "services", /at least one service/],
     [
+      "a prometheus trigger without sources.prometheus",
+      { services: { s: serviceDoc() } },
+      "sources.prometheus",
+      /is required: services\.s\.triggers\.rps has source prometheus/,
+    ],
+    [
+      "a GPU count without a GPU type",
+      { ...base, services: { s: serviceDoc({ resources: { gpusPerReplica: 2 } }) } },
+      "services.s.resources.gpuType",
+      /got gpusPerReplica 2 and no gpuType/,
+    ],
+    [
       "service name with spaces",
       { ...base, services: { "my svc": serviceDoc() } },
       "services.my svc",
@@ -329,7 +341,7 @@ describe("mlas validate", () => {
       encoding: "utf8",
     });
     assert.equal(r.status, 1);
-    assert.match(r.stderr, /services\.vllmService\.maxReplicas: must be >= minReplicas \(0\), got -1/);
+    assert.match(r.stderr, /services\.vllmService\.maxReplicas: must be >= 1, got -1/);
     assert.match(r.stderr, /services\.vllmService\.triggers: must declare at least one trigger/);
   });
 });
