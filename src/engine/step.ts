@@ -6,10 +6,12 @@
 
 import type { Config, ServiceConfig } from "../config/schema.ts";
 import type { Claim } from "./rules/budget.ts";
-import type { BusinessHoursState } from "./rules/business-hours.ts";
 import type { Reason, Rule, ServiceDecision, ServiceObservations } from "./types.ts";
 
-/** What one service's steps have decided so far. */
+/**
+ * What one service's steps have decided so far. Every field is always present (undefined until a
+ * step sets it), so every draft has one shape.
+ */
 export interface Draft {
   /** false: the service gets no decision this tick (KEDA's fallback applies). */
   readonly valid: boolean;
@@ -19,19 +21,19 @@ export interface Draft {
   /** Every reason so far, in step order. */
   readonly reasons: readonly Reason[];
   /** The reactive count (max over triggers), once the reactive step found one. */
-  readonly reactive?: number;
+  readonly reactive: number | undefined;
   /** The load trigger's current reading, when the reactive step read it. */
-  readonly load?: number;
+  readonly load: number | undefined;
   /** The reactive count per trigger that could be evaluated. */
-  readonly perTrigger?: ReadonlyMap<string, number>;
+  readonly perTrigger: ReadonlyMap<string, number> | undefined;
   /** What the forecast asks for, computed even when it is not acted upon. */
-  readonly predictive?: number;
-  readonly confidence?: number;
+  readonly predictive: number | undefined;
+  readonly confidence: number | undefined;
   /**
    * Highest point forecast over start-up + scale-ahead when the forecast may act (confident,
    * proactive scaling on): pre-warm and scale to zero weigh it.
    */
-  readonly forecastPeak?: number;
+  readonly forecastPeak: number | undefined;
   /** A business-hours floor above zero applies: the service must not scale to zero. */
   readonly keepWarm: boolean;
 }
@@ -42,8 +44,11 @@ export interface StepContext {
   readonly svc: ServiceConfig;
   /** Counts that are finite and non-negative or absent; a forecast the rules may act on or none. */
   readonly obs: ServiceObservations;
-  /** Business hours at `now` (the same for every service, so computed once per decision). */
-  readonly businessHours: BusinessHoursState;
+  /**
+   * Business hours at `now`: open, or closed but opening within preScaleMinutes (the same for every
+   * service, so computed once per decision).
+   */
+  readonly businessHours: { readonly open: boolean; readonly preScale: boolean };
   /** This service's previous decision, if any. */
   readonly previous: ServiceDecision | undefined;
   readonly now: number;
@@ -54,6 +59,16 @@ export type ServiceStep = (draft: Draft, ctx: StepContext) => Draft;
 /** A cross-service step: trims the claims in place and adds its reasons to the claims it trims. */
 export type ClaimStep = (config: Config, claims: readonly Claim[]) => void;
 
+const NO_FACTS = {
+  reactive: undefined,
+  load: undefined,
+  perTrigger: undefined,
+  predictive: undefined,
+  confidence: undefined,
+  forecastPeak: undefined,
+  keepWarm: false,
+} as const;
+
 /** The draft before any step: it holds what runs now (current, else ready, else minReplicas). */
 export function seedDraft(ctx: StepContext, reasons: readonly Reason[]): Draft {
   const { obs, svc } = ctx;
@@ -62,7 +77,7 @@ export function seedDraft(ctx: StepContext, reasons: readonly Reason[]): Draft {
     desired: obs.currentReplicas ?? obs.readyReplicas ?? svc.minReplicas,
     by: "hold",
     reasons,
-    keepWarm: false,
+    ...NO_FACTS,
   };
 }
 
@@ -71,8 +86,9 @@ export function raise(draft: Draft, n: number, rule: Rule): Draft {
   return n > draft.desired ? { ...draft, desired: n, by: rule } : draft;
 }
 
+/** `draft` with `reasons` added after its own. */
 export function withReasons(draft: Draft, ...reasons: readonly Reason[]): Draft {
-  return { ...draft, reasons: [...draft.reasons, ...reasons] };
+  return reasons.length === 0 ? draft : { ...draft, reasons: [...draft.reasons, ...reasons] };
 }
 
 /**
@@ -94,6 +110,6 @@ export function invalidDraft(draft: Draft, ctx: StepContext, message: string): D
     desired: bounded(ctx.obs.currentReplicas ?? ctx.svc.minReplicas, ctx.svc),
     by: "invalid",
     reasons: [...draft.reasons, { rule: "invalid", message }],
-    keepWarm: false,
+    ...NO_FACTS,
   };
 }

@@ -6,11 +6,7 @@ import type { BusinessHoursConfig, ServiceConfig } from "../../config/schema.ts"
 import { ceilSafe } from "../hpa.ts";
 import { raise, withReasons, type Draft, type StepContext } from "../step.ts";
 
-export interface BusinessHoursState {
-  readonly open: boolean;
-  /** Closed now, but opening within preScaleMinutes. */
-  readonly preScale: boolean;
-}
+export type BusinessHoursState = StepContext["businessHours"];
 
 interface LocalTime {
   readonly date: string;

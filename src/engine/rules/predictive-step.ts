@@ -2,7 +2,7 @@
 // draft to it when the forecast may act (enabled, confident, not forecast-only), records what the
 // forecast asks for either way, and passes on the forecast peak that pre-warm and scale to zero weigh.
 
-import { raise, withReasons, type Draft, type StepContext } from "../step.ts";
+import { raise, type Draft, type StepContext } from "../step.ts";
 import { predictive } from "./predictive.ts";
 
 export function predictiveStep(draft: Draft, ctx: StepContext): Draft {
@@ -13,10 +13,11 @@ export function predictiveStep(draft: Draft, ctx: StepContext): Draft {
   });
   const trusted = p.confident && config.predictiveScaling.enableProactiveScaling;
   const next: Draft = {
-    ...withReasons(draft, ...p.reasons),
-    ...(p.replicas !== undefined ? { predictive: p.replicas } : {}),
-    ...(p.confidence !== undefined ? { confidence: p.confidence } : {}),
-    ...(trusted && p.peakMean !== undefined ? { forecastPeak: p.peakMean } : {}),
+    ...draft,
+    reasons: [...draft.reasons, ...p.reasons],
+    predictive: p.replicas,
+    confidence: p.confidence,
+    forecastPeak: trusted ? p.peakMean : undefined,
   };
   return p.applied && p.replicas !== undefined ? raise(next, p.replicas, "predictive") : next;
 }

@@ -3,7 +3,7 @@
 import type { ServiceConfig, SourcesConfig } from "../../config/schema.ts";
 import { extensiveReplicas, intensiveReplicas } from "../hpa.ts";
 import { own } from "../own.ts";
-import { invalidDraft, withReasons, type Draft, type StepContext } from "../step.ts";
+import { invalidDraft, type Draft, type StepContext } from "../step.ts";
 import type { Reason, ServiceObservations } from "../types.ts";
 
 export interface ReactiveResult {
@@ -116,14 +116,19 @@ export function fmt(x: number): string {
  */
 export function reactiveStep(draft: Draft, ctx: StepContext): Draft {
   const r = reactive(ctx.svc, ctx.obs, ctx.config.sources, ctx.now);
-  const read = withReasons(draft, ...r.reasons);
-  if (r.invalid !== undefined) return invalidDraft(read, ctx, r.invalid);
-  const facts = { ...read, perTrigger: r.perTrigger, ...(r.load !== undefined ? { load: r.load } : {}) };
+  const reasons = [...draft.reasons, ...r.reasons];
+  if (r.invalid !== undefined) return invalidDraft({ ...draft, reasons }, ctx, r.invalid);
   if (r.replicas === undefined) {
-    return withReasons(
-      { ...facts, by: "hold" },
-      { rule: "hold", message: `no trigger could be evaluated: holding ${draft.desired}` },
-    );
+    reasons.push({ rule: "hold", message: `no trigger could be evaluated: holding ${draft.desired}` });
+    return { ...draft, by: "hold", perTrigger: r.perTrigger, load: r.load, reasons };
   }
-  return { ...facts, desired: r.replicas, by: "reactive", reactive: r.replicas };
+  return {
+    ...draft,
+    desired: r.replicas,
+    by: "reactive",
+    reactive: r.replicas,
+    perTrigger: r.perTrigger,
+    load: r.load,
+    reasons,
+  };
 }
