@@ -27,6 +27,7 @@ import {
   type Reading,
   type ServiceObservations,
 } from "../../../src/engine/types.ts";
+import { rng } from "../../../src/sim/workload.ts";
 
 /** The recorded replay, one line per tick. */
 export const GOLDEN_FILE = fileURLToPath(new URL("golden/decide-two-days.txt", import.meta.url));
@@ -128,18 +129,6 @@ export const GOLDEN_CONFIG: Config = parseConfig({
     },
   },
 });
-
-/** Deterministic uniform numbers in [0, 1) (mulberry32). */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Hour of day (fractional) in New York; -4 h after the switch to daylight saving, -5 h before. */
 function localHour(t: number): number {
@@ -275,7 +264,7 @@ function line(d: Decisions): string {
 export function replayGolden(): { lines: string[]; decisions: Decisions[] } {
   const names = ["llm", "embed", "worker", "orchestrator"];
   const running = new Map<string, Running>(names.map((n) => [n, { idleSeconds: 0, backlog: 0 }]));
-  const rnd = random(20260308);
+  const rnd = rng(20260308);
   let state: EngineState = EMPTY_STATE;
   const lines: string[] = [];
   const decisions: Decisions[] = [];
