@@ -59,16 +59,6 @@ export type ServiceStep = (draft: Draft, ctx: StepContext) => Draft;
 /** A cross-service step: trims the claims in place and adds its reasons to the claims it trims. */
 export type ClaimStep = (config: Config, claims: readonly Claim[]) => void;
 
-const NO_FACTS = {
-  reactive: undefined,
-  load: undefined,
-  perTrigger: undefined,
-  predictive: undefined,
-  confidence: undefined,
-  forecastPeak: undefined,
-  keepWarm: false,
-} as const;
-
 /** The draft before any step: it holds what runs now (current, else ready, else minReplicas). */
 export function seedDraft(ctx: StepContext, reasons: readonly Reason[]): Draft {
   const { obs, svc } = ctx;
@@ -77,7 +67,13 @@ export function seedDraft(ctx: StepContext, reasons: readonly Reason[]): Draft {
     desired: obs.currentReplicas ?? obs.readyReplicas ?? svc.minReplicas,
     by: "hold",
     reasons,
-    ...NO_FACTS,
+    reactive: undefined,
+    load: undefined,
+    perTrigger: undefined,
+    predictive: undefined,
+    confidence: undefined,
+    forecastPeak: undefined,
+    keepWarm: false,
   };
 }
 
@@ -106,10 +102,9 @@ export function bounded(n: number, svc: ServiceConfig): number {
  */
 export function invalidDraft(draft: Draft, ctx: StepContext, message: string): Draft {
   return {
+    ...seedDraft(ctx, [...draft.reasons, { rule: "invalid", message }]),
     valid: false,
     desired: bounded(ctx.obs.currentReplicas ?? ctx.svc.minReplicas, ctx.svc),
     by: "invalid",
-    reasons: [...draft.reasons, { rule: "invalid", message }],
-    ...NO_FACTS,
   };
 }
