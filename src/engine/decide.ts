@@ -1,14 +1,26 @@
 // decide(): the whole decision for every service, as a pure function of config, observations,
-// the previous state and the time. Rules run in a fixed order; each leaves a reason.
+// the previous state and the time. The observations are sanitised here, at the edge; then each
+// service's draft passes through the rules' steps in one fixed order (SERVICE_STEPS), and the
+// cross-service steps (CLAIM_STEPS) trim the claims of all services. Each step leaves its reasons.
 
 import { enabledServices, type Config, type ServiceConfig } from "../config/schema.ts";
 import { hourlyCost, replicaPrice } from "./cost.ts";
 import { own } from "./own.ts";
 import { applyBudget, applyGpuQuotas, gpuUse, gpusByType, totalCost, type Claim } from "./rules/budget.ts";
-import { businessHoursFloor, businessHoursState, type BusinessHoursState } from "./rules/business-hours.ts";
-import { predictive } from "./rules/predictive.ts";
-import { reactive } from "./rules/reactive.ts";
-import { scaleToZero } from "./rules/scale-to-zero.ts";
+import { businessHoursState, businessHoursStep, type BusinessHoursState } from "./rules/business-hours.ts";
+import { clampStep } from "./rules/clamp.ts";
+import { predictiveStep } from "./rules/predictive-step.ts";
+import { reactiveStep } from "./rules/reactive.ts";
+import { scaleToZeroStep } from "./rules/scale-to-zero.ts";
+import {
+  bounded,
+  invalidDraft,
+  seedDraft,
+  type ClaimStep,
+  type Draft,
+  type ServiceStep,
+  type StepContext,
+} from "./step.ts";
 import type {
   Decisions,
   EngineState,
@@ -19,16 +31,6 @@ import type {
   ServiceDecision,
   ServiceObservations,
 } from "./types.ts";
-
-interface Draft {
-  readonly valid: boolean;
-  readonly desired: number;
-  readonly by: Rule;
-  readonly reasons: Reason[];
-  readonly reactive?: number;
-  readonly predictive?: number;
-  readonly confidence?: number;
-}
 
 const NO_OBS: ServiceObservations = { signals: {} };
 
@@ -82,149 +84,85 @@ function observationsOf(all: Observations, name: string, reasons: Reason[]): Ser
   };
 }
 
-/**
- * Every count that leaves the engine is a whole number within [min, max]: an infinite count (an
- * overflowing ratio) is capped, a fractional one rounded up. NaN has no safe meaning and is handled
- * by the caller as an invalid decision.
- */
-function bounded(n: number, svc: ServiceConfig): number {
-  return Math.min(Math.max(Math.ceil(n), svc.minReplicas), svc.maxReplicas);
+/** Rules 1-5 for one service, in this order; each step adds its reasons. */
+export const SERVICE_STEPS: readonly ServiceStep[] = [
+  reactiveStep,
+  predictiveStep,
+  businessHoursStep,
+  scaleToZeroStep,
+  clampStep,
+];
+
+/** Rule 6 across services, in this order, over every service's claim. */
+export const CLAIM_STEPS: readonly ClaimStep[] = [applyGpuQuotas, applyBudget];
+
+/** Runs the steps in order; a draft that turns invalid ends the list. */
+export function runSteps(steps: readonly ServiceStep[], seed: Draft, ctx: StepContext): Draft {
+  let draft = seed;
+  for (const step of steps) {
+    draft = step(draft, ctx);
+    if (!draft.valid) break;
+  }
+  return draft;
+}
+
+/** One service decided by the steps, and its claim on the shared budget and quotas. */
+interface Decided {
+  readonly ctx: StepContext;
+  readonly draft: Draft;
+  readonly claim: Claim;
 }
 
 /** Rules 1-5 for one service; the count is a whole number within [min, max] whatever the observations. */
 function decideService(
   config: Config,
   svc: ServiceConfig,
-  all: Observations,
-  bh: BusinessHoursState,
+  observations: Observations,
+  state: EngineState,
+  businessHours: BusinessHoursState,
   now: number,
-): Draft {
+): Decided {
   const checks: Reason[] = [];
-  const obs = observationsOf(all, svc.name, checks);
-  const draft = draftFor(config, svc, obs, bh, now, checks);
-  if (Number.isNaN(draft.desired)) {
-    const reasons = [
-      ...draft.reasons,
-      { rule: "invalid" as const, message: "the rules gave no number (NaN): holding the current count" },
-    ];
-    return {
-      valid: false,
-      desired: bounded(obs.currentReplicas ?? svc.minReplicas, svc),
-      by: "invalid",
-      reasons,
-    };
-  }
-  return { ...draft, desired: bounded(draft.desired, svc) };
-}
-
-function draftFor(
-  config: Config,
-  svc: ServiceConfig,
-  obs: ServiceObservations,
-  bh: BusinessHoursState,
-  now: number,
-  checks: readonly Reason[],
-): Draft {
-  const r = reactive(svc, obs, config.sources, now);
-  const reasons: Reason[] = [...checks, ...r.reasons];
-  if (r.invalid !== undefined) {
-    reasons.push({ rule: "invalid", message: r.invalid });
-    return {
-      valid: false,
-      desired: bounded(obs.currentReplicas ?? svc.minReplicas, svc),
-      by: "invalid",
-      reasons,
-    };
-  }
-  let desired: number;
-  let by: Rule;
-  if (r.replicas === undefined) {
-    desired = obs.currentReplicas ?? obs.readyReplicas ?? svc.minReplicas;
-    by = "hold";
-    reasons.push({ rule: "hold", message: `no trigger could be evaluated: holding ${desired}` });
-  } else {
-    desired = r.replicas;
-    by = "reactive";
-  }
-  const raise = (n: number, rule: Rule): void => {
-    if (n > desired) {
-      desired = n;
-      by = rule;
-    }
+  const obs = observationsOf(observations, svc.name, checks);
+  const ctx: StepContext = { config, svc, obs, businessHours, previous: own(state.previous, svc.name), now };
+  const stepped = runSteps(SERVICE_STEPS, seedDraft(ctx, checks), ctx);
+  const draft = Number.isNaN(stepped.desired)
+    ? invalidDraft(stepped, ctx, "the rules gave no number (NaN): holding the current count")
+    : { ...stepped, desired: bounded(stepped.desired, svc) };
+  const claim: Claim = {
+    svc,
+    desired: draft.desired,
+    trimmable: draft.valid,
+    price: replicaPrice(svc, config.cost),
+    reasons: [...draft.reasons],
   };
-
-  const p = predictive(config.predictiveScaling, svc, obs.forecast, now, {
-    currentReplicas: obs.currentReplicas ?? obs.readyReplicas,
-    signals: obs.signals,
-  });
-  reasons.push(...p.reasons);
-  if (p.applied && p.replicas !== undefined) raise(p.replicas, "predictive");
-
-  const bhActive = bh.open || bh.preScale;
-  let keepWarm = false;
-  if (bhActive) {
-    const floor = businessHoursFloor(config.businessHours, svc);
-    keepWarm = floor > 0;
-    const before = desired;
-    raise(floor, "business-hours");
-    reasons.push({
-      rule: "business-hours",
-      message: `${bh.open ? "inside business hours" : `pre-scale: opening within ${config.businessHours.preScaleMinutes}m`} (${config.businessHours.timezone}): floor ${floor}${desired > before ? `, raised from ${before}` : ""}`,
-    });
-  }
-
-  const zero = scaleToZero(svc, {
-    idleSeconds: obs.idleSeconds,
-    load: r.load,
-    keepWarm,
-    forecastPeak: p.confident && config.predictiveScaling.enableProactiveScaling ? p.peakMean : undefined,
-  });
-  if (zero) {
-    reasons.push(zero.reason);
-    if (zero.allowed) {
-      // Idle by definition: the load trigger's own count (noise at or below activationLoad) no longer
-      // holds a replica, nor does the forecast's upper band (its point forecast expects no load).
-      // Intensive levels say nothing about demand (any positive level rounds up to one replica), so
-      // only another extensive signal, such as a queue backlog, can hold a replica now.
-      const others = svc.triggers
-        .filter((t) => t.kind === "extensive" && t.name !== svc.loadTrigger)
-        .map((t) => r.perTrigger.get(t.name) ?? 0);
-      const floorFromOthers = Math.max(0, ...others);
-      if (floorFromOthers === 0) {
-        desired = 0;
-        by = "scale-to-zero";
-      }
-    } else {
-      raise(1, "keep-warm");
-    }
-  }
-
-  if (desired < svc.minReplicas) {
-    reasons.push({ rule: "min", message: `raised ${desired} to minReplicas ${svc.minReplicas}` });
-    desired = svc.minReplicas;
-    by = "min";
-  }
-  if (desired > svc.maxReplicas) {
-    reasons.push({ rule: "max", message: `capped ${desired} at maxReplicas ${svc.maxReplicas}` });
-    desired = svc.maxReplicas;
-    by = "max";
-  }
-  return {
-    valid: true,
-    desired,
-    by,
-    reasons,
-    ...(r.replicas !== undefined ? { reactive: r.replicas } : {}),
-    ...(p.replicas !== undefined ? { predictive: p.replicas } : {}),
-    ...(p.confidence !== undefined ? { confidence: p.confidence } : {}),
-  };
+  return { ctx, draft, claim };
 }
 
 function sameDecision(a: ServiceDecision | undefined, desired: number, valid: boolean, by: Rule): boolean {
   return a !== undefined && a.desiredReplicas === desired && a.valid === valid && a.reason === by;
 }
 
-/** Rules 1-7 for every enabled service. */
+/** The decision for one service: its draft after the cross-service trims of its claim. */
+function decisionOf({ ctx, draft, claim }: Decided): ServiceDecision {
+  const by: Rule = claim.cappedBy !== undefined && claim.desired < draft.desired ? claim.cappedBy : draft.by;
+  return {
+    service: claim.svc.name,
+    valid: draft.valid,
+    desiredReplicas: claim.desired,
+    active: claim.desired > 0,
+    reason: by,
+    reasons: claim.reasons,
+    ...(draft.reactive !== undefined ? { reactiveReplicas: draft.reactive } : {}),
+    ...(draft.predictive !== undefined ? { predictiveReplicas: draft.predictive } : {}),
+    ...(draft.confidence !== undefined ? { forecastConfidence: draft.confidence } : {}),
+    businessHours: ctx.businessHours.open,
+    hourlyCost: hourlyCost(claim.desired, claim.price),
+    changed: !sameDecision(ctx.previous, claim.desired, draft.valid, by),
+  };
+}
+
+/** Rules 1-7 for every enabled service: the service steps for each, then the claim steps across them. */
 export function decide(
   config: Config,
   observations: Observations,
@@ -232,42 +170,15 @@ export function decide(
   now: number,
 ): Decisions {
   const bh = businessHoursState(config.businessHours, now);
-  const services = enabledServices(config);
-  const drafts = services.map((svc) => decideService(config, svc, observations, bh, now));
-  const claims: Claim[] = services.map((svc, i) => {
-    const d = drafts[i] as Draft;
-    return {
-      svc,
-      desired: d.desired,
-      trimmable: d.valid,
-      price: replicaPrice(svc, config.cost),
-      reasons: d.reasons,
-    };
-  });
+  const decided = enabledServices(config).map((svc) =>
+    decideService(config, svc, observations, state, bh, now),
+  );
+  const claims = decided.map((d) => d.claim);
   const requestedGpus = gpusByType(claims);
-  applyGpuQuotas(config, claims);
-  applyBudget(config, claims);
-  const out: ServiceDecision[] = claims.map((c, i) => {
-    const d = drafts[i] as Draft;
-    const by: Rule = c.cappedBy !== undefined && c.desired < d.desired ? c.cappedBy : d.by;
-    return {
-      service: c.svc.name,
-      valid: d.valid,
-      desiredReplicas: c.desired,
-      active: c.desired > 0,
-      reason: by,
-      reasons: c.reasons,
-      ...(d.reactive !== undefined ? { reactiveReplicas: d.reactive } : {}),
-      ...(d.predictive !== undefined ? { predictiveReplicas: d.predictive } : {}),
-      ...(d.confidence !== undefined ? { forecastConfidence: d.confidence } : {}),
-      businessHours: bh.open,
-      hourlyCost: hourlyCost(c.desired, c.price),
-      changed: !sameDecision(own(state.previous, c.svc.name), c.desired, d.valid, by),
-    };
-  });
+  for (const step of CLAIM_STEPS) step(config, claims);
   return {
     at: now,
-    services: out,
+    services: decided.map(decisionOf),
     totalHourlyCost: totalCost(claims),
     ...(config.cost.enabled && config.cost.maxHourlyCost !== undefined
       ? { maxHourlyCost: config.cost.maxHourlyCost }

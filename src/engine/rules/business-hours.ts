@@ -1,14 +1,12 @@
 // Rule 3, business hours: inside the window (in its IANA time zone, on its weekdays, not on a
-// holiday), and preScaleMinutes before it opens, the floor is raised.
+// holiday), and preScaleMinutes before it opens, the floor is raised, and a floor above zero keeps
+// the service warm (no scale to zero).
 
 import type { BusinessHoursConfig, ServiceConfig } from "../../config/schema.ts";
 import { ceilSafe } from "../hpa.ts";
+import { raise, withReasons, type Draft, type StepContext } from "../step.ts";
 
-export interface BusinessHoursState {
-  readonly open: boolean;
-  /** Closed now, but opening within preScaleMinutes. */
-  readonly preScale: boolean;
-}
+export type BusinessHoursState = StepContext["businessHours"];
 
 interface LocalTime {
   readonly date: string;
@@ -63,4 +61,22 @@ export function businessHoursState(bh: BusinessHoursConfig, now: number): Busine
 /** The business-hours floor: the explicit minimum, else ceil(multiplier * max(min, 1)). */
 export function businessHoursFloor(bh: BusinessHoursConfig, svc: ServiceConfig): number {
   return svc.businessHoursMinReplicas ?? ceilSafe(bh.multiplier * Math.max(svc.minReplicas, 1));
+}
+
+/**
+ * Rule 3 as a step. Example: window 09:00-17:00, pre-scale 30 min, multiplier 2, minReplicas 1:
+ * at 08:40 the floor is ceil(2 * 1) = 2, so a draft of 1 is raised to 2 and the service stays warm.
+ */
+export function businessHoursStep(draft: Draft, ctx: StepContext): Draft {
+  const state = ctx.businessHours;
+  if (!state.open && !state.preScale) return draft;
+  const bh = ctx.config.businessHours;
+  const floor = businessHoursFloor(bh, ctx.svc);
+  const raised = raise(draft, floor, "business-hours");
+  const when = state.open ? "inside business hours" : `pre-scale: opening within ${bh.preScaleMinutes}m`;
+  const change = raised.desired > draft.desired ? `, raised from ${draft.desired}` : "";
+  return withReasons(
+    { ...raised, keepWarm: floor > 0 },
+    { rule: "business-hours", message: `${when} (${bh.timezone}): floor ${floor}${change}` },
+  );
 }

@@ -3,6 +3,7 @@
 import type { ServiceConfig, SourcesConfig } from "../../config/schema.ts";
 import { extensiveReplicas, intensiveReplicas } from "../hpa.ts";
 import { own } from "../own.ts";
+import { invalidDraft, type Draft, type StepContext } from "../step.ts";
 import type { Reason, ServiceObservations } from "../types.ts";
 
 export interface ReactiveResult {
@@ -107,4 +108,27 @@ export function reactive(
 export function fmt(x: number): string {
   if (Number.isInteger(x)) return String(x);
   return Math.abs(x) >= 100 ? x.toFixed(0) : Math.abs(x) >= 1 ? x.toFixed(2) : x.toPrecision(3);
+}
+
+/**
+ * Rule 1 as a step: the reactive count replaces the count the draft holds. With no trigger that can
+ * be evaluated the draft keeps holding what runs; with expired or absent data it turns invalid.
+ */
+export function reactiveStep(draft: Draft, ctx: StepContext): Draft {
+  const r = reactive(ctx.svc, ctx.obs, ctx.config.sources, ctx.now);
+  const reasons = [...draft.reasons, ...r.reasons];
+  if (r.invalid !== undefined) return invalidDraft({ ...draft, reasons }, ctx, r.invalid);
+  if (r.replicas === undefined) {
+    reasons.push({ rule: "hold", message: `no trigger could be evaluated: holding ${draft.desired}` });
+    return { ...draft, by: "hold", perTrigger: r.perTrigger, load: r.load, reasons };
+  }
+  return {
+    ...draft,
+    desired: r.replicas,
+    by: "reactive",
+    reactive: r.replicas,
+    perTrigger: r.perTrigger,
+    load: r.load,
+    reasons,
+  };
 }

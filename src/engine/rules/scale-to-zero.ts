@@ -4,6 +4,7 @@
 // threshold (a threshold of 0 would otherwise let a busy service count as idle forever).
 
 import type { ServiceConfig } from "../../config/schema.ts";
+import { raise, withReasons, type Draft, type StepContext } from "../step.ts";
 import type { Reason } from "../types.ts";
 import { fmt } from "./reactive.ts";
 
@@ -50,4 +51,28 @@ export function scaleToZero(svc: ServiceConfig, z: ZeroInput): ZeroResult | unde
       message: `idle ${Math.round(z.idleSeconds / 60)}m >= ${svc.scaleToZeroAfterMinutes}m: zero allowed`,
     },
   };
+}
+
+/**
+ * Rule 4 as a step. A kept-warm service holds at least one replica. When zero is allowed the service
+ * is idle by definition: the load trigger's own count (noise at or below activationLoad) no longer
+ * holds a replica, nor does the forecast's upper band (its point forecast expects no load).
+ * Intensive levels say nothing about demand (any positive level rounds up to one replica), so only
+ * another extensive signal, such as a queue backlog, can hold a replica then.
+ */
+export function scaleToZeroStep(draft: Draft, ctx: StepContext): Draft {
+  const { svc } = ctx;
+  const zero = scaleToZero(svc, {
+    idleSeconds: ctx.obs.idleSeconds,
+    load: draft.load,
+    keepWarm: draft.keepWarm,
+    forecastPeak: draft.forecastPeak,
+  });
+  if (zero === undefined) return draft;
+  const said = withReasons(draft, zero.reason);
+  if (!zero.allowed) return raise(said, 1, "keep-warm");
+  const others = svc.triggers
+    .filter((t) => t.kind === "extensive" && t.name !== svc.loadTrigger)
+    .map((t) => draft.perTrigger?.get(t.name) ?? 0);
+  return Math.max(0, ...others) === 0 ? { ...said, desired: 0, by: "scale-to-zero" } : said;
 }
