@@ -1,5 +1,6 @@
 // The loop's schedule: forecast cycles spread their services over time when asked, stop promptly,
-// and the timers that drive the cycles do not pile up.
+// and the timers that drive the cycles do not pile up. Spreading runs on a fake clock: each history
+// read is stamped with the fake time at which it reached the upstream.
 
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
@@ -8,16 +9,27 @@ import { silentLogger } from "../../../src/service/log.ts";
 import { ScalerLoop } from "../../../src/service/loop.ts";
 import { buildSources } from "../../../src/signals/registry.ts";
 import { FakeUpstream, vector } from "../signals/fake-upstream.ts";
+import { FakeScheduler } from "./fake-scheduler.ts";
+
+/** Waits (real time, for the reads' network round trips) until `cond` holds; fails after 10 s. */
+async function until(cond: () => boolean, what: string): Promise<void> {
+  const end = Date.now() + 10_000;
+  while (!cond()) {
+    assert.ok(Date.now() < end, `still waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
 
 describe("loop schedule", () => {
   const up = new FakeUpstream();
   const arrivals: number[] = [];
+  let clock = new FakeScheduler();
   let config: ReturnType<typeof parseConfig>;
 
   before(async () => {
     up.reply = (path) => {
       if (path.includes("query_range")) {
-        arrivals.push(performance.now());
+        arrivals.push(clock.now());
         return {
           body: JSON.stringify({ status: "success", data: { resultType: "matrix", result: [] } }),
         };
@@ -48,26 +60,42 @@ describe("loop schedule", () => {
     await up.stop();
   });
 
-  it("spreads a forecast cycle's services evenly over spreadMs", async () => {
-    const loop = new ScalerLoop(config, buildSources(config, {}), silentLogger);
+  const fakeLoop = (): ScalerLoop => {
+    clock = new FakeScheduler();
     arrivals.length = 0;
-    const t0 = performance.now();
-    await loop.refreshForecasts(400);
-    assert.equal(arrivals.length, 4);
-    const offsets = arrivals.map((t) => t - t0).sort((a, b) => a - b);
-    assert.ok((offsets[0] ?? 0) < 100, `first at once, got ${offsets.join(", ")}`);
-    assert.ok((offsets[3] ?? 0) >= 290, `last after 3/4 of the spread, got ${offsets.join(", ")}`);
+    return new ScalerLoop(
+      config,
+      buildSources(config, {}),
+      silentLogger,
+      () => clock.now(),
+      undefined,
+      clock,
+    );
+  };
+
+  it("spreads a forecast cycle's services evenly over spreadMs", async () => {
+    const loop = fakeLoop();
+    const t0 = clock.now();
+    const cycle = loop.refreshForecasts(400);
+    await until(() => arrivals.length === 1, "the first read");
+    for (let n = 2; n <= 4; n++) {
+      await clock.advance(100);
+      await until(() => arrivals.length === n, `read ${String(n)}`);
+    }
+    await cycle;
+    assert.deepEqual(
+      arrivals.map((t) => t - t0),
+      [0, 100, 200, 300],
+    );
   });
 
   it("stop() ends a spread cycle at once instead of waiting it out", async () => {
-    const loop = new ScalerLoop(config, buildSources(config, {}), silentLogger);
-    arrivals.length = 0;
+    const loop = fakeLoop();
     const cycle = loop.refreshForecasts(60_000);
-    await new Promise((r) => setTimeout(r, 50));
-    const t0 = performance.now();
+    await until(() => arrivals.length === 1, "the first read");
     loop.stop();
+    // The fake clock never moves: the cycle ends only because stop() ended its waits.
     await cycle;
-    assert.ok(performance.now() - t0 < 1000);
     assert.equal(arrivals.length, 1, "only the first service was read");
   });
 
