@@ -4,9 +4,7 @@
 import type { Config, ServiceConfig } from "../config/schema.ts";
 import { replicaPrice } from "../engine/cost.ts";
 import type { ForecastView } from "../engine/types.ts";
-import { forecastWith } from "../forecast/calibrate.ts";
-import { ours } from "../forecast/models/ours.ts";
-import { toForecastView } from "../forecast/view.ts";
+import { forecastLoad } from "../pipeline/forecast.ts";
 import { Cluster } from "./cluster.ts";
 import { DEFAULT_CONTROL_PLANE, type ControlPlaneParams } from "./control-plane.ts";
 import { controllerFor, type PolicyName, type SimContext } from "./policies.ts";
@@ -64,8 +62,9 @@ export function defaultSettings(config: Config, service: ServiceConfig, capacity
 }
 
 /**
- * Forecasts of the load from the trace's past only, every forecastEverySeconds, shared by every run
- * on the trace (demand does not depend on the policy: the counter counts arrivals).
+ * Forecasts of the load from the trace's past only (the minutes fully observed, up to lookbackHours),
+ * every forecastEverySeconds, made as the service makes them (pipeline/forecast.ts); shared by every
+ * run on the trace (demand does not depend on the policy: the counter counts arrivals).
  */
 export function precomputeForecasts(
   w: Workload,
@@ -75,7 +74,7 @@ export function precomputeForecasts(
   const p = s.config.predictiveScaling;
   if (!p.enabled || !s.service.predictive) return [];
   const lookback = p.lookbackHours * 60;
-  const horizon = p.forecastMinutes;
+  const settings = { horizonSteps: p.forecastMinutes, quantile: p.quantile };
   const out: { t: number; view: ForecastView }[] = [];
   const first = Math.max(s.forecastEverySeconds, s.warmupSeconds - 3600);
   const T = w.rate.length;
@@ -85,12 +84,12 @@ export function precomputeForecasts(
     const m = Math.floor(t / 60); // minutes fully observed before t
     const from = Math.max(0, m - lookback);
     if (m - from < 60) continue;
-    const f = forecastWith(
-      ours,
-      { values: w.minuteRate.subarray(from, m), stepSeconds: 60, start: w.start + from * 60_000 },
-      horizon,
-    );
-    out.push({ t, view: toForecastView(f, p.quantile, w.start + t * 1000) });
+    const history = {
+      values: w.minuteRate.subarray(from, m),
+      stepSeconds: 60,
+      start: w.start + from * 60_000,
+    };
+    out.push({ t, view: forecastLoad(history, settings, w.start + t * 1000).view });
     onProgress?.(++done, total);
   }
   return out;
