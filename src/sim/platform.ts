@@ -10,7 +10,9 @@ import type { ForecastView, Reason, ServiceDecision } from "../engine/types.ts";
 import { Cluster } from "./cluster.ts";
 import { OursOnSim } from "./ours.ts";
 import { controllerFor, simServiceConfig, type Controller, type SimContext } from "./policies.ts";
-import { measureQuality, precomputeForecasts, type Quality, type SimSettings } from "./run.ts";
+import { runForecastJobs } from "./parallel-forecasts.ts";
+import { measureQuality, type Quality, type SimSettings } from "./run.ts";
+import { traceForecastJob, type ForecastTimeline, type TraceForecastJob } from "./trace-forecasts.ts";
 import type { Workload } from "./workload.ts";
 
 export type PlatformPolicy = "ours" | "reactive";
@@ -162,6 +164,38 @@ function noteTrim(l: Lane, d: ServiceDecision | undefined, now: number, stepMs: 
   } else l.trims.push({ rule: trim.rule, from: now, to: now + 1000, maxRemoved: trim.removed });
 }
 
+/** Equal minute histories over the first `seconds` of the replay: one set of forecasts serves both. */
+function sameHistory(a: TraceForecastJob, b: TraceForecastJob, seconds: number): boolean {
+  if (a.start !== b.start || a.lookbackMinutes !== b.lookbackMinutes || a.seconds.length !== b.seconds.length)
+    return false;
+  if (a.settings.horizonSteps !== b.settings.horizonSteps || a.settings.quantile !== b.settings.quantile)
+    return false;
+  for (let m = 0; m < Math.ceil(seconds / 60); m++)
+    if (!Object.is(a.minuteRate[m], b.minuteRate[m])) return false;
+  return a.seconds.every((t, i) => t === b.seconds[i]);
+}
+
+/** Each lane's forecasts over the replay's first T seconds, all fitted at once on every core. */
+function laneForecasts(lanes: readonly Lane[], T: number, opt: PlatformOptions): ForecastTimeline[] {
+  const jobs = lanes.map((l) =>
+    traceForecastJob(l.member.workload, T, l.settings.config.predictiveScaling, l.member.service.predictive, {
+      everySeconds: l.settings.forecastEverySeconds,
+      warmupSeconds: l.settings.warmupSeconds,
+    }),
+  );
+  // A lane replaying the same history as an earlier one shares its forecasts.
+  const unique: TraceForecastJob[] = [];
+  const slot = jobs.map((j) => {
+    if (!j) return -1;
+    const k = unique.findIndex((u) => sameHistory(u, j, T));
+    if (k >= 0) return k;
+    unique.push(j);
+    return unique.length - 1;
+  });
+  const made = runForecastJobs(unique, (d, n) => opt.onProgress?.("forecasts", d, n));
+  return slot.map((k) => (k >= 0 ? (made[k] ?? []) : []));
+}
+
 /** Replays every member's trace at once under `config`; measured after the settings' warm-up. */
 export function simulatePlatform(
   config: Config,
@@ -186,13 +220,7 @@ export function simulatePlatform(
     secondsAtMax: 0,
     trims: [],
   }));
-  const forecasts =
-    opt.policy === "ours"
-      ? lanes.map((l, i) => {
-          const w = { ...l.member.workload, rate: l.member.workload.rate.subarray(0, T) };
-          return precomputeForecasts(w, l.settings, (d, n) => opt.onProgress?.(`forecasts ${i + 1}`, d, n));
-        })
-      : [];
+  const forecasts = opt.policy === "ours" ? laneForecasts(lanes, T, opt) : [];
   const ours =
     opt.policy === "ours" ? platformOurs(config, lanes, opt.headroom, forecasts, start) : undefined;
   const reactive: Controller[] =

@@ -3,11 +3,11 @@
 
 import type { Config, ServiceConfig } from "../config/schema.ts";
 import { replicaPrice } from "../engine/cost.ts";
-import type { ForecastView } from "../engine/types.ts";
-import { forecastLoad } from "../pipeline/forecast.ts";
 import { Cluster } from "./cluster.ts";
 import { DEFAULT_CONTROL_PLANE, type ControlPlaneParams } from "./control-plane.ts";
+import { runForecastJobs } from "./parallel-forecasts.ts";
 import { controllerFor, type PolicyName, type SimContext } from "./policies.ts";
+import { traceForecastJob, type ForecastTimeline } from "./trace-forecasts.ts";
 import type { Workload } from "./workload.ts";
 
 export interface SimSettings {
@@ -62,37 +62,19 @@ export function defaultSettings(config: Config, service: ServiceConfig, capacity
 }
 
 /**
- * Forecasts of the load from the trace's past only (the minutes fully observed, up to lookbackHours),
- * every forecastEverySeconds, made as the service makes them (pipeline/forecast.ts); shared by every
- * run on the trace (demand does not depend on the policy: the counter counts arrivals).
+ * Forecasts of the load from the trace's past only, every forecastEverySeconds (trace-forecasts.ts),
+ * on every core; shared by every run on the trace.
  */
 export function precomputeForecasts(
   w: Workload,
   s: SimSettings,
   onProgress?: (done: number, total: number) => void,
-): { t: number; view: ForecastView }[] {
-  const p = s.config.predictiveScaling;
-  if (!p.enabled || !s.service.predictive) return [];
-  const lookback = p.lookbackHours * 60;
-  const settings = { horizonSteps: p.forecastMinutes, quantile: p.quantile };
-  const out: { t: number; view: ForecastView }[] = [];
-  const first = Math.max(s.forecastEverySeconds, s.warmupSeconds - 3600);
-  const T = w.rate.length;
-  const total = Math.max(0, Math.floor((T - first) / s.forecastEverySeconds));
-  let done = 0;
-  for (let t = first; t < T; t += s.forecastEverySeconds) {
-    const m = Math.floor(t / 60); // minutes fully observed before t
-    const from = Math.max(0, m - lookback);
-    if (m - from < 60) continue;
-    const history = {
-      values: w.minuteRate.subarray(from, m),
-      stepSeconds: 60,
-      start: w.start + from * 60_000,
-    };
-    out.push({ t, view: forecastLoad(history, settings, w.start + t * 1000).view });
-    onProgress?.(++done, total);
-  }
-  return out;
+): ForecastTimeline {
+  const job = traceForecastJob(w, w.rate.length, s.config.predictiveScaling, s.service.predictive, {
+    everySeconds: s.forecastEverySeconds,
+    warmupSeconds: s.warmupSeconds,
+  });
+  return job ? (runForecastJobs([job], onProgress)[0] ?? []) : [];
 }
 
 const HIST_STEP = 0.1;
