@@ -1,17 +1,14 @@
-// A forecast worker thread of parallel-forecasts.ts: computes its share of the fits, posts the views
-// (or the error) on its port, then raises its flag so the waiting thread wakes.
+// A forecast worker thread of parallel-forecasts.ts: takes fits from the shared counter until none
+// is left, posts its answers (or the error) on its port, then raises its flag so the waiting thread
+// wakes.
 
 import { workerData } from "node:worker_threads";
-import { ANSWERED, computeShare, type ShareData } from "./parallel-forecasts.ts";
+import { raiseFlag, takeFits, type ShareData } from "./parallel-forecasts.ts";
 
 const d = workerData as ShareData;
-const status = new Int32Array(d.shared, 0, d.threads);
-const fits = new Int32Array(d.shared, 4 * d.threads, d.threads);
 try {
-  const views = computeShare(d.jobs, d.thread, d.threads, () => Atomics.add(fits, d.thread, 1));
-  d.port.postMessage({ views });
+  d.port.postMessage({ share: takeFits(d.jobs, d.shared, d.thread) });
 } catch (e) {
   d.port.postMessage({ error: (e as Error).message });
 }
-Atomics.store(status, d.thread, ANSWERED);
-Atomics.notify(status, d.thread);
+raiseFlag(d.shared, d.thread);
