@@ -62,8 +62,14 @@ export function defaultSettings(config: Config, service: ServiceConfig, capacity
 }
 
 /**
+ * Forecasts already made, by the trace's minute history and the rest of the job: a second
+ * comparison on the same workload (the demo's "without scale to zero") refits nothing.
+ */
+const made = new WeakMap<Float64Array, Map<string, ForecastTimeline>>();
+
+/**
  * Forecasts of the load from the trace's past only, every forecastEverySeconds (trace-forecasts.ts),
- * on every core; shared by every run on the trace.
+ * on every core; shared by every run on the trace, and by every comparison on the same workload.
  */
 export function precomputeForecasts(
   w: Workload,
@@ -74,7 +80,18 @@ export function precomputeForecasts(
     everySeconds: s.forecastEverySeconds,
     warmupSeconds: s.warmupSeconds,
   });
-  return job ? (runForecastJobs([job], onProgress)[0] ?? []) : [];
+  if (!job) return [];
+  const key = JSON.stringify([job.start, job.lookbackMinutes, job.settings, job.seconds]);
+  const known = made.get(w.minuteRate) ?? new Map<string, ForecastTimeline>();
+  made.set(w.minuteRate, known);
+  const hit = known.get(key);
+  if (hit) {
+    onProgress?.(hit.length, hit.length);
+    return hit;
+  }
+  const timeline = runForecastJobs([job], onProgress)[0] ?? [];
+  known.set(key, timeline);
+  return timeline;
 }
 
 const HIST_STEP = 0.1;
