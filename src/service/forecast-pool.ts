@@ -5,14 +5,15 @@
 // the next read starts a new thread: forecasts must not stop for good because one cycle crashed.
 
 import { Worker } from "node:worker_threads";
-import type { HistoryResult, HistoryTask } from "./history.ts";
+import type { HistoryReader, HistoryTask } from "./history.ts";
+import type { HistorySummary } from "../pipeline/forecast.ts";
 import { workerModule } from "./worker-module.ts";
 
-type Pending = { resolve: (r: HistoryResult) => void; reject: (e: Error) => void };
+type Pending = { resolve: (r: HistorySummary) => void; reject: (e: Error) => void };
 
 const ENTRY = workerModule("forecast-worker", import.meta.url);
 
-export class ForecastPool {
+export class ForecastPool implements HistoryReader {
   private readonly entry: URL;
   private worker: Worker | undefined;
   private next = 1;
@@ -31,7 +32,7 @@ export class ForecastPool {
     const w = new Worker(this.entry);
     this.starts++;
     w.unref();
-    w.on("message", (m: { id: number; result?: HistoryResult; error?: string }) => {
+    w.on("message", (m: { id: number; result?: HistorySummary; error?: string }) => {
       const p = this.pending.get(m.id);
       if (!p) return;
       this.pending.delete(m.id);
@@ -54,7 +55,7 @@ export class ForecastPool {
     return w;
   }
 
-  run(task: HistoryTask): Promise<HistoryResult> {
+  run(task: HistoryTask): Promise<HistorySummary> {
     if (this.closed) return Promise.reject(new Error("forecast pool is closed"));
     const w = this.thread();
     const id = this.next++;

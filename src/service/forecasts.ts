@@ -4,8 +4,7 @@
 // the reads) do not take a core at a stretch. Time comes from an injected scheduler.
 
 import type { Config } from "../config/schema.ts";
-import type { ForecastPool } from "./forecast-pool.ts";
-import { readHistory, type HistoryTask } from "./history.ts";
+import { inlineHistory, type HistoryReader, type HistoryTask } from "./history.ts";
 import type { Logger } from "./log.ts";
 import type { ServiceRuntime } from "./poller.ts";
 import type { Scheduler } from "./scheduler.ts";
@@ -19,8 +18,8 @@ export class ForecastScheduler {
   private readonly scheduler: Scheduler;
   private readonly runtimes: ReadonlyMap<string, ServiceRuntime>;
   private readonly stopped: AbortSignal;
-  /** With a pool, history reads and fits run on its worker thread; without, inline. */
-  private readonly pool: ForecastPool | undefined;
+  /** Reads and summarises the histories (the forecast pool's thread, or inline). */
+  private readonly history: HistoryReader;
   /** Completed cycles: the first runs flat out, later ones are spread out. */
   private cycles = 0;
 
@@ -30,14 +29,14 @@ export class ForecastScheduler {
     scheduler: Scheduler,
     runtimes: ReadonlyMap<string, ServiceRuntime>,
     stopped: AbortSignal,
-    pool?: ForecastPool,
+    history: HistoryReader = inlineHistory,
   ) {
     this.config = config;
     this.log = log;
     this.scheduler = scheduler;
     this.runtimes = runtimes;
     this.stopped = stopped;
-    this.pool = pool;
+    this.history = history;
   }
 
   /** How long the next cycle spreads its services over, for cycles every `intervalMs`. */
@@ -84,7 +83,7 @@ export class ForecastScheduler {
       predict: p.enabled && rt.service.predictive,
     };
     try {
-      const r = this.pool ? await this.pool.run(task) : await readHistory(task, this.stopped);
+      const r = await this.history.run(task, this.stopped);
       rt.historyFrom = r.historyFrom;
       rt.historyReadAt = now;
       if (r.lastBusyAt !== undefined) rt.lastBusyAt = r.lastBusyAt;

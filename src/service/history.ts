@@ -1,11 +1,8 @@
-// From a load signal's history in the metrics store to what the loop keeps: when the service was
-// last busy, and a forecast summary. Used inline and by the forecast worker (same code).
+// The service's history reader: a load signal's history from the metrics store (cached between
+// cycles), summarised by the pipeline into what the loop keeps (when the service was last busy, and a
+// forecast). Used inline and by the forecast worker (same code).
 
-import { forecastWith } from "../forecast/calibrate.ts";
-import { ours } from "../forecast/models/ours.ts";
-import type { Forecast } from "../forecast/types.ts";
-import { toForecastView } from "../forecast/view.ts";
-import type { ForecastView } from "../engine/types.ts";
+import { summarizeHistory, type HistorySummary } from "../pipeline/forecast.ts";
 import { PrometheusClient, type PrometheusOptions } from "../signals/prometheus.ts";
 
 export const HISTORY_STEP_SECONDS = 60;
@@ -21,22 +18,9 @@ export interface HistoryTask {
   readonly predict: boolean;
 }
 
-/**
- * What is kept of a forecast: its summary and the engine's view (30 points). Not the fitted model,
- * whose calibration arrays would cost hundreds of kilobytes per service.
- */
-export interface ForecastState {
-  readonly confidence: number;
-  readonly recentWape: number;
-  readonly patterns: Forecast["patterns"];
-  readonly view: ForecastView;
-  readonly generatedAt: number;
-}
-
-export interface HistoryResult {
-  readonly historyFrom: number;
-  readonly lastBusyAt?: number;
-  readonly forecast?: ForecastState;
+/** Reads and summarises one history task (the forecast pool runs it on its thread). */
+export interface HistoryReader {
+  run(task: HistoryTask, signal?: AbortSignal): Promise<HistorySummary>;
 }
 
 const clients = new Map<string, PrometheusClient>();
@@ -106,34 +90,12 @@ async function history(task: HistoryTask, signal?: AbortSignal): Promise<CachedH
   return cached;
 }
 
-export async function readHistory(task: HistoryTask, signal?: AbortSignal): Promise<HistoryResult> {
-  const step = HISTORY_STEP_SECONDS * 1000;
+export async function readHistory(task: HistoryTask, signal?: AbortSignal): Promise<HistorySummary> {
   const { start, values } = await history(task, signal);
-  let lastBusyAt: number | undefined;
-  for (let i = values.length - 1; i >= 0; i--) {
-    if ((values[i] ?? 0) > task.activationLoad) {
-      lastBusyAt = start + i * step;
-      break;
-    }
-  }
-  let forecast: ForecastState | undefined;
-  if (task.predict) {
-    const f = forecastWith(
-      ours,
-      { values: Float64Array.from(values), stepSeconds: HISTORY_STEP_SECONDS, start },
-      task.horizonSteps,
-    );
-    forecast = {
-      confidence: f.confidence,
-      recentWape: f.recentWape,
-      patterns: f.patterns,
-      view: toForecastView(f, task.quantile, task.now),
-      generatedAt: task.now,
-    };
-  }
-  return {
-    historyFrom: start,
-    ...(lastBusyAt !== undefined ? { lastBusyAt } : {}),
-    ...(forecast ? { forecast } : {}),
-  };
+  const series = { values: Float64Array.from(values), stepSeconds: HISTORY_STEP_SECONDS, start };
+  const forecast = task.predict ? { horizonSteps: task.horizonSteps, quantile: task.quantile } : undefined;
+  return summarizeHistory(series, task.activationLoad, task.now, forecast);
 }
+
+/** History read inline, on the calling thread. */
+export const inlineHistory: HistoryReader = { run: readHistory };

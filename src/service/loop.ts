@@ -6,18 +6,18 @@
 // same store and clock therefore give the same answers.
 
 import { enabledServices, type Config } from "../config/schema.ts";
-import { decide, nextState } from "../engine/decide.ts";
 import {
   EMPTY_STATE,
   type Decisions,
   type EngineState,
-  type Reading,
   type ServiceDecision,
   type ServiceObservations,
 } from "../engine/types.ts";
+import type { ObservationNotes, ServiceInputs } from "../pipeline/observe.ts";
+import { observeAll, tick } from "../pipeline/tick.ts";
 import type { Sources } from "../signals/registry.ts";
-import type { ForecastPool } from "./forecast-pool.ts";
 import { ForecastScheduler } from "./forecasts.ts";
+import type { HistoryReader } from "./history.ts";
 import type { Logger } from "./log.ts";
 import { newRuntime, SignalPoller, type ServiceRuntime } from "./poller.ts";
 import { realScheduler, type Scheduler } from "./scheduler.ts";
@@ -27,15 +27,27 @@ export { FORECAST_SPREAD_MAX_MS } from "./forecasts.ts";
 
 export { currentReplicas, type ServiceRuntime, type SignalState } from "./poller.ts";
 
+export { LIVE_BUSY_CATCH_UP_MS } from "../pipeline/observe.ts";
+
 /** Reads that land within this window share one decision. */
 export const DECIDE_COALESCE_MS = 100;
 
-/**
- * How long a live busy reading counts as activity on its own: until a history read made this long
- * after it, which has the minute in the store (scrape and rule lag included). From then on both
- * replicas of the scaler read the same history and agree.
- */
-export const LIVE_BUSY_CATCH_UP_MS = 3 * 60_000;
+/** What the pipeline sees of a service: the poller's last readings and the history reads' activity. */
+function inputsOf(rt: ServiceRuntime): ServiceInputs {
+  const triggers = Object.fromEntries(
+    rt.service.triggers.map((t) => [t.name, rt.signals.get(t.name)?.reading]),
+  );
+  return {
+    service: rt.service,
+    readings: {
+      triggers,
+      ...(rt.ready ? { ready: rt.ready } : {}),
+      ...(rt.current ? { current: rt.current } : {}),
+    },
+    activity: rt,
+    ...(rt.forecast ? { forecast: rt.forecast.view } : {}),
+  };
+}
 
 export class ScalerLoop {
   readonly config: Config;
@@ -54,13 +66,16 @@ export class ScalerLoop {
   private started = false;
   private readonly cycleListeners = new Set<(s: LoopSnapshot, seconds: number) => void>();
 
-  /** With a pool, history reads and fits run on its worker thread; without, inline. */
+  /**
+   * `history` reads and summarises each load signal's history: the forecast pool (reads and fits on
+   * its worker thread), by default inline; tests inject one of their own.
+   */
   constructor(
     config: Config,
     sources: Sources,
     log: Logger,
     clock: () => number = Date.now,
-    pool?: ForecastPool,
+    history?: HistoryReader,
     scheduler: Scheduler = realScheduler(clock),
   ) {
     this.config = config;
@@ -71,7 +86,7 @@ export class ScalerLoop {
     for (const s of enabledServices(config)) m.set(s.name, newRuntime(s));
     this.runtimes = m;
     this.published = this.takeSnapshot();
-    this.forecasts = new ForecastScheduler(config, log, scheduler, m, this.abort.signal, pool);
+    this.forecasts = new ForecastScheduler(config, log, scheduler, m, this.abort.signal, history);
     this.poller = new SignalPoller(config, sources, log, scheduler, m, () => {
       this.decideSoon();
     });
@@ -112,74 +127,36 @@ export class ScalerLoop {
     return this.forecasts.refresh(spreadMs);
   }
 
-  /** Last activity: the history's last busy minute, or a later live busy reading not yet in it. */
-  private lastActivity(rt: ServiceRuntime): number | undefined {
-    const live = rt.lastLiveBusyAt;
-    if (
-      live !== undefined &&
-      rt.historyReadAt !== undefined &&
-      rt.historyReadAt >= live + LIVE_BUSY_CATCH_UP_MS
-    )
-      delete rt.lastLiveBusyAt; // the store has caught up: history alone decides, as on every replica
-    const h = rt.lastBusyAt;
-    const l = rt.lastLiveBusyAt;
-    return h === undefined ? l : l === undefined ? h : Math.max(h, l);
-  }
-
   /**
-   * The replica count while it is fresh enough to use; past maxStalenessSeconds it is dropped (with
-   * a log line once), and intensive triggers, scaled by it, age with it.
+   * Acts on what observing found: a live busy reading the history has caught up with is forgotten
+   * (history alone decides, as on every replica); a replica count crossing maxStalenessSeconds is
+   * logged once each way (past it, it is no longer used, and intensive triggers age with it).
    */
-  private freshReplicas(rt: ServiceRuntime, now: number): { ready?: Reading; current?: Reading } {
-    if (!rt.ready) return {};
-    const age = (now - rt.ready.observedAt) / 1000;
-    const expired = age > this.config.sources.maxStalenessSeconds;
-    if (expired !== (rt.readyExpired ?? false)) {
-      if (expired)
+  private noteObserved(notes: Readonly<Record<string, ObservationNotes>>, now: number): void {
+    for (const [name, rt] of this.runtimes) {
+      const n = notes[name];
+      if (!n) continue;
+      if (n.liveBusyCaughtUp) delete rt.lastLiveBusyAt;
+      if (n.replicasExpired === (rt.readyExpired ?? false)) continue;
+      if (n.replicasExpired)
         this.log.warn("replica count older than maxStalenessSeconds: no longer used", {
-          service: rt.service.name,
-          ageSeconds: Math.round(age),
+          service: name,
+          ageSeconds: Math.round((now - (rt.ready?.observedAt ?? now)) / 1000),
           error: rt.readyError ?? null,
         });
-      else this.log.info("replica count fresh again", { service: rt.service.name });
-      rt.readyExpired = expired;
+      else this.log.info("replica count fresh again", { service: name });
+      rt.readyExpired = n.replicasExpired;
     }
-    if (expired) return {};
-    return { ready: rt.ready, ...(rt.current ? { current: rt.current } : {}) };
+  }
+
+  private inputs(): ServiceInputs[] {
+    return [...this.runtimes.values()].map(inputsOf);
   }
 
   observations(now: number): Record<string, ServiceObservations> {
-    const out: Record<string, ServiceObservations> = {};
-    for (const [name, rt] of this.runtimes) {
-      const { ready, current } = this.freshReplicas(rt, now);
-      const signals: Record<string, Reading | undefined> = {};
-      for (const t of rt.service.triggers) {
-        const r = rt.signals.get(t.name)?.reading;
-        // An intensive reading (per pod) means nothing without the pod count: it is as old as both.
-        signals[t.name] =
-          r && t.kind === "intensive" && rt.ready
-            ? { value: r.value, observedAt: Math.min(r.observedAt, rt.ready.observedAt) }
-            : r;
-      }
-      // Busy now if the live load is above activation; otherwise idle since the last activity.
-      const load = rt.service.loadTrigger !== undefined ? signals[rt.service.loadTrigger]?.value : undefined;
-      const busyNow = load !== undefined && load > rt.service.activationLoad;
-      const last = this.lastActivity(rt);
-      const idle = busyNow
-        ? 0
-        : last !== undefined
-          ? (now - last) / 1000
-          : rt.historyFrom !== undefined
-            ? (now - rt.historyFrom) / 1000
-            : undefined;
-      out[name] = {
-        signals,
-        ...(ready ? { readyReplicas: ready.value, currentReplicas: current?.value ?? ready.value } : {}),
-        ...(idle !== undefined ? { idleSeconds: Math.max(0, idle) } : {}),
-        ...(rt.forecast ? { forecast: rt.forecast.view } : {}),
-      };
-    }
-    return out;
+    const o = observeAll(this.inputs(), now, this.config.sources.maxStalenessSeconds);
+    this.noteObserved(o.notes, now);
+    return { ...o.observations };
   }
 
   private takeSnapshot(): LoopSnapshot {
@@ -212,9 +189,11 @@ export class ScalerLoop {
   decideNow(): Decisions {
     const now = this.clock();
     const t0 = performance.now();
-    const d = decide(this.config, this.observations(now), this.state, now);
+    const cycle = tick(this.config, this.inputs(), this.state, now);
     const seconds = (performance.now() - t0) / 1000;
-    this.state = nextState(d);
+    this.noteObserved(cycle.notes, now);
+    const d = cycle.decisions;
+    this.state = cycle.state;
     this.latest = d;
     this.published = this.takeSnapshot();
     for (const s of d.services) {

@@ -5,7 +5,7 @@
 import type { Config, ServiceConfig, TriggerConfig } from "../config/schema.ts";
 import type { Reading } from "../engine/types.ts";
 import type { Sources } from "../signals/registry.ts";
-import type { ForecastState } from "./history.ts";
+import type { ForecastState } from "../pipeline/forecast.ts";
 import type { Logger } from "./log.ts";
 import { withDeadline, type Scheduler } from "./scheduler.ts";
 

@@ -3,7 +3,7 @@
 
 import type { ServiceConfig } from "../config/schema.ts";
 import type { Decisions, Reading, ServiceDecision } from "../engine/types.ts";
-import type { ForecastState } from "./history.ts";
+import type { ForecastState } from "../pipeline/forecast.ts";
 import { currentReplicas, type ServiceRuntime } from "./poller.ts";
 
 export interface SignalSnapshot {

@@ -1,18 +1,18 @@
 // The platform view: several services, each replaying its own trace, scaled together under one
-// config (shared hourly budget, GPU quotas, priorities, spot share). For ours, one decide() call per
-// refresh sees every service, so the budget and the quotas trim across services exactly as in the
-// service; reactive KEDA scales each service on its own and knows no budget. Reported per service
+// config (shared hourly budget, GPU quotas, priorities, spot share). For ours, one decision cycle per
+// refresh sees every service (ours.ts), so the budget and the quotas trim across services exactly as
+// in the service; reactive KEDA scales each service on its own and knows no budget. Reported per service
 // and in total: cost, SLO, and what the budget and quotas trimmed and when.
 
 import type { Config, ServiceConfig } from "../config/schema.ts";
 import { replicaPrice } from "../engine/cost.ts";
-import { decide } from "../engine/decide.ts";
-import type { ForecastView, Reason, ServiceDecision, ServiceObservations } from "../engine/types.ts";
-import { EMPTY_STATE } from "../engine/types.ts";
+import type { ForecastView, Reason, ServiceDecision } from "../engine/types.ts";
 import { Cluster } from "./cluster.ts";
-import { KedaHpa, RatePipeline } from "./control-plane.ts";
+import { OursOnSim } from "./ours.ts";
 import { controllerFor, simServiceConfig, type Controller, type SimContext } from "./policies.ts";
-import { measureQuality, precomputeForecasts, type Quality, type SimSettings } from "./run.ts";
+import { runForecastJobs } from "./parallel-forecasts.ts";
+import { measureQuality, type Quality, type SimSettings } from "./run.ts";
+import { traceForecastJob, type ForecastTimeline, type TraceForecastJob } from "./trace-forecasts.ts";
 import type { Workload } from "./workload.ts";
 
 export type PlatformPolicy = "ours" | "reactive";
@@ -98,7 +98,7 @@ interface Lane {
   readonly trims: TrimWindow[];
 }
 
-/** Ours for every service at once: one decide() per refresh over all of them. */
+/** Ours for every service at once: one decision cycle per refresh over all of them. */
 function platformOurs(
   config: Config,
   lanes: readonly Lane[],
@@ -106,56 +106,28 @@ function platformOurs(
   forecasts: readonly (readonly { t: number; view: ForecastView }[])[],
   start: number,
 ): { step(t: number): void; decision(i: number): ServiceDecision | undefined } {
-  const adjusted = lanes.map(
-    (l, i) => simServiceConfig(contextFor(l, headroom, config, forecasts[i] ?? [], start)).service,
+  const ours = new OursOnSim(
+    config,
+    lanes.map((l, i) => {
+      const ctx = contextFor(l, headroom, config, forecasts[i] ?? [], start);
+      return {
+        service: simServiceConfig(ctx).service,
+        controlPlane: ctx.controlPlane,
+        forecasts: ctx.forecasts,
+      };
+    }),
+    start,
   );
-  const simConfig: Config = { ...config, services: adjusted };
-  const pipes = lanes.map((l) => new RatePipeline(l.settings.controlPlane));
-  const lastBusy = lanes.map(() => 0);
-  const fi = lanes.map(() => -1);
-  let decisions: readonly ServiceDecision[] = [];
-  const kedas = lanes.map(
-    (l, i) =>
-      new KedaHpa(l.settings.controlPlane, adjusted[i]?.minReplicas ?? 0, adjusted[i]?.maxReplicas ?? 0, {
-        push: true,
-        active: () => decisions[i]?.active ?? false,
-        metric: () => {
-          const d = decisions[i];
-          return d?.valid ? { value: d.desiredReplicas, target: 1 } : undefined;
-        },
-      }),
-  );
-  const refresh = config.sources.refreshSeconds;
+  const clusters = lanes.map((l) => l.cluster);
   return {
     step(t) {
-      lanes.forEach((l, i) => pipes[i]?.step(t, l.A[t] ?? 0));
-      if (t % refresh === 0) {
-        const observations: Record<string, ServiceObservations> = {};
-        lanes.forEach((l, i) => {
-          const svc = adjusted[i] as ServiceConfig;
-          const pipe = pipes[i] as RatePipeline;
-          const f = forecasts[i] ?? [];
-          while ((fi[i] ?? -1) + 1 < f.length && (f[(fi[i] ?? -1) + 1]?.t ?? Infinity) <= t)
-            fi[i] = (fi[i] ?? -1) + 1;
-          const rate = pipe.rate;
-          if (rate !== undefined && rate > svc.activationLoad) lastBusy[i] = t;
-          const view = (fi[i] ?? -1) >= 0 ? f[fi[i] ?? 0]?.view : undefined;
-          observations[svc.name] = {
-            signals: {
-              [svc.loadTrigger ?? ""]:
-                rate === undefined ? undefined : { value: rate, observedAt: start + pipe.rateAt * 1000 },
-            },
-            readyReplicas: l.cluster.ready,
-            currentReplicas: l.cluster.size,
-            idleSeconds: t - (lastBusy[i] ?? 0),
-            ...(view ? { forecast: view } : {}),
-          };
-        });
-        decisions = decide(simConfig, observations, EMPTY_STATE, start + t * 1000).services;
-      }
-      lanes.forEach((l, i) => kedas[i]?.step(t, l.cluster));
+      ours.step(
+        t,
+        lanes.map((l) => l.A[t] ?? 0),
+        clusters,
+      );
     },
-    decision: (i) => decisions[i],
+    decision: (i) => ours.decision(i),
   };
 }
 
@@ -192,6 +164,38 @@ function noteTrim(l: Lane, d: ServiceDecision | undefined, now: number, stepMs: 
   } else l.trims.push({ rule: trim.rule, from: now, to: now + 1000, maxRemoved: trim.removed });
 }
 
+/** Equal minute histories over the first `seconds` of the replay: one set of forecasts serves both. */
+function sameHistory(a: TraceForecastJob, b: TraceForecastJob, seconds: number): boolean {
+  if (a.start !== b.start || a.lookbackMinutes !== b.lookbackMinutes || a.seconds.length !== b.seconds.length)
+    return false;
+  if (a.settings.horizonSteps !== b.settings.horizonSteps || a.settings.quantile !== b.settings.quantile)
+    return false;
+  for (let m = 0; m < Math.ceil(seconds / 60); m++)
+    if (!Object.is(a.minuteRate[m], b.minuteRate[m])) return false;
+  return a.seconds.every((t, i) => t === b.seconds[i]);
+}
+
+/** Each lane's forecasts over the replay's first T seconds, all fitted at once on every core. */
+function laneForecasts(lanes: readonly Lane[], T: number, opt: PlatformOptions): ForecastTimeline[] {
+  const jobs = lanes.map((l) =>
+    traceForecastJob(l.member.workload, T, l.settings.config.predictiveScaling, l.member.service.predictive, {
+      everySeconds: l.settings.forecastEverySeconds,
+      warmupSeconds: l.settings.warmupSeconds,
+    }),
+  );
+  // A lane replaying the same history as an earlier one shares its forecasts.
+  const unique: TraceForecastJob[] = [];
+  const slot = jobs.map((j) => {
+    if (!j) return -1;
+    const k = unique.findIndex((u) => sameHistory(u, j, T));
+    if (k >= 0) return k;
+    unique.push(j);
+    return unique.length - 1;
+  });
+  const made = runForecastJobs(unique, (d, n) => opt.onProgress?.("forecasts", d, n));
+  return slot.map((k) => (k >= 0 ? (made[k] ?? []) : []));
+}
+
 /** Replays every member's trace at once under `config`; measured after the settings' warm-up. */
 export function simulatePlatform(
   config: Config,
@@ -216,13 +220,7 @@ export function simulatePlatform(
     secondsAtMax: 0,
     trims: [],
   }));
-  const forecasts =
-    opt.policy === "ours"
-      ? lanes.map((l, i) => {
-          const w = { ...l.member.workload, rate: l.member.workload.rate.subarray(0, T) };
-          return precomputeForecasts(w, l.settings, (d, n) => opt.onProgress?.(`forecasts ${i + 1}`, d, n));
-        })
-      : [];
+  const forecasts = opt.policy === "ours" ? laneForecasts(lanes, T, opt) : [];
   const ours =
     opt.policy === "ours" ? platformOurs(config, lanes, opt.headroom, forecasts, start) : undefined;
   const reactive: Controller[] =

@@ -1,16 +1,15 @@
 // The policies compared on the same trace and cluster model:
-//  - ours: the engine (the same decide() the service runs) behind KEDA's external-push trigger;
+//  - ours: the service's decision cycle (pipeline/tick.ts) behind KEDA's external-push trigger (ours.ts);
 //  - reactive: KEDA with the same load trigger and target, no forecast;
 //  - static: provisioned for the peak, always on;
 //  - oracle: perfect foresight; pods are created exactly start-up seconds before they are needed and
 //    kept through idle gaps shorter than the start-up (re-creating them would cost more).
 
 import type { Config, ServiceConfig } from "../config/schema.ts";
-import { decide } from "../engine/decide.ts";
-import type { ForecastView, ServiceDecision } from "../engine/types.ts";
-import { EMPTY_STATE } from "../engine/types.ts";
+import type { ForecastView } from "../engine/types.ts";
 import type { Cluster } from "./cluster.ts";
 import { KedaHpa, RatePipeline, type ControlPlaneParams } from "./control-plane.ts";
+import { OursOnSim } from "./ours.ts";
 
 export type PolicyName = "ours" | "reactive" | "static" | "oracle";
 export const POLICIES: readonly PolicyName[] = ["ours", "reactive", "static", "oracle"];
@@ -56,53 +55,22 @@ export function simServiceConfig(ctx: SimContext): { config: Config; service: Se
 
 function oursController(ctx: SimContext): Controller {
   const { config, service } = simServiceConfig(ctx);
-  const pipe = new RatePipeline(ctx.controlPlane);
-  const trigger = service.loadTrigger ?? "";
-  const refresh = config.sources.refreshSeconds;
-  let decision: ServiceDecision | undefined;
-  let lastBusy = 0;
-  let fi = -1;
+  const ours = new OursOnSim(
+    config,
+    [{ service, controlPlane: ctx.controlPlane, forecasts: ctx.forecasts }],
+    ctx.start,
+  );
   let cluster: Cluster | undefined;
-  const keda = new KedaHpa(ctx.controlPlane, service.minReplicas, service.maxReplicas, {
-    push: true,
-    active: () => decision?.active ?? false,
-    metric: () => (decision?.valid ? { value: decision.desiredReplicas, target: 1 } : undefined),
-  });
   return {
     step(t, counter, c) {
       cluster = c;
-      pipe.step(t, counter);
-      if (t % refresh === 0) {
-        while (fi + 1 < ctx.forecasts.length && (ctx.forecasts[fi + 1]?.t ?? Infinity) <= t) fi++;
-        const rate = pipe.rate;
-        if (rate !== undefined && rate > service.activationLoad) lastBusy = t;
-        const now = ctx.start + t * 1000;
-        const forecast = fi >= 0 ? ctx.forecasts[fi]?.view : undefined;
-        const d = decide(
-          config,
-          {
-            [service.name]: {
-              signals: {
-                [trigger]:
-                  rate === undefined
-                    ? undefined
-                    : { value: rate, observedAt: ctx.start + pipe.rateAt * 1000 },
-              },
-              readyReplicas: cluster.ready,
-              currentReplicas: cluster.size,
-              idleSeconds: t - lastBusy,
-              ...(forecast ? { forecast } : {}),
-            },
-          },
-          EMPTY_STATE,
-          now,
-        );
-        decision = d.services[0];
-      }
-      keda.step(t, c);
+      ours.step(t, [counter], [c]);
     },
-    desired: () => decision?.desiredReplicas ?? cluster?.size ?? 0,
-    trimmed: () => decision?.reason === "budget" || decision?.reason === "gpu-quota",
+    desired: () => ours.decision(0)?.desiredReplicas ?? cluster?.size ?? 0,
+    trimmed: () => {
+      const reason = ours.decision(0)?.reason;
+      return reason === "budget" || reason === "gpu-quota";
+    },
   };
 }
 

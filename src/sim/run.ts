@@ -3,13 +3,11 @@
 
 import type { Config, ServiceConfig } from "../config/schema.ts";
 import { replicaPrice } from "../engine/cost.ts";
-import type { ForecastView } from "../engine/types.ts";
-import { forecastWith } from "../forecast/calibrate.ts";
-import { ours } from "../forecast/models/ours.ts";
-import { toForecastView } from "../forecast/view.ts";
 import { Cluster } from "./cluster.ts";
 import { DEFAULT_CONTROL_PLANE, type ControlPlaneParams } from "./control-plane.ts";
+import { runForecastJobs } from "./parallel-forecasts.ts";
 import { controllerFor, type PolicyName, type SimContext } from "./policies.ts";
+import { traceForecastJob, type ForecastTimeline } from "./trace-forecasts.ts";
 import type { Workload } from "./workload.ts";
 
 export interface SimSettings {
@@ -64,36 +62,36 @@ export function defaultSettings(config: Config, service: ServiceConfig, capacity
 }
 
 /**
- * Forecasts of the load from the trace's past only, every forecastEverySeconds, shared by every run
- * on the trace (demand does not depend on the policy: the counter counts arrivals).
+ * Forecasts already made, by the trace's minute history and the rest of the job: a second
+ * comparison on the same workload (the demo's "without scale to zero") refits nothing.
+ */
+const made = new WeakMap<Float64Array, Map<string, ForecastTimeline>>();
+
+/**
+ * Forecasts of the load from the trace's past only, every forecastEverySeconds (trace-forecasts.ts),
+ * on every core; shared by every run on the trace, and by every comparison on the same workload.
  */
 export function precomputeForecasts(
   w: Workload,
   s: SimSettings,
   onProgress?: (done: number, total: number) => void,
-): { t: number; view: ForecastView }[] {
-  const p = s.config.predictiveScaling;
-  if (!p.enabled || !s.service.predictive) return [];
-  const lookback = p.lookbackHours * 60;
-  const horizon = p.forecastMinutes;
-  const out: { t: number; view: ForecastView }[] = [];
-  const first = Math.max(s.forecastEverySeconds, s.warmupSeconds - 3600);
-  const T = w.rate.length;
-  const total = Math.max(0, Math.floor((T - first) / s.forecastEverySeconds));
-  let done = 0;
-  for (let t = first; t < T; t += s.forecastEverySeconds) {
-    const m = Math.floor(t / 60); // minutes fully observed before t
-    const from = Math.max(0, m - lookback);
-    if (m - from < 60) continue;
-    const f = forecastWith(
-      ours,
-      { values: w.minuteRate.subarray(from, m), stepSeconds: 60, start: w.start + from * 60_000 },
-      horizon,
-    );
-    out.push({ t, view: toForecastView(f, p.quantile, w.start + t * 1000) });
-    onProgress?.(++done, total);
+): ForecastTimeline {
+  const job = traceForecastJob(w, w.rate.length, s.config.predictiveScaling, s.service.predictive, {
+    everySeconds: s.forecastEverySeconds,
+    warmupSeconds: s.warmupSeconds,
+  });
+  if (!job) return [];
+  const key = JSON.stringify([job.start, job.lookbackMinutes, job.settings, job.seconds]);
+  const known = made.get(w.minuteRate) ?? new Map<string, ForecastTimeline>();
+  made.set(w.minuteRate, known);
+  const hit = known.get(key);
+  if (hit) {
+    onProgress?.(hit.length, hit.length);
+    return hit;
   }
-  return out;
+  const timeline = runForecastJobs([job], onProgress)[0] ?? [];
+  known.set(key, timeline);
+  return timeline;
 }
 
 const HIST_STEP = 0.1;

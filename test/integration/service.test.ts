@@ -335,7 +335,15 @@ services:
   });
   it("Prometheus back: api recovers by itself", async () => {
     await prom.start([`127.0.0.1:${exporter.port}`], "1s", Number(new URL(prom.url).port));
-    await until("api valid again", () => running.loop.decision("api")?.valid === true, 20_000);
+    // A restarted Prometheus answers before its first scrape of the exporter (an empty result,
+    // read as 0): recovery is the decision valid again at the exporter's level.
+    await until(
+      "api valid again at its load",
+      () =>
+        running.loop.decision("api")?.valid === true &&
+        (running.loop.decision("api")?.desiredReplicas ?? 0) >= 5,
+      20_000,
+    );
     const r = await unary<{ metricValues: { metricValue: number }[] }>(client, "GetMetrics", {
       scaledObjectRef: ref("api"),
       metricName: "mlas-api",

@@ -8,6 +8,7 @@ import { parseConfig, type TriggerConfig } from "../../../src/config/schema.ts";
 import { jsonLogger } from "../../../src/service/log.ts";
 import { LIVE_BUSY_CATCH_UP_MS, ScalerLoop } from "../../../src/service/loop.ts";
 import { createMetrics } from "../../../src/service/metrics.ts";
+import type { HistoryReader } from "../../../src/service/history.ts";
 import { FakeScheduler } from "./fake-scheduler.ts";
 import type { Sources } from "../../../src/signals/registry.ts";
 
@@ -49,6 +50,7 @@ const svc = (load: string, extra: Record<string, unknown> = {}): unknown => ({
 function setup(
   services: Record<string, unknown>,
   script: Map<string, Behaviour>,
+  history?: HistoryReader,
 ): { loop: ScalerLoop; clock: FakeScheduler; reads: string[]; logs: string[] } {
   const config = parseConfig({
     sources: {
@@ -68,7 +70,7 @@ function setup(
     (l) => logs.push(l),
     () => clock.t,
   );
-  const loop = new ScalerLoop(config, fakeSources(script, reads), log, () => clock.t, undefined, clock);
+  const loop = new ScalerLoop(config, fakeSources(script, reads), log, () => clock.t, history, clock);
   return { loop, clock, reads, logs };
 }
 
@@ -158,12 +160,11 @@ describe("signal poller on a fake clock", () => {
       ["load", 35],
       ["ready_load", 4],
     ]);
-    const { loop, clock } = setup({ a: svc("load", { scaleToZeroAfterMinutes: 5 }) }, script);
-    const rt = loop.runtimes.get("a");
-    assert.ok(rt);
-    // History (from the store) says: idle for a week.
-    rt.historyFrom = clock.t - 7 * 86_400_000;
-    rt.historyReadAt = clock.t;
+    // History (from the store) says: a week known, not one busy minute in it.
+    const weekIdle: HistoryReader = { run: () => Promise.resolve({ historyFrom: week0 }) };
+    const { loop, clock } = setup({ a: svc("load", { scaleToZeroAfterMinutes: 5 }) }, script, weekIdle);
+    const week0 = clock.t - 7 * 86_400_000;
+    await loop.refreshForecasts();
     await loop.refresh();
     assert.equal(loop.observations(clock.t).a?.idleSeconds, 0, "busy now");
     script.set("load", 0);
@@ -179,7 +180,7 @@ describe("signal poller on a fake clock", () => {
     assert.ok((d?.desiredReplicas ?? 0) >= 1, JSON.stringify(d));
     // A history read made well after the burst, with no busy minute in it: history decides again.
     clock.t += LIVE_BUSY_CATCH_UP_MS;
-    rt.historyReadAt = clock.t;
+    await loop.refreshForecasts();
     assert.equal(loop.observations(clock.t).a?.idleSeconds, 7 * 86_400 + 1 + LIVE_BUSY_CATCH_UP_MS / 1000);
   });
 
