@@ -6,6 +6,7 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
 import { renderPlatformReport } from "../report/platform.ts";
+import { hourlyCostJson } from "../sim/hourly-cost.ts";
 import { simulatePlatform, type PlatformMember, type PlatformResult } from "../sim/platform.ts";
 import { describeHpaTolerance } from "../sim/control-plane.ts";
 import type { PlatformRequest } from "./request.ts";
@@ -102,7 +103,8 @@ export function platformJson(run: PlatformRun): unknown {
     services: run.members.map((m) => ({ service: m.service.name, trace: m.workload.name })),
     hpaTolerance: run.hpaTolerance,
     hpaToleranceNote: describeHpaTolerance(run.hpaTolerance),
-    results: run.results,
+    // The cost series at full resolution, one point per measured minute.
+    results: run.results.map((r) => ({ ...r, hourlyCost: hourlyCostJson(r.hourlyCost) })),
   };
 }
 

@@ -8,6 +8,7 @@ import type { Config, ServiceConfig } from "../config/schema.ts";
 import { replicaPrice } from "../engine/cost.ts";
 import type { ForecastView, Reason, ServiceDecision } from "../engine/types.ts";
 import { Cluster } from "./cluster.ts";
+import { HourlyCostRecorder, peakOf, secondsOverBudgetOf, type HourlyCostSeries } from "./hourly-cost.ts";
 import { OursOnSim } from "./ours.ts";
 import { controllerFor, simServiceConfig, type Controller, type SimContext } from "./policies.ts";
 import { runForecastJobs } from "./parallel-forecasts.ts";
@@ -58,6 +59,8 @@ export interface PlatformResult {
   readonly peakHourlyCost: number;
   /** Measured seconds with the alive replicas costing more than maxHourlyCost per hour. */
   readonly secondsOverBudget: number;
+  /** The total and per-service cost rate per measured minute; its peak and seconds over budget are the above. */
+  readonly hourlyCost: HourlyCostSeries;
 }
 
 export interface PlatformOptions {
@@ -228,12 +231,15 @@ export function simulatePlatform(
       ? lanes.map((l) => controllerFor("reactive", contextFor(l, opt.headroom, config, [], start)))
       : [];
   const max = config.cost.enabled ? config.cost.maxHourlyCost : undefined;
-  let peakHourly = 0;
-  let overBudget = 0;
+  const cost = new HourlyCostRecorder(
+    lanes.map((l) => ({ name: l.member.service.name, price: l.price })),
+    T - from,
+    max,
+  );
+  const alive = lanes.map(() => 0);
   for (let t = 0; t < T; t++) {
     if (ours) ours.step(t);
     else lanes.forEach((l, i) => reactive[i]?.step(t, l.A[t] ?? 0, l.cluster));
-    let hourly = 0;
     lanes.forEach((l, i) => {
       const ready = l.cluster.advance(t);
       const a = l.member.workload.rate[t] ?? 0;
@@ -245,17 +251,15 @@ export function simulatePlatform(
       if (t >= from) {
         l.aliveSeconds += l.cluster.size;
         if (l.cluster.size >= l.member.service.maxReplicas) l.secondsAtMax++;
-        hourly += l.cluster.size * l.price;
+        alive[i] = l.cluster.size;
         if (ours && t % config.sources.refreshSeconds === 0)
           noteTrim(l, ours.decision(i), start + t * 1000, config.sources.refreshSeconds * 1000);
       }
     });
-    if (t >= from) {
-      peakHourly = Math.max(peakHourly, hourly);
-      if (max !== undefined && hourly > max + 1e-9) overBudget++;
-    }
+    if (t >= from) cost.record(t - from, alive);
     if (t % 3600 === 0) opt.onProgress?.(`replay ${opt.policy}`, t, T);
   }
+  const hourlyCost = cost.series(start + from * 1000);
   const services = lanes.map((l) => ({
     service: l.member.service.name,
     trace: l.member.workload.name,
@@ -275,7 +279,8 @@ export function simulatePlatform(
     services,
     totalCostDollars: services.reduce((s, x) => s + x.costDollars, 0),
     ...(max !== undefined ? { maxHourlyCost: max } : {}),
-    peakHourlyCost: peakHourly,
-    secondsOverBudget: overBudget,
+    peakHourlyCost: peakOf(hourlyCost),
+    secondsOverBudget: secondsOverBudgetOf(hourlyCost),
+    hourlyCost,
   };
 }

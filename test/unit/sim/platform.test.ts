@@ -46,6 +46,39 @@ describe("platform replay", () => {
     assert.ok(r.services.every((s) => s.trims.length === 0));
     assert.ok(r.secondsOverBudget > 0);
   });
+  for (const policy of ["ours", "reactive"] as const)
+    it(`${policy}: the $/h series per measured minute agrees with the peak, the budget figure and the cost`, () => {
+      const r = simulatePlatform(config, members, { policy, headroom: 0.8, settings });
+      const { hourlyCost } = r;
+      // 3 h with a 1 h warm-up: 120 measured minutes from 04:00.
+      assert.equal(hourlyCost.from, START + 3600_000);
+      assert.equal(hourlyCost.total.length, 120);
+      assert.equal(Math.max(...hourlyCost.total), r.peakHourlyCost);
+      // Minutes over the $20/h budget, from the series, as reported (formatPlatform rounds seconds / 60).
+      const overSeconds = hourlyCost.secondsOverBudget.reduce((a, b) => a + b, 0);
+      assert.equal(overSeconds, r.secondsOverBudget);
+      hourlyCost.total.forEach((v, m) =>
+        assert.equal(v > 20 + 1e-9, (hourlyCost.secondsOverBudget[m] ?? 0) > 0, `minute ${m}: $${v}/h`),
+      );
+      // Each service's price is the one its cost is charged at.
+      hourlyCost.services.forEach((s, i) => {
+        const charged = r.services[i];
+        assert.equal(s.service, charged?.service);
+        assert.ok(
+          charged && Math.abs(s.pricePerReplicaHour - charged.costDollars / charged.replicaHours) < 1e-9,
+        );
+      });
+      // Steady load: the last measured minute runs the same replicas every second, so its total is
+      // the sum of replicas x price (reactive runs vLLM at 12; ours stays within $20/h).
+      const last = hourlyCost.total.length - 1;
+      const sum = hourlyCost.services.reduce(
+        (a, s) => a + (s.replicas[last] ?? 0) * s.pricePerReplicaHour,
+        0,
+      );
+      assert.ok(Math.abs((hourlyCost.total[last] ?? 0) - sum) < 1e-9, `${hourlyCost.total[last]} vs ${sum}`);
+      if (policy === "ours") assert.ok(sum <= 20 + 1e-9, String(sum));
+      else assert.equal(hourlyCost.services[0]?.replicas[last], 12);
+    });
   it("reads the replicas removed from the trim reasons", () => {
     assert.deepEqual(
       removedBy([
