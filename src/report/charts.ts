@@ -1,7 +1,8 @@
 // The charts of the reports, each a pure function from simulation results to one SVG figure:
 // demand vs ready capacity per policy, forecast vs actual, cumulative cost, the cost-vs-SLO
 // frontier (single-trace comparison); cost and SLO per service, peak hourly cost against the
-// budget, and replicas trimmed over time (platform replay).
+// budget, total hourly cost over time against the budget, and replicas trimmed over time (platform
+// replay).
 
 import type { Comparison } from "../sim/compare.ts";
 import type { FrontierPoint } from "../sim/frontier.ts";
@@ -213,6 +214,52 @@ export function peakHourlyCostChart(results: readonly PlatformResult[]): string 
       ? { references: [{ name: `budget $${budget}/h`, value: budget, color: COLORS.budget }] }
       : {}),
     valueFormat: (v) => `$${v.toFixed(1)}/h`,
+  });
+}
+
+/**
+ * Each policy's total cost rate over the measured minutes against the budget, in $/h. Downsampled to
+ * the highest minute of each bucket, so a line at or under the budget here is at or under it every minute.
+ */
+export function hourlyCostChart(results: readonly PlatformResult[]): string {
+  const lines: Line[] = results.map((r) => {
+    const series = r.hourlyCost;
+    const fromMin = series.from / 60_000;
+    const xs = Float64Array.from(series.total, (_, i) => fromMin + i);
+    const ds = downsample(xs, series.total, MAX_POINTS);
+    return {
+      name: r.policy,
+      color: COLORS[r.policy],
+      xs: ds.xs,
+      ys: ds.ys,
+      width: r.policy === "ours" ? 1.8 : 1.1,
+    };
+  });
+  const budget = results.find((r) => r.maxHourlyCost !== undefined)?.maxHourlyCost;
+  const xmin = Math.min(...lines.map((l) => l.xs[0] ?? Infinity));
+  const xmax = Math.max(...lines.map((l) => l.xs[l.xs.length - 1] ?? -Infinity));
+  const budgetLine: Line[] =
+    budget !== undefined && xmin <= xmax
+      ? [
+          {
+            name: `budget $${budget}/h`,
+            color: COLORS.budget,
+            xs: [xmin, xmax],
+            ys: [budget, budget],
+            dash: "6 4",
+            width: 1.6,
+          },
+        ]
+      : [];
+  return lineChart({
+    id: "chart-hourly-cost",
+    title:
+      "Total cost per hour of the platform over time, against the budget ($/h, highest minute per point)",
+    yLabel: "$/h",
+    xLabel: "time (UTC)",
+    // x is minutes since the epoch.
+    xFormat: minuteFormat(0),
+    lines: [...lines, ...budgetLine],
   });
 }
 

@@ -1,10 +1,17 @@
 // The platform replay as an HTML page, laid out from the shared charts: per service and policy the
-// cost and the SLO, the platform's peak hourly cost against the budget, and for ours every window
+// cost and the SLO, the platform's peak hourly cost and its hourly cost over time against the
+// budget, and for ours every window
 // in which the budget or a GPU quota trimmed a service (a chart over time and a table).
 
 import { describeHpaTolerance } from "../sim/control-plane.ts";
 import type { PlatformResult } from "../sim/platform.ts";
-import { peakHourlyCostChart, serviceCostChart, serviceSloChart, trimChart } from "./charts.ts";
+import {
+  hourlyCostChart,
+  peakHourlyCostChart,
+  serviceCostChart,
+  serviceSloChart,
+  trimChart,
+} from "./charts.ts";
 import { page } from "./page.ts";
 import { esc } from "./svg.ts";
 
@@ -70,6 +77,7 @@ ${results.map((r) => policySection(r, measured)).join("")}<h2>Per service and in
 ${serviceCostChart(results)}
 ${serviceSloChart(results)}
 ${peakHourlyCostChart(results)}
+${hourlyCostChart(results)}
 `,
   );
 }

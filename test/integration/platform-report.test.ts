@@ -31,7 +31,7 @@ function figure(dom: string, id: string): string {
 }
 
 describe("platform report in headless Chromium", () => {
-  it("renders the per-service charts, the peak against the budget, and what the budget trimmed", () => {
+  it("renders the per-service charts, the peak and the $/h over time against the budget, and what the budget trimmed", () => {
     const dir = mkdtempSync(join(tmpdir(), "mlas-platform-report-"));
     // vLLM at 96 req/s needs 12 replicas of 10 x 0.8: 12 x $2.39/h = $28.6/h against the $20/h budget.
     const vllm = flatTrace(dir, "vllm.csv", 96);
@@ -64,6 +64,31 @@ describe("platform report in headless Chromium", () => {
       Number(new RegExp(`<rect class="bar" data-series="${policy}"[^>]* y="([\\d.]+)"`).exec(peak)?.[1]);
     assert.ok(barY("ours") >= budgetY, `ours at y=${barY("ours")}, the budget at y=${budgetY}`);
     assert.ok(barY("reactive") < budgetY, `reactive at y=${barY("reactive")}, the budget at y=${budgetY}`);
+    // The $/h over time: both policies' lines and the budget line; ours' line stays at or under the
+    // budget (the text says over it for 0 min), reactive's goes above it.
+    assert.match(
+      dom,
+      /<h2>ours<\/h2>\s*<p class="headline">[^<]*against a budget of \$20\/h; over it for 0 min/,
+    );
+    const hourly = figure(dom, "chart-hourly-cost");
+    const ys = (series: string): number[] => {
+      const d = new RegExp(`<path class="series" data-series="${series}" d="([^"]+)"`).exec(hourly)?.[1];
+      assert.ok(d, `no ${series} line in chart-hourly-cost`);
+      return [...d.matchAll(/[ML][\d.]+,([\d.]+)/g)].map((m) => Number(m[1]));
+    };
+    const [budgetLineY, ...restY] = ys("budget \\$20/h");
+    assert.ok(budgetLineY !== undefined && restY.every((y) => y === budgetLineY), "the budget line is flat");
+    const oursY = ys("ours");
+    const reactiveY = ys("reactive");
+    assert.ok(oursY.length >= 100 && reactiveY.length >= 100, `${oursY.length}, ${reactiveY.length} points`);
+    assert.ok(
+      oursY.every((y) => y >= budgetLineY),
+      `ours above the budget (y=${budgetLineY}) at y=${Math.min(...oursY)}`,
+    );
+    assert.ok(
+      reactiveY.some((y) => y < budgetLineY),
+      `reactive never above the budget (y=${budgetLineY}): lowest y ${Math.min(...reactiveY)}`,
+    );
     // The trims are drawn over the measured period: from the plot's left edge (x = 64) after the warm-up.
     assert.match(
       figure(dom, "chart-trims-ours"),
