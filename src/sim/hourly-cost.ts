@@ -52,8 +52,8 @@ export class HourlyCostRecorder {
     this.maxHourlyCost = maxHourlyCost;
   }
 
-  /** Measured second `s` (0 = the first): each service's alive replicas. Returns the total $/h. */
-  record(s: number, alive: readonly number[]): number {
+  /** Measured second `s` (0 = the first): each service's alive replicas. */
+  record(s: number, alive: readonly number[]): void {
     const m = Math.floor(s / 60);
     let hourly = 0;
     alive.forEach((n, i) => {
@@ -64,7 +64,6 @@ export class HourlyCostRecorder {
     if (hourly > (this.total[m] ?? 0)) this.total[m] = hourly;
     if (this.maxHourlyCost !== undefined && hourly > this.maxHourlyCost + 1e-9)
       this.over[m] = (this.over[m] ?? 0) + 1;
-    return hourly;
   }
 
   /** The series so far; `from` is the epoch ms of the first measured second. */
