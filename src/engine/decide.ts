@@ -121,6 +121,25 @@ function boundedDraft(draft: Draft, svc: ServiceConfig): Draft {
   return Object.is(desired, draft.desired) ? draft : { ...draft, desired };
 }
 
+/**
+ * Runs the claim steps in order. Each returns one claim per service in the order given, so the i-th
+ * claim stays the i-th service's; a step that breaks this is a bug, and decide() throws.
+ */
+export function runClaimSteps(
+  steps: readonly ClaimStep[],
+  config: Config,
+  claims: readonly Claim[],
+): readonly Claim[] {
+  let out = claims;
+  for (const step of steps) {
+    out = step(config, out);
+    if (out.length !== claims.length) {
+      throw new Error(`claim step ${step.name} returned ${out.length} claims for ${claims.length} services`);
+    }
+  }
+  return out;
+}
+
 /** One service decided by the steps, and its claim on the shared budget and quotas. */
 interface Decided {
   readonly ctx: StepContext;
@@ -149,7 +168,7 @@ function decideService(
     desired: draft.desired,
     trimmable: draft.valid,
     price: replicaPrice(svc, config.cost),
-    reasons: [...draft.reasons],
+    reasons: draft.reasons,
   };
   return { ctx, draft, claim };
 }
@@ -163,7 +182,7 @@ function sameDecision(a: ServiceDecision | undefined, desired: number, valid: bo
  * case, every count known, is one literal: a conditional spread per optional count costs more than
  * the rest of this function. Both literals keep one key order (the API's JSON follows it).
  */
-function decisionOf({ ctx, draft, claim }: Decided): ServiceDecision {
+function decisionOf({ ctx, draft }: Decided, claim: Claim): ServiceDecision {
   const desiredReplicas = claim.desired;
   const valid = draft.valid;
   const reason: Rule =
@@ -218,17 +237,16 @@ export function decide(
   const decided = enabledServices(config).map((svc) =>
     decideService(config, svc, observations, state, bh, now),
   );
-  const claims = decided.map((d) => d.claim);
-  const requestedGpus = gpusByType(claims);
-  for (const step of CLAIM_STEPS) step(config, claims);
+  const asked = decided.map((d) => d.claim);
+  const claims = runClaimSteps(CLAIM_STEPS, config, asked);
   return {
     at: now,
-    services: decided.map(decisionOf),
+    services: decided.map((d, i) => decisionOf(d, claims[i] ?? d.claim)),
     totalHourlyCost: totalCost(claims),
     ...(config.cost.enabled && config.cost.maxHourlyCost !== undefined
       ? { maxHourlyCost: config.cost.maxHourlyCost }
       : {}),
-    gpuUse: gpuUse(config, claims, requestedGpus),
+    gpuUse: gpuUse(config, claims, gpusByType(asked)),
   };
 }
 
