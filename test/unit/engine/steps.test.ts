@@ -3,6 +3,7 @@
 
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import fc from "fast-check";
 import { CLAIM_STEPS, runClaimSteps, runSteps, SERVICE_STEPS } from "../../../src/engine/decide.ts";
 import { replicaPrice } from "../../../src/engine/cost.ts";
 import { businessHoursStep } from "../../../src/engine/rules/business-hours.ts";
@@ -415,6 +416,59 @@ describe("steps: the claim steps over every service", () => {
           claims,
         ),
       /claim step dropAll returned 0 claims for 1 services/,
+    );
+  });
+});
+
+describe("steps: the claim steps as values (property-based)", () => {
+  const claimArb = fc.record({
+    min: fc.integer({ min: 0, max: 4 }),
+    above: fc.integer({ min: 0, max: 12 }),
+    priority: fc.integer({ min: 0, max: 100 }),
+    gpus: fc.integer({ min: 0, max: 2 }),
+    trimmable: fc.boolean(),
+  });
+  const worldArb = fc.record({
+    claims: fc.array(claimArb, { minLength: 1, maxLength: 8 }),
+    budget: fc.option(fc.integer({ min: 1, max: 300 }), { nil: undefined }),
+    quota: fc.option(fc.integer({ min: 0, max: 16 }), { nil: undefined }),
+  });
+
+  it("frozen claims in, one claim per service out: never raised, never trimmed below min, untrimmable ones kept", () => {
+    fc.assert(
+      fc.property(worldArb, (w) => {
+        const docs = Object.fromEntries(
+          w.claims.map((c, i) => [
+            `s${i}`,
+            serviceDoc({
+              minReplicas: c.min,
+              maxReplicas: Math.max(1, c.min + c.above),
+              priority: c.priority,
+              resources: { gpusPerReplica: c.gpus, gpuType: "nvidia-a100", cpu: 2, memoryGiB: 8 },
+            }),
+          ]),
+        );
+        const config = configOf(docs, {
+          businessRules: {
+            costOptimization: { enabled: w.budget !== undefined, maxHourlyCost: w.budget ?? 1 },
+            ...(w.quota !== undefined ? { gpuQuotas: { "nvidia-a100": w.quota } } : {}),
+          },
+        });
+        const claims = w.claims.map((c, i) => frozenClaim(config, `s${i}`, c.min + c.above, c.trimmable));
+        const out = runClaimSteps(CLAIM_STEPS, config, claims);
+        out.forEach((c, i) => {
+          const given = claims[i];
+          assert.ok(given);
+          assert.equal(c.svc, given.svc);
+          assert.ok(
+            c.desired <= given.desired && c.desired >= given.svc.minReplicas,
+            `${c.svc.name}: ${c.desired}`,
+          );
+          if (!given.trimmable) assert.equal(c.desired, given.desired);
+          if (c.reasons.length === 0) assert.equal(c, given, "a claim no step touched is returned as it is");
+        });
+      }),
+      { numRuns: 300, seed: 20261129 },
     );
   });
 });
