@@ -7,7 +7,7 @@ import { parseConfig } from "../src/config/schema.ts";
 import { decide } from "../src/engine/decide.ts";
 import { extensiveReplicas } from "../src/engine/hpa.ts";
 import { EMPTY_STATE, type ServiceObservations } from "../src/engine/types.ts";
-import { machine, sideBySide } from "./util.ts";
+import { machine, sideBySide, type Timing } from "./util.ts";
 
 const N = 1000;
 const now = Date.parse("2026-03-04T15:00:00Z");
@@ -71,12 +71,12 @@ const baseline = (): void => {
   }
 };
 const [a, b] = sideBySide(200, 30, ours, baseline);
+const line = (t: Timing): string =>
+  `p10 ${t.p10Ms.toFixed(3)} ms  median ${t.medianMs.toFixed(3)} ms  p90 ${t.p90Ms.toFixed(3)} ms`;
 console.log(`decide() for ${N} services (${machine()}, ${os.cpus()[0]?.model ?? "cpu"})`);
+console.log(`  ours (all rules):        ${line(a)}  = ${((a.medianMs * 1000) / N).toFixed(2)} us/service`);
+console.log(`  baseline (bare HPA max): ${line(b)}`);
 console.log(
-  `  ours (all rules):       median ${a.medianMs.toFixed(3)} ms  p90 ${a.p90Ms.toFixed(3)} ms  = ${((a.medianMs * 1000) / N).toFixed(2)} us/service`,
-);
-console.log(`  baseline (bare HPA max): median ${b.medianMs.toFixed(3)} ms  p90 ${b.p90Ms.toFixed(3)} ms`);
-console.log(
-  `  ratio ours/baseline: ${(a.medianMs / b.medianMs).toFixed(1)}x; target: well under 1 ms per service -> ${a.medianMs / N < 0.1 ? "met" : "NOT met"}`,
+  `  ratio ours/baseline: ${(a.medianMs / b.medianMs).toFixed(1)}x at the median, ${(a.p10Ms / b.p10Ms).toFixed(1)}x at p10; target: well under 1 ms per service -> ${a.medianMs / N < 0.1 ? "met" : "NOT met"}`,
 );
 if (sink === -1) console.log(sink);

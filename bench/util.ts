@@ -1,6 +1,8 @@
 // Timing helpers for benchmarks: interleaved rounds so that ours and the baseline see the same noise.
 
 export interface Timing {
+  /** The 10th percentile: the least disturbed by other load on a shared machine. */
+  readonly p10Ms: number;
   readonly medianMs: number;
   readonly p90Ms: number;
 }
@@ -8,7 +10,7 @@ export interface Timing {
 export function summarize(samples: readonly number[]): Timing {
   const s = [...samples].sort((a, b) => a - b);
   const at = (q: number): number => s[Math.min(s.length - 1, Math.floor(q * s.length))] ?? Number.NaN;
-  return { medianMs: at(0.5), p90Ms: at(0.9) };
+  return { p10Ms: at(0.1), medianMs: at(0.5), p90Ms: at(0.9) };
 }
 
 /** Runs `a` and `b` alternately `rounds` times after `warmup` rounds; returns their timings. */

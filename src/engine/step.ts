@@ -2,7 +2,7 @@
 // it reads the service's config, observations and the time from the context, and returns the draft
 // with its number and its reasons added. decide() runs the steps from one ordered list; a draft that
 // turns invalid ends the list. The cross-service rules (GPU quota, budget) are steps over every
-// service's claim.
+// service's claim: (config, claims) -> claims.
 
 import type { Config, ServiceConfig } from "../config/schema.ts";
 import type { Claim } from "./rules/budget.ts";
@@ -56,8 +56,12 @@ export interface StepContext {
 
 export type ServiceStep = (draft: Draft, ctx: StepContext) => Draft;
 
-/** A cross-service step: trims the claims in place and adds its reasons to the claims it trims. */
-export type ClaimStep = (config: Config, claims: readonly Claim[]) => void;
+/**
+ * A cross-service step over every service's claim: returns one claim per service, in the order
+ * given; a claim it trims or adds a reason to is a new claim, the others are returned as they are.
+ * It never changes the claims it is given.
+ */
+export type ClaimStep = (config: Config, claims: readonly Claim[]) => readonly Claim[];
 
 /** The draft before any step: it holds what runs now (current, else ready, else minReplicas). */
 export function seedDraft(ctx: StepContext, reasons: readonly Reason[]): Draft {

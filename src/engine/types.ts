@@ -97,3 +97,9 @@ export interface EngineState {
 }
 
 export const EMPTY_STATE: EngineState = { previous: {} };
+
+/**
+ * A result under construction inside the engine: optional fields are set by assignment (a
+ * conditional spread per field costs more than the rules around it); it is returned as `T`.
+ */
+export type Writable<T> = { -readonly [K in keyof T]: T[K] };

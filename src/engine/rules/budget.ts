@@ -8,57 +8,74 @@ import type { ReplicaPrice } from "../cost.ts";
 import { own } from "../own.ts";
 import type { Reason } from "../types.ts";
 
+/**
+ * One service's claim on the shared budget and quotas. Claims are values: a claim step that trims
+ * one returns a new claim and leaves the one it was given as it was.
+ */
 export interface Claim {
   readonly svc: ServiceConfig;
-  /** Replicas wanted before the cross-service caps. */
-  desired: number;
+  /** Replicas wanted, after the cross-service caps applied so far. */
+  readonly desired: number;
   /** Services without a valid decision are counted at what they run but never trimmed. */
   readonly trimmable: boolean;
   readonly price: ReplicaPrice;
-  readonly reasons: Reason[];
+  readonly reasons: readonly Reason[];
   /** The last cap applied, if any. */
-  cappedBy?: "gpu-quota" | "budget";
+  readonly cappedBy?: "gpu-quota" | "budget";
 }
 
 /** Lowest priority first; ties broken by name so the order is total and replicas agree. */
-function trimOrder(claims: readonly Claim[]): Claim[] {
-  return claims
-    .filter((c) => c.trimmable)
-    .sort(
-      (a, b) =>
-        a.svc.priority - b.svc.priority || (a.svc.name < b.svc.name ? -1 : a.svc.name > b.svc.name ? 1 : 0),
-    );
+function byTrimOrder(a: Claim, b: Claim): number {
+  return a.svc.priority - b.svc.priority || (a.svc.name < b.svc.name ? -1 : a.svc.name > b.svc.name ? 1 : 0);
+}
+
+interface Cap {
+  readonly rule: "gpu-quota" | "budget";
+  /** What binds, e.g. "GPU quota nvidia-a100 4". */
+  readonly why: string;
+  /** What one replica of the claim's service costs in the capped unit (GPUs, dollars per hour). */
+  readonly unitOf: (c: Claim) => number;
 }
 
 /**
- * Removes units from claims in trim order until `excess` (in the unit of `unitOf`) is gone.
+ * Removes units from the `eligible` trimmable claims in trim order until `excess` (in the cap's
+ * unit) is gone; returns the claims, trimmed ones replaced, and the excess left.
  * Example: budget $100/h, demand $130/h; the low-priority service's replicas cost $12/h each:
  * ceil(30 / 12) = 3 replicas removed from it (if it has 3 above its minimum).
  */
 function trim(
   claims: readonly Claim[],
+  eligible: (c: Claim) => boolean,
   excess: number,
-  unitOf: (c: Claim) => number,
-  rule: "gpu-quota" | "budget",
-  why: string,
-): number {
+  cap: Cap,
+): { readonly claims: readonly Claim[]; readonly left: number } {
+  const out = [...claims];
+  const order = [...claims.entries()]
+    .filter(([, c]) => c.trimmable && eligible(c))
+    .sort(([, a], [, b]) => byTrimOrder(a, b));
   let left = excess;
-  for (const c of trimOrder(claims)) {
+  for (const [i, c] of order) {
     if (left <= 1e-9) break;
-    const unit = unitOf(c);
+    const unit = cap.unitOf(c);
     if (!(unit > 0 && Number.isFinite(unit))) continue;
     const removable = c.desired - c.svc.minReplicas;
     if (removable <= 0) continue;
     const remove = Math.min(removable, ceilSafe(left / unit));
-    c.reasons.push({
-      rule,
-      message: `${why}: ${c.desired} -> ${c.desired - remove} (priority ${c.svc.priority})`,
-    });
-    c.desired -= remove;
-    c.cappedBy = rule;
+    const desired = c.desired - remove;
+    const message = `${cap.why}: ${c.desired} -> ${desired} (priority ${c.svc.priority})`;
+    out[i] = { ...c, desired, cappedBy: cap.rule, reasons: [...c.reasons, { rule: cap.rule, message }] };
     left -= remove * unit;
   }
-  return left;
+  return { claims: out, left };
+}
+
+/** The claims with `reason` added to each one `which` accepts. */
+function withReason(
+  claims: readonly Claim[],
+  which: (c: Claim) => boolean,
+  reason: Reason,
+): readonly Claim[] {
+  return claims.map((c) => (which(c) ? { ...c, reasons: [...c.reasons, reason] } : c));
 }
 
 /** GPUs the claims hold now, per GPU type (types without GPUs per replica count 0). */
@@ -90,53 +107,59 @@ export function gpuUse(
   );
 }
 
-export function applyGpuQuotas(config: Config, claims: readonly Claim[]): void {
-  const types = new Set(
-    claims.map((c) => c.svc.resources.gpuType).filter((t): t is string => t !== undefined),
-  );
-  for (const type of types) {
-    const ofType = claims.filter(
-      (c) => c.svc.resources.gpuType === type && c.svc.resources.gpusPerReplica > 0,
-    );
-    const used = (): number => ofType.reduce((s, c) => s + c.desired * c.svc.resources.gpusPerReplica, 0);
+/**
+ * Per GPU type with a quota, the GPUs over it are trimmed from that type's services. Returns one claim
+ * per service in the order given; the claims it was given are not changed.
+ */
+export function applyGpuQuotas(config: Config, claims: readonly Claim[]): readonly Claim[] {
+  let out = claims;
+  for (const type of gpusByType(claims).keys()) {
     const quota = own(config.gpuQuotas, type);
-    if (quota !== undefined && used() > quota) {
-      const left = trim(
-        ofType,
-        used() - quota,
-        (c) => c.svc.resources.gpusPerReplica,
-        "gpu-quota",
-        `GPU quota ${type} ${quota}`,
-      );
-      if (left > 1e-9) {
-        for (const c of ofType)
-          c.reasons.push({
+    if (quota === undefined) continue;
+    const ofType = (c: Claim): boolean =>
+      c.svc.resources.gpuType === type && c.svc.resources.gpusPerReplica > 0;
+    const used = out.reduce(
+      (sum, c) => (ofType(c) ? sum + c.desired * c.svc.resources.gpusPerReplica : sum),
+      0,
+    );
+    if (!(used > quota)) continue;
+    const trimmed = trim(out, ofType, used - quota, {
+      rule: "gpu-quota",
+      why: `GPU quota ${type} ${quota}`,
+      unitOf: (c) => c.svc.resources.gpusPerReplica,
+    });
+    out =
+      trimmed.left > 1e-9
+        ? withReason(trimmed.claims, ofType, {
             rule: "gpu-quota",
             message: `minimums alone exceed the ${type} quota of ${quota} GPUs`,
-          });
-      }
-    }
+          })
+        : trimmed.claims;
   }
+  return out;
 }
 
 export function totalCost(claims: readonly Claim[]): number {
   return claims.reduce((s, c) => s + c.desired * c.price.blended, 0);
 }
 
-export function applyBudget(config: Config, claims: readonly Claim[]): void {
+/**
+ * Over maxHourlyCost, dollars are trimmed from the lowest-priority services first. Returns one claim
+ * per service in the order given; the claims it was given are not changed.
+ */
+export function applyBudget(config: Config, claims: readonly Claim[]): readonly Claim[] {
   const max = config.cost.maxHourlyCost;
-  if (!config.cost.enabled || max === undefined) return;
+  if (!config.cost.enabled || max === undefined) return claims;
   const total = totalCost(claims);
-  if (total <= max + 1e-9) return;
-  const left = trim(
-    claims,
-    total - max,
-    (c) => c.price.blended,
-    "budget",
-    `budget $${max}/h (demand $${total.toFixed(2)}/h)`,
-  );
-  if (left > 1e-9) {
-    for (const c of claims)
-      c.reasons.push({ rule: "budget", message: `minimums alone exceed maxHourlyCost $${max}/h` });
-  }
+  if (total <= max + 1e-9) return claims;
+  const trimmed = trim(claims, () => true, total - max, {
+    rule: "budget",
+    why: `budget $${max}/h (demand $${total.toFixed(2)}/h)`,
+    unitOf: (c) => c.price.blended,
+  });
+  if (trimmed.left <= 1e-9) return trimmed.claims;
+  return withReason(trimmed.claims, () => true, {
+    rule: "budget",
+    message: `minimums alone exceed maxHourlyCost $${max}/h`,
+  });
 }

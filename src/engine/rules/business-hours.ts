@@ -4,7 +4,7 @@
 
 import type { BusinessHoursConfig, ServiceConfig } from "../../config/schema.ts";
 import { ceilSafe } from "../hpa.ts";
-import { raise, withReasons, type Draft, type StepContext } from "../step.ts";
+import type { Draft, StepContext } from "../step.ts";
 
 export type BusinessHoursState = StepContext["businessHours"];
 
@@ -72,11 +72,17 @@ export function businessHoursStep(draft: Draft, ctx: StepContext): Draft {
   if (!state.open && !state.preScale) return draft;
   const bh = ctx.config.businessHours;
   const floor = businessHoursFloor(bh, ctx.svc);
-  const raised = raise(draft, floor, "business-hours");
+  const raises = floor > draft.desired;
   const when = state.open ? "inside business hours" : `pre-scale: opening within ${bh.preScaleMinutes}m`;
-  const change = raised.desired > draft.desired ? `, raised from ${draft.desired}` : "";
-  return withReasons(
-    { ...raised, keepWarm: floor > 0 },
-    { rule: "business-hours", message: `${when} (${bh.timezone}): floor ${floor}${change}` },
-  );
+  const change = raises ? `, raised from ${draft.desired}` : "";
+  return {
+    ...draft,
+    desired: raises ? floor : draft.desired,
+    by: raises ? "business-hours" : draft.by,
+    keepWarm: floor > 0,
+    reasons: [
+      ...draft.reasons,
+      { rule: "business-hours", message: `${when} (${bh.timezone}): floor ${floor}${change}` },
+    ],
+  };
 }

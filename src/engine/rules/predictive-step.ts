@@ -2,7 +2,7 @@
 // draft to it when the forecast may act (enabled, confident, not forecast-only), records what the
 // forecast asks for either way, and passes on the forecast peak that pre-warm and scale to zero weigh.
 
-import { raise, type Draft, type StepContext } from "../step.ts";
+import type { Draft, StepContext } from "../step.ts";
 import { predictive } from "./predictive.ts";
 
 export function predictiveStep(draft: Draft, ctx: StepContext): Draft {
@@ -12,12 +12,15 @@ export function predictiveStep(draft: Draft, ctx: StepContext): Draft {
     signals: obs.signals,
   });
   const trusted = p.confident && config.predictiveScaling.enableProactiveScaling;
-  const next: Draft = {
+  const asked = p.replicas;
+  const raises = p.applied && asked !== undefined && asked > draft.desired;
+  return {
     ...draft,
-    reasons: [...draft.reasons, ...p.reasons],
-    predictive: p.replicas,
+    desired: raises ? asked : draft.desired,
+    by: raises ? "predictive" : draft.by,
+    reasons: p.reasons.length === 0 ? draft.reasons : draft.reasons.concat(p.reasons),
+    predictive: asked,
     confidence: p.confidence,
     forecastPeak: trusted ? p.peakMean : undefined,
   };
-  return p.applied && p.replicas !== undefined ? raise(next, p.replicas, "predictive") : next;
 }

@@ -1,10 +1,10 @@
 // Rule 1, reactive: one replica count per trigger by the HPA's rules, then the maximum.
 
-import type { ServiceConfig, SourcesConfig } from "../../config/schema.ts";
+import type { ServiceConfig, SourcesConfig, TriggerConfig } from "../../config/schema.ts";
 import { extensiveReplicas, intensiveReplicas } from "../hpa.ts";
 import { own } from "../own.ts";
 import { invalidDraft, type Draft, type StepContext } from "../step.ts";
-import type { Reason, ServiceObservations } from "../types.ts";
+import type { Reason, ServiceObservations, Writable } from "../types.ts";
 
 export interface ReactiveResult {
   /** Max over the triggers that could be evaluated; undefined if none could. */
@@ -28,21 +28,21 @@ export function reactive(
 ): ReactiveResult {
   const reasons: Reason[] = [];
   const perTrigger = new Map<string, number>();
-  const expired: string[] = [];
-  const missing: string[] = [];
+  let expired: string[] | undefined;
+  let missing = 0;
   const ready = obs.readyReplicas ?? 0;
-  let best: number | undefined;
-  let bestTrigger: string | undefined;
+  let best:
+    { readonly trigger: TriggerConfig; readonly value: number; readonly replicas: number } | undefined;
   let load: number | undefined;
   for (const t of svc.triggers) {
     const rd = own(obs.signals, t.name);
     if (rd === undefined) {
-      missing.push(t.name);
+      missing++;
       reasons.push({ rule: "signal", message: `${t.name}: no reading yet` });
       continue;
     }
     if (!Number.isFinite(rd.value) || rd.value < 0 || !Number.isFinite(rd.observedAt)) {
-      missing.push(t.name);
+      missing++;
       const what = Number.isFinite(rd.observedAt) ? "value" : "observation time";
       const v = Number.isFinite(rd.observedAt) ? rd.value : rd.observedAt;
       reasons.push({ rule: "signal", message: `${t.name}: unusable ${what} ${String(v)} ignored` });
@@ -50,7 +50,7 @@ export function reactive(
     }
     const age = Math.max(0, (now - rd.observedAt) / 1000);
     if (age > sources.maxStalenessSeconds) {
-      expired.push(`${t.name} (${Math.round(age)}s old)`);
+      (expired ??= []).push(`${t.name} (${Math.round(age)}s old)`);
       continue;
     }
     if (age > sources.staleAfterSeconds) {
@@ -72,37 +72,31 @@ export function reactive(
       continue;
     }
     perTrigger.set(t.name, n);
-    if (best === undefined || n > best) {
-      best = n;
-      bestTrigger = t.name;
-    }
+    if (best === undefined || n > best.replicas) best = { trigger: t, value: rd.value, replicas: n };
   }
-  if (expired.length > 0) {
+  if (expired !== undefined) {
     return {
       invalid: `signal older than maxStalenessSeconds (${sources.maxStalenessSeconds}s): ${expired.join(", ")}`,
       perTrigger,
       reasons,
     };
   }
-  if (missing.length === svc.triggers.length) {
+  if (missing === svc.triggers.length) {
     return { invalid: "no usable reading for any trigger yet", perTrigger, reasons };
   }
-  if (best !== undefined && bestTrigger !== undefined) {
-    const t = svc.triggers.find((x) => x.name === bestTrigger);
-    const v = own(obs.signals, bestTrigger)?.value ?? 0;
+  const out: Writable<ReactiveResult> = { perTrigger, reasons };
+  if (load !== undefined) out.load = load;
+  if (best !== undefined) {
+    const { trigger: t, value: v, replicas } = best;
     const how =
-      t?.kind === "intensive"
+      t.kind === "intensive"
         ? `ceil(${ready} ready * ${fmt(v)} / ${fmt(t.target)})`
-        : `ceil(${fmt(v)} / ${fmt(t?.target ?? 1)})`;
-    reasons.push({ rule: "reactive", message: `${bestTrigger}: ${how} = ${best}` });
+        : `ceil(${fmt(v)} / ${fmt(t.target)})`;
+    reasons.push({ rule: "reactive", message: `${t.name}: ${how} = ${replicas}` });
+    out.replicas = replicas;
+    out.trigger = t.name;
   }
-  return {
-    ...(best !== undefined ? { replicas: best } : {}),
-    ...(bestTrigger !== undefined ? { trigger: bestTrigger } : {}),
-    ...(load !== undefined ? { load } : {}),
-    perTrigger,
-    reasons,
-  };
+  return out;
 }
 
 export function fmt(x: number): string {
@@ -116,7 +110,7 @@ export function fmt(x: number): string {
  */
 export function reactiveStep(draft: Draft, ctx: StepContext): Draft {
   const r = reactive(ctx.svc, ctx.obs, ctx.config.sources, ctx.now);
-  const reasons = [...draft.reasons, ...r.reasons];
+  const reasons = draft.reasons.concat(r.reasons);
   if (r.invalid !== undefined) return invalidDraft({ ...draft, reasons }, ctx, r.invalid);
   if (r.replicas === undefined) {
     reasons.push({ rule: "hold", message: `no trigger could be evaluated: holding ${draft.desired}` });

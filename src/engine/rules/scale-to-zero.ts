@@ -4,7 +4,7 @@
 // threshold (a threshold of 0 would otherwise let a busy service count as idle forever).
 
 import type { ServiceConfig } from "../../config/schema.ts";
-import { raise, withReasons, type Draft, type StepContext } from "../step.ts";
+import type { Draft, StepContext } from "../step.ts";
 import type { Reason } from "../types.ts";
 import { fmt } from "./reactive.ts";
 
@@ -69,10 +69,24 @@ export function scaleToZeroStep(draft: Draft, ctx: StepContext): Draft {
     forecastPeak: draft.forecastPeak,
   });
   if (zero === undefined) return draft;
-  const said = withReasons(draft, zero.reason);
-  if (!zero.allowed) return raise(said, 1, "keep-warm");
-  const others = svc.triggers
-    .filter((t) => t.kind === "extensive" && t.name !== svc.loadTrigger)
-    .map((t) => draft.perTrigger?.get(t.name) ?? 0);
-  return Math.max(0, ...others) === 0 ? { ...said, desired: 0, by: "scale-to-zero" } : said;
+  const reasons = [...draft.reasons, zero.reason];
+  if (!zero.allowed) {
+    const raises = draft.desired < 1;
+    return { ...draft, desired: raises ? 1 : draft.desired, by: raises ? "keep-warm" : draft.by, reasons };
+  }
+  return othersHoldAReplica(svc, draft.perTrigger)
+    ? { ...draft, reasons }
+    : { ...draft, desired: 0, by: "scale-to-zero", reasons };
+}
+
+/**
+ * An extensive trigger other than the load trigger asks for a replica: its count is above zero or
+ * not a number (an unknown count must not let the service scale to zero).
+ */
+function othersHoldAReplica(svc: ServiceConfig, perTrigger: Draft["perTrigger"]): boolean {
+  for (const t of svc.triggers) {
+    if (t.kind !== "extensive" || t.name === svc.loadTrigger) continue;
+    if (!((perTrigger?.get(t.name) ?? 0) <= 0)) return true;
+  }
+  return false;
 }

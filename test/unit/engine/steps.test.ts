@@ -3,7 +3,8 @@
 
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { CLAIM_STEPS, runSteps, SERVICE_STEPS } from "../../../src/engine/decide.ts";
+import fc from "fast-check";
+import { CLAIM_STEPS, runClaimSteps, runSteps, SERVICE_STEPS } from "../../../src/engine/decide.ts";
 import { replicaPrice } from "../../../src/engine/cost.ts";
 import { businessHoursStep } from "../../../src/engine/rules/business-hours.ts";
 import type { Claim } from "../../../src/engine/rules/budget.ts";
@@ -14,6 +15,7 @@ import { scaleToZeroStep } from "../../../src/engine/rules/scale-to-zero.ts";
 import { seedDraft, type Draft, type ServiceStep, type StepContext } from "../../../src/engine/step.ts";
 import type { Rule, ServiceObservations } from "../../../src/engine/types.ts";
 import { configOf, flatForecast, obs, serviceDoc, T0 } from "../helpers.ts";
+import type { Config } from "../../../src/config/schema.ts";
 
 const CLOSED = { open: false, preScale: false };
 const OPEN = { open: true, preScale: false };
@@ -281,12 +283,27 @@ describe("steps: each step's number and reasons", () => {
   }
 });
 
+const A100 = { gpusPerReplica: 1, gpuType: "nvidia-a100", cpu: 1, memoryGiB: 0 };
+
+/** A claim as decide() hands it to the claim steps, frozen: a step that changed it would throw. */
+function frozenClaim(config: Config, name: string, desired: number, trimmable = true): Claim {
+  const svc = config.services.find((s) => s.name === name);
+  assert.ok(svc);
+  return Object.freeze({
+    svc,
+    desired,
+    trimmable,
+    price: replicaPrice(svc, config.cost),
+    reasons: Object.freeze([]),
+  });
+}
+
 describe("steps: the claim steps over every service", () => {
   it("a claim over both the GPU quota and the budget is trimmed by the quota first", () => {
     // Each replica: 1 x nvidia-a100 ($3.67) + 1 vCPU at $1 = $4.67/h. Quota 4 GPUs: 6 -> 4; budget
     // $10/h: 4 x 4.67 = 18.68, ceil(8.68 / 4.67) = 2 more removed -> 2.
     const config = configOf(
-      { x: serviceDoc({ resources: { gpusPerReplica: 1, gpuType: "nvidia-a100", cpu: 1, memoryGiB: 0 } }) },
+      { x: serviceDoc({ resources: A100 }) },
       {
         businessRules: {
           costOptimization: { enabled: true, maxHourlyCost: 10, cpuHourlyPrice: 1, memoryGiBHourlyPrice: 0 },
@@ -294,19 +311,164 @@ describe("steps: the claim steps over every service", () => {
         },
       },
     );
-    const svc = config.services[0];
-    assert.ok(svc);
-    const claims: Claim[] = [
-      { svc, desired: 6, trimmable: true, price: replicaPrice(svc, config.cost), reasons: [] },
-    ];
-    for (const step of CLAIM_STEPS) step(config, claims);
-    assert.equal(claims[0]?.desired, 2);
+    const claims = [frozenClaim(config, "x", 6)];
+    const out = runClaimSteps(CLAIM_STEPS, config, claims);
+    assert.equal(out[0]?.desired, 2);
+    assert.equal(out[0]?.cappedBy, "budget");
     assert.deepEqual(
-      claims[0]?.reasons.map((r) => r.message),
+      out[0]?.reasons.map((r) => r.message),
       [
         "GPU quota nvidia-a100 4: 6 -> 4 (priority 50)",
         "budget $10/h (demand $18.68/h): 4 -> 2 (priority 50)",
       ],
+    );
+  });
+
+  it("each step returns new claims for the ones it trims, the others as they are, and changes none it is given", () => {
+    // Quota 5 GPUs, asked 3 (low, priority 10) + 4 (high, priority 90) = 7: the low-priority claim
+    // gives 2 (3 -> 1); the high-priority and the CPU-only claims are untouched.
+    const config = configOf(
+      {
+        low: serviceDoc({ priority: 10, resources: A100 }),
+        high: serviceDoc({ priority: 90, resources: A100 }),
+        web: serviceDoc({ priority: 10 }),
+      },
+      { businessRules: { gpuQuotas: { "nvidia-a100": 5 } } },
+    );
+    const claims = [
+      frozenClaim(config, "low", 3),
+      frozenClaim(config, "high", 4),
+      frozenClaim(config, "web", 2),
+    ];
+    for (const step of CLAIM_STEPS) {
+      const out = step(config, claims);
+      assert.equal(out.length, claims.length, step.name);
+      out.forEach((c, i) =>
+        assert.equal(c.svc, claims[i]?.svc, `${step.name}: claim ${i} stays service ${i}'s`),
+      );
+    }
+    const out = runClaimSteps(CLAIM_STEPS, config, claims);
+    assert.deepEqual(
+      out.map((c) => c.desired),
+      [1, 4, 2],
+    );
+    assert.deepEqual(out[0]?.reasons, [
+      { rule: "gpu-quota", message: "GPU quota nvidia-a100 5: 3 -> 1 (priority 10)" },
+    ]);
+    assert.equal(out[1], claims[1], "an untrimmed claim is returned as it is");
+    assert.equal(out[2], claims[2]);
+    assert.deepEqual(
+      claims.map((c) => [c.desired, c.reasons.length, c.cappedBy]),
+      [
+        [3, 0, undefined],
+        [4, 0, undefined],
+        [2, 0, undefined],
+      ],
+      "the claims handed in are unchanged",
+    );
+  });
+
+  it("minimums over the quota: every claim of the type says so, the one that cannot be trimmed too", () => {
+    // minReplicas 3 each, quota 4 GPUs: 3 + 3 = 6 > 4 whatever is trimmed.
+    const config = configOf(
+      {
+        a: serviceDoc({ minReplicas: 3, resources: A100 }),
+        b: serviceDoc({ minReplicas: 3, resources: A100 }),
+      },
+      { businessRules: { gpuQuotas: { "nvidia-a100": 4 } } },
+    );
+    const claims = [frozenClaim(config, "a", 4), frozenClaim(config, "b", 3, false)];
+    const out = runClaimSteps(CLAIM_STEPS, config, claims);
+    assert.deepEqual(
+      out.map((c) => [c.desired, c.reasons.map((r) => r.message)]),
+      [
+        [
+          3,
+          [
+            "GPU quota nvidia-a100 4: 4 -> 3 (priority 50)",
+            "minimums alone exceed the nvidia-a100 quota of 4 GPUs",
+          ],
+        ],
+        [3, ["minimums alone exceed the nvidia-a100 quota of 4 GPUs"]],
+      ],
+    );
+    assert.deepEqual(
+      claims.map((c) => [c.desired, c.reasons.length]),
+      [
+        [4, 0],
+        [3, 0],
+      ],
+    );
+  });
+
+  it("a step that drops a claim is refused", () => {
+    const config = configOf({ x: serviceDoc() });
+    const claims = [frozenClaim(config, "x", 2)];
+    assert.throws(
+      () =>
+        runClaimSteps(
+          [
+            function dropAll() {
+              return [];
+            },
+          ],
+          config,
+          claims,
+        ),
+      /claim step dropAll returned 0 claims for 1 services/,
+    );
+  });
+});
+
+describe("steps: the claim steps as values (property-based)", () => {
+  const claimArb = fc.record({
+    min: fc.integer({ min: 0, max: 4 }),
+    above: fc.integer({ min: 0, max: 12 }),
+    priority: fc.integer({ min: 0, max: 100 }),
+    gpus: fc.integer({ min: 0, max: 2 }),
+    trimmable: fc.boolean(),
+  });
+  const worldArb = fc.record({
+    claims: fc.array(claimArb, { minLength: 1, maxLength: 8 }),
+    budget: fc.option(fc.integer({ min: 1, max: 300 }), { nil: undefined }),
+    quota: fc.option(fc.integer({ min: 0, max: 16 }), { nil: undefined }),
+  });
+
+  it("frozen claims in, one claim per service out: never raised, never trimmed below min, untrimmable ones kept", () => {
+    fc.assert(
+      fc.property(worldArb, (w) => {
+        const docs = Object.fromEntries(
+          w.claims.map((c, i) => [
+            `s${i}`,
+            serviceDoc({
+              minReplicas: c.min,
+              maxReplicas: Math.max(1, c.min + c.above),
+              priority: c.priority,
+              resources: { gpusPerReplica: c.gpus, gpuType: "nvidia-a100", cpu: 2, memoryGiB: 8 },
+            }),
+          ]),
+        );
+        const config = configOf(docs, {
+          businessRules: {
+            costOptimization: { enabled: w.budget !== undefined, maxHourlyCost: w.budget ?? 1 },
+            ...(w.quota !== undefined ? { gpuQuotas: { "nvidia-a100": w.quota } } : {}),
+          },
+        });
+        const claims = w.claims.map((c, i) => frozenClaim(config, `s${i}`, c.min + c.above, c.trimmable));
+        const out = runClaimSteps(CLAIM_STEPS, config, claims);
+        out.forEach((c, i) => {
+          const given = claims[i];
+          assert.ok(given);
+          assert.equal(c.svc, given.svc);
+          assert.ok(
+            c.desired <= given.desired && c.desired >= given.svc.minReplicas,
+            `${c.svc.name}: ${c.desired}`,
+          );
+          if (!given.trimmable) assert.equal(c.desired, given.desired);
+          if (c.reasons.length === 0) assert.equal(c, given, "a claim no step touched is returned as it is");
+        });
+      }),
+      { numRuns: 300, seed: 20261129 },
     );
   });
 });
