@@ -156,6 +156,7 @@ function draftFor(
   const p = predictive(config.predictiveScaling, svc, obs.forecast, now, {
     currentReplicas: obs.currentReplicas ?? obs.readyReplicas,
     signals: obs.signals,
+    replicaHourlyPrice: replicaPrice(svc, config.cost).blended,
   });
   reasons.push(...p.reasons);
   if (p.applied && p.replicas !== undefined) raise(p.replicas, "predictive");

@@ -77,6 +77,26 @@ export function calibrate(
     cache.set(p, out);
     return out;
   };
+  const missBeyondLast = (p: number): Float64Array => {
+    const out = new Float64Array(horizon).fill(Number.NaN);
+    for (let h = 1; h <= horizon; h++) {
+      const r = pooled[h - 1];
+      if (!r || r.length < 20) continue;
+      const q = quantileSorted(r, p);
+      let miss = 0;
+      let seen = 0;
+      for (const o of origins) {
+        const a = x[o + h] ?? Number.NaN;
+        const last = x[o] ?? Number.NaN;
+        const f = fit.backcast(o, h);
+        if (Number.isNaN(a) || Number.isNaN(last) || Number.isNaN(f)) continue;
+        seen++;
+        if (a > Math.max(0, f + q * scale(f)) && a > last) miss++;
+      }
+      if (seen >= 20) out[h - 1] = miss / seen;
+    }
+    return out;
+  };
   const recent =
     origins.length > 0 ? horizonMeanWape((o, h) => fit.backcast(o, h), x, horizon, origins) : Number.NaN;
   // Relative error grows as load falls (count noise ~ sqrt): scale the recent error from the
@@ -94,6 +114,7 @@ export function calibrate(
     stepSeconds: input.stepSeconds,
     mean,
     quantile,
+    missBeyondLast,
     confidence: confidenceFromWape(wape),
     recentWape: wape,
     patterns,

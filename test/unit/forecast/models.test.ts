@@ -241,3 +241,29 @@ describe("ours: the candidate that pays on this series", () => {
     assert.ok((by.ours ?? 9) <= (by.naive ?? 0), JSON.stringify(by));
   });
 });
+
+describe("misses beyond the last value (what the planner's quantile is chosen from)", () => {
+  // Two days of 1-minute steps, piecewise constant over 10-minute blocks (like a 10-minute trace
+  // replayed per minute), block levels alternating 100 and 140: at lead 1 the actual exceeds the
+  // last value only on the first minute of a 140 block (1 case in 20); the nominal miss of q50 is 50%.
+  const values = Float64Array.from({ length: 2 * 1440 }, (_, i) =>
+    Math.floor(i / 10) % 2 === 0 ? 100 : 140,
+  );
+  const f = forecastWith(naive, { values, stepSeconds: 60, start: MONDAY }, H);
+  it("stays within 0..1 and never rises with the level", () => {
+    const levels = [0.5, 0.7, 0.9, 0.95, 0.99];
+    const curves = levels.map((p) => f.missBeyondLast(p));
+    for (let h = 0; h < H; h++) {
+      for (let k = 0; k < levels.length; k++) {
+        const m = curves[k]?.[h] ?? Number.NaN;
+        assert.ok(m >= 0 && m <= 1, `miss ${m} at h=${h + 1}`);
+        if (k > 0) assert.ok(m <= (curves[k - 1]?.[h] ?? 1) + 1e-12);
+      }
+    }
+  });
+  it("counts only the cases the last value missed too: none on a series that never rises", () => {
+    const falling = Float64Array.from({ length: 2 * 1440 }, (_, i) => 500 - i / 10);
+    const g = forecastWith(naive, { values: falling, stepSeconds: 60, start: MONDAY }, H);
+    for (const p of [0.5, 0.9]) assert.deepEqual([...g.missBeyondLast(p)], Array(H).fill(0));
+  });
+});
