@@ -8,7 +8,7 @@ import { naive } from "../../../src/forecast/models/naive.ts";
 import { fitOurs, ours } from "../../../src/forecast/models/ours.ts";
 import { fitProfile, profile } from "../../../src/forecast/models/profile.ts";
 import { seasonalNaiveDaily, seasonalNaiveWeekly } from "../../../src/forecast/models/seasonal-naive.ts";
-import { MONDAY, seasonal, truth } from "./synthetic.ts";
+import { MONDAY, rng, seasonal, truth } from "./synthetic.ts";
 
 const H = 30;
 
@@ -265,5 +265,30 @@ describe("misses beyond the last value (what the planner's quantile is chosen fr
     const falling = Float64Array.from({ length: 2 * 1440 }, (_, i) => 500 - i / 10);
     const g = forecastWith(naive, { values: falling, stepSeconds: 60, start: MONDAY }, H);
     for (const p of [0.5, 0.9]) assert.deepEqual([...g.missBeyondLast(p)], Array(H).fill(0));
+  });
+});
+
+describe("profile: error correction", () => {
+  /** A week and a day of the seasonal series times (1 + an AR(1) deviation with coefficient phi). */
+  function withAr(phi: number, seed: number): Parameters<typeof fitProfile>[0] {
+    const s = seasonal(8, { level: 1000 });
+    const r = rng(seed);
+    let e = 0;
+    const values = Float64Array.from(s.values, (v) => {
+      e = phi * e + 0.05 * (r() * 2 - 1);
+      return v * (1 + e);
+    });
+    return { ...s, values };
+  }
+  it("a deviation that persists (AR(1), phi 0.97) is carried forward, less at longer leads", () => {
+    const fit = fitProfile(withAr(0.97, 3), H);
+    const b1 = fit.correction[0] ?? 0;
+    const b30 = fit.correction[H - 1] ?? 0;
+    assert.ok(b1 > 0.5, `beta_1 ${b1}`);
+    assert.ok(b30 < b1, `beta_30 ${b30} vs beta_1 ${b1}`);
+  });
+  it("white noise is not carried forward", () => {
+    const fit = fitProfile(withAr(0, 4), H);
+    for (const b of fit.correction) assert.ok(b < 0.25, `beta ${b}`);
   });
 });
