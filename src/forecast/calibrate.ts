@@ -4,10 +4,13 @@
 //
 // Errors are scaled like counts: e = (actual - forecast) / sqrt(max(forecast, floor)), so one set of
 // quantiles serves the busy afternoon and the quiet night. The quantile p of step h is then
-// forecast + q_p(e near h) * sqrt(max(forecast, floor)).
+// forecast + q_p(e near h) * sqrt(max(forecast, floor)), q_p the split-conformal quantile of those
+// errors (the ceil((n + 1) p)-th of n), which keeps short calibration sets (56 origins of hourly
+// data) from covering less than nominal: Wikipedia's 95% band covered 91.8% with the interpolated
+// quantile and 95.1% with it; on 1-minute data (1,500 pooled errors) the two barely differ.
 
 import { calibrationSpan, horizonMeanWape, recentOrigins } from "./select.ts";
-import { nanMean, quantileSorted } from "./stats.ts";
+import { conformalQuantile, nanMean } from "./stats.ts";
 import type { Forecast, Model, Patterns, PointFit, SeriesInput } from "./types.ts";
 
 /** Steps either side of h whose errors are pooled with h's. */
@@ -71,7 +74,8 @@ export function calibrate(
       const m = mean[h] ?? 0;
       const r = pooled[h];
       // Without any out-of-sample error to go by, a wide band: +/- 100% of the level.
-      const q = r && r.length >= 20 ? quantileSorted(r, p) : (p - 0.5) * 4 * scale(Math.max(m, level || 0));
+      const q =
+        r && r.length >= 20 ? conformalQuantile(r, p) : (p - 0.5) * 4 * scale(Math.max(m, level || 0));
       out[h] = Math.max(0, m + q * scale(m));
     }
     cache.set(p, out);
@@ -82,7 +86,7 @@ export function calibrate(
     for (let h = 1; h <= horizon; h++) {
       const r = pooled[h - 1];
       if (!r || r.length < 20) continue;
-      const q = quantileSorted(r, p);
+      const q = conformalQuantile(r, p);
       let miss = 0;
       let seen = 0;
       for (const o of origins) {
