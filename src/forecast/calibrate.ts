@@ -97,7 +97,8 @@ export function calibrate(
         seen++;
         if (a > Math.max(0, f + q * scale(f)) && a > last) miss++;
       }
-      if (seen >= 20) out[h - 1] = miss / seen;
+      // Conservative, like the conformal quantile: no misses in n cases is not a rate of 0.
+      if (seen >= 20) out[h - 1] = (miss + 1) / (seen + 1);
     }
     return out;
   };
