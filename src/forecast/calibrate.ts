@@ -49,10 +49,13 @@ export function calibrate(
   const scale = (p: number): number => Math.sqrt(Math.max(p, floor));
 
   const resid: number[][] = Array.from({ length: horizon }, () => []);
-  for (const o of origins) {
+  // backcasts[j * horizon + h - 1]: origin j's forecast for step h, kept for missBeyondLast.
+  const backcasts = new Float64Array(origins.length * horizon);
+  for (const [j, o] of origins.entries()) {
     for (let h = 1; h <= horizon; h++) {
       const a = x[o + h] ?? Number.NaN;
       const p = fit.backcast(o, h);
+      backcasts[j * horizon + h - 1] = p;
       if (Number.isNaN(a) || Number.isNaN(p)) continue;
       resid[h - 1]?.push((a - p) / scale(p));
     }
@@ -89,10 +92,10 @@ export function calibrate(
       const q = conformalQuantile(r, p);
       let miss = 0;
       let seen = 0;
-      for (const o of origins) {
+      for (const [j, o] of origins.entries()) {
         const a = x[o + h] ?? Number.NaN;
         const last = x[o] ?? Number.NaN;
-        const f = fit.backcast(o, h);
+        const f = backcasts[j * horizon + h - 1] ?? Number.NaN;
         if (Number.isNaN(a) || Number.isNaN(last) || Number.isNaN(f)) continue;
         seen++;
         if (a > Math.max(0, f + q * scale(f)) && a > last) miss++;

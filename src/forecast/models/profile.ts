@@ -292,15 +292,16 @@ function correctionBetas(
   const beta = new Float64Array(horizon);
   const origins = recentOrigins(end + horizon + 1, horizon, k, span, 400);
   if (origins.length < 30) return beta;
+  const devs = origins.map((o) => deviation(x, s, level, o, k));
   for (let h = 1; h <= horizon; h++) {
     let sxy = 0;
     let sxx = 0;
-    for (const o of origins) {
+    for (const [j, o] of origins.entries()) {
       const v = x[o + h] ?? Number.NaN;
       const l = level[o] ?? Number.NaN;
       const sh = s[o + h] ?? 1;
       if (Number.isNaN(v) || Number.isNaN(l) || !(sh > 0)) continue;
-      const d = deviation(x, s, level, o, k);
+      const d = devs[j] ?? 0;
       sxy += (v / sh - l) * d;
       sxx += d * d;
     }
@@ -346,14 +347,20 @@ export function fitProfile(input: SeriesInput, horizon: number): ProfileFit {
   const calLv = calLevel ?? levelSeries(x, calProf.s, bestAlpha);
   const k = Math.max(1, Math.round(DEVIATION_SECONDS / input.stepSeconds));
   const beta = correctionBetas(x, calProf.s, calLv, horizon, n - span - horizon, span, k);
-  const project =
-    (level: Float64Array, s: Float64Array) =>
-    (o: number, h: number): number => {
+  const project = (level: Float64Array, s: Float64Array): ((o: number, h: number) => number) => {
+    // The deviation at an origin is read for every lead: computed once per origin.
+    const dev = new Float64Array(n).fill(Number.NaN);
+    return (o, h) => {
       const l = level[o] ?? Number.NaN;
       if (Number.isNaN(l)) return Number.NaN;
-      const d = deviation(x, s, level, o, k);
+      let d = dev[o] ?? 0;
+      if (Number.isNaN(d)) {
+        d = deviation(x, s, level, o, k);
+        dev[o] = d;
+      }
       return Math.max(0, (l + (beta[h - 1] ?? 0) * d) * (s[o + h] ?? 1));
     };
+  };
   const backcast = project(calLv, calProf.s);
   const at = calProf === prof ? backcast : project(levelSeries(x, prof.s, bestAlpha), prof.s);
   const forecast = new Float64Array(horizon);
