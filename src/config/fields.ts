@@ -473,7 +473,14 @@ export const PREDICTIVE_FIELDS = {
     above: 0.5,
     max: 0.999,
     default: 0.95,
-    doc: "Quantile of the forecast that sizes the predictive floor.",
+    doc: "Quantile of the forecast's upper band on metrics, dashboards and the API (the planner picks its own quantile from violatingMinuteCost).",
+  },
+  violatingMinuteCost: {
+    type: "number",
+    min: 0,
+    max: 1e6,
+    default: 1,
+    doc: "USD one SLO-violating minute of a service costs. Against a replica's hourly price it sets the forecast quantile the planner starts pods for (the newsvendor ratio; cheap replicas plan for a higher quantile).",
   },
   refreshSeconds: { type: "number", min: 5, max: 3600, default: 60, doc: "Seconds between forecast refits." },
 } as const satisfies Fields;

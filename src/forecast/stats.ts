@@ -60,3 +60,16 @@ export function spearman(a: readonly number[], b: readonly number[]): number {
   }
   return da === 0 || db === 0 ? 0 : num / Math.sqrt(da * db);
 }
+
+/**
+ * The split-conformal quantile of n sorted out-of-sample errors: the ceil((n + 1) p)-th smallest for
+ * p >= 0.5 (floor for p < 0.5), so a band covers at least p of new cases even when n is small.
+ * Example: 56 errors, p = 0.975: the 56th (the largest), where the interpolated quantile would sit
+ * between the 54th and 55th.
+ */
+export function conformalQuantile(s: ArrayLike<number>, p: number): number {
+  const n = s.length;
+  if (n === 0) return Number.NaN;
+  const k = p >= 0.5 ? Math.min(n, Math.ceil((n + 1) * p)) : Math.max(1, Math.floor((n + 1) * p));
+  return s[k - 1] ?? Number.NaN;
+}

@@ -49,6 +49,13 @@ export interface Forecast {
   readonly mean: Float64Array;
   /** Per-step quantile of the predictive distribution. */
   quantile(p: number): Float64Array;
+  /**
+   * Per step h, the share of recent out-of-sample origins whose actual at h exceeded both that
+   * origin's quantile p and its last observed value: how often planning for the quantile would
+   * have fallen short where sizing for the current load would have too, estimated as
+   * (misses + 1) / (cases + 1) so that none in n cases does not read as never. NaN when unmeasured.
+   */
+  missBeyondLast(p: number): Float64Array;
   /** 0..1, from the model's recent out-of-sample error of the mean over the horizon. */
   readonly confidence: number;
   /** That recent error (WAPE of the horizon mean) behind the confidence. */

@@ -2,6 +2,7 @@
 // draft to it when the forecast may act (enabled, confident, not forecast-only), records what the
 // forecast asks for either way, and passes on the forecast peak that pre-warm and scale to zero weigh.
 
+import { replicaPrice } from "../cost.ts";
 import type { Draft, StepContext } from "../step.ts";
 import { predictive } from "./predictive.ts";
 
@@ -10,6 +11,7 @@ export function predictiveStep(draft: Draft, ctx: StepContext): Draft {
   const p = predictive(config.predictiveScaling, svc, obs.forecast, now, {
     currentReplicas: obs.currentReplicas ?? obs.readyReplicas,
     signals: obs.signals,
+    replicaHourlyPrice: replicaPrice(svc, config.cost).blended,
   });
   const trusted = p.confident && config.predictiveScaling.enableProactiveScaling;
   const asked = p.replicas;

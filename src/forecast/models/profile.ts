@@ -11,6 +11,13 @@
 //   current level, so it follows level shifts and trends within the hour while a single spike
 //   cannot drag it. Its smoothing constant is picked from a grid by the out-of-sample error of the
 //   mean over the horizon on the most recent day.
+// - error correction: the deviation of the last 5 minutes (at least one step) of x / S from the
+//   level, their median so one spike cannot move it, persists for a while on many series (a busy
+//   hour stays busy); forecast(t + h) adds beta_h times it, beta_h (0..1) the least-squares share
+//   that persisted h steps on, fitted on the origins before the calibration window, so the
+//   calibration stays out of sample. Rolling origin, 30 min: WAPE vs naive on Wikipedia (hourly)
+//   0.853 -> 0.756, ServeGen 0.899 -> 0.882, NASA 0.876 -> 0.873.
+//   Example: level 100, last 5 minutes at 112, beta_3 = 0.4: forecast(t + 3) = (100 + 0.4 x 12) x S.
 // Gaps are NaN and are skipped, never read as zeros. With less history it degrades:
 // weekly (>= 7 days) -> daily (>= 2 days) -> level (an adaptive mean), and says so in `mode`.
 //
@@ -250,9 +257,64 @@ function levelSeries(x: Float64Array, s: Float64Array, alpha: number): Float64Ar
   return out;
 }
 
+/** How far back the error-correction term reads the deviation from the level: 5 minutes, at least a step. */
+const DEVIATION_SECONDS = 300;
+
+/**
+ * Median of x / s over the last k samples up to o, minus the level at o (0 when none):
+ * a median, so one spike moves it not at all.
+ */
+function deviation(x: Float64Array, s: Float64Array, level: Float64Array, o: number, k: number): number {
+  const l = level[o] ?? Number.NaN;
+  const r: number[] = [];
+  for (let i = Math.max(0, o - k + 1); i <= o; i++) {
+    const v = x[i] ?? Number.NaN;
+    const si = s[i] ?? 1;
+    if (!Number.isNaN(v) && si > 0) r.push(v / si);
+  }
+  return r.length > 0 && !Number.isNaN(l) ? median(r) - l : 0;
+}
+
+/**
+ * Error correction per lead: how much of the recent deviation from the level persists h steps on,
+ * beta_h = sum(y d) / sum(d^2) over origins before the calibration window (y = x / s at o + h minus
+ * the level at o), within 0..1.
+ */
+function correctionBetas(
+  x: Float64Array,
+  s: Float64Array,
+  level: Float64Array,
+  horizon: number,
+  end: number,
+  span: number,
+  k: number,
+): Float64Array {
+  const beta = new Float64Array(horizon);
+  const origins = recentOrigins(end + horizon + 1, horizon, k, span, 400);
+  if (origins.length < 30) return beta;
+  const devs = origins.map((o) => deviation(x, s, level, o, k));
+  for (let h = 1; h <= horizon; h++) {
+    let sxy = 0;
+    let sxx = 0;
+    for (const [j, o] of origins.entries()) {
+      const v = x[o + h] ?? Number.NaN;
+      const l = level[o] ?? Number.NaN;
+      const sh = s[o + h] ?? 1;
+      if (Number.isNaN(v) || Number.isNaN(l) || !(sh > 0)) continue;
+      const d = devs[j] ?? 0;
+      sxy += (v / sh - l) * d;
+      sxx += d * d;
+    }
+    beta[h - 1] = sxx > 0 ? Math.min(1, Math.max(0, sxy / sxx)) : 0;
+  }
+  return beta;
+}
+
 export interface ProfileFit extends PointFit {
   readonly patterns: Patterns;
   readonly alpha: number;
+  /** Error-correction weight per lead h (index h - 1). */
+  readonly correction: Float64Array;
 }
 
 export function fitProfile(input: SeriesInput, horizon: number): ProfileFit {
@@ -282,17 +344,36 @@ export function fitProfile(input: SeriesInput, horizon: number): ProfileFit {
       bestErr = e;
     }
   }
-  const project =
-    (level: Float64Array, s: Float64Array) =>
-    (o: number, h: number): number => {
+  const calLv = calLevel ?? levelSeries(x, calProf.s, bestAlpha);
+  const k = Math.max(1, Math.round(DEVIATION_SECONDS / input.stepSeconds));
+  const beta = correctionBetas(x, calProf.s, calLv, horizon, n - span - horizon, span, k);
+  const project = (level: Float64Array, s: Float64Array): ((o: number, h: number) => number) => {
+    // The deviation at an origin is read for every lead: computed once per origin.
+    const dev = new Float64Array(n).fill(Number.NaN);
+    return (o, h) => {
       const l = level[o] ?? Number.NaN;
-      return Number.isNaN(l) ? Number.NaN : Math.max(0, l * (s[o + h] ?? 1));
+      if (Number.isNaN(l)) return Number.NaN;
+      let d = dev[o] ?? 0;
+      if (Number.isNaN(d)) {
+        d = deviation(x, s, level, o, k);
+        dev[o] = d;
+      }
+      return Math.max(0, (l + (beta[h - 1] ?? 0) * d) * (s[o + h] ?? 1));
     };
-  const backcast = project(calLevel ?? levelSeries(x, calProf.s, bestAlpha), calProf.s);
+  };
+  const backcast = project(calLv, calProf.s);
   const at = calProf === prof ? backcast : project(levelSeries(x, prof.s, bestAlpha), prof.s);
   const forecast = new Float64Array(horizon);
   for (let h = 1; h <= horizon; h++) forecast[h - 1] = at(n - 1, h);
-  return { forecast, backcast, mode: prof.mode, firstOrigin: 0, patterns: prof.patterns, alpha: bestAlpha };
+  return {
+    forecast,
+    backcast,
+    mode: prof.mode,
+    firstOrigin: 0,
+    patterns: prof.patterns,
+    alpha: bestAlpha,
+    correction: beta,
+  };
 }
 
 export const profile: Model = { name: "profile", fit: fitProfile };

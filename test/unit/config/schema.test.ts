@@ -49,6 +49,7 @@ describe("config: defaults", () => {
       enableProactiveScaling: true,
       scaleAheadMinutes: 15,
       quantile: 0.95,
+      violatingMinuteCost: 1,
       refreshSeconds: 60,
     });
     assert.equal(c.businessHours.enabled, false);

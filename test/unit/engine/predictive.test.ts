@@ -2,7 +2,8 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { join } from "node:path";
 import { loadConfigFile } from "../../../src/config/load.ts";
-import { predictive } from "../../../src/engine/rules/predictive.ts";
+import fc from "fast-check";
+import { plannerLevel, predictive } from "../../../src/engine/rules/predictive.ts";
 import type { ForecastView } from "../../../src/engine/types.ts";
 import { configOf, serviceDoc, T0 } from "../helpers.ts";
 
@@ -121,4 +122,85 @@ describe("predictive: queue triggers size from backlog and drain time", () => {
       assert.match(r.reasons[0]?.message ?? "", c.says);
     });
   }
+});
+
+describe("predictive: the planner's quantile is a newsvendor ratio of a violating minute and a replica's price", () => {
+  // under = cost x start-up minutes; over = price x (start-up + 300 s cooldown) / 3600.
+  const cases: { name: string; cost: number; price: number | undefined; want: number; says: RegExp }[] = [
+    {
+      name: "GPU replica $2.70/h, $1 per violating minute, 180 s: 3.00 / (3.00 + 0.36) = 0.893",
+      cost: 1,
+      price: 2.7,
+      want: 3 / (3 + 0.36),
+      says: /newsvendor \$3\.00 \/ \(\$3\.00 \+ \$0\.36\) = 0\.893/,
+    },
+    { name: "a $0.03/h CPU replica: 0.999", cost: 1, price: 0.03, want: 3 / (3 + 0.004), says: /= 0\.999/ },
+    {
+      name: "a violating minute worth $0.10: 0.455",
+      cost: 0.1,
+      price: 2.7,
+      want: 0.3 / 0.66,
+      says: /= 0\.455/,
+    },
+    { name: "a replica without a price: every case", cost: 1, price: 0, want: 1, says: /no price/ },
+    { name: "an unknown price: every case", cost: 1, price: undefined, want: 1, says: /no price/ },
+  ];
+  for (const c of cases) {
+    it(c.name, () => {
+      const l = plannerLevel(c.cost, c.price, 180);
+      assert.ok(Math.abs(l.level - c.want) < 1e-9, `${l.level} != ${c.want}`);
+      assert.match(l.why, c.says);
+    });
+  }
+  it("a dearer violating minute never lowers the ratio; a dearer replica never raises it", () => {
+    const arb = fc.double({ min: 0.001, max: 1000, noNaN: true });
+    fc.assert(
+      fc.property(arb, arb, arb, fc.integer({ min: 0, max: 900 }), (cost, price, more, startup) => {
+        const base = plannerLevel(cost, price, startup).level;
+        assert.ok(plannerLevel(cost + more, price, startup).level >= base);
+        assert.ok(plannerLevel(cost, price + more, startup).level <= base);
+        assert.ok(base >= 0 && base <= 1);
+      }),
+      { seed: 14, numRuns: 300 },
+    );
+  });
+
+  // Bands q50..q99 at mean + 0, 2, 4, ... by level; the ratio at $2.70/h is 0.893 (target miss 10.7%).
+  const levels = [0.5, 0.6, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95, 0.975, 0.99];
+  const mean: number[] = Array.from({ length: 30 }, () => 40);
+  const banded = (miss?: readonly number[]): ForecastView => ({
+    ...forecast(mean),
+    upper: mean.map((m) => m + 50),
+    bands: levels.map((level, i) => ({
+      level,
+      values: mean.map((m) => m + 2 * i),
+      ...(miss ? { missBeyondLast: mean.map(() => miss[i] ?? null) } : {}),
+    })),
+  });
+  it("without measured misses, sizes from the band at the ratio, interpolated", () => {
+    assert.ok(svc);
+    const r = predictive(config.predictiveScaling, svc, banded(), T0, { replicaHourlyPrice: 2.7 });
+    // 40 + 10 + (0.893 - 0.85) / 0.05 x 2 = 51.71 -> ceil(51.71 / 10) = 6 (the upper band, 90, would say 9).
+    assert.equal(r.replicas, 6);
+    assert.match(
+      r.reasons[0]?.message ?? "",
+      /q89\.3 51\.71 \/ 10 per replica = 6 \(q89\.3: the band that recently fell short where the current load did too in 10\.7% of cases at the ready time, 1 - newsvendor/,
+    );
+  });
+  it("with measured misses beyond the current load, takes the band that misses 10.7%: between q70 (12%) and q75 (9%)", () => {
+    assert.ok(svc);
+    const miss = [0.3, 0.2, 0.12, 0.09, 0.05, 0.04, 0.03, 0.02, 0.01, 0.005];
+    const r = predictive(config.predictiveScaling, svc, banded(miss), T0, { replicaHourlyPrice: 2.7 });
+    // w = (0.12 - 0.107) / 0.03 = 0.43: level 0.721, value 44 + 0.43 x 2 = 44.86 -> 5 replicas.
+    assert.equal(r.replicas, 5);
+    assert.match(r.reasons[0]?.message ?? "", /q72\.1 44\.86 \/ 10 per replica = 5/);
+  });
+  it("when every band misses more than the target, the top band", () => {
+    assert.ok(svc);
+    const r = predictive(config.predictiveScaling, svc, banded(Array(10).fill(0.5)), T0, {
+      replicaHourlyPrice: 2.7,
+    });
+    assert.equal(r.replicas, 6); // 40 + 18 = 58
+    assert.match(r.reasons[0]?.message ?? "", /q99 58 \/ 10 per replica = 6/);
+  });
 });

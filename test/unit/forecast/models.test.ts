@@ -8,7 +8,7 @@ import { naive } from "../../../src/forecast/models/naive.ts";
 import { fitOurs, ours } from "../../../src/forecast/models/ours.ts";
 import { fitProfile, profile } from "../../../src/forecast/models/profile.ts";
 import { seasonalNaiveDaily, seasonalNaiveWeekly } from "../../../src/forecast/models/seasonal-naive.ts";
-import { MONDAY, seasonal, truth } from "./synthetic.ts";
+import { MONDAY, rng, seasonal, truth } from "./synthetic.ts";
 
 const H = 30;
 
@@ -239,5 +239,58 @@ describe("ours: the candidate that pays on this series", () => {
       }).map((x) => [x.model, x.wape]),
     );
     assert.ok((by.ours ?? 9) <= (by.naive ?? 0), JSON.stringify(by));
+  });
+});
+
+describe("misses beyond the last value (what the planner's quantile is chosen from)", () => {
+  // Two days of 1-minute steps, piecewise constant over 10-minute blocks (like a 10-minute trace
+  // replayed per minute), block levels alternating 100 and 140: at lead 1 the actual exceeds the
+  // last value only on the first minute of a 140 block (1 case in 20); the nominal miss of q50 is 50%.
+  const values = Float64Array.from({ length: 2 * 1440 }, (_, i) =>
+    Math.floor(i / 10) % 2 === 0 ? 100 : 140,
+  );
+  const f = forecastWith(naive, { values, stepSeconds: 60, start: MONDAY }, H);
+  it("stays within 0..1 and never rises with the level", () => {
+    const levels = [0.5, 0.7, 0.9, 0.95, 0.99];
+    const curves = levels.map((p) => f.missBeyondLast(p));
+    for (let h = 0; h < H; h++) {
+      for (let k = 0; k < levels.length; k++) {
+        const m = curves[k]?.[h] ?? Number.NaN;
+        assert.ok(m >= 0 && m <= 1, `miss ${m} at h=${h + 1}`);
+        if (k > 0) assert.ok(m <= (curves[k - 1]?.[h] ?? 1) + 1e-12);
+      }
+    }
+  });
+  it("counts only the cases the last value missed too: none on a series that never rises", () => {
+    const falling = Float64Array.from({ length: 2 * 1440 }, (_, i) => 500 - i / 10);
+    const g = forecastWith(naive, { values: falling, stepSeconds: 60, start: MONDAY }, H);
+    // No misses in n cases reads (0 + 1) / (n + 1), the same for every level.
+    for (const p of [0.5, 0.9])
+      for (const m of g.missBeyondLast(p)) assert.ok(m > 0 && m < 0.01 && m === g.missBeyondLast(0.99)[0]);
+  });
+});
+
+describe("profile: error correction", () => {
+  /** A week and a day of the seasonal series times (1 + an AR(1) deviation with coefficient phi). */
+  function withAr(phi: number, seed: number): Parameters<typeof fitProfile>[0] {
+    const s = seasonal(8, { level: 1000 });
+    const r = rng(seed);
+    let e = 0;
+    const values = Float64Array.from(s.values, (v) => {
+      e = phi * e + 0.05 * (r() * 2 - 1);
+      return v * (1 + e);
+    });
+    return { ...s, values };
+  }
+  it("a deviation that persists (AR(1), phi 0.97) is carried forward, less at longer leads", () => {
+    const fit = fitProfile(withAr(0.97, 3), H);
+    const b1 = fit.correction[0] ?? 0;
+    const b30 = fit.correction[H - 1] ?? 0;
+    assert.ok(b1 > 0.5, `beta_1 ${b1}`);
+    assert.ok(b30 < b1, `beta_30 ${b30} vs beta_1 ${b1}`);
+  });
+  it("white noise is not carried forward", () => {
+    const fit = fitProfile(withAr(0, 4), H);
+    for (const b of fit.correction) assert.ok(b < 0.25, `beta ${b}`);
   });
 });
