@@ -73,3 +73,40 @@ export function conformalQuantile(s: ArrayLike<number>, p: number): number {
   const k = p >= 0.5 ? Math.min(n, Math.ceil((n + 1) * p)) : Math.max(1, Math.floor((n + 1) * p));
   return s[k - 1] ?? Number.NaN;
 }
+
+/** True when a comes before b in TypedArray sort order: numeric, -0 before +0, NaN last. */
+function sortsBefore(a: number, b: number): boolean {
+  if (a < b) return true;
+  if (a === 0 && b === 0) return Object.is(a, -0) && !Object.is(b, -0);
+  return Number.isNaN(b) && !Number.isNaN(a);
+}
+
+/**
+ * Merges arrays that are each sorted in TypedArray order (numeric, -0 before +0, NaN last) into one
+ * array in that order: the same as concatenating them and calling sort(), in time linear in the
+ * total length times the number of parts. Example: [1, 4] and [-0, 0, 2, NaN] give
+ * [-0, 0, 1, 2, 4, NaN].
+ */
+export function mergeSorted(parts: readonly Float64Array[]): Float64Array {
+  let total = 0;
+  for (const part of parts) total += part.length;
+  const out = new Float64Array(total);
+  const next = new Array<number>(parts.length).fill(0);
+  for (let i = 0; i < total; i++) {
+    let from = -1;
+    let least = Number.NaN;
+    for (let k = 0; k < parts.length; k++) {
+      const part = parts[k];
+      const at = next[k] ?? 0;
+      if (!part || at >= part.length) continue;
+      const v = part[at] ?? Number.NaN;
+      if (from < 0 || sortsBefore(v, least)) {
+        from = k;
+        least = v;
+      }
+    }
+    out[i] = least;
+    next[from] = (next[from] ?? 0) + 1;
+  }
+  return out;
+}
