@@ -81,32 +81,45 @@ function sortsBefore(a: number, b: number): boolean {
   return Number.isNaN(b) && !Number.isNaN(a);
 }
 
+/** Merges two arrays sorted in TypedArray order into one in that order. */
+function mergeTwo(a: Float64Array, b: Float64Array): Float64Array {
+  const out = new Float64Array(a.length + b.length);
+  let i = 0;
+  let j = 0;
+  let k = 0;
+  while (i < a.length && j < b.length) {
+    const x = a[i] ?? Number.NaN;
+    const y = b[j] ?? Number.NaN;
+    // Ties take from a; -0/+0 and NaN go through sortsBefore.
+    const takeB = y < x || (!(x < y) && sortsBefore(y, x));
+    if (takeB) {
+      out[k++] = y;
+      j++;
+    } else {
+      out[k++] = x;
+      i++;
+    }
+  }
+  out.set(a.subarray(i), k);
+  out.set(b.subarray(j), k + a.length - i);
+  return out;
+}
+
 /**
  * Merges arrays that are each sorted in TypedArray order (numeric, -0 before +0, NaN last) into one
- * array in that order: the same as concatenating them and calling sort(), in time linear in the
- * total length times the number of parts. Example: [1, 4] and [-0, 0, 2, NaN] give
- * [-0, 0, 1, 2, 4, NaN].
+ * array in that order: the same as concatenating them and calling sort(), by pairwise merges, in
+ * time linear in the total length times log2 of the number of parts. Example: [1, 4] and
+ * [-0, 0, 2, NaN] give [-0, 0, 1, 2, 4, NaN].
  */
 export function mergeSorted(parts: readonly Float64Array[]): Float64Array {
-  let total = 0;
-  for (const part of parts) total += part.length;
-  const out = new Float64Array(total);
-  const next = new Array<number>(parts.length).fill(0);
-  for (let i = 0; i < total; i++) {
-    let from = -1;
-    let least = Number.NaN;
-    for (let k = 0; k < parts.length; k++) {
-      const part = parts[k];
-      const at = next[k] ?? 0;
-      if (!part || at >= part.length) continue;
-      const v = part[at] ?? Number.NaN;
-      if (from < 0 || sortsBefore(v, least)) {
-        from = k;
-        least = v;
-      }
-    }
-    out[i] = least;
-    next[from] = (next[from] ?? 0) + 1;
+  if (parts.length === 0) return new Float64Array(0);
+  let level = parts.slice();
+  while (level.length > 1) {
+    const next: Float64Array[] = [];
+    for (let i = 0; i + 1 < level.length; i += 2)
+      next.push(mergeTwo(level[i] ?? new Float64Array(0), level[i + 1] ?? new Float64Array(0)));
+    if (level.length % 2 === 1) next.push(level[level.length - 1] ?? new Float64Array(0));
+    level = next;
   }
-  return out;
+  return Float64Array.from(level[0] ?? []);
 }
