@@ -73,3 +73,53 @@ export function conformalQuantile(s: ArrayLike<number>, p: number): number {
   const k = p >= 0.5 ? Math.min(n, Math.ceil((n + 1) * p)) : Math.max(1, Math.floor((n + 1) * p));
   return s[k - 1] ?? Number.NaN;
 }
+
+/** True when a comes before b in TypedArray sort order: numeric, -0 before +0, NaN last. */
+function sortsBefore(a: number, b: number): boolean {
+  if (a < b) return true;
+  if (a === 0 && b === 0) return Object.is(a, -0) && !Object.is(b, -0);
+  return Number.isNaN(b) && !Number.isNaN(a);
+}
+
+/** Merges two arrays sorted in TypedArray order into one in that order. */
+function mergeTwo(a: Float64Array, b: Float64Array): Float64Array {
+  const out = new Float64Array(a.length + b.length);
+  let i = 0;
+  let j = 0;
+  let k = 0;
+  while (i < a.length && j < b.length) {
+    const x = a[i] ?? Number.NaN;
+    const y = b[j] ?? Number.NaN;
+    // Ties take from a; -0/+0 and NaN go through sortsBefore.
+    const takeB = y < x || (!(x < y) && sortsBefore(y, x));
+    if (takeB) {
+      out[k++] = y;
+      j++;
+    } else {
+      out[k++] = x;
+      i++;
+    }
+  }
+  out.set(a.subarray(i), k);
+  out.set(b.subarray(j), k + a.length - i);
+  return out;
+}
+
+/**
+ * Merges arrays that are each sorted in TypedArray order (numeric, -0 before +0, NaN last) into one
+ * array in that order: the same as concatenating them and calling sort(), by pairwise merges, in
+ * time linear in the total length times log2 of the number of parts. Example: [1, 4] and
+ * [-0, 0, 2, NaN] give [-0, 0, 1, 2, 4, NaN].
+ */
+export function mergeSorted(parts: readonly Float64Array[]): Float64Array {
+  if (parts.length === 0) return new Float64Array(0);
+  let level = parts.slice();
+  while (level.length > 1) {
+    const next: Float64Array[] = [];
+    for (let i = 0; i + 1 < level.length; i += 2)
+      next.push(mergeTwo(level[i] ?? new Float64Array(0), level[i + 1] ?? new Float64Array(0)));
+    if (level.length % 2 === 1) next.push(level[level.length - 1] ?? new Float64Array(0));
+    level = next;
+  }
+  return Float64Array.from(level[0] ?? []);
+}

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { conformalQuantile } from "../../../src/forecast/stats.ts";
+import fc from "fast-check";
+import { conformalQuantile, mergeSorted } from "../../../src/forecast/stats.ts";
 
 describe("conformalQuantile: the ceil((n + 1) p)-th of n sorted errors", () => {
   const sorted = (n: number): Float64Array => Float64Array.from({ length: n }, (_, i) => i + 1);
@@ -21,5 +22,55 @@ describe("conformalQuantile: the ceil((n + 1) p)-th of n sorted errors", () => {
   }
   it("no errors: NaN", () => {
     assert.ok(Number.isNaN(conformalQuantile(new Float64Array(0), 0.9)));
+  });
+});
+
+describe("mergeSorted: the same array as concatenating and sort()", () => {
+  const f = (...xs: number[]): Float64Array => Float64Array.from(xs);
+  const cases: { name: string; parts: Float64Array[]; want: Float64Array }[] = [
+    { name: "no parts", parts: [], want: f() },
+    { name: "empty parts", parts: [f(), f()], want: f() },
+    { name: "one part", parts: [f(1, 2, 3)], want: f(1, 2, 3) },
+    { name: "interleaved", parts: [f(1, 4, 7), f(2, 5), f(0, 3, 6, 8)], want: f(0, 1, 2, 3, 4, 5, 6, 7, 8) },
+    { name: "ties", parts: [f(1, 1, 2), f(1, 2, 2)], want: f(1, 1, 1, 2, 2, 2) },
+    { name: "-0 before +0 whichever part", parts: [f(0, 1), f(-0, 0.5)], want: f(-0, 0, 0.5, 1) },
+    { name: "+0 first part, -0 later part", parts: [f(0), f(0), f(-0)], want: f(-0, 0, 0) },
+    {
+      name: "NaN last",
+      parts: [f(3, Number.NaN), f(-1, Number.NaN)],
+      want: f(-1, 3, Number.NaN, Number.NaN),
+    },
+    {
+      name: "infinities",
+      parts: [f(Number.NEGATIVE_INFINITY, 0), f(-5, Number.POSITIVE_INFINITY)],
+      want: f(Number.NEGATIVE_INFINITY, -5, 0, Number.POSITIVE_INFINITY),
+    },
+  ];
+  for (const c of cases) {
+    it(c.name, () => {
+      const got = mergeSorted(c.parts);
+      assert.equal(got.length, c.want.length);
+      // Object.is tells -0 from +0 and matches NaN with NaN.
+      for (let i = 0; i < got.length; i++)
+        assert.ok(Object.is(got[i], c.want[i]), `at ${i}: ${got[i]} vs ${c.want[i]}`);
+    });
+  }
+  it("property: equals sort() of the concatenation, bit for bit up to NaN", () => {
+    const value = fc.oneof(
+      fc.double(),
+      fc.constantFrom(0, -0, Number.NaN, 1, -1),
+      fc.integer({ min: -3, max: 3 }),
+    );
+    fc.assert(
+      fc.property(fc.array(fc.array(value, { maxLength: 40 }), { maxLength: 6 }), (raw) => {
+        const parts = raw.map((xs) => Float64Array.from(xs).sort());
+        const got = mergeSorted(parts);
+        const want = Float64Array.from(raw.flat()).sort();
+        assert.equal(got.length, want.length);
+        for (let i = 0; i < got.length; i++)
+          assert.ok(Object.is(got[i], want[i]), `at ${i}: ${got[i]} vs ${want[i]}`);
+      }),
+      { numRuns: 500 },
+    );
   });
 });
