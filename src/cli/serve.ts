@@ -69,7 +69,7 @@ export async function startServer(opts: {
   try {
     grpc = await GrpcThread.start(
       {
-        services: [...loop.runtimes.keys()],
+        services: loop.serviceNames(),
         host,
         port: grpcPort0,
         ...(tls ? { tls } : {}),
@@ -111,7 +111,7 @@ export async function startServer(opts: {
   const niceness = lowerOwnPriority(MAIN_NICENESS);
   // Every engine run: the duration for /metrics, and the gRPC thread's table projected from the
   // snapshot the run published (only what changed is sent).
-  const verdicts = new VerdictTable(loop.runtimes.keys());
+  const verdicts = new VerdictTable(loop.serviceNames());
   const thread = grpc;
   const tlsWatch =
     config.server.tls && tls
@@ -132,7 +132,7 @@ export async function startServer(opts: {
   log.info("serving", {
     grpcPort,
     httpPort,
-    services: [...loop.runtimes.keys()],
+    services: loop.serviceNames(),
     tls: tls ? (tls.requireClientCert ? "mutual" : "server") : "off",
     mainThreadNiceness: niceness ?? "unchanged",
   });

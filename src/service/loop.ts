@@ -51,7 +51,7 @@ function inputsOf(rt: ServiceRuntime): ServiceInputs {
 
 export class ScalerLoop {
   readonly config: Config;
-  readonly runtimes: ReadonlyMap<string, ServiceRuntime>;
+  private readonly runtimes: ReadonlyMap<string, ServiceRuntime>;
   private state: EngineState = EMPTY_STATE;
   private latest: Decisions | undefined;
   private readonly log: Logger;
@@ -95,6 +95,11 @@ export class ScalerLoop {
   /** The latest published view of every service (replaced, never changed, after each decision). */
   snapshot(): LoopSnapshot {
     return this.published;
+  }
+
+  /** The enabled services' names, in config order. */
+  serviceNames(): string[] {
+    return [...this.runtimes.keys()];
   }
 
   decisions(): Decisions | undefined {

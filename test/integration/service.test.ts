@@ -142,7 +142,10 @@ services:
       "readyz",
       async () => (await fetch(`http://127.0.0.1:${running.httpPort}/readyz`)).status === 200,
     );
-    await until("a forecast for api", () => running.loop.runtimes.get("api")?.forecast !== undefined);
+    await until(
+      "a forecast for api",
+      () => running.loop.snapshot().services.get("api")?.forecast !== undefined,
+    );
   });
 
   after(async () => {

@@ -80,7 +80,7 @@ describe("loop under Prometheus faults", () => {
         a?.reasons.some((r) => /rps: stale, using last good value 45 from 3s ago/.test(r.message)),
         JSON.stringify(a?.reasons),
       );
-      assert.ok(loop.runtimes.get("a")?.signals.get("rps")?.lastError !== undefined);
+      assert.ok(loop.snapshot().services.get("a")?.signals.get("rps")?.lastError !== undefined);
       const metrics = await createMetrics(loop, () => now).registry.metrics();
       assert.match(
         metrics,

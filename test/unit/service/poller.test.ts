@@ -96,7 +96,7 @@ describe("signal poller on a fake clock", () => {
     assert.equal(b?.valid, false, "b's only signal never arrives");
     // The hung read is cut at its deadline (timeout + slack) and retried: about every 7.5 s.
     assert.ok(reads.filter((q) => q === "slow").length >= 7, reads.join(","));
-    assert.ok((loop.runtimes.get("b")?.signals.get("rps")?.errors ?? 0) >= 7);
+    assert.ok((loop.snapshot().services.get("b")?.signals.get("rps")?.errors ?? 0) >= 7);
   });
 
   it("a failing replica count ages out after maxStalenessSeconds, with a log line and a metric", async () => {
