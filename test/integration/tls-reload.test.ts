@@ -21,10 +21,10 @@ import { connect, type ConnectionOptions } from "node:tls";
 import { after, before, describe, it } from "node:test";
 import * as grpc from "@grpc/grpc-js";
 import { startServer, type Running } from "../../src/cli/serve.ts";
-import { loadProtos } from "../../src/service/keda-grpc.ts";
 import { jsonLogger } from "../../src/service/log.ts";
 import { FakeUpstream, vector } from "../unit/signals/fake-upstream.ts";
 import { Certs } from "./certs.ts";
+import { askIsActive, tlsScalerClient, type IsActiveClient } from "./tls-client.ts";
 
 const certs = new Certs(mkdtempSync(join(tmpdir(), "mlas-tls-reload-")));
 const f = (n: string): string => certs.file(n);
@@ -80,41 +80,18 @@ async function presentedEventually(port: number, ca: string, client: string, wan
   return got;
 }
 
-type Client = grpc.Client & {
-  IsActive: (
-    r: unknown,
-    m: grpc.Metadata,
-    o: grpc.CallOptions,
-    cb: (e: grpc.ServiceError | null, v: { result: boolean }) => void,
-  ) => void;
-};
-
-function client(port: number, ca: string, who: string): Client {
-  const { scaler } = loadProtos();
-  const Ctor = (scaler.externalscaler as grpc.GrpcObject).ExternalScaler as grpc.ServiceClientConstructor;
-  const creds = grpc.credentials.createSsl(
-    readFileSync(f(`${ca}-ca.crt`)),
-    readFileSync(f(`${who}.key`)),
-    readFileSync(f(`${who}.crt`)),
+function client(port: number, ca: string, who: string): IsActiveClient {
+  return tlsScalerClient(
+    port,
+    grpc.credentials.createSsl(
+      readFileSync(f(`${ca}-ca.crt`)),
+      readFileSync(f(`${who}.key`)),
+      readFileSync(f(`${who}.crt`)),
+    ),
   );
-  return new Ctor(`127.0.0.1:${port}`, creds, {
-    "grpc.ssl_target_name_override": "localhost",
-  }) as unknown as Client;
 }
 
-function isActive(c: Client): Promise<boolean> {
-  return new Promise((resolve, reject) => {
-    c.IsActive(
-      { scalerMetadata: { service: "api" } },
-      new grpc.Metadata(),
-      { deadline: Date.now() + 5000 },
-      (e, v) => {
-        if (e) reject(e);
-        else resolve(v.result);
-      },
-    );
-  });
-}
+const isActive = (c: IsActiveClient): Promise<boolean> => askIsActive(c, 5000);
 
 async function once(port: number, ca: string, who: string): Promise<boolean> {
   const c = client(port, ca, who);
@@ -129,7 +106,7 @@ describe("mutual TLS: certificates renewed on disk are served without a restart"
   const up = new FakeUpstream();
   const logs: string[] = [];
   let server: Running;
-  let established: Client;
+  let established: IsActiveClient;
   const states: grpc.connectivityState[] = [];
 
   before(async () => {

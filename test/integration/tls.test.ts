@@ -11,42 +11,22 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import * as grpc from "@grpc/grpc-js";
 import { startServer, type Running } from "../../src/cli/serve.ts";
-import { loadProtos } from "../../src/service/keda-grpc.ts";
 import { jsonLogger, silentLogger } from "../../src/service/log.ts";
 import { FakeUpstream, vector } from "../unit/signals/fake-upstream.ts";
 import { Certs } from "./certs.ts";
+import { askIsActive, tlsScalerClient } from "./tls-client.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "mlas-tls-"));
 const certs = new Certs(dir);
 const f = (n: string): string => certs.file(n);
 
-type Client = grpc.Client & {
-  IsActive: (
-    r: unknown,
-    m: grpc.Metadata,
-    o: grpc.CallOptions,
-    cb: (e: grpc.ServiceError | null, v: { result: boolean }) => void,
-  ) => void;
-};
-
-function isActive(port: number, creds: grpc.ChannelCredentials): Promise<boolean> {
-  const { scaler } = loadProtos();
-  const Ctor = (scaler.externalscaler as grpc.GrpcObject).ExternalScaler as grpc.ServiceClientConstructor;
-  const c = new Ctor(`127.0.0.1:${port}`, creds, {
-    "grpc.ssl_target_name_override": "localhost",
-  }) as unknown as Client;
-  return new Promise((resolve, reject) => {
-    c.IsActive(
-      { scalerMetadata: { service: "api" } },
-      new grpc.Metadata(),
-      { deadline: Date.now() + 3000 },
-      (e, v) => {
-        c.close();
-        if (e) reject(e);
-        else resolve(v.result);
-      },
-    );
-  });
+async function isActive(port: number, creds: grpc.ChannelCredentials): Promise<boolean> {
+  const c = tlsScalerClient(port, creds);
+  try {
+    return await askIsActive(c, 3000);
+  } finally {
+    c.close();
+  }
 }
 
 async function serve(config: string, logs?: string[]): Promise<Running> {
