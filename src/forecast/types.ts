@@ -13,6 +13,12 @@ export interface PointFit {
   readonly mode: string;
   /** The first origin index from which backcast() is meaningful. */
   readonly firstOrigin: number;
+  /**
+   * The same model without its short-term correction, when it has one: calibrate() makes the bands
+   * cover its errors too (the correction reads the last minutes and cannot see a change that starts
+   * after them).
+   */
+  readonly withoutCorrection?: PointFit;
 }
 
 export interface SeriesInput {

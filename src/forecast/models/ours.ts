@@ -122,6 +122,7 @@ export function fitOurs(input: SeriesInput, horizon: number): OursFit {
     backcast: (o, h) => chosen.backcast(o, h),
     mode: choiceLabel(scored),
     firstOrigin: chosen.firstOrigin,
+    ...(chosen.withoutCorrection ? { withoutCorrection: chosen.withoutCorrection } : {}),
     patterns,
     candidates: scored,
   };

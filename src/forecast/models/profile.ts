@@ -347,7 +347,11 @@ export function fitProfile(input: SeriesInput, horizon: number): ProfileFit {
   const calLv = calLevel ?? levelSeries(x, calProf.s, bestAlpha);
   const k = Math.max(1, Math.round(DEVIATION_SECONDS / input.stepSeconds));
   const beta = correctionBetas(x, calProf.s, calLv, horizon, n - span - horizon, span, k);
-  const project = (level: Float64Array, s: Float64Array): ((o: number, h: number) => number) => {
+  const project = (
+    level: Float64Array,
+    s: Float64Array,
+    beta: Float64Array,
+  ): ((o: number, h: number) => number) => {
     // The deviation at an origin is read for every lead: computed once per origin.
     const dev = new Float64Array(n).fill(Number.NaN);
     return (o, h) => {
@@ -361,15 +365,17 @@ export function fitProfile(input: SeriesInput, horizon: number): ProfileFit {
       return Math.max(0, (l + (beta[h - 1] ?? 0) * d) * (s[o + h] ?? 1));
     };
   };
-  const backcast = project(calLv, calProf.s);
-  const at = calProf === prof ? backcast : project(levelSeries(x, prof.s, bestAlpha), prof.s);
-  const forecast = new Float64Array(horizon);
-  for (let h = 1; h <= horizon; h++) forecast[h - 1] = at(n - 1, h);
+  const levelNow = calProf === prof ? calLv : levelSeries(x, prof.s, bestAlpha);
+  const fitWith = (b: Float64Array): PointFit => {
+    const backcast = project(calLv, calProf.s, b);
+    const at = calProf === prof ? backcast : project(levelNow, prof.s, b);
+    const forecast = new Float64Array(horizon);
+    for (let h = 1; h <= horizon; h++) forecast[h - 1] = at(n - 1, h);
+    return { forecast, backcast, mode: prof.mode, firstOrigin: 0 };
+  };
   return {
-    forecast,
-    backcast,
-    mode: prof.mode,
-    firstOrigin: 0,
+    ...fitWith(beta),
+    withoutCorrection: fitWith(new Float64Array(horizon)),
     patterns: prof.patterns,
     alpha: bestAlpha,
     correction: beta,

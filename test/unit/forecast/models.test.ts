@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { forecastWith } from "../../../src/forecast/calibrate.ts";
+import { calibrate, forecastWith } from "../../../src/forecast/calibrate.ts";
 import { evaluate } from "../../../src/forecast/evaluate.ts";
 import { holtWinters } from "../../../src/forecast/models/holt-winters.ts";
 import { MODELS } from "../../../src/forecast/models/index.ts";
@@ -267,6 +267,67 @@ describe("misses beyond the last value (what the planner's quantile is chosen fr
     // No misses in n cases reads (0 + 1) / (n + 1), the same for every level.
     for (const p of [0.5, 0.9])
       for (const m of g.missBeyondLast(p)) assert.ok(m > 0 && m < 0.01 && m === g.missBeyondLast(0.99)[0]);
+  });
+});
+
+describe("bands that also cover the model without its correction", () => {
+  // Two days of 1-minute steps at 100 +/- 5 with a 20-minute lull at 50 every 40 minutes. The
+  // corrected model carries the last minute forward: right inside a lull, wrong when it ends, which
+  // it cannot see coming. The uncorrected one forecasts the usual 100.
+  const r = rng(7);
+  const values = Float64Array.from({ length: 2 * 1440 }, (_, i) => (i % 40 < 20 ? 50 : 100) + 10 * r() - 5);
+  const input = { values, stepSeconds: 60, start: MONDAY };
+  const lastValue = {
+    forecast: new Float64Array(H).fill(values[values.length - 1] ?? 0),
+    backcast: (o: number) => values[o] ?? Number.NaN,
+    mode: "last",
+    firstOrigin: 0,
+  };
+  const usual = {
+    forecast: new Float64Array(H).fill(100),
+    backcast: () => 100,
+    mode: "usual",
+    firstOrigin: 0,
+  };
+  const alone = calibrate("last", input, H, lastValue);
+  const twin = calibrate("mean", input, H, usual);
+  const both = calibrate("last", input, H, { ...lastValue, withoutCorrection: usual });
+  it("keeps the corrected point forecast", () => {
+    assert.deepEqual(both.mean, alone.mean);
+  });
+  it("each band is the higher of the two models' forecasts at one quantile of their joint score", () => {
+    for (const p of [0.5, 0.9, 0.95, 0.99]) {
+      const [a, b, c] = [alone.quantile(p), twin.quantile(p), both.quantile(p)];
+      for (let h = 0; h < H; h++) {
+        // The joint score (the smaller error) sits below each model's own: no wider than either alone.
+        assert.ok((c[h] ?? 0) <= Math.max(a[h] ?? 0, b[h] ?? 0) + 1e-9, `q${p} h=${h + 1}`);
+        assert.ok((c[h] ?? 0) >= (both.mean[h] ?? 0) - 1e-9 || p < 0.6, `q${p} h=${h + 1}`);
+      }
+    }
+  });
+  it("covers about as often as it says, out of sample", () => {
+    // Calibrated on the history up to each origin of a third day, checked on the minute 3 steps on.
+    const long = Float64Array.from({ length: 3 * 1440 }, (_, i) => values[i % values.length] ?? 0);
+    const at = (o: number): number => long[o] ?? Number.NaN;
+    let covered = 0;
+    let cases = 0;
+    for (let t = 2 * 1440; t < 3 * 1440 - H; t += 7) {
+      const history = { values: long.subarray(0, t + 1), stepSeconds: 60, start: MONDAY };
+      const last = { ...lastValue, forecast: new Float64Array(H).fill(at(t)), backcast: at };
+      const f = calibrate("last", history, H, { ...last, withoutCorrection: usual });
+      cases++;
+      if (at(t + 3) <= (f.quantile(0.9)[2] ?? 0)) covered++;
+    }
+    assert.ok(covered / cases >= 0.85 && covered / cases <= 0.96, `${covered} of ${cases}`);
+  });
+  it("covers the end of a lull that the corrected model alone misses", () => {
+    // The history ends in the last minute of a lull (minute 19 of 40): the next minute is back at 100.
+    const end = 2 * 1440 - 21;
+    const history = { values: values.subarray(0, end + 1), stepSeconds: 60, start: MONDAY };
+    const last = { ...lastValue, forecast: new Float64Array(H).fill(values[end] ?? 0) };
+    const a = calibrate("last", history, H, last).quantile(0.9)[0] ?? 0;
+    const c = calibrate("last", history, H, { ...last, withoutCorrection: usual }).quantile(0.9)[0] ?? 0;
+    assert.ok(a < 60 && c >= 95, `q90 of the next minute: alone ${a}, with the uncorrected model ${c}`);
   });
 });
 
