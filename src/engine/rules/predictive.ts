@@ -1,9 +1,11 @@
 // Rule 2, predictive: a plan, not a worst case. Two numbers, each a floor under the reactive count:
 //
 // - ready-time need: a pod started now serves from now + podStartup, so the forecast at that moment
-//   (the steps overlapping [now + startup, now + startup + refresh]) divided by the per-replica
-//   capacity is what to start now, at the planner's quantile (below). Later peaks are planned for by
-//   later decisions. A queue trigger's backlog adds the rate that drains it within the start-up:
+//   (the step holding now + startup) divided by the per-replica capacity is what to start now, at
+//   the planner's quantile (below). Later moments are planned for by later decisions: the HPA asks
+//   every 15 s, so a window reaching further (a refresh period: two or three steps at their peak)
+//   paid for the next decisions' worst case too; the demo without scale to zero and ServeGen cost
+//   1% more at 1% SLO-violating minutes with it (bench/RESULTS.md). A queue trigger's backlog adds the rate that drains it within the start-up:
 //   arrivals q95 4/s + 300 messages / 30 s = 14/s, at 2/s per replica = 7 replicas.
 // - hold: a running pod is kept when the point forecast expects it to be needed again within the
 //   time re-creating it would take and waste (start-up plus the HPA's scale-down cooldown); it never
@@ -26,8 +28,8 @@
 // Measured (bench/RESULTS.md, cost at 1% SLO-violating minutes vs reactive): ServeGen 1.10 -> 0.99
 // against the fixed q95, NASA 0.88 -> 0.89.
 //
-// Worked example: start-up 180 s, refresh 60 s, capacity 10, current 7. The quantile at 10:03-10:04
-// is 48: start ceil(48 / 10) = 5 now. The mean peaks at 55 within 10:00-10:08 (start-up + 300 s
+// Worked example: start-up 180 s, 1-minute steps, capacity 10, current 7, now 10:00:20. The
+// quantile of the step 10:03-10:04 is 48: start ceil(48 / 10) = 5 now. The mean peaks at 55 within 10:00-10:08 (start-up + 300 s
 // cooldown): hold min(7, ceil(55 / 10)) = 6. The floor is max(5, 6) = 6; reactive may still ask for
 // more. The forecast never forces a scale-in by itself.
 
@@ -205,7 +207,7 @@ function plannerSeries(
     return { series: f.upper, label: `q${Math.round(p.quantile * 100)}` };
   const ratio = plannerLevel(p.violatingMinuteCost, input.replicaHourlyPrice, svc.podStartupSeconds);
   const readyAt = now + svc.podStartupSeconds * 1000;
-  const steps = stepsOver(f, readyAt, readyAt + p.refreshSeconds * 1000);
+  const steps = stepsOver(f, readyAt, readyAt);
   const target = 1 - ratio.level;
   const level = levelForMiss(bands, steps, target);
   const label = `q${(level * 100).toFixed(1).replace(/\.0$/, "")}`;
@@ -226,9 +228,8 @@ function plan(
 ): Plan | undefined {
   const startup = svc.podStartupSeconds;
   const readyAt = now + startup * 1000;
-  const readyEnd = readyAt + p.refreshSeconds * 1000;
   const sized = plannerSeries(p, svc, f, now, input);
-  const atReady = peakOver(f, sized.series, readyAt, readyEnd);
+  const atReady = peakOver(f, sized.series, readyAt, readyAt);
   if (atReady < 0) return undefined;
   const q = sized.label;
   const backlog = queueBacklog(svc, input.signals);

@@ -51,6 +51,12 @@ describe("predictive: a planner for the ready time", () => {
       says: /= 8/,
     },
     {
+      name: "plans only the step holding the ready time: minute 3 at 40, minute 4 at 90 -> 5 (later decisions plan minute 4)",
+      mean: shape(40, 90, 4, 30),
+      want: 5,
+      says: /plan for ready time now\+180s: q95 45 \/ 10 per replica = 5/,
+    },
+    {
       name: "hold: 9 running, mean back at 60 at minute 6 (< 180 + 300 s): keep 6",
       mean: shape(20, 60, 6, 8),
       current: 9,
