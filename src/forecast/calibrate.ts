@@ -99,13 +99,13 @@ export function calibrate(
       const step = rises[h - 1];
       if (!step) continue;
       let miss = 0;
-      for (let i = 0; i < step.actual.length; i++) {
+      const k = fits.length;
+      const { actual, backcast, scale: sc } = step;
+      for (let i = 0; i < actual.length; i++) {
         let band = 0;
-        for (let k = 0; k < fits.length; k++) {
-          const f = step.backcast[k]?.[i] ?? Number.NaN;
-          band = Math.max(band, f + q * (step.scale[k]?.[i] ?? Number.NaN));
-        }
-        if ((step.actual[i] ?? Number.NaN) > band) miss++;
+        for (let m = i * k; m < i * k + k; m++)
+          band = Math.max(band, (backcast[m] as number) + q * (sc[m] as number));
+        if ((actual[i] as number) > band) miss++;
       }
       // Conservative, like the conformal quantile: no misses in n cases is not a rate of 0.
       if (step.seen >= 20) out[h - 1] = (miss + 1) / (step.seen + 1);
@@ -183,9 +183,9 @@ interface StepRises {
   readonly seen: number;
   /** Of those, the ones whose actual rose above the last value. */
   readonly actual: Float64Array;
-  /** Per fit (the own one first), its backcast at those origins and scale(backcast). */
-  readonly backcast: readonly Float64Array[];
-  readonly scale: readonly Float64Array[];
+  /** backcast[i * fits + k]: fit k's (the own one first) backcast at rise i; scale the same for scale(backcast). */
+  readonly backcast: Float64Array;
+  readonly scale: Float64Array;
 }
 
 function risesAboveLast(
@@ -195,29 +195,29 @@ function risesAboveLast(
   horizon: number,
   scale: (p: number) => number,
 ): StepRises[] {
+  const k = fits.length;
   return Array.from({ length: horizon }, (_, i) => {
-    const actual: number[] = [];
-    const backcast: number[][] = fits.map(() => []);
+    const actual = new Float64Array(origins.length);
+    const backcast = new Float64Array(origins.length * k);
     let seen = 0;
+    let n = 0;
     for (let j = 0; j < origins.length; j++) {
       const o = origins[j] ?? 0;
       const a = x[o + i + 1] ?? Number.NaN;
       const last = x[o] ?? Number.NaN;
-      const f = fits.map((b) => b[j * horizon + i] ?? Number.NaN);
-      if (Number.isNaN(a) || Number.isNaN(last) || f.some(Number.isNaN)) continue;
+      if (Number.isNaN(a) || Number.isNaN(last)) continue;
+      let defined = true;
+      for (const b of fits) if (Number.isNaN(b[j * horizon + i] ?? Number.NaN)) defined = false;
+      if (!defined) continue;
       seen++;
       if (a > last) {
-        actual.push(a);
-        for (const [k, v] of f.entries()) backcast[k]?.push(v);
+        actual[n] = a;
+        for (let m = 0; m < k; m++) backcast[n * k + m] = fits[m]?.[j * horizon + i] ?? Number.NaN;
+        n++;
       }
     }
-    const b = backcast.map((v) => Float64Array.from(v));
-    return {
-      seen,
-      actual: Float64Array.from(actual),
-      backcast: b,
-      scale: b.map((v) => v.map((f) => scale(f))),
-    };
+    const b = backcast.slice(0, n * k);
+    return { seen, actual: actual.slice(0, n), backcast: b, scale: b.map((f) => scale(f)) };
   });
 }
 
