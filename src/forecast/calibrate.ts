@@ -95,18 +95,11 @@ export function calibrate(
       const r = errors.pooled[h - 1];
       if (!r || r.length < 20) continue;
       const q = conformalQuantile(r, p);
-      rises ??= risesAboveLast(x, origins, errors.backcasts, horizon, scale);
+      rises ??= risesAboveLast(x, origins, errors.scores, horizon);
       const step = rises[h - 1];
       if (!step) continue;
-      let miss = 0;
-      const k = fits.length;
-      const { actual, backcast, scale: sc } = step;
-      for (let i = 0; i < actual.length; i++) {
-        let band = 0;
-        for (let m = i * k; m < i * k + k; m++)
-          band = Math.max(band, (backcast[m] as number) + q * (sc[m] as number));
-        if ((actual[i] as number) > band) miss++;
-      }
+      // A rise is missed where the band falls short: where its score is beyond the quantile.
+      const miss = step.scores.length - countAtMost(step.scores, q);
       // Conservative, like the conformal quantile: no misses in n cases is not a rate of 0.
       if (step.seen >= 20) out[h - 1] = (miss + 1) / (step.seen + 1);
     }
@@ -143,6 +136,8 @@ export function calibrate(
 interface OutOfSample {
   /** Per fit, backcasts[j * horizon + h - 1]: origin j's forecast for step h. */
   readonly backcasts: readonly Float64Array[];
+  /** scores[j * horizon + h - 1]: origin j's score at step h (NaN where a forecast or the actual is missing). */
+  readonly scores: Float64Array;
   /** Per step h (index h - 1), the scores of steps h - POOL..h + POOL, sorted. */
   readonly pooled: readonly Float64Array[];
 }
@@ -157,6 +152,7 @@ function outOfSampleErrors(
 ): OutOfSample {
   const resid: number[][] = Array.from({ length: horizon }, () => []);
   const backcasts = fits.map(() => new Float64Array(origins.length * horizon));
+  const scores = new Float64Array(origins.length * horizon);
   for (const [j, o] of origins.entries()) {
     for (let h = 1; h <= horizon; h++) {
       const a = x[o + h] ?? Number.NaN;
@@ -166,6 +162,7 @@ function outOfSampleErrors(
         (backcasts[k] as Float64Array)[j * horizon + h - 1] = p;
         score = Math.min(score, (a - p) / scale(p));
       }
+      scores[j * horizon + h - 1] = score;
       if (!Number.isNaN(score)) resid[h - 1]?.push(score);
     }
   }
@@ -174,51 +171,50 @@ function outOfSampleErrors(
   const pooled: Float64Array[] = [];
   for (let h = 0; h < horizon; h++)
     pooled.push(mergeSorted(sortedResid.slice(Math.max(0, h - POOL), Math.min(horizon, h + POOL + 1))));
-  return { backcasts, pooled };
+  return { backcasts, scores, pooled };
 }
 
 /** Per step h, what missBeyondLast needs from the calibration origins, whatever the level. */
 interface StepRises {
   /** Origins with an actual at o + h, a last value at o and every backcast. */
   readonly seen: number;
-  /** Of those, the ones whose actual rose above the last value. */
-  readonly actual: Float64Array;
-  /** backcast[i * fits + k]: fit k's (the own one first) backcast at rise i; scale the same for scale(backcast). */
-  readonly backcast: Float64Array;
-  readonly scale: Float64Array;
+  /** The scores of those whose actual rose above the last value, sorted. */
+  readonly scores: Float64Array;
 }
 
 function risesAboveLast(
   x: ArrayLike<number>,
   origins: readonly number[],
-  fits: readonly Float64Array[],
+  scores: Float64Array,
   horizon: number,
-  scale: (p: number) => number,
 ): StepRises[] {
-  const k = fits.length;
   return Array.from({ length: horizon }, (_, i) => {
-    const actual = new Float64Array(origins.length);
-    const backcast = new Float64Array(origins.length * k);
+    const rise = new Float64Array(origins.length);
     let seen = 0;
     let n = 0;
     for (let j = 0; j < origins.length; j++) {
       const o = origins[j] ?? 0;
       const a = x[o + i + 1] ?? Number.NaN;
       const last = x[o] ?? Number.NaN;
-      if (Number.isNaN(a) || Number.isNaN(last)) continue;
-      let defined = true;
-      for (const b of fits) if (Number.isNaN(b[j * horizon + i] ?? Number.NaN)) defined = false;
-      if (!defined) continue;
+      const score = scores[j * horizon + i] ?? Number.NaN;
+      if (Number.isNaN(a) || Number.isNaN(last) || Number.isNaN(score)) continue;
       seen++;
-      if (a > last) {
-        actual[n] = a;
-        for (let m = 0; m < k; m++) backcast[n * k + m] = fits[m]?.[j * horizon + i] ?? Number.NaN;
-        n++;
-      }
+      if (a > last) rise[n++] = score;
     }
-    const b = backcast.slice(0, n * k);
-    return { seen, actual: actual.slice(0, n), backcast: b, scale: b.map((f) => scale(f)) };
+    return { seen, scores: rise.slice(0, n).sort() };
   });
+}
+
+/** How many of the sorted `s` are <= q (binary search). */
+function countAtMost(s: Float64Array, q: number): number {
+  let lo = 0;
+  let hi = s.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if ((s[mid] as number) <= q) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
 
 /** Fit `model` on the input and return its calibrated forecast for `horizon` steps. */
