@@ -17,8 +17,37 @@ interface LocalTime {
 const formatters = new Map<string, Intl.DateTimeFormat>();
 const WEEKDAYS: Readonly<Record<string, number>> = { Sun: 0, Mon: 1, Tue: 2, Wed: 3, Thu: 4, Fri: 5, Sat: 6 };
 
+/**
+ * Every offset in use and every DST change is a multiple of 15 minutes from UTC's hour, so the local
+ * date and hour rarely change within a 15-minute UTC block. A block whose first and last
+ * millisecond read the same is the same throughout (a change inside it would show at its end), and
+ * is kept; others are computed each time. Formatting costs about 10 us; the engine asks for every
+ * service at every decision, the simulator for every 15 s of a trace.
+ */
+const BLOCK_MS = 15 * 60_000;
+/** Per time zone, the last few blocks read: [block index, its local time or undefined if it varies]. */
+const blocks = new Map<string, [number, LocalTime | undefined][]>();
+const BLOCKS_KEPT = 4;
+
 /** Wall-clock date, weekday and hour at `t` in `timeZone` (handles DST through the tz database). */
 export function localTime(t: number, timeZone: string): LocalTime {
+  const block = Math.floor(t / BLOCK_MS);
+  let kept = blocks.get(timeZone);
+  if (!kept) {
+    kept = [];
+    blocks.set(timeZone, kept);
+  }
+  for (const [b, lt] of kept) if (b === block) return lt ?? formatLocal(t, timeZone);
+  const first = formatLocal(block * BLOCK_MS, timeZone);
+  const last = formatLocal((block + 1) * BLOCK_MS - 1, timeZone);
+  const same = first.date === last.date && first.hour === last.hour && first.weekday === last.weekday;
+  if (kept.length >= BLOCKS_KEPT) kept.shift();
+  kept.push([block, same ? first : undefined]);
+  return same ? first : formatLocal(t, timeZone);
+}
+
+/** localTime without the block cache: the formatter read every time. */
+export function formatLocal(t: number, timeZone: string): LocalTime {
   let f = formatters.get(timeZone);
   if (!f) {
     f = new Intl.DateTimeFormat("en-US", {
