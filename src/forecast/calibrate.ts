@@ -22,7 +22,7 @@
 // and WAPE unchanged within 1 point on the shared traces.
 
 import { calibrationSpan, horizonMeanWape, recentOrigins } from "./select.ts";
-import { conformalQuantile, mergeSorted, nanMean } from "./stats.ts";
+import { conformalQuantile, nanMean, slidingPools } from "./stats.ts";
 import type { Forecast, Model, Patterns, PointFit, SeriesInput } from "./types.ts";
 
 /** Steps either side of h whose errors are pooled with h's. */
@@ -166,11 +166,9 @@ function outOfSampleErrors(
       if (!Number.isNaN(score)) resid[h - 1]?.push(score);
     }
   }
-  // Each step's scores sorted once; a step's pool merges its sorted neighbours (same as sorting).
+  // Each step's scores sorted once; the pools slide over them (the same arrays as sorting each window).
   const sortedResid = resid.map((r) => Float64Array.from(r).sort());
-  const pooled: Float64Array[] = [];
-  for (let h = 0; h < horizon; h++)
-    pooled.push(mergeSorted(sortedResid.slice(Math.max(0, h - POOL), Math.min(horizon, h + POOL + 1))));
+  const pooled = slidingPools(sortedResid, POOL);
   return { backcasts, scores, pooled };
 }
 

@@ -123,3 +123,54 @@ export function mergeSorted(parts: readonly Float64Array[]): Float64Array {
   }
   return Float64Array.from(level[0] ?? []);
 }
+
+const EMPTY = new Float64Array(0);
+
+/**
+ * For each h, the parts h - radius..h + radius (within bounds), each sorted in TypedArray order,
+ * merged into one sorted array: what mergeSorted of that window gives, but each window made from the
+ * one before by dropping the part that left it and merging in the part that entered, one pass each.
+ * Example, radius 1: [[3], [1], [2]] -> [1, 3], [1, 2, 3], [1, 2].
+ */
+export function slidingPools(parts: readonly Float64Array[], radius: number): Float64Array[] {
+  const out: Float64Array[] = [];
+  let prev: Float64Array | undefined;
+  for (let h = 0; h < parts.length; h++) {
+    prev =
+      prev === undefined
+        ? mergeSorted(parts.slice(0, Math.min(parts.length, radius + 1)))
+        : replaceSorted(prev, parts[h - radius - 1] ?? EMPTY, parts[h + radius] ?? EMPTY);
+    out.push(prev);
+  }
+  return out;
+}
+
+/** `from` without `drop` (a sorted sub-multiset of it), merged with the sorted `add`. */
+function replaceSorted(from: Float64Array, drop: Float64Array, add: Float64Array): Float64Array {
+  const out = new Float64Array(from.length - drop.length + add.length);
+  let i = 0;
+  let d = 0;
+  let a = 0;
+  let k = 0;
+  while (i < from.length) {
+    const x = from[i] as number;
+    // Object.is: -0 and +0 are different elements, and NaN is NaN.
+    if (d < drop.length && Object.is(x, drop[d])) {
+      i++;
+      d++;
+      continue;
+    }
+    if (a < add.length) {
+      const y = add[a] as number;
+      if (y < x ? true : x < y ? false : sortsBefore(y, x)) {
+        out[k++] = y;
+        a++;
+        continue;
+      }
+    }
+    out[k++] = x;
+    i++;
+  }
+  while (a < add.length) out[k++] = add[a++] as number;
+  return out;
+}

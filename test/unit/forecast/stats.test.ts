@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import fc from "fast-check";
-import { conformalQuantile, mergeSorted } from "../../../src/forecast/stats.ts";
+import { conformalQuantile, mergeSorted, slidingPools } from "../../../src/forecast/stats.ts";
 
 describe("conformalQuantile: the ceil((n + 1) p)-th of n sorted errors", () => {
   const sorted = (n: number): Float64Array => Float64Array.from({ length: n }, (_, i) => i + 1);
@@ -71,6 +71,46 @@ describe("mergeSorted: the same array as concatenating and sort()", () => {
           assert.ok(Object.is(got[i], want[i]), `at ${i}: ${got[i]} vs ${want[i]}`);
       }),
       { numRuns: 500 },
+    );
+  });
+});
+
+describe("slidingPools: each window's parts merged, as mergeSorted gives them", () => {
+  it("radius 1 over three parts", () => {
+    const got = slidingPools([Float64Array.of(3), Float64Array.of(1), Float64Array.of(2)], 1);
+    assert.deepEqual(
+      got.map((p) => [...p]),
+      [
+        [1, 3],
+        [1, 2, 3],
+        [1, 2],
+      ],
+    );
+  });
+  it("property: window by window, bit for bit up to NaN, with ties, -0/+0 and NaN", () => {
+    const value = fc.oneof(
+      fc.double(),
+      fc.constantFrom(0, -0, Number.NaN, 1, -1),
+      fc.integer({ min: -3, max: 3 }),
+    );
+    fc.assert(
+      fc.property(
+        fc.array(fc.array(value, { maxLength: 30 }), { maxLength: 12 }),
+        fc.integer({ min: 0, max: 4 }),
+        (raw, radius) => {
+          const parts = raw.map((xs) => Float64Array.from(xs).sort());
+          const got = slidingPools(parts, radius);
+          assert.equal(got.length, parts.length);
+          for (let h = 0; h < parts.length; h++) {
+            const want = mergeSorted(parts.slice(Math.max(0, h - radius), h + radius + 1));
+            const g = got[h] ?? new Float64Array(0);
+            assert.equal(g.length, want.length);
+            for (let i = 0; i < g.length; i++)
+              assert.ok(Object.is(g[i], want[i]), `h ${h} at ${i}: ${g[i]} vs ${want[i]}`);
+          }
+        },
+      ),
+      { seed: 16, numRuns: 500 },
     );
   });
 });
