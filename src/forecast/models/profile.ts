@@ -352,6 +352,12 @@ export function fitProfile(input: SeriesInput, horizon: number): ProfileFit {
     s: Float64Array,
     beta: Float64Array,
   ): ((o: number, h: number) => number) => {
+    // Without a correction (the uncorrected twin, or nothing persisted) no deviation is read.
+    if (beta.every((b) => b === 0))
+      return (o, h) => {
+        const l = level[o] ?? Number.NaN;
+        return Number.isNaN(l) ? Number.NaN : Math.max(0, l * (s[o + h] ?? 1));
+      };
     // The deviation at an origin is read for every lead: computed once per origin.
     const dev = new Float64Array(n).fill(Number.NaN);
     return (o, h) => {
