@@ -63,7 +63,7 @@ export function calibrate(
   // The fit and, when it has one, its uncorrected twin, scored together (see the header).
   const fits = [fit, ...(fit.withoutCorrection ? [fit.withoutCorrection] : [])];
   const errors = outOfSampleErrors(fits, x, origins, horizon, scale);
-  const backcasts = errors.backcasts[0] ?? new Float64Array(0);
+  const backcasts = errors.backcasts;
   const means = fits.map((m) =>
     Float64Array.from(m.forecast, (v) => (Number.isFinite(v) ? Math.max(0, v) : 0)),
   );
@@ -134,8 +134,8 @@ export function calibrate(
 
 /** The fits' forecasts at the calibration origins and their joint scores, sorted and pooled per step. */
 interface OutOfSample {
-  /** Per fit, backcasts[j * horizon + h - 1]: origin j's forecast for step h. */
-  readonly backcasts: readonly Float64Array[];
+  /** backcasts[j * horizon + h - 1]: the first fit's forecast at origin j for step h. */
+  readonly backcasts: Float64Array;
   /** scores[j * horizon + h - 1]: origin j's score at step h (NaN where a forecast or the actual is missing). */
   readonly scores: Float64Array;
   /** Per step h (index h - 1), the scores of steps h - POOL..h + POOL, sorted. */
@@ -151,7 +151,7 @@ function outOfSampleErrors(
   scale: (p: number) => number,
 ): OutOfSample {
   const resid: number[][] = Array.from({ length: horizon }, () => []);
-  const backcasts = fits.map(() => new Float64Array(origins.length * horizon));
+  const backcasts = new Float64Array(origins.length * horizon);
   const scores = new Float64Array(origins.length * horizon);
   for (const [j, o] of origins.entries()) {
     for (let h = 1; h <= horizon; h++) {
@@ -159,7 +159,7 @@ function outOfSampleErrors(
       let score = Infinity;
       for (const [k, fit] of fits.entries()) {
         const p = fit.backcast(o, h);
-        (backcasts[k] as Float64Array)[j * horizon + h - 1] = p;
+        if (k === 0) backcasts[j * horizon + h - 1] = p;
         score = Math.min(score, (a - p) / scale(p));
       }
       scores[j * horizon + h - 1] = score;

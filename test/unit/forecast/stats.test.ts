@@ -25,6 +25,13 @@ describe("conformalQuantile: the ceil((n + 1) p)-th of n sorted errors", () => {
   });
 });
 
+/** Values that sort awkwardly: any double, -0 and +0, NaN, and small integers (ties). */
+const value = fc.oneof(
+  fc.double(),
+  fc.constantFrom(0, -0, Number.NaN, 1, -1),
+  fc.integer({ min: -3, max: 3 }),
+);
+
 describe("mergeSorted: the same array as concatenating and sort()", () => {
   const f = (...xs: number[]): Float64Array => Float64Array.from(xs);
   const cases: { name: string; parts: Float64Array[]; want: Float64Array }[] = [
@@ -56,11 +63,6 @@ describe("mergeSorted: the same array as concatenating and sort()", () => {
     });
   }
   it("property: equals sort() of the concatenation, bit for bit up to NaN", () => {
-    const value = fc.oneof(
-      fc.double(),
-      fc.constantFrom(0, -0, Number.NaN, 1, -1),
-      fc.integer({ min: -3, max: 3 }),
-    );
     fc.assert(
       fc.property(fc.array(fc.array(value, { maxLength: 40 }), { maxLength: 6 }), (raw) => {
         const parts = raw.map((xs) => Float64Array.from(xs).sort());
@@ -88,11 +90,6 @@ describe("slidingPools: each window's parts merged, as mergeSorted gives them", 
     );
   });
   it("property: window by window, bit for bit up to NaN, with ties, -0/+0 and NaN", () => {
-    const value = fc.oneof(
-      fc.double(),
-      fc.constantFrom(0, -0, Number.NaN, 1, -1),
-      fc.integer({ min: -3, max: 3 }),
-    );
     fc.assert(
       fc.property(
         fc.array(fc.array(value, { maxLength: 30 }), { maxLength: 12 }),
