@@ -18,6 +18,8 @@
 //   calibration stays out of sample. Rolling origin, 30 min: WAPE vs naive on Wikipedia (hourly)
 //   0.853 -> 0.756, ServeGen 0.899 -> 0.882, NASA 0.876 -> 0.873.
 //   Example: level 100, last 5 minutes at 112, beta_3 = 0.4: forecast(t + 3) = (100 + 0.4 x 12) x S.
+//   The fit also carries the model without it (`withoutCorrection`): calibrate() makes the bands
+//   cover that model's errors too, as the correction cannot see a change after the last 5 minutes.
 // Gaps are NaN and are skipped, never read as zeros. With less history it degrades:
 // weekly (>= 7 days) -> daily (>= 2 days) -> level (an adaptive mean), and says so in `mode`.
 //
