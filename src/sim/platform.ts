@@ -12,7 +12,8 @@ import { HourlyCostRecorder, peakOf, secondsOverBudgetOf, type HourlyCostSeries 
 import { OursOnSim } from "./ours.ts";
 import { controllerFor, simServiceConfig, type Controller, type SimContext } from "./policies.ts";
 import { runForecastJobs } from "./parallel-forecasts.ts";
-import { measureQuality, type Quality, type SimSettings } from "./run.ts";
+import { FluidQueue, type Quality } from "./fluid-queue.ts";
+import type { SimSettings } from "./run.ts";
 import { traceForecastJob, type ForecastTimeline, type TraceForecastJob } from "./trace-forecasts.ts";
 import type { Workload } from "./workload.ts";
 
@@ -91,10 +92,8 @@ interface Lane {
   readonly member: PlatformMember;
   readonly settings: SimSettings;
   readonly cluster: Cluster;
-  readonly A: Float64Array;
-  readonly D: Float64Array;
+  readonly queue: FluidQueue;
   readonly price: number;
-  queue: number;
   aliveSeconds: number;
   secondsTrimmed: number;
   secondsAtMax: number;
@@ -126,7 +125,7 @@ function platformOurs(
     step(t) {
       ours.step(
         t,
-        lanes.map((l) => l.A[t] ?? 0),
+        lanes.map((l) => l.queue.arrived[t] ?? 0),
         clusters,
       );
     },
@@ -214,10 +213,8 @@ export function simulatePlatform(
     member,
     settings: { ...opt.settings, service: member.service, capacity: member.capacity },
     cluster: new Cluster(member.service.podStartupSeconds),
-    A: new Float64Array(T + 1),
-    D: new Float64Array(T + 1),
+    queue: new FluidQueue(T),
     price: replicaPrice(member.service, config.cost).blended,
-    queue: 0,
     aliveSeconds: 0,
     secondsTrimmed: 0,
     secondsAtMax: 0,
@@ -239,15 +236,10 @@ export function simulatePlatform(
   const alive = lanes.map(() => 0);
   for (let t = 0; t < T; t++) {
     if (ours) ours.step(t);
-    else lanes.forEach((l, i) => reactive[i]?.step(t, l.A[t] ?? 0, l.cluster));
+    else lanes.forEach((l, i) => reactive[i]?.step(t, l.queue.arrived[t] ?? 0, l.cluster));
     lanes.forEach((l, i) => {
       const ready = l.cluster.advance(t);
-      const a = l.member.workload.rate[t] ?? 0;
-      l.queue += a;
-      const served = Math.min(l.queue, ready * l.member.capacity);
-      l.queue -= served;
-      l.A[t + 1] = (l.A[t] ?? 0) + a;
-      l.D[t + 1] = (l.D[t] ?? 0) + served;
+      l.queue.step(t, l.member.workload.rate[t] ?? 0, ready * l.member.capacity);
       if (t >= from) {
         l.aliveSeconds += l.cluster.size;
         if (l.cluster.size >= l.member.service.maxReplicas) l.secondsAtMax++;
@@ -266,7 +258,7 @@ export function simulatePlatform(
     priority: l.member.service.priority,
     costDollars: (l.aliveSeconds / 3600) * l.price,
     replicaHours: l.aliveSeconds / 3600,
-    ...measureQuality(l.member.workload.rate.subarray(0, T), l.A, l.D, from, l.settings),
+    ...l.queue.quality(l.member.workload.rate.subarray(0, T), from, l.settings),
     // Trims are noted once per refresh; a trim holds until the next refresh.
     secondsTrimmed: l.secondsTrimmed * config.sources.refreshSeconds,
     trims: l.trims,
