@@ -63,73 +63,108 @@ export function calibrate(
   // The fit and, when it has one, its uncorrected twin, scored together (see the header).
   const fits = [fit, ...(fit.withoutCorrection ? [fit.withoutCorrection] : [])];
   const errors = outOfSampleErrors(fits, x, origins, horizon, scale);
-  const backcasts = errors.backcasts;
   const means = fits.map((m) =>
     Float64Array.from(m.forecast, (v) => (Number.isFinite(v) ? Math.max(0, v) : 0)),
   );
   const mean = means[0] ?? new Float64Array(horizon);
-  const cache = new Map<number, Float64Array>();
-  const quantile = (p: number): Float64Array => {
-    const hit = cache.get(p);
-    if (hit) return hit;
-    const out = new Float64Array(horizon);
-    for (let h = 0; h < horizon; h++) {
-      const r = errors.pooled[h];
-      const known = r !== undefined && r.length >= 20;
-      let top = 0;
-      for (const m of means) {
-        const v = m[h] ?? 0;
-        // Without any out-of-sample error to go by, a wide band: +/- 100% of the level.
-        const q = known ? conformalQuantile(r, p) : (p - 0.5) * 4 * scale(Math.max(v, level || 0));
-        top = Math.max(top, v + q * scale(v));
-      }
-      out[h] = top;
-    }
-    cache.set(p, out);
-    return out;
-  };
+  const bands = new Map<number, Float64Array>();
   let rises: StepRises[] | undefined;
-  const missBeyondLast = (p: number): Float64Array => {
-    const out = new Float64Array(horizon).fill(Number.NaN);
-    for (let h = 1; h <= horizon; h++) {
-      const r = errors.pooled[h - 1];
-      if (!r || r.length < 20) continue;
-      const q = conformalQuantile(r, p);
-      rises ??= risesAboveLast(x, origins, errors.scores, horizon);
-      const step = rises[h - 1];
-      if (!step) continue;
-      // A rise is missed where the band falls short: where its score is beyond the quantile.
-      const miss = step.scores.length - countAtMost(step.scores, q);
-      // Conservative, like the conformal quantile: no misses in n cases is not a rate of 0.
-      if (step.seen >= 20) out[h - 1] = (miss + 1) / (step.seen + 1);
-    }
-    return out;
-  };
-  // The backcasts stored above, by origin, rather than computing each again.
-  const originIndex = new Map(origins.map((o, j) => [o, j]));
-  const stored = (o: number, h: number): number =>
-    backcasts[(originIndex.get(o) ?? Number.NaN) * horizon + h - 1] ?? Number.NaN;
-  const recent = origins.length > 0 ? horizonMeanWape(stored, x, horizon, origins) : Number.NaN;
-  // Relative error grows as load falls (count noise ~ sqrt): scale the recent error from the
-  // calibration window's typical level to the level now forecast.
-  let calLevel = 0;
-  for (const o of origins) calLevel += nanMean(x, o + 1, o + 1 + horizon) || 0;
-  calLevel = origins.length > 0 ? calLevel / origins.length : 0;
-  const ahead = nanMean(mean);
-  const wape =
-    Number.isFinite(recent) && calLevel > 0 ? recent * Math.sqrt(calLevel / Math.max(ahead, floor)) : recent;
+  const wape = expectedWape(x, origins, horizon, errors.backcasts, nanMean(mean), floor);
   return {
     model: name,
     mode: fit.mode,
     start: input.start + n * input.stepSeconds * 1000,
     stepSeconds: input.stepSeconds,
     mean,
-    quantile,
-    missBeyondLast,
+    quantile: (p) => {
+      const band = bands.get(p) ?? bandAt(errors.pooled, means, p, scale, level);
+      bands.set(p, band);
+      return band;
+    },
+    missBeyondLast: (p) =>
+      missesBeyondLast(
+        errors.pooled,
+        () => (rises ??= risesAboveLast(x, origins, errors.scores, horizon)),
+        p,
+      ),
     confidence: confidenceFromWape(wape),
     recentWape: wape,
     patterns,
   };
+}
+
+/**
+ * The band at p per step: the highest of the fits' forecasts plus the split-conformal p-quantile of
+ * the pooled scores, each in its own scale.
+ */
+function bandAt(
+  pooled: readonly Float64Array[],
+  means: readonly Float64Array[],
+  p: number,
+  scale: (v: number) => number,
+  level: number,
+): Float64Array {
+  const out = new Float64Array(pooled.length);
+  for (let h = 0; h < pooled.length; h++) {
+    const r = pooled[h];
+    const known = r !== undefined && r.length >= 20;
+    let top = 0;
+    for (const m of means) {
+      const v = m[h] ?? 0;
+      // Without any out-of-sample error to go by, a wide band: +/- 100% of the level.
+      const q = known ? conformalQuantile(r, p) : (p - 0.5) * 4 * scale(Math.max(v, level || 0));
+      top = Math.max(top, v + q * scale(v));
+    }
+    out[h] = top;
+  }
+  return out;
+}
+
+/** Per step, how often the band at p fell short where the load at the origin did too (see Forecast). */
+function missesBeyondLast(
+  pooled: readonly Float64Array[],
+  rises: () => readonly StepRises[],
+  p: number,
+): Float64Array {
+  const out = new Float64Array(pooled.length).fill(Number.NaN);
+  for (let h = 0; h < pooled.length; h++) {
+    const r = pooled[h];
+    if (!r || r.length < 20) continue;
+    const q = conformalQuantile(r, p);
+    const step = rises()[h];
+    if (!step) continue;
+    // A rise is missed where the band falls short: where its score is beyond the quantile.
+    const miss = step.scores.length - countAtMost(step.scores, q);
+    // Conservative, like the conformal quantile: no misses in n cases is not a rate of 0.
+    if (step.seen >= 20) out[h] = (miss + 1) / (step.seen + 1);
+  }
+  return out;
+}
+
+/**
+ * The recent WAPE of the horizon mean, from the stored backcasts, scaled from the calibration
+ * window's typical level to the level now forecast (`ahead`): relative error grows as load falls
+ * (count noise ~ sqrt).
+ */
+function expectedWape(
+  x: Float64Array,
+  origins: readonly number[],
+  horizon: number,
+  backcasts: Float64Array,
+  ahead: number,
+  floor: number,
+): number {
+  if (origins.length === 0) return Number.NaN;
+  const originIndex = new Map(origins.map((o, j) => [o, j]));
+  const stored = (o: number, h: number): number =>
+    backcasts[(originIndex.get(o) ?? Number.NaN) * horizon + h - 1] ?? Number.NaN;
+  const recent = horizonMeanWape(stored, x, horizon, origins);
+  let calLevel = 0;
+  for (const o of origins) calLevel += nanMean(x, o + 1, o + 1 + horizon) || 0;
+  calLevel /= origins.length;
+  return Number.isFinite(recent) && calLevel > 0
+    ? recent * Math.sqrt(calLevel / Math.max(ahead, floor))
+    : recent;
 }
 
 /** The fits' forecasts at the calibration origins and their joint scores, sorted and pooled per step. */
