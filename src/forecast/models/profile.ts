@@ -102,48 +102,74 @@ function smoothCircular(a: Float64Array): Float64Array {
 
 /** Builds S over the history and `horizon` steps beyond it. */
 export function buildProfile(input: SeriesInput, horizon: number): Profile {
-  const n = input.values.length;
-  const total = n + horizon;
-  const none: Patterns = {
-    daily: { present: false, strength: 0, periodHours: 24 },
-    weekly: { present: false, strength: 0, periodHours: 168 },
+  const total = input.values.length + horizon;
+  const flat: Profile = {
+    s: new Float64Array(total).fill(1),
+    mode: "level",
+    patterns: {
+      daily: { present: false, strength: 0, periodHours: 24 },
+      weekly: { present: false, strength: 0, periodHours: 168 },
+    },
   };
   const perDay = Math.round(86400 / input.stepSeconds);
-  if (perDay < 4 || 86400 % input.stepSeconds !== 0)
-    return { s: new Float64Array(total).fill(1), mode: "level", patterns: none };
+  if (perDay < 4 || 86400 % input.stepSeconds !== 0) return flat;
   let bucket = Math.max(1, Math.round(BUCKET_SECONDS / input.stepSeconds));
   if (perDay % bucket !== 0) bucket = 1;
-  const nb = perDay / bucket;
   const b = bucketize(input, perDay, bucket);
   const fullDays = [...b.dayLevel.keys()].filter((d) => !Number.isNaN(b.dayLevel[d] ?? Number.NaN));
-  if (fullDays.length < DAILY_DAYS)
-    return { s: new Float64Array(total).fill(1), mode: "level", patterns: none };
+  if (fullDays.length < DAILY_DAYS) return flat;
+  const shape = dailyShape(b, fullDays, perDay / bucket);
+  robustDayLevels(b, fullDays, shape);
+  const week = weeklyFactor(b, fullDays);
+  return {
+    s: stepProfile(input, total, b, shape, bucket, week.factor),
+    mode: week.weekly ? "weekly" : "daily",
+    patterns: patterns(b, fullDays, shape, week.factor, week.meanLevel, week.weekly),
+  };
+}
 
-  // Daily shape: per bucket, the median over full days of bucket / day level.
-  const shape = new Float64Array(nb);
-  for (let k = 0; k < nb; k++) {
+/**
+ * The daily shape per bucket: the median over full days of bucket / day level, smoothed and scaled
+ * to a mean of 1 (never below 0.001).
+ */
+function dailyShape(b: DayBuckets, fullDays: readonly number[], buckets: number): Float64Array {
+  const raw = new Float64Array(buckets);
+  for (let k = 0; k < buckets; k++) {
     const xs: number[] = [];
     for (const d of fullDays) {
       const v = b.means[d]?.[k] ?? Number.NaN;
       const lvl = b.dayLevel[d] ?? Number.NaN;
       if (!Number.isNaN(v) && lvl > 0) xs.push(v / lvl);
     }
-    shape[k] = xs.length > 0 ? median(xs) : 1;
+    raw[k] = xs.length > 0 ? median(xs) : 1;
   }
-  const D = smoothCircular(shape);
-  const meanD = D.reduce((s, v) => s + v, 0) / nb;
-  for (let k = 0; k < nb; k++) D[k] = Math.max((D[k] ?? 0) / (meanD || 1), 1e-3);
-  // Robust day levels on the scale of the mean day: the median of bucket / shape.
+  const shape = smoothCircular(raw);
+  const mean = shape.reduce((s, v) => s + v, 0) / buckets;
+  for (let k = 0; k < buckets; k++) shape[k] = Math.max((shape[k] ?? 0) / (mean || 1), 1e-3);
+  return shape;
+}
+
+/** Each full day's level on the scale of the mean day: the median of bucket / shape. */
+function robustDayLevels(b: DayBuckets, fullDays: readonly number[], shape: Float64Array): void {
   for (const d of fullDays) {
     const row = b.means[d];
     const r: number[] = [];
     if (row)
-      for (let k = 0; k < nb; k++)
-        if (!Number.isNaN(row[k] ?? Number.NaN)) r.push((row[k] ?? 0) / (D[k] ?? 1));
+      for (let k = 0; k < shape.length; k++)
+        if (!Number.isNaN(row[k] ?? Number.NaN)) r.push((row[k] ?? 0) / (shape[k] ?? 1));
     b.dayLevel[d] = median(r);
   }
+}
 
-  // Weekly factor: the same weekday a week earlier, relative to the mean full day.
+interface WeeklyFactor {
+  /** Enough full days for a weekly factor. */
+  readonly weekly: boolean;
+  readonly meanLevel: number;
+  /** Day d's factor: the same weekday a week (or weeks) earlier over the mean full day; 1 without one. */
+  readonly factor: (d: number) => number;
+}
+
+function weeklyFactor(b: DayBuckets, fullDays: readonly number[]): WeeklyFactor {
   const meanLevel = fullDays.reduce((s, d) => s + (b.dayLevel[d] ?? 0), 0) / fullDays.length;
   const weekly = fullDays.length >= WEEKLY_DAYS && meanLevel > 0;
   const factor = (d: number): number => {
@@ -154,8 +180,20 @@ export function buildProfile(input: SeriesInput, horizon: number): Profile {
     }
     return 1;
   };
+  return { weekly, meanLevel, factor };
+}
 
-  // Interpolate D between bucket centres back to the step.
+/** The profile per step: the shape interpolated between bucket centres, times the day's factor. */
+function stepProfile(
+  input: SeriesInput,
+  total: number,
+  b: DayBuckets,
+  shape: Float64Array,
+  bucket: number,
+  factor: (d: number) => number,
+): Float64Array {
+  const perDay = shape.length * bucket;
+  const buckets = shape.length;
   const stepMs = input.stepSeconds * 1000;
   const offset = Math.round((input.start - b.firstDay * DAY_MS) / stepMs);
   const s = new Float64Array(total);
@@ -164,29 +202,25 @@ export function buildProfile(input: SeriesInput, horizon: number): Profile {
     const g = i + offset;
     const d = Math.floor(g / perDay);
     const pos = (g - d * perDay) / bucket - 0.5;
-    const k0 = Math.floor(pos);
-    const w = pos - k0;
-    const a = D[(k0 + nb) % nb] ?? 1;
-    const c = D[(k0 + 1) % nb] ?? 1;
+    const before = Math.floor(pos);
+    const w = pos - before;
+    const from = shape[(before + buckets) % buckets] ?? 1;
+    const to = shape[(before + 1) % buckets] ?? 1;
     let f = dayFactors.get(d);
     if (f === undefined) {
       f = factor(d);
       dayFactors.set(d, f);
     }
-    s[i] = (a + (c - a) * w) * f;
+    s[i] = (from + (to - from) * w) * f;
   }
-  return {
-    s,
-    mode: weekly ? "weekly" : "daily",
-    patterns: patterns(b, fullDays, D, factor, meanLevel, weekly),
-  };
+  return s;
 }
 
 /** Variance of bucket means explained by the daily shape, and the extra explained by the weekly factor. */
 function patterns(
   b: DayBuckets,
   fullDays: readonly number[],
-  D: Float64Array,
+  shape: Float64Array,
   factor: (d: number) => number,
   meanLevel: number,
   weekly: boolean,
@@ -202,9 +236,9 @@ function patterns(
       const v = row[k] ?? Number.NaN;
       if (Number.isNaN(v)) continue;
       sst += (v - meanLevel) ** 2;
-      sseDaily += (v - meanLevel * (D[k] ?? 1)) ** 2;
+      sseDaily += (v - meanLevel * (shape[k] ?? 1)) ** 2;
       // With the day's own level, i.e. what a weekly cycle of day levels can explain at most.
-      sseWeekly += (v - lvl * (D[k] ?? 1)) ** 2;
+      sseWeekly += (v - lvl * (shape[k] ?? 1)) ** 2;
     }
   }
   const daily = sst > 0 ? Math.max(0, 1 - sseDaily / sst) : 0;
