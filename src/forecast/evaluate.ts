@@ -3,7 +3,7 @@
 
 import { forecastWith } from "./calibrate.ts";
 import { nanMean, spearman } from "./stats.ts";
-import type { Model, SeriesInput } from "./types.ts";
+import type { Forecast, Model, SeriesInput } from "./types.ts";
 
 export interface ModelScore {
   readonly model: string;
@@ -51,24 +51,8 @@ export function evaluate(series: SeriesInput, models: readonly Model[], opt: Eva
   const x = series.values;
   const H = opt.horizonSteps;
   const stepMs = series.stepSeconds * 1000;
-  let origins: number[] = [];
-  for (let o = opt.warmupSteps - 1; o + H < x.length; o += opt.originEverySteps) origins.push(o);
-  if (opt.maxOrigins !== undefined && origins.length > opt.maxOrigins) {
-    const k = origins.length / opt.maxOrigins;
-    origins = Array.from({ length: opt.maxOrigins }, (_, i) => origins[Math.floor(i * k)] ?? 0);
-  }
-  // MASE scale: the naive error of consecutive horizon means over the warm-up.
-  let scaleSum = 0;
-  let scaleN = 0;
-  for (let i = H; i + H <= opt.warmupSteps; i += H) {
-    const a = nanMean(x, i - H, i);
-    const b = nanMean(x, i, i + H);
-    if (!Number.isNaN(a) && !Number.isNaN(b)) {
-      scaleSum += Math.abs(b - a);
-      scaleN++;
-    }
-  }
-  const maseScale = scaleN > 0 ? scaleSum / scaleN : Number.NaN;
+  const origins = originsOf(x.length, opt);
+  const maseScale = naiveHorizonMeanError(x, H, opt.warmupSteps);
   const accs = models.map((): Acc => ({
     err: 0,
     tot: 0,
@@ -90,55 +74,92 @@ export function evaluate(series: SeriesInput, models: readonly Model[], opt: Eva
       start: series.start + from * stepMs,
     };
     const actual = x.subarray(o + 1, o + 1 + H);
-    const actualMean = nanMean(actual);
-    if (Number.isNaN(actualMean)) return;
-    let peak = 0;
-    for (const v of actual) if (!Number.isNaN(v) && v > peak) peak = v;
+    if (Number.isNaN(nanMean(actual))) return;
     models.forEach((m, k) => {
       const t0 = performance.now();
       const f = forecastWith(m, input, H);
-      const lo90 = f.quantile(0.05);
-      const hi90 = f.quantile(0.95);
-      const lo95 = f.quantile(0.025);
-      const hi95 = f.quantile(0.975);
-      const ms = performance.now() - t0;
+      const bands = {
+        lo90: f.quantile(0.05),
+        hi90: f.quantile(0.95),
+        lo95: f.quantile(0.025),
+        hi95: f.quantile(0.975),
+      };
       const a = accs[k] as Acc;
-      a.ms += ms;
-      a.n++;
-      const fm = nanMean(f.mean);
-      const absErr = Math.abs(fm - actualMean);
-      a.err += absErr;
-      a.tot += actualMean;
-      let peakQ = 0;
-      for (let h = 0; h < H; h++) {
-        const v = actual[h] ?? Number.NaN;
-        peakQ = Math.max(peakQ, hi90[h] ?? 0);
-        if (Number.isNaN(v)) continue;
-        a.cells++;
-        if (v >= (lo90[h] ?? 0) && v <= (hi90[h] ?? 0)) a.in90++;
-        if (v >= (lo95[h] ?? 0) && v <= (hi95[h] ?? 0)) a.in95++;
-      }
-      a.pinball += peak >= peakQ ? 0.95 * (peak - peakQ) : 0.05 * (peakQ - peak);
-      a.peaks += peak;
-      a.conf.push(f.confidence);
-      a.ape.push(actualMean > 0 ? absErr / actualMean : absErr);
+      a.ms += performance.now() - t0;
+      score(a, f, bands, actual);
     });
     opt.onProgress?.(idx + 1, origins.length);
   });
-  return models.map((m, k) => {
-    const a = accs[k] as Acc;
-    const originsN = a.n;
-    return {
-      model: m.name,
-      wape: a.tot > 0 ? a.err / a.tot : Number.NaN,
-      mase: originsN > 0 ? a.err / originsN / maseScale : Number.NaN,
-      coverage90: a.cells > 0 ? a.in90 / a.cells : Number.NaN,
-      coverage95: a.cells > 0 ? a.in95 / a.cells : Number.NaN,
-      peakPinball95: a.peaks > 0 ? a.pinball / a.peaks : Number.NaN,
-      msPerForecast: originsN > 0 ? a.ms / originsN : Number.NaN,
-      origins: originsN,
-      confidenceErrorSpearman: a.conf.length > 2 ? spearman(a.conf, a.ape) : Number.NaN,
-      meanConfidence: a.conf.length > 0 ? a.conf.reduce((s, v) => s + v, 0) / a.conf.length : Number.NaN,
-    };
-  });
+  return models.map((m, k) => summary(m.name, accs[k] as Acc, maseScale));
+}
+
+/** Origins every `originEverySteps` after the warm-up with a whole horizon after them, thinned to maxOrigins. */
+function originsOf(n: number, opt: EvalOptions): number[] {
+  const origins: number[] = [];
+  for (let o = opt.warmupSteps - 1; o + opt.horizonSteps < n; o += opt.originEverySteps) origins.push(o);
+  if (opt.maxOrigins === undefined || origins.length <= opt.maxOrigins) return origins;
+  const k = origins.length / opt.maxOrigins;
+  return Array.from({ length: opt.maxOrigins }, (_, i) => origins[Math.floor(i * k)] ?? 0);
+}
+
+/** MASE scale: the naive error of consecutive horizon means over the warm-up. */
+function naiveHorizonMeanError(x: Float64Array, H: number, warmupSteps: number): number {
+  let sum = 0;
+  let n = 0;
+  for (let i = H; i + H <= warmupSteps; i += H) {
+    const a = nanMean(x, i - H, i);
+    const b = nanMean(x, i, i + H);
+    if (!Number.isNaN(a) && !Number.isNaN(b)) {
+      sum += Math.abs(b - a);
+      n++;
+    }
+  }
+  return n > 0 ? sum / n : Number.NaN;
+}
+
+interface Bands {
+  readonly lo90: Float64Array;
+  readonly hi90: Float64Array;
+  readonly lo95: Float64Array;
+  readonly hi95: Float64Array;
+}
+
+/** Adds one origin's forecast, against the actuals of its horizon, to a model's totals. */
+function score(a: Acc, f: Forecast, bands: Bands, actual: Float64Array): void {
+  const actualMean = nanMean(actual);
+  let peak = 0;
+  for (const v of actual) if (!Number.isNaN(v) && v > peak) peak = v;
+  a.n++;
+  const absErr = Math.abs(nanMean(f.mean) - actualMean);
+  a.err += absErr;
+  a.tot += actualMean;
+  let peakQ = 0;
+  for (let h = 0; h < actual.length; h++) {
+    const v = actual[h] ?? Number.NaN;
+    peakQ = Math.max(peakQ, bands.hi90[h] ?? 0);
+    if (Number.isNaN(v)) continue;
+    a.cells++;
+    if (v >= (bands.lo90[h] ?? 0) && v <= (bands.hi90[h] ?? 0)) a.in90++;
+    if (v >= (bands.lo95[h] ?? 0) && v <= (bands.hi95[h] ?? 0)) a.in95++;
+  }
+  a.pinball += peak >= peakQ ? 0.95 * (peak - peakQ) : 0.05 * (peakQ - peak);
+  a.peaks += peak;
+  a.conf.push(f.confidence);
+  a.ape.push(actualMean > 0 ? absErr / actualMean : absErr);
+}
+
+function summary(model: string, a: Acc, maseScale: number): ModelScore {
+  const originsN = a.n;
+  return {
+    model,
+    wape: a.tot > 0 ? a.err / a.tot : Number.NaN,
+    mase: originsN > 0 ? a.err / originsN / maseScale : Number.NaN,
+    coverage90: a.cells > 0 ? a.in90 / a.cells : Number.NaN,
+    coverage95: a.cells > 0 ? a.in95 / a.cells : Number.NaN,
+    peakPinball95: a.peaks > 0 ? a.pinball / a.peaks : Number.NaN,
+    msPerForecast: originsN > 0 ? a.ms / originsN : Number.NaN,
+    origins: originsN,
+    confidenceErrorSpearman: a.conf.length > 2 ? spearman(a.conf, a.ape) : Number.NaN,
+    meanConfidence: a.conf.length > 0 ? a.conf.reduce((s, v) => s + v, 0) / a.conf.length : Number.NaN,
+  };
 }
