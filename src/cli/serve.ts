@@ -1,13 +1,14 @@
 // mlas serve: the KEDA external scaler (gRPC), its HTTP endpoints, and the background loop.
 
+import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { loadConfigFile } from "../config/load.ts";
 import { createHttpServer } from "../service/http.ts";
 import { ForecastPool } from "../service/forecast-pool.ts";
-import { GrpcThread } from "../service/grpc-thread.ts";
+import { GrpcThread, type CallSink } from "../service/grpc-thread.ts";
 import { jsonLogger, type Logger } from "../service/log.ts";
 import { ScalerLoop } from "../service/loop.ts";
-import { createMetrics } from "../service/metrics.ts";
+import { createMetrics, type ScalerMetrics } from "../service/metrics.ts";
 import { lowerOwnPriority, MAIN_NICENESS } from "../service/priority.ts";
 import { readTlsFiles, StartupError } from "../service/tls-files.ts";
 import { watchTlsFiles } from "../service/tls-reload.ts";
@@ -23,6 +24,32 @@ function bindProblem(e: unknown): string {
   if (code === "EACCES") return "permission denied (ports below 1024 need privileges)";
   if (code === "EADDRNOTAVAIL") return "address not available on this host";
   return m.split("\n")[0] ?? m;
+}
+
+/** Listens on `port`, or rejects with a StartupError naming the port and why. */
+function listen(http: Server, port: number, host: string): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const onError = (e: Error): void => {
+      reject(new StartupError(`HTTP port ${port} on ${host}: ${bindProblem(e)}`));
+    };
+    http.once("error", onError);
+    http.listen(port, host, () => {
+      http.off("error", onError);
+      resolve();
+    });
+  });
+}
+
+/** The gRPC thread's counts and timings, into /metrics. */
+function grpcMetrics(metrics: ScalerMetrics): CallSink {
+  return {
+    count: (method, code, n) => {
+      metrics.grpcRequests.inc({ method, code }, n);
+    },
+    time: (method, seconds) => {
+      metrics.grpcDuration.observe({ method }, seconds);
+    },
+  };
 }
 
 export interface Running {
@@ -68,35 +95,14 @@ export async function startServer(opts: {
   const httpPort0 = opts.httpPort ?? config.server.httpPort;
   try {
     grpc = await GrpcThread.start(
-      {
-        services: loop.serviceNames(),
-        host,
-        port: grpcPort0,
-        ...(tls ? { tls } : {}),
-      },
+      { services: loop.serviceNames(), host, port: grpcPort0, ...(tls ? { tls } : {}) },
       log,
-      {
-        count: (method, code, n) => {
-          metrics.grpcRequests.inc({ method, code }, n);
-        },
-        time: (method, seconds) => {
-          metrics.grpcDuration.observe({ method }, seconds);
-        },
-      },
+      grpcMetrics(metrics),
       onFatal,
     ).catch((e: unknown) => {
       throw new StartupError(`gRPC port ${grpcPort0} on ${host}: ${bindProblem(e)}`);
     });
-    await new Promise<void>((resolve, reject) => {
-      const onError = (e: Error): void => {
-        reject(new StartupError(`HTTP port ${httpPort0} on ${host}: ${bindProblem(e)}`));
-      };
-      http.once("error", onError);
-      http.listen(httpPort0, host, () => {
-        http.off("error", onError);
-        resolve();
-      });
-    });
+    await listen(http, httpPort0, host);
   } catch (e) {
     // A port in use: release what was started, then report.
     await grpc?.shutdown(100);
