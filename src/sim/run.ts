@@ -138,16 +138,14 @@ class RunMeter {
   }
 }
 
-export function simulatePoint(
+/** What a policy's controller is built from for a run of `w` at `headroom`. */
+export function simContext(
   w: Workload,
   settings: SimSettings,
-  policy: PolicyName,
   headroom: number,
   forecasts: SimContext["forecasts"],
-  keepSeries = false,
-): RunResult {
-  const seconds = w.rate.length;
-  const controller = controllerFor(policy, {
+): SimContext {
+  return {
     start: w.start,
     rate: w.rate,
     capacity: settings.capacity,
@@ -156,7 +154,31 @@ export function simulatePoint(
     config: settings.config,
     controlPlane: settings.controlPlane,
     forecasts,
-  });
+  };
+}
+
+export function simulatePoint(
+  w: Workload,
+  settings: SimSettings,
+  policy: PolicyName,
+  headroom: number,
+  forecasts: SimContext["forecasts"],
+  keepSeries = false,
+): RunResult {
+  const controller = controllerFor(policy, simContext(w, settings, headroom, forecasts));
+  return simulateWith(w, settings, policy, headroom, controller, keepSeries);
+}
+
+/** A run of `w` under `controller` (reported as `policy` at `headroom`). */
+export function simulateWith(
+  w: Workload,
+  settings: SimSettings,
+  policy: PolicyName,
+  headroom: number,
+  controller: Controller,
+  keepSeries = false,
+): RunResult {
+  const seconds = w.rate.length;
   const cluster = new Cluster(settings.service.podStartupSeconds);
   const queue = new FluidQueue(seconds);
   const from = Math.min(settings.warmupSeconds, seconds - 60);
