@@ -198,6 +198,48 @@ function laneForecasts(lanes: readonly Lane[], T: number, opt: PlatformOptions):
   return slot.map((k) => (k >= 0 ? (made[k] ?? []) : []));
 }
 
+function laneOf(member: PlatformMember, settings: SimSettings, config: Config, seconds: number): Lane {
+  return {
+    member,
+    settings: { ...settings, service: member.service, capacity: member.capacity },
+    cluster: new Cluster(member.service.podStartupSeconds),
+    queue: new FluidQueue(seconds),
+    price: replicaPrice(member.service, config.cost).blended,
+    aliveSeconds: 0,
+    secondsTrimmed: 0,
+    secondsAtMax: 0,
+    trims: [],
+  };
+}
+
+/** Second t of a lane: pods become ready, and the ready ones serve its arrivals. */
+function serveSecond(l: Lane, t: number): void {
+  const ready = l.cluster.advance(t);
+  l.queue.step(t, l.member.workload.rate[t] ?? 0, ready * l.member.capacity);
+}
+
+/** A measured second of a lane: its replicas paid for and at the cap; returns how many are alive. */
+function measureSecond(l: Lane): number {
+  l.aliveSeconds += l.cluster.size;
+  if (l.cluster.size >= l.member.service.maxReplicas) l.secondsAtMax++;
+  return l.cluster.size;
+}
+
+function laneResult(l: Lane, seconds: number, from: number, refreshSeconds: number): PlatformServiceResult {
+  return {
+    service: l.member.service.name,
+    trace: l.member.workload.name,
+    priority: l.member.service.priority,
+    costDollars: (l.aliveSeconds / 3600) * l.price,
+    replicaHours: l.aliveSeconds / 3600,
+    ...l.queue.quality(l.member.workload.rate.subarray(0, seconds), from, l.settings),
+    // Trims are noted once per refresh; a trim holds until the next refresh.
+    secondsTrimmed: l.secondsTrimmed * refreshSeconds,
+    trims: l.trims,
+    secondsAtMax: l.secondsAtMax,
+  };
+}
+
 /** Replays every member's trace at once under `config`; measured after the settings' warm-up. */
 export function simulatePlatform(
   config: Config,
@@ -209,17 +251,7 @@ export function simulatePlatform(
   const T = Math.min(...members.map((m) => m.workload.rate.length));
   const start = first.workload.start;
   const from = Math.min(opt.settings.warmupSeconds, T - 60);
-  const lanes: Lane[] = members.map((member) => ({
-    member,
-    settings: { ...opt.settings, service: member.service, capacity: member.capacity },
-    cluster: new Cluster(member.service.podStartupSeconds),
-    queue: new FluidQueue(T),
-    price: replicaPrice(member.service, config.cost).blended,
-    aliveSeconds: 0,
-    secondsTrimmed: 0,
-    secondsAtMax: 0,
-    trims: [],
-  }));
+  const lanes: Lane[] = members.map((member) => laneOf(member, opt.settings, config, T));
   const forecasts = opt.policy === "ours" ? laneForecasts(lanes, T, opt) : [];
   const ours =
     opt.policy === "ours" ? platformOurs(config, lanes, opt.headroom, forecasts, start) : undefined;
@@ -234,36 +266,21 @@ export function simulatePlatform(
     max,
   );
   const alive = lanes.map(() => 0);
+  const refresh = config.sources.refreshSeconds;
   for (let t = 0; t < T; t++) {
     if (ours) ours.step(t);
     else lanes.forEach((l, i) => reactive[i]?.step(t, l.queue.arrived[t] ?? 0, l.cluster));
     lanes.forEach((l, i) => {
-      const ready = l.cluster.advance(t);
-      l.queue.step(t, l.member.workload.rate[t] ?? 0, ready * l.member.capacity);
-      if (t >= from) {
-        l.aliveSeconds += l.cluster.size;
-        if (l.cluster.size >= l.member.service.maxReplicas) l.secondsAtMax++;
-        alive[i] = l.cluster.size;
-        if (ours && t % config.sources.refreshSeconds === 0)
-          noteTrim(l, ours.decision(i), start + t * 1000, config.sources.refreshSeconds * 1000);
-      }
+      serveSecond(l, t);
+      if (t < from) return;
+      alive[i] = measureSecond(l);
+      if (ours && t % refresh === 0) noteTrim(l, ours.decision(i), start + t * 1000, refresh * 1000);
     });
     if (t >= from) cost.record(t - from, alive);
     if (t % 3600 === 0) opt.onProgress?.(`replay ${opt.policy}`, t, T);
   }
   const hourlyCost = cost.series(start + from * 1000);
-  const services = lanes.map((l) => ({
-    service: l.member.service.name,
-    trace: l.member.workload.name,
-    priority: l.member.service.priority,
-    costDollars: (l.aliveSeconds / 3600) * l.price,
-    replicaHours: l.aliveSeconds / 3600,
-    ...l.queue.quality(l.member.workload.rate.subarray(0, T), from, l.settings),
-    // Trims are noted once per refresh; a trim holds until the next refresh.
-    secondsTrimmed: l.secondsTrimmed * config.sources.refreshSeconds,
-    trims: l.trims,
-    secondsAtMax: l.secondsAtMax,
-  }));
+  const services = lanes.map((l) => laneResult(l, T, from, refresh));
   return {
     policy: opt.policy,
     headroom: opt.headroom,
