@@ -3,10 +3,11 @@
 // - ready-time need: a pod started now serves from now + podStartup, so the forecast at that moment
 //   (the step holding now + startup) divided by the per-replica capacity is what to start now, at
 //   the planner's quantile (below). Later moments are planned for by later decisions: the HPA asks
-//   every 15 s, so a window reaching further (a refresh period: two or three steps at their peak)
-//   paid for the next decisions' worst case too; the demo without scale to zero and ServeGen cost
-//   1% more at 1% SLO-violating minutes with it (bench/RESULTS.md). A queue trigger's backlog adds the rate that drains it within the start-up:
-//   arrivals q95 4/s + 300 messages / 30 s = 14/s, at 2/s per replica = 7 replicas.
+//   every 15 s, and sizing for the peak of a longer window (a refresh period, two or three steps)
+//   pays for the next decisions' worst case too; on the demo without scale to zero and on ServeGen
+//   that costs 1% more at 1% SLO-violating minutes (bench/RESULTS.md). A queue trigger's backlog
+//   adds the rate that drains it within the start-up: arrivals q95 4/s + 300 messages / 30 s =
+//   14/s, at 2/s per replica = 7 replicas.
 // - hold: a running pod is kept when the point forecast expects it to be needed again within the
 //   time re-creating it would take and waste (start-up plus the HPA's scale-down cooldown); it never
 //   raises the count above the current one. Scale-in therefore happens only when the forecast says
@@ -29,9 +30,9 @@
 // against the fixed q95, NASA 0.88 -> 0.89.
 //
 // Worked example: start-up 180 s, 1-minute steps, capacity 10, current 7, now 10:00:20. The
-// quantile of the step 10:03-10:04 is 48: start ceil(48 / 10) = 5 now. The mean peaks at 55 within 10:00-10:08 (start-up + 300 s
-// cooldown): hold min(7, ceil(55 / 10)) = 6. The floor is max(5, 6) = 6; reactive may still ask for
-// more. The forecast never forces a scale-in by itself.
+// quantile of the step 10:03-10:04 is 48: start ceil(48 / 10) = 5 now. The mean peaks at 55 within
+// 10:00-10:08 (start-up + 300 s cooldown): hold min(7, ceil(55 / 10)) = 6. The floor is
+// max(5, 6) = 6; reactive may still ask for more. The forecast never forces a scale-in by itself.
 
 import type { PredictiveConfig, ServiceConfig } from "../../config/schema.ts";
 import { ceilSafe } from "../hpa.ts";
@@ -155,30 +156,24 @@ function bandAt(bands: NonNullable<ForecastView["bands"]>, level: number): numbe
   return a.values.map((v, i) => v + w * ((b.values[i] ?? v) - v));
 }
 
-/** Indices of the steps overlapping [from, to]. */
-function stepsOver(f: ForecastView, from: number, to: number): number[] {
+/** Index of the step holding `t`; -1 when the forecast does not reach it. */
+function stepAt(f: ForecastView, t: number): number {
   const stepMs = f.stepSeconds * 1000;
-  const out: number[] = [];
   for (let i = 0; i < f.mean.length; i++) {
     const t0 = f.start + i * stepMs;
-    if (t0 + stepMs > from && t0 <= to) out.push(i);
+    if (t0 <= t && t < t0 + stepMs) return i;
   }
-  return out;
+  return -1;
 }
 
 /**
- * The band level whose recent miss beyond the current load at the ready steps equals `target`,
+ * The band level whose recent miss beyond the current load at step `step` equals `target`,
  * interpolated between neighbouring bands (misses fall as the level rises); a band without measured
- * misses counts its nominal 1 - level. Below the lowest band's miss: the lowest band.
+ * misses there counts its nominal 1 - level. Below the lowest band's miss: the lowest band.
  */
-function levelForMiss(
-  bands: NonNullable<ForecastView["bands"]>,
-  steps: readonly number[],
-  target: number,
-): number {
+function levelForMiss(bands: NonNullable<ForecastView["bands"]>, step: number, target: number): number {
   const miss = bands.map((b) => {
-    let m = -1;
-    for (const i of steps) m = Math.max(m, b.missBeyondLast?.[i] ?? 1 - b.level);
+    const m = b.missBeyondLast?.[step] ?? 1 - b.level;
     return m < 0 ? 1 - b.level : m;
   });
   const i = miss.findIndex((m) => m <= target);
@@ -207,9 +202,8 @@ function plannerSeries(
     return { series: f.upper, label: `q${Math.round(p.quantile * 100)}` };
   const ratio = plannerLevel(p.violatingMinuteCost, input.replicaHourlyPrice, svc.podStartupSeconds);
   const readyAt = now + svc.podStartupSeconds * 1000;
-  const steps = stepsOver(f, readyAt, readyAt);
   const target = 1 - ratio.level;
-  const level = levelForMiss(bands, steps, target);
+  const level = levelForMiss(bands, stepAt(f, readyAt), target);
   const label = `q${(level * 100).toFixed(1).replace(/\.0$/, "")}`;
   return {
     series: bandAt(bands, level),
@@ -229,8 +223,9 @@ function plan(
   const startup = svc.podStartupSeconds;
   const readyAt = now + startup * 1000;
   const sized = plannerSeries(p, svc, f, now, input);
-  const atReady = peakOver(f, sized.series, readyAt, readyAt);
-  if (atReady < 0) return undefined;
+  const step = stepAt(f, readyAt);
+  const atReady = step < 0 ? Number.NaN : (sized.series[step] ?? Number.NaN);
+  if (!(Number.isFinite(atReady) && atReady >= 0)) return undefined;
   const q = sized.label;
   const backlog = queueBacklog(svc, input.signals);
   // A backlog is drained by the time a pod started now would be ready, on top of the arrivals.
