@@ -107,12 +107,12 @@ function bandAt(
   const out = new Float64Array(pooled.length);
   for (let h = 0; h < pooled.length; h++) {
     const r = pooled[h];
-    const known = r !== undefined && r.length >= 20;
+    const measured = r !== undefined && r.length >= 20 ? conformalQuantile(r, p) : undefined;
     let top = 0;
     for (const m of means) {
       const v = m[h] ?? 0;
       // Without any out-of-sample error to go by, a wide band: +/- 100% of the level.
-      const q = known ? conformalQuantile(r, p) : (p - 0.5) * 4 * scale(Math.max(v, level || 0));
+      const q = measured ?? (p - 0.5) * 4 * scale(Math.max(v, level || 0));
       top = Math.max(top, v + q * scale(v));
     }
     out[h] = top;
