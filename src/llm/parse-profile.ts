@@ -2,7 +2,7 @@
 // in profiles/README.md) into a TabulatedProfile. Every problem is reported with the field's path
 // and value, all at once. Pure: the document is already parsed JSON; profile-file.ts reads files.
 
-import { ConfigError, Reader, join, type Obj } from "../config/read.ts";
+import { ConfigError, Reader, join, show, type Obj } from "../config/read.ts";
 import { TabulatedProfile, batchProblem, type ProfileIdentity, type StepTimeTables } from "./step-time.ts";
 import type { StepBatch } from "./profile.ts";
 
@@ -94,14 +94,14 @@ function identity(r: Reader, d: Obj): ProfileIdentity | undefined {
 
 /** A grid axis: 2..axisPoints finite numbers, strictly increasing, the first >= `min`. */
 function axis(r: Reader, path: string, v: unknown, min: number): number[] | undefined {
-  if (!Array.isArray(v)) return r.fail(path, `must be a list of numbers, got ${describe(v)}`);
+  if (!Array.isArray(v)) return r.fail(path, `must be a list of numbers, got ${show(v)}`);
   if (v.length < 2 || v.length > PROFILE_BOUNDS.axisPoints) {
     return r.fail(path, `must have 2 to ${PROFILE_BOUNDS.axisPoints} points, got ${v.length}`);
   }
   for (let i = 0; i < v.length; i++) {
     const x: unknown = v[i];
     if (typeof x !== "number" || !Number.isFinite(x))
-      return r.fail(join(path, i), `must be a finite number, got ${describe(x)}`);
+      return r.fail(join(path, i), `must be a finite number, got ${show(x)}`);
     if (i === 0 && x < min) return r.fail(join(path, 0), `must be >= ${min}, got ${x}`);
     const prev = v[i - 1] as number;
     if (i > 0 && x <= prev)
@@ -110,24 +110,15 @@ function axis(r: Reader, path: string, v: unknown, min: number): number[] | unde
   return v as number[];
 }
 
-function describe(v: unknown): string {
-  if (Array.isArray(v)) return "a list";
-  if (typeof v === "string") return JSON.stringify(v.length > 40 ? `${v.slice(0, 37)}...` : v);
-  return v === null || typeof v !== "object" ? String(v) : "an object";
-}
-
 /** A row of step times in ms: `length` finite values in (0, stepMs]. */
 function times(r: Reader, path: string, v: unknown, length: number): number[] | undefined {
-  if (!Array.isArray(v)) return r.fail(path, `must be a list of ${length} times in ms, got ${describe(v)}`);
+  if (!Array.isArray(v)) return r.fail(path, `must be a list of ${length} times in ms, got ${show(v)}`);
   if (v.length !== length)
     return r.fail(path, `must have ${length} values (one per grid point), got ${v.length}`);
   for (let i = 0; i < v.length; i++) {
     const x: unknown = v[i];
     if (typeof x !== "number" || !Number.isFinite(x) || x <= 0 || x > PROFILE_BOUNDS.stepMs) {
-      return r.fail(
-        join(path, i),
-        `must be a time in ms in (0, ${PROFILE_BOUNDS.stepMs}], got ${describe(x)}`,
-      );
+      return r.fail(join(path, i), `must be a time in ms in (0, ${PROFILE_BOUNDS.stepMs}], got ${show(x)}`);
     }
   }
   return v as number[];
@@ -137,7 +128,7 @@ function grid2(r: Reader, path: string, v: unknown, rows: number, columns: numbe
   if (rows * columns > PROFILE_BOUNDS.tableValues) {
     return r.fail(path, `must have at most ${PROFILE_BOUNDS.tableValues} values, got ${rows} x ${columns}`);
   }
-  if (!Array.isArray(v)) return r.fail(path, `must be a list of ${rows} rows, got ${describe(v)}`);
+  if (!Array.isArray(v)) return r.fail(path, `must be a list of ${rows} rows, got ${show(v)}`);
   if (v.length !== rows) return r.fail(path, `must have ${rows} rows (one per row point), got ${v.length}`);
   const out: number[][] = [];
   for (let i = 0; i < rows; i++) {
@@ -185,7 +176,7 @@ function stepTables(
   const keys = ["unit", "decodeLinear", "mixedLinear", "prefillAttention", "decodeAttention"];
   const s = r.obj("stepTime", v, keys);
   if (s === undefined) return undefined;
-  if (s["unit"] !== "ms") r.fail("stepTime.unit", `must be "ms", got ${describe(s["unit"])}`);
+  if (s["unit"] !== "ms") r.fail("stepTime.unit", `must be "ms", got ${show(s["unit"])}`);
   const dl = table1(r, "stepTime.decodeLinear", s["decodeLinear"], "decodeSeqs");
   const ml = table1(r, "stepTime.mixedLinear", s["mixedLinear"], "batchedTokens");
   const pa = table2(r, "stepTime.prefillAttention", s["prefillAttention"], "prefillSeqs", "promptTokens", 1);
@@ -278,7 +269,7 @@ function readProfile(r: Reader, doc: unknown): TabulatedProfile | undefined {
   const d = r.obj("", doc, TOP_KEYS);
   if (d === undefined) return undefined;
   if (d["format"] !== PROFILE_FORMAT)
-    r.fail("format", `must be "${PROFILE_FORMAT}", got ${describe(d["format"])}`);
+    r.fail("format", `must be "${PROFILE_FORMAT}", got ${show(d["format"])}`);
   const id = identity(r, d);
   const tables = stepTables(r, d["stepTime"], id?.limits);
   const tolerance = r.num("checkTolerance", d["checkTolerance"], 0.05, { above: 0, max: 1 });
