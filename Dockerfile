@@ -11,6 +11,7 @@ COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
 COPY proto ./proto
 COPY examples ./examples
+COPY profiles ./profiles
 RUN npm run build && npm prune --omit=dev
 
 FROM ${NODE_IMAGE}

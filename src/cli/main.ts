@@ -22,17 +22,26 @@ program
 
 program
   .command("validate")
-  .description("validate scaler config files; prints every problem with its field path")
-  .requiredOption("-c, --config <file...>", "config file(s) to validate")
-  .action((opts: { config: string[] }) => {
+  .description(
+    "validate scaler config files and LLM performance profiles; prints every problem with its field path",
+  )
+  .option("-c, --config <file...>", "config file(s) to validate")
+  .option("--profile <file...>", "performance-profile file(s) to validate (format: profiles/README.md)")
+  .action((opts: { config?: string[]; profile?: string[] }) => {
+    if (opts.config === undefined && opts.profile === undefined) {
+      console.error("error: validate needs --config FILE... or --profile FILE...");
+      process.exitCode = 2;
+      return;
+    }
     process.exitCode = runValidate(
-      opts.config,
+      opts.config ?? [],
       (s) => {
         console.log(s);
       },
       (s) => {
         console.error(s);
       },
+      opts.profile ?? [],
     );
   });
 

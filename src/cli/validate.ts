@@ -6,6 +6,8 @@ import { ConfigError } from "../config/read.ts";
 import { redactUrls } from "../config/redact.ts";
 import { enabledServices, type Config } from "../config/schema.ts";
 import { checkTlsFiles } from "../service/tls-files.ts";
+import { loadProfileFile } from "../llm/profile-file.ts";
+import type { TabulatedProfile } from "../llm/step-time.ts";
 
 /**
  * A service that may sit at zero wakes only on a signal that exists while none of its pods runs:
@@ -21,12 +23,63 @@ export function wakeFromZeroWarnings(config: Config): string[] {
     );
 }
 
-export function runValidate(
+/**
+ * One line on a profile that validates: its id and the figures a reader checks first. Example:
+ * `qwen3-8b/h100_sxm/vllm/tp1: KV cache 382,705 tokens, load 53.7 s, decode step 6.36 ms at batch 1
+ * and 10.95 ms at 64 (context 1,024), prefill of 2,048 tokens 44.52 ms`.
+ */
+export function profileSummary(p: TabulatedProfile): string {
+  const decode = (n: number): string =>
+    p
+      .stepMs({
+        prefillTokens: 0,
+        prefillSeqs: 0,
+        prefillContextTokens: 0,
+        decodeSeqs: n,
+        decodeContextTokens: n * 1024,
+      })
+      .toFixed(2);
+  const prefill = p.stepMs({
+    prefillTokens: 2048,
+    prefillSeqs: 1,
+    prefillContextTokens: 0,
+    decodeSeqs: 0,
+    decodeContextTokens: 0,
+  });
+  return (
+    `${p.id}: KV cache ${p.kvCacheTokens.toLocaleString("en-US")} tokens, load ${p.loadSeconds} s, ` +
+    `decode step ${decode(1)} ms at batch 1 and ${decode(64)} ms at 64 (context 1,024), ` +
+    `prefill of 2,048 tokens ${prefill.toFixed(2)} ms`
+  );
+}
+
+/** Validates performance-profile files (profiles/README.md); returns the number that failed. */
+export function validateProfiles(
   files: readonly string[],
   out: (s: string) => void,
   err: (s: string) => void,
 ): number {
   let failed = 0;
+  for (const f of files) {
+    try {
+      out(`${f}: ok (${profileSummary(loadProfileFile(f))})`);
+    } catch (e) {
+      if (!(e instanceof ConfigError)) throw e;
+      failed++;
+      err(`${f}: ${e.issues.length} problem${e.issues.length === 1 ? "" : "s"}`);
+      for (const i of e.issues) err(`  ${i.path}: ${i.message}`);
+    }
+  }
+  return failed;
+}
+
+export function runValidate(
+  files: readonly string[],
+  out: (s: string) => void,
+  err: (s: string) => void,
+  profiles: readonly string[] = [],
+): number {
+  let failed = validateProfiles(profiles, out, err);
   for (const f of files) {
     try {
       const c = loadConfigFile(f);
