@@ -46,6 +46,12 @@ export class Replica {
   spanEnd = 0;
   /** When the replica last went idle. */
   idleSince = 0;
+  /**
+   * An idle replica that received a request plans its next step at this time (-1: none), once
+   * every request arriving at that same instant is in: vLLM's engine loop takes in all pending
+   * requests before it schedules.
+   */
+  private wakeAt = -1;
   /** The router's last reading of this replica's load, and when it was read (router.ts). */
   routerView = 0;
   routerViewAt = -Infinity;
@@ -71,6 +77,9 @@ export class Replica {
   private spanIsRun = false;
   private spanDecoders = 0;
   private readonly times = new SpanTimes();
+  /** Running sums of the blocks a span's first 16 steps open, for the span starting at spanOpensFor. */
+  private readonly spanOpens = new Int32Array(BLOCK_SIZE + 1);
+  private spanOpensFor = Number.NaN;
   private readonly chunkSlot: Int32Array;
   private readonly chunkTokens: Int32Array;
   private nChunks = 0;
@@ -134,7 +143,7 @@ export class Replica {
    */
   blocksAt(t: number): number {
     if (!this.busy || !this.spanIsRun) return this.blocksUsed;
-    return this.blocksUsed + this.blocksOpenedOver(this.times.startedBefore(t - this.spanStart));
+    return this.blocksUsed + this.spanBlocksOver(this.times.startedBefore(t - this.spanStart));
   }
 
   /** Least-outstanding-tokens load at time t: KV tokens held plus prompt tokens still to prefill. */
@@ -157,7 +166,7 @@ export class Replica {
     this.waiting.pushBack(s);
     this.queuedTokens += (this.slots.target[s] ?? 0) - (this.slots.computed[s] ?? 0);
     if (!this.busy) {
-      this.plan(Math.max(t, this.idleSince));
+      if (this.wakeAt < 0) this.wakeAt = Math.max(t, this.idleSince);
       return;
     }
     // A run of decode steps ends at the first step boundary after t if the request can join then.
@@ -166,6 +175,11 @@ export class Replica {
 
   /** Completes every step that ends by time t, planning the next ones. */
   advanceTo(t: number): void {
+    if (this.wakeAt >= 0 && t > this.wakeAt) {
+      const wake = this.wakeAt;
+      this.wakeAt = -1;
+      this.plan(wake);
+    }
     while (this.busy && this.spanEnd <= t) {
       const end = this.spanEnd;
       this.complete();
@@ -199,6 +213,7 @@ export class Replica {
     this.blocksUsed = 0;
     this.queuedTokens = 0;
     this.busy = false;
+    this.wakeAt = -1;
     return n;
   }
 
@@ -311,6 +326,24 @@ export class Replica {
     for (let j = 0; j < steps - cycles * BLOCK_SIZE; j++)
       blocks += this.phaseCount[mod16(-(this.decodePhase + j))] ?? 0;
     return blocks;
+  }
+
+  /**
+   * blocksOpenedOver for the span in flight, from a table of the first 16 steps' running sums
+   * made on the span's first reading (the router reads a replica often within one span).
+   */
+  private spanBlocksOver(steps: number): number {
+    if (this.spanOpensFor !== this.spanStart) {
+      let acc = 0;
+      this.spanOpens[0] = 0;
+      for (let j = 0; j < BLOCK_SIZE; j++) {
+        acc += this.phaseCount[mod16(-(this.decodePhase + j))] ?? 0;
+        this.spanOpens[j + 1] = acc;
+      }
+      this.spanOpensFor = this.spanStart;
+    }
+    const cycles = Math.floor(steps / BLOCK_SIZE);
+    return cycles * this.nDecoding + (this.spanOpens[steps - cycles * BLOCK_SIZE] ?? 0);
   }
 
   /**

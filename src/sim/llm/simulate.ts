@@ -95,6 +95,8 @@ export interface LlmRunResult extends RequestQuality {
   readonly spotDollars: number;
   readonly replicaHours: number;
   readonly gpuHours: number;
+  /** The most pods the cluster held in the measured window. */
+  readonly peakReplicas: number;
   readonly coldStarts: number;
   readonly scaleEvents: number;
   readonly secondsAtMax: number;
@@ -152,6 +154,7 @@ export function simulateLlm(
 /** What a run paid and how its pod count moved, second by second over the measured window. */
 class Meter {
   payingSeconds = 0;
+  peakReplicas = 0;
   secondsAtMax = 0;
   secondsTrimmed = 0;
   coldStartsBefore = 0;
@@ -180,6 +183,7 @@ class Meter {
 
   second(t: number, fleet: Fleet, cluster: Cluster, controller: LlmController): void {
     this.payingSeconds += fleet.paying;
+    if (cluster.size > this.peakReplicas) this.peakReplicas = cluster.size;
     if (cluster.size >= this.maxReplicas) this.secondsAtMax++;
     if (controller.trimmed?.() === true) this.secondsTrimmed++;
     const elapsed = t - this.from;
@@ -246,6 +250,7 @@ function result(a: LlmArrivals, s: LlmSimSettings, label: RunLabel, run: RunStat
     spotDollars,
     replicaHours,
     gpuHours: gpuSeconds / 3600,
+    peakReplicas: meter.peakReplicas,
     coldStarts: cluster.coldStarts - meter.coldStartsBefore,
     scaleEvents: cluster.scaleEvents - meter.scaleEventsBefore,
     secondsAtMax: meter.secondsAtMax,

@@ -72,15 +72,12 @@ export class SpanTimes {
   /** How many steps start strictly before `dt` after the run's start (0..steps). */
   startedBefore(dt: number): number {
     if (dt <= 0) return 0;
-    let lo = 0;
-    let hi = this.steps;
-    // The smallest k in [0, steps] whose start is >= dt; every step before it started earlier.
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (this.until(mid) < dt) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo;
+    // From the guess dt / (first step), walk to the last step starting before dt: steps change
+    // slowly within a run, so the walk is a step or two.
+    let k = Math.min(this.steps, Math.floor(dt / this.f0));
+    while (k > 0 && this.until(k) >= dt) k--;
+    while (k < this.steps && this.until(k + 1) < dt) k++;
+    return Math.min(k + 1, this.steps);
   }
 
   /** Set by measureRange: the smallest and largest step duration measured. */

@@ -115,15 +115,14 @@ describe("KV-cache admission (blocks of 16 tokens)", () => {
 
 describe("preemption by recompute when the cache is full", () => {
   it("the latest admitted request is preempted, recomputes prompt + generated tokens later, and its stall is one gap", () => {
-    // 48 tokens = 3 blocks; A and B (16 in, 20 out each) at 0.
-    // [0, 0.0116]: A's prefill (16 tokens, 1 block), TTFT_A 0.0116.
-    // [0.0116, 0.0232]: A's first decode opens block 2 (its 16 tokens fill block 1) + B's prefill
-    //   (block 3): 10 + 1.6 ms. TTFT_B 0.0232. The cache is full.
-    // At 0.0232 B's next token needs a 4th block: B (latest admitted) is preempted, back to waiting
-    //   with 16 + 1 tokens to recompute; A decodes alone, and B (2 blocks) does not fit the 1 free
-    //   block until A is done: A's remaining 18 tokens take 10 ms each, to 0.2032.
+    // 48 tokens = 3 blocks; A and B (16 in, 20 out each) at 0, both admitted (1 block each).
+    // [0, 0.0132]: both prefills, 32 tokens: 10 + 3.2 ms. TTFT 0.0132 for both.
+    // At 0.0132 both decodes need a new block (their 16 tokens fill their first): 2 needed, 1 free.
+    //   A (admitted first) gets it; B (the latest admitted) is preempted, back to waiting with
+    //   16 + 1 tokens to recompute (2 blocks), which do not fit the 1 free block until A is done.
+    // A decodes alone, 19 tokens at 10 ms: done at 0.2032.
     // [0.2032, 0.2149]: B recomputes 17 tokens (10 + 1.7 ms) and samples token 2: a gap of
-    //   0.2149 - 0.0232 = 0.1917 s; then 18 decodes to 0.3949.
+    //   0.2149 - 0.0132 = 0.2017 s; then 18 decodes to 0.3949.
     const p = handProfile({ kvCacheTokens: 48, maxBatchedTokens: 64, maxSeqs: 4 });
     const r = runWith(
       arrivalsOf([
@@ -133,19 +132,34 @@ describe("preemption by recompute when the cache is full", () => {
       p,
     );
     const l = r.ledger;
-    assert.ok(near(l.ttft[0], 0.0116, 1e-7));
+    assert.ok(near(l.ttft[0], 0.0132, 1e-7));
     assert.ok(near(l.e2e[0], 0.2032, 1e-7));
-    assert.ok(near(l.ttft[1], 0.0232, 1e-7));
+    assert.ok(near(l.ttft[1], 0.0132, 1e-7));
     assert.ok(near(l.e2e[1], 0.3949, 1e-7));
     assert.equal(l.preemptions[1], 1);
     assert.equal(l.preemptions[0], 0);
     assert.equal(r.preemptions, 1);
-    // B's stall is one observation in (0.15, 0.2]; the recompute step's 17 tokens are a prefill.
-    assert.equal(l.itlHistogram.counts[l.itlHistogram.bucketOf(0.1917)], 1);
+    // B's stall is one observation in (0.2, 0.3]; the recompute step's 17 tokens are a prefill.
+    assert.equal(l.itlHistogram.counts[l.itlHistogram.bucketOf(0.2017)], 1);
     assert.ok(p.calls.some((b) => b.prefillTokens === 17 && b.decodeSeqs === 0));
     // Prompt tokens count once per request; generated tokens 20 each.
     assert.equal(l.promptTokens, 32);
     assert.equal(l.generationTokens, 40);
+  });
+
+  it("requests arriving at the same instant share the first step", () => {
+    // Three 100-token prompts at 0 on an idle replica: one step of 300 tokens, 10 + 30 = 40 ms.
+    const p = handProfile();
+    const r = runWith(
+      arrivalsOf([
+        [0, 100, 2],
+        [0, 100, 2],
+        [0, 100, 2],
+      ]),
+      p,
+    );
+    assert.ok([0, 1, 2].every((i) => near(r.ledger.ttft[i], 0.04, 1e-7)));
+    assert.equal(p.calls[0]?.prefillSeqs, 3);
   });
 });
 
