@@ -178,3 +178,7 @@ for (const n of [20, 40, 80]) {
     ),
   );
 }
+
+console.log(
+  `\npeak resident memory of this process: ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB`,
+);

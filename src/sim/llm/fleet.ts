@@ -139,7 +139,7 @@ export class Fleet implements LiveMetrics {
   }
 
   get generationTokens(): number {
-    return this.ledger.generationTokens;
+    return this.ledger.generationTokens + this.sumOver((r) => r.tokensOutBy(this.now));
   }
 
   get preemptions(): number {

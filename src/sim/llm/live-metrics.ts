@@ -3,7 +3,8 @@
 // here over the replicas that export them (ready ones and those draining); the ingress's request
 // counter exists at zero replicas too, so a service at zero can wake on it.
 // Counters are cumulative over the run, as sum(rate(...)) over pods sees them: a pod that goes away
-// takes no count back. Gauges are the values at the moment of reading; a controller models
+// takes no count back (a draining pod's tokens count until it is gone). Gauges are the values at
+// the moment of reading, exact within spans of decode steps; a controller models
 // Prometheus' scrape and KEDA's polling itself (control-plane.ts, gauge-pipeline.ts).
 
 import type { LatencyHistogram } from "./histogram.ts";

@@ -146,6 +146,14 @@ export class Replica {
     return this.blocksUsed + this.spanBlocksOver(this.times.startedBefore(t - this.spanStart));
   }
 
+  /** Tokens of the span in flight already out by time t (its steps ended by t); counted in the ledger when it ends. */
+  tokensOutBy(t: number): number {
+    if (!this.busy || !this.spanIsRun) return 0;
+    const started = this.times.startedBefore(t - this.spanStart);
+    const ended = started > 0 && this.times.until(started) <= t - this.spanStart ? started : started - 1;
+    return this.spanDecoders * Math.max(0, ended);
+  }
+
   /** Least-outstanding-tokens load at time t: KV tokens held plus prompt tokens still to prefill. */
   outstandingTokensAt(t: number): number {
     return this.blocksAt(t) * BLOCK_SIZE + this.queuedTokens;

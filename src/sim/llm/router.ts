@@ -37,6 +37,7 @@ class LeastOutstandingTokens implements Router {
       if (r.routerView < bestLoad) {
         bestLoad = r.routerView;
         best = i;
+        if (bestLoad <= 0) break; // an empty replica: none can be lower, and ties go to the oldest
       }
     }
     const chosen = replicas[best] as Replica;
