@@ -58,6 +58,7 @@ export class Fleet implements LiveMetrics {
     this.router = makeRouter(router);
     this.drainSeconds = drainSeconds;
     this.maxSpanSteps = maxSpanSteps;
+    // A first engine checks the profile's limits now rather than when the first pod starts.
     this.kvCapacityTokens = new Replica(profile, this.slots, ledger).kvCapacityTokens;
   }
 

@@ -10,7 +10,6 @@ import type { ControlPlaneParams } from "../control-plane.ts";
 export class GaugePipeline {
   /** The latest scraped value; undefined before the first scrape. */
   value: number | undefined;
-  valueAt = -1;
   private readonly scrapeSeconds: number;
 
   constructor(p: ControlPlaneParams) {
@@ -21,6 +20,5 @@ export class GaugePipeline {
   step(t: number, current: number): void {
     if (t % this.scrapeSeconds !== 0) return;
     this.value = current;
-    this.valueAt = t;
   }
 }

@@ -92,11 +92,6 @@ export class SlotHeap {
     this.down(pos[moved] ?? i, key, pos);
   }
 
-  clear(pos: Int32Array): void {
-    for (let i = 0; i < this.size; i++) pos[this.heap[i] ?? 0] = -1;
-    this.size = 0;
-  }
-
   private up(i: number, key: Float64Array, pos: Int32Array): void {
     const h = this.heap;
     const s = h[i] ?? 0;

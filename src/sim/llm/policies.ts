@@ -149,28 +149,37 @@ const staticPeak: LlmPolicy = {
   },
 };
 
+/**
+ * A replica-count schedule as a controller: second t has `replicas[t]` pods (the last entry holds
+ * after the schedule ends). Pods alive at t = 0 are ready then (created start-up seconds before
+ * the trace began); later ones start when the schedule adds them.
+ */
+export function scheduleController(replicas: Int32Array): LlmController {
+  let n = 0;
+  return {
+    step(t, _live, cluster) {
+      n = replicas[Math.min(t, replicas.length - 1)] ?? 0;
+      if (n !== cluster.size) cluster.setReplicas(n, t, t === 0);
+    },
+    desired: () => n,
+  };
+}
+
 const oracle: LlmPolicy = {
   name: "oracle",
   knob: "headroom",
   sweep: HEADROOMS,
   single: 0.8,
   make(ctx, headroom) {
-    const alive = oracleSchedule(
-      perSecondRate(ctx.arrivals, true),
-      tokensPerReplica(ctx, headroom),
-      startupSeconds(ctx.settings),
-      ctx.service.minReplicas,
-      ctx.service.maxReplicas,
+    return scheduleController(
+      oracleSchedule(
+        perSecondRate(ctx.arrivals, true),
+        tokensPerReplica(ctx, headroom),
+        startupSeconds(ctx.settings),
+        ctx.service.minReplicas,
+        ctx.service.maxReplicas,
+      ),
     );
-    let n = 0;
-    return {
-      step(t, _live, cluster) {
-        n = alive[t] ?? 0;
-        // Pods alive at t = 0 were created start-up seconds before the trace began.
-        if (n !== cluster.size) cluster.setReplicas(n, t, t === 0);
-      },
-      desired: () => n,
-    };
   },
 };
 

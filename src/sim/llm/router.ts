@@ -10,7 +10,6 @@
 import type { Replica } from "./replica.ts";
 
 export type RouterKind = "least-outstanding-tokens" | "round-robin";
-export const ROUTERS: readonly RouterKind[] = ["least-outstanding-tokens", "round-robin"];
 
 /** How old the router's reading of a replica's load may be, seconds. */
 export const ROUTER_REFRESH_SECONDS = 0.05;

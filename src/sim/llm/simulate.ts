@@ -112,13 +112,29 @@ export interface RunLabel {
   readonly keepSeries?: boolean;
 }
 
+/** Rejects settings the run cannot mean, naming the field and the value. */
+export function validateLlmSettings(s: LlmSimSettings): void {
+  validateSlo(s.slo);
+  const fields: [string, number, number][] = [
+    ["nodeProvisioningSeconds", s.nodeProvisioningSeconds, 0],
+    ["drainSeconds", s.drainSeconds, 0],
+    ["measureFromSeconds", s.measureFromSeconds, 0],
+    ["tailSeconds", s.tailSeconds, 0],
+    ["maxReplicas", s.maxReplicas, 1],
+    ["profile.loadSeconds", s.profile.loadSeconds, 0],
+    ["profile.gpusPerReplica", s.profile.gpusPerReplica, 1],
+  ];
+  for (const [name, v, min] of fields)
+    if (!Number.isFinite(v) || v < min) throw new RangeError(`${name}: must be a number >= ${min}, got ${v}`);
+}
+
 export function simulateLlm(
   arrivals: LlmArrivals,
   settings: LlmSimSettings,
   controller: LlmController,
   label: RunLabel,
 ): LlmRunResult {
-  validateSlo(settings.slo);
+  validateLlmSettings(settings);
   const seconds = spanSeconds(arrivals);
   const from = Math.min(Math.max(0, Math.floor(settings.measureFromSeconds)), Math.max(0, seconds - 1));
   const ledger = new RequestLedger(arrivals.times.length);

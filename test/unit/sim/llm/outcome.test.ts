@@ -112,3 +112,23 @@ describe("vLLM's histograms", () => {
     assert.ok(Math.abs(h.quantile(0.5) - (0.01 + 0.015 * 0.05)) < 1e-12);
   });
 });
+
+describe("settings", () => {
+  const cases: [field: string, over: Record<string, unknown>, message: RegExp][] = [
+    ["a negative drain", { drainSeconds: -1 }, /drainSeconds: must be a number >= 0, got -1/],
+    [
+      "an SLO of 0",
+      { slo: { ttftSeconds: 0, itlSeconds: 0.05 } },
+      /slo.ttftSeconds: must be a positive number, got 0/,
+    ],
+    [
+      "a NaN provisioning delay",
+      { nodeProvisioningSeconds: Number.NaN },
+      /nodeProvisioningSeconds: .* got NaN/,
+    ],
+  ];
+  for (const [name, over, message] of cases)
+    it(`rejects ${name}, naming the field`, () => {
+      assert.throws(() => runWith(arrivalsOf([[0, 1, 1]]), handProfile(), fixedReplicas(1), over), message);
+    });
+});

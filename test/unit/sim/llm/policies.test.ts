@@ -7,7 +7,12 @@ import { DEFAULT_CONTROL_PLANE } from "../../../../src/sim/control-plane.ts";
 import { atTarget, comparedRun, type LlmRow } from "../../../../src/sim/llm/compare.ts";
 import { ITL_BUCKETS, LatencyHistogram, TTFT_BUCKETS } from "../../../../src/sim/llm/histogram.ts";
 import type { LiveMetrics } from "../../../../src/sim/llm/live-metrics.ts";
-import { fromRequestController, llmPolicy, type LlmPolicyContext } from "../../../../src/sim/llm/policies.ts";
+import {
+  fromRequestController,
+  llmPolicy,
+  scheduleController,
+  type LlmPolicyContext,
+} from "../../../../src/sim/llm/policies.ts";
 import { defaultLlmSettings } from "../../../../src/sim/llm/simulate.ts";
 import { configOf, serviceDoc } from "../../helpers.ts";
 import { arrivalsOf, handProfile, PRICE, SLO } from "./fixtures.ts";
@@ -185,5 +190,27 @@ describe("comparison at equal SLO attainment", () => {
       ({ knob, attainmentPct, costDollars }) as LlmRow;
     assert.equal(comparedRun([r(1, 98, 10), r(2, 99.5, 30), r(3, 99.2, 20)], 99)?.knob, 3);
     assert.equal(comparedRun([r(1, 90, 10), r(2, 97, 30)], 99)?.knob, 2);
+  });
+});
+
+describe("a replica-count schedule as a controller", () => {
+  it("2 pods ready at 0, a third created at 3 (ready after its start-up), back to 1 from 5", () => {
+    const c = scheduleController(Int32Array.from([2, 2, 2, 3, 3, 1]));
+    const cluster = new Cluster(10);
+    const seen: [number, number][] = [];
+    for (let t = 0; t < 8; t++) {
+      c.step(t, new Stub(), cluster);
+      seen.push([cluster.size, cluster.advance(t)]);
+    }
+    assert.deepEqual(seen, [
+      [2, 2],
+      [2, 2],
+      [2, 2],
+      [3, 2],
+      [3, 2],
+      [1, 1],
+      [1, 1],
+      [1, 1],
+    ]);
   });
 });
