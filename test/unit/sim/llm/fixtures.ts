@@ -1,0 +1,93 @@
+// Small hand-written profiles and runs for the token-level simulator's tests: step times a reader
+// can add up by hand.
+
+import type { PerformanceProfile, StepBatch } from "../../../../src/llm/profile.ts";
+import type { LlmArrivals } from "../../../../src/sim/llm/arrivals.ts";
+import {
+  defaultLlmSettings,
+  simulateLlm,
+  type LlmController,
+  type LlmRunResult,
+  type LlmSimSettings,
+} from "../../../../src/sim/llm/simulate.ts";
+
+export interface HandProfile {
+  /** Milliseconds every step costs. */
+  readonly baseMs?: number;
+  /** Milliseconds per prefill token. */
+  readonly prefillMsPerToken?: number;
+  /** Milliseconds per token of decode context. */
+  readonly contextMsPerToken?: number;
+  readonly kvCacheTokens?: number;
+  readonly maxBatchedTokens?: number;
+  readonly maxSeqs?: number;
+  readonly loadSeconds?: number;
+}
+
+/**
+ * A profile whose step takes baseMs + prefillMsPerToken x prefill tokens + contextMsPerToken x
+ * decode context; defaults: 10 ms, 0.1 ms per prefill token, no context cost. `calls` records the
+ * batch of every step timed one by one (`calls` holds copies).
+ */
+export function handProfile(p: HandProfile = {}): PerformanceProfile & { readonly calls: StepBatch[] } {
+  const calls: StepBatch[] = [];
+  const base = p.baseMs ?? 10;
+  const prefill = p.prefillMsPerToken ?? 0.1;
+  const context = p.contextMsPerToken ?? 0;
+  return {
+    id: "hand/test",
+    model: "hand",
+    gpuType: "hand",
+    engine: "vllm",
+    tensorParallel: 1,
+    gpusPerReplica: 1,
+    kvCacheTokens: p.kvCacheTokens ?? 1_000_000,
+    loadSeconds: p.loadSeconds ?? 0,
+    limits: { maxBatchedTokens: p.maxBatchedTokens ?? 8192, maxSeqs: p.maxSeqs ?? 64 },
+    calls,
+    stepSeconds(b: StepBatch): number {
+      calls.push({ ...b });
+      return (base + prefill * b.prefillTokens + context * b.decodeContextTokens) / 1000;
+    },
+  };
+}
+
+/** Requests as [arrival second, input tokens, output tokens]. */
+export function arrivalsOf(rows: readonly (readonly [number, number, number])[]): LlmArrivals {
+  return {
+    name: "test",
+    start: 0,
+    times: Float64Array.from(rows.map((r) => r[0])),
+    inputTokens: Int32Array.from(rows.map((r) => r[1])),
+    outputTokens: Int32Array.from(rows.map((r) => r[2])),
+    origin: "real",
+    provenance: "test rows",
+  };
+}
+
+/** `n` replicas from second 0; `prewarmed`: ready at once (else after the profile's load time). */
+export function fixedReplicas(n: number, prewarmed = true): LlmController {
+  return {
+    step(t, _live, cluster) {
+      if (t === 0) cluster.setReplicas(n, t, prewarmed);
+    },
+    desired: () => n,
+  };
+}
+
+export const PRICE = { onDemand: 4, blended: 4, spotShare: 0, spotFactor: 0.3 };
+export const SLO = { ttftSeconds: 1, itlSeconds: 0.05 };
+
+export function runWith(
+  arrivals: LlmArrivals,
+  profile: PerformanceProfile,
+  controller: LlmController = fixedReplicas(1),
+  over: Partial<LlmSimSettings> = {},
+): LlmRunResult {
+  const settings = { ...defaultLlmSettings(profile, PRICE, SLO, 20), ...over };
+  return simulateLlm(arrivals, settings, controller, { policy: "test", knob: 0 });
+}
+
+export function near(actual: number | undefined, expected: number, eps = 1e-9): boolean {
+  return actual !== undefined && Math.abs(actual - expected) <= eps;
+}

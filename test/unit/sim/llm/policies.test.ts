@@ -1,0 +1,216 @@
+// The token-level policies' controllers on the modelled control plane, and the comparison's arithmetic.
+
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { Cluster } from "../../../../src/sim/cluster.ts";
+import { DEFAULT_CONTROL_PLANE } from "../../../../src/sim/control-plane.ts";
+import { atTarget, comparedRun, type LlmRow } from "../../../../src/sim/llm/compare.ts";
+import { ITL_BUCKETS, LatencyHistogram, TTFT_BUCKETS } from "../../../../src/sim/llm/histogram.ts";
+import type { LiveMetrics } from "../../../../src/sim/llm/live-metrics.ts";
+import {
+  fromRequestController,
+  llmPolicy,
+  scheduleController,
+  type LlmPolicyContext,
+} from "../../../../src/sim/llm/policies.ts";
+import { defaultLlmSettings } from "../../../../src/sim/llm/simulate.ts";
+import { configOf, serviceDoc } from "../../helpers.ts";
+import { arrivalsOf, handProfile, PRICE, SLO } from "./fixtures.ts";
+
+/** Live metrics a test sets by hand. */
+class Stub implements LiveMetrics {
+  arrivals = 0;
+  gatewayQueue = 0;
+  exporters = 1;
+  promptTokens = 0;
+  generationTokens = 0;
+  preemptions = 0;
+  waitingNow = 0;
+  readonly ttft = new LatencyHistogram(TTFT_BUCKETS);
+  readonly itl = new LatencyHistogram(ITL_BUCKETS);
+  readonly e2e = new LatencyHistogram(ITL_BUCKETS);
+  running(): number {
+    return 0;
+  }
+  waiting(): number {
+    return this.waitingNow;
+  }
+  kvCacheUsageMean(): number {
+    return 0;
+  }
+  kvCacheUsageMax(): number {
+    return 0;
+  }
+}
+
+function context(minReplicas: number, rows: readonly (readonly [number, number, number])[] = [[0, 1, 1]]) {
+  const config = configOf({ llm: serviceDoc({ minReplicas, maxReplicas: 20, podStartupSeconds: 60 }) });
+  const service = config.services[0];
+  if (!service) throw new Error("no service");
+  const ctx: LlmPolicyContext = {
+    arrivals: arrivalsOf(rows),
+    settings: defaultLlmSettings(handProfile({ loadSeconds: 60 }), PRICE, SLO, 20),
+    service,
+    config,
+    controlPlane: DEFAULT_CONTROL_PLANE,
+    capacity: {
+      requestsPerSecond: 10,
+      tokensPerSecond: 10_000,
+      meanInputTokens: 900,
+      meanOutputTokens: 100,
+      targetPct: 99,
+    },
+    forecasts: [],
+  };
+  return ctx;
+}
+
+describe("reactive KEDA on vLLM's waiting requests (the production stack's recipe)", () => {
+  it("12 waiting at threshold 5: the scrape at 30 s shows them and the HPA sync at 30 s asks ceil(12 / 5) = 3", () => {
+    const c = llmPolicy("reactive-waiting").make(context(1), 5);
+    const live = new Stub();
+    const cluster = new Cluster(0);
+    const sizes: Record<number, number> = {};
+    for (let t = 0; t <= 45; t++) {
+      live.waitingNow = t >= 20 ? 12 : 0;
+      live.arrivals += 5;
+      c.step(t, live, cluster);
+      sizes[t] = cluster.size;
+    }
+    assert.equal(sizes[0], 1, "minReplicas at the first poll");
+    assert.equal(sizes[29], 1, "the sample at 15 s still says 0");
+    assert.equal(sizes[30], 3);
+  });
+
+  it("wakes a service at zero on the incoming request rate (no vLLM pod, no waiting series)", () => {
+    const c = llmPolicy("reactive-waiting").make(context(0), 5);
+    const live = new Stub();
+    live.exporters = 0;
+    const cluster = new Cluster(60);
+    const sizes: number[] = [];
+    for (let t = 0; t <= 31; t++) {
+      if (t >= 1) live.arrivals += 2; // requests reach the gateway from t = 1
+      c.step(t, live, cluster);
+      sizes.push(cluster.size);
+    }
+    // rate() has two samples (0, 15) at 15 s: 28 / 15 > 0; KEDA's poll at 30 s activates: 1 pod.
+    assert.equal(sizes[29], 0);
+    assert.equal(sizes[30], 1);
+  });
+});
+
+describe("reactive KEDA on the request rate", () => {
+  it("targets measured capacity x headroom per replica: 24 req/s at 10 x 0.8 -> ceil(24 / 8) = 3", () => {
+    const c = llmPolicy("reactive-requests").make(context(1), 0.8);
+    const live = new Stub();
+    const cluster = new Cluster(0);
+    for (let t = 0; t <= 60; t++) {
+      live.arrivals += 24;
+      c.step(t, live, cluster);
+    }
+    assert.equal(cluster.size, 3);
+  });
+});
+
+describe("static peak and the oracle, in tokens", () => {
+  // Minute 0: one request of 1,000 tokens; minute 10: 1,800 requests of 1,000 tokens = 30,000 tokens/s.
+  const rows: [number, number, number][] = [[0, 900, 100]];
+  for (let i = 0; i < 1800; i++) rows.push([600 + i / 30, 900, 100]);
+
+  it("static: the busiest minute's tokens/s over capacity x headroom: 30,000 / (10,000 x 0.8) -> 4, ready at once", () => {
+    const c = llmPolicy("static").make(context(1, rows), 0.8);
+    const cluster = new Cluster(60);
+    c.step(0, new Stub(), cluster);
+    assert.equal(cluster.size, 4);
+    assert.equal(cluster.advance(0), 4);
+  });
+
+  it("oracle: 1 replica (minReplicas) until the busy minute's 4 are created 60 s ahead, at 540 s", () => {
+    const c = llmPolicy("oracle").make(context(1, rows), 0.8);
+    const cluster = new Cluster(60);
+    const sizes: number[] = [];
+    for (let t = 0; t < 660; t++) {
+      c.step(t, new Stub(), cluster);
+      sizes.push(cluster.size);
+    }
+    assert.equal(sizes[0], 1);
+    assert.equal(sizes[539], 1);
+    assert.equal(sizes[540], 4);
+    assert.equal(cluster.advance(600), 4, "ready when the load arrives");
+  });
+});
+
+describe("the request simulator's controllers run on the token simulator", () => {
+  it("fromRequestController hands them the ingress request counter", () => {
+    const seen: number[] = [];
+    const c = fromRequestController({
+      step: (_t, counter) => {
+        seen.push(counter);
+      },
+      desired: () => 2,
+    });
+    const live = new Stub();
+    live.arrivals = 17;
+    c.step(0, live, new Cluster(0));
+    assert.deepEqual(seen, [17]);
+    assert.equal(c.desired(), 2);
+  });
+});
+
+describe("comparison at equal SLO attainment", () => {
+  it("costs interpolated on each frontier at 99% (1% missing), ratios and the gap closed", () => {
+    // reactive-waiting: (0.5% miss, $120), (2%, $90) -> at 1%: 120 - 30 x 0.5 / 1.5 = $110.
+    // oracle: (0.2%, $50) -> $50. ours: (1%, $80) -> $80: 80 / 110 = 0.727x, 80 / 50 = 1.6x,
+    // gap closed (110 - 80) / (110 - 50) = 0.5.
+    const f = (pts: [number, number][]) =>
+      pts.map(([miss, cost], i) => ({ headroom: i, costDollars: cost, sloViolationMinutesPct: miss }));
+    const out = atTarget(
+      {
+        "reactive-waiting": f([
+          [0.5, 120],
+          [2, 90],
+        ]),
+        oracle: f([[0.2, 50]]),
+        ours: f([[1, 80]]),
+        never: f([[5, 10]]),
+      },
+      99,
+      "reactive-waiting",
+    );
+    const by = Object.fromEntries(out.map((o) => [o.policy, o]));
+    assert.ok(Math.abs((by["reactive-waiting"]?.costAtTarget ?? 0) - 110) < 1e-9);
+    assert.ok(Math.abs((by.ours?.vsBaseline ?? 0) - 80 / 110) < 1e-12);
+    assert.ok(Math.abs((by.ours?.vsOracle ?? 0) - 1.6) < 1e-12);
+    assert.ok(Math.abs((by.ours?.gapClosed ?? 0) - 0.5) < 1e-12);
+    assert.equal(by.never?.costAtTarget, null);
+  });
+
+  it("the table shows the cheapest run reaching the target, else the closest", () => {
+    const r = (knob: number, attainmentPct: number, costDollars: number) =>
+      ({ knob, attainmentPct, costDollars }) as LlmRow;
+    assert.equal(comparedRun([r(1, 98, 10), r(2, 99.5, 30), r(3, 99.2, 20)], 99)?.knob, 3);
+    assert.equal(comparedRun([r(1, 90, 10), r(2, 97, 30)], 99)?.knob, 2);
+  });
+});
+
+describe("a replica-count schedule as a controller", () => {
+  it("2 pods ready at 0, a third created at 3 (ready after its start-up), back to 1 from 5", () => {
+    const c = scheduleController(Int32Array.from([2, 2, 2, 3, 3, 1]));
+    const cluster = new Cluster(10);
+    const seen: [number, number][] = [];
+    for (let t = 0; t < 8; t++) {
+      c.step(t, new Stub(), cluster);
+      seen.push([cluster.size, cluster.advance(t)]);
+    }
+    assert.deepEqual(seen, [
+      [2, 2],
+      [2, 2],
+      [2, 2],
+      [3, 2],
+      [3, 2],
+      [1, 1],
+      [1, 1],
+      [1, 1],
+    ]);
+  });
+});
