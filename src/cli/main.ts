@@ -33,6 +33,7 @@ program
       (s) => {
         console.error(s);
       },
+      process.env,
     );
   });
 

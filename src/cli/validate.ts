@@ -1,11 +1,13 @@
-// mlas validate --config FILE...: parse each config, check the TLS files it names, and print every
-// problem with its field path, then warnings about configs that parse but cannot work as meant.
+// mlas validate --config FILE...: parse each config, check the TLS, credential and header files
+// (and credential environment variables) it names, and print every problem with its field path,
+// then warnings about configs that parse but cannot work as meant.
 
 import { loadConfigFile } from "../config/load.ts";
 import { ConfigError } from "../config/read.ts";
 import { redactUrls } from "../config/redact.ts";
 import { enabledServices, type Config } from "../config/schema.ts";
 import { checkTlsFiles } from "../service/tls-files.ts";
+import { sourceFileIssues } from "../signals/registry.ts";
 
 /**
  * A service that may sit at zero wakes only on a signal that exists while none of its pods runs:
@@ -25,14 +27,18 @@ export function runValidate(
   files: readonly string[],
   out: (s: string) => void,
   err: (s: string) => void,
+  env: NodeJS.ProcessEnv,
 ): number {
   let failed = 0;
   for (const f of files) {
     try {
       const c = loadConfigFile(f);
       // Relative paths in the config are resolved from the working directory, as `serve` does.
-      const tlsIssues = c.server.tls ? checkTlsFiles(c.server.tls).issues : [];
-      if (tlsIssues.length > 0) throw new ConfigError(tlsIssues);
+      const fileIssues = [
+        ...(c.server.tls ? checkTlsFiles(c.server.tls).issues : []),
+        ...sourceFileIssues(c, env),
+      ];
+      if (fileIssues.length > 0) throw new ConfigError(fileIssues);
       const names = enabledServices(c).map((s) => s.name);
       out(`${f}: ok (${names.length} service${names.length === 1 ? "" : "s"}: ${names.join(", ")})`);
       for (const w of wakeFromZeroWarnings(c)) err(`${f}: warning: ${w}`);
