@@ -193,7 +193,7 @@ export class ClientAuth {
    */
   explain(e: unknown): unknown {
     if (!(e instanceof SourceError)) return e;
-    const m = e.message.slice(this.source.length + 2);
+    const m = e.message.slice(this.source.length + 2).trimEnd();
     if (/^HTTP 401\b/.test(m)) {
       this.schedule.refused();
       const cred = credentialName(this.at, this.cfg);
