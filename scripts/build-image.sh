@@ -5,8 +5,9 @@
 # `node` package (node_modules/node) and npm, then `buildah bud` builds the Dockerfile on it,
 # passing the base by its digest (--build-arg NODE_IMAGE=localhost/ml-autoscaling-node@sha256:...),
 # with the version, git revision and build time for the image's OCI labels. The runtime stage is
-# FROM scratch: no shell and no npm reach the image. npm ci inside the build reaches the npm registry through the host's
-# network and trusts the host's CA bundle (mounted for the build, not kept in the image).
+# FROM scratch: no shell and no npm reach the image. npm ci inside the build reaches the npm
+# registry through the host's network and trusts the host's CA bundle (mounted for the build, not
+# kept in the image).
 #
 #   scripts/build-image.sh [tag]          -> localhost/ml-autoscaling:<tag> (default: the chart's appVersion)
 #   buildah push localhost/ml-autoscaling:<tag> docker://<your-registry>/ml-autoscaling:<tag>
