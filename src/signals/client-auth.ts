@@ -99,6 +99,8 @@ export class ClientAuth {
   private tls: ClientTls | undefined;
   private agent: Agent | undefined;
   private headers: Readonly<Record<string, string>> = {};
+  /** Why the files cannot be used, until they can. */
+  private problem: Error | undefined;
   private readonly retired = new Set<NodeJS.Timeout>();
 
   /** Reads the environment now: a variable that is not set is a start-up error. */
@@ -147,21 +149,27 @@ export class ClientAuth {
     return out;
   }
 
-  /** The agent and headers for the next request; a SourceError names a file that cannot be used. */
+  /**
+   * The agent and headers for the next request. While the files cannot be used, every request fails
+   * with the SourceError that names the file (nothing is sent without the credentials it should
+   * carry); they are read again within a second.
+   */
   current(): Access {
-    if (this.schedule.due() || this.agent === undefined) {
+    if (this.schedule.due() || (this.agent === undefined && this.problem === undefined)) {
       try {
-        this.headers = this.readHeaders();
+        const headers = this.readHeaders();
         const tls = readClientTls(this.source, this.at, this.cfg);
+        this.headers = headers;
         if (this.agent === undefined || this.tls === undefined || !sameTls(tls, this.tls)) this.swap(tls);
+        this.problem = undefined;
       } catch (e) {
-        // Unusable files: read them again soon, and fail this request with the reason.
         this.schedule.refused();
-        if (this.agent === undefined) this.agent = keepAliveAgent(this.cfg.url);
-        throw e;
+        this.problem = e as Error;
       }
     }
-    return { agent: this.agent as Agent, headers: this.headers };
+    if (this.problem !== undefined) throw this.problem;
+    if (this.agent === undefined) throw new SourceError(this.source, "no connection agent");
+    return { agent: this.agent, headers: this.headers };
   }
 
   private swap(tls: ClientTls): void {

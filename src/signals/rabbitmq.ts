@@ -26,6 +26,8 @@ type RabbitConfig = NonNullable<SourcesConfig["rabbitmq"]>;
 export class RabbitCredentials {
   private login: RabbitLogin;
   private changes = 0;
+  /** Why the files cannot be read, until they can. */
+  private problem: Error | undefined;
   private readonly read: () => RabbitLogin;
   private readonly schedule: RereadSchedule;
 
@@ -63,21 +65,25 @@ export class RabbitCredentials {
     );
   }
 
-  /** The login to send now, and a count that changes when the login does. */
+  /**
+   * The login to send now, and a count that changes when the login does. While the files cannot be
+   * read, every call fails with the reason (the files are read again within a second).
+   */
   current(): { login: RabbitLogin; version: number } {
     if (this.schedule.due()) {
-      let next: RabbitLogin;
       try {
-        next = this.read();
+        const next = this.read();
+        this.problem = undefined;
+        if (next.username !== this.login.username || next.password !== this.login.password) {
+          this.login = next;
+          this.changes++;
+        }
       } catch (e) {
         this.schedule.refused();
-        throw e;
-      }
-      if (next.username !== this.login.username || next.password !== this.login.password) {
-        this.login = next;
-        this.changes++;
+        this.problem = e as Error;
       }
     }
+    if (this.problem !== undefined) throw this.problem;
     return { login: this.login, version: this.changes };
   }
 

@@ -159,13 +159,34 @@ describe("Prometheus source: credentials and headers", () => {
     ],
   ];
   for (const [name, o, want] of broken)
-    it(`${name}: the request fails naming the field, and nothing is sent`, async () => {
+    it(`${name}: each request fails naming the field until the next read, and nothing is sent`, async () => {
       const c = client(o);
       const before = up.requests.length;
+      await assert.rejects(c.instant("up", { empty: "error" }), want);
+      now += REFUSED_CHECK_MS - 1;
+      await assert.rejects(c.instant("up", { empty: "error" }), want);
+      now += 1;
       await assert.rejects(c.instant("up", { empty: "error" }), want);
       assert.equal(up.requests.length, before);
       c.close();
     });
+
+  it("a token file that becomes unreadable fails the reads (not sent without it) until it is back", async () => {
+    const token = file("comes-and-goes", "tok-one");
+    const c = client({ bearerTokenFile: token });
+    await c.instant("up", { empty: "error" });
+    writeFileSync(token, "");
+    now += FILE_CHECK_MS;
+    const before = up.requests.length;
+    await assert.rejects(c.instant("up", { empty: "error" }), /bearerTokenFile: .* is empty/);
+    await assert.rejects(c.instant("up", { empty: "error" }), /bearerTokenFile: .* is empty/);
+    assert.equal(up.requests.length, before);
+    writeFileSync(token, "tok-two");
+    now += REFUSED_CHECK_MS;
+    assert.equal(await c.instant("up", { empty: "error" }), 7);
+    assert.equal(sent(), "Bearer tok-two");
+    c.close();
+  });
 
   it("checkClientFiles reports every unusable file and variable by its field", () => {
     const issues = checkClientFiles(
@@ -214,6 +235,23 @@ describe("RabbitMQ credentials", () => {
     creds.refused();
     now += REFUSED_CHECK_MS;
     assert.deepEqual(creds.current(), { login: { username: "monitor", password: "three" }, version: 2 });
+  });
+
+  it("a file that cannot be read fails every call until it can, then the new login counts", () => {
+    let now = 0;
+    const pw = file("rabbit-pw-gone", "one");
+    const creds = RabbitCredentials.fromConfig(
+      { managementUrl: "http://x", timeoutSeconds: 1, passwordFile: pw },
+      {},
+      () => now,
+    );
+    writeFileSync(pw, "");
+    now += FILE_CHECK_MS;
+    assert.throws(() => creds.current(), /sources\.rabbitmq\.passwordFile: .* is empty/);
+    assert.throws(() => creds.current(), /is empty/);
+    writeFileSync(pw, "two");
+    now += REFUSED_CHECK_MS;
+    assert.deepEqual(creds.current(), { login: { username: "guest", password: "two" }, version: 1 });
   });
 
   it("a missing file is an error at start-up, naming the field", () => {
