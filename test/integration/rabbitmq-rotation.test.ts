@@ -104,9 +104,19 @@ services:
     const written = Date.now();
     writeFileSync(passwordFile, `${NEW}\n`);
     await publish(QUEUE, 3);
-    await until("both reads at 10 with the new password", () =>
-      both((s) => s?.reading?.value === 10 && s.lastError === undefined && s.reading.observedAt > written),
+    // Accepted again: the read succeeds (no error); the count follows (the management API's
+    // counters lag by up to the broker's statistics interval).
+    const accepted = new Map<string, number>();
+    await until("both reads accepted with the new password, at 10", () => {
+      for (const name of ["viaManagement", "viaAmqp"]) {
+        const s = signal(name);
+        if (!accepted.has(name) && s?.lastError === undefined && (s?.reading?.observedAt ?? 0) > written)
+          accepted.set(name, Date.now() - written);
+      }
+      return accepted.size === 2 && both((s) => s?.reading?.value === 10 && s.lastError === undefined);
+    });
+    process.stdout.write(
+      `# accepted again after the password file changed: management API ${accepted.get("viaManagement")} ms, AMQP ${accepted.get("viaAmqp")} ms; both at 10 after ${Date.now() - written} ms\n`,
     );
-    process.stdout.write(`# recovered ${Date.now() - written} ms after the password file changed\n`);
   });
 });
