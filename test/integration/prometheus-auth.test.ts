@@ -14,6 +14,9 @@ import { copyFileSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
+import { startServer } from "../../src/cli/serve.ts";
+import { silentLogger } from "../../src/service/log.ts";
+import type { ServiceSnapshot } from "../../src/service/snapshot.ts";
 import { PrometheusClient, type PrometheusOptions } from "../../src/signals/prometheus.ts";
 import { Certs } from "./certs.ts";
 import { Exporter, freePort } from "./harness.ts";
@@ -380,6 +383,67 @@ describe("Prometheus source against servers that demand credentials, certificate
         gatewayTokens({ "tok-a": "team-a" });
         await reload();
       }
+    });
+  });
+
+  describe("the whole scaler through the gateway", () => {
+    /** The scaler's view of its one service after its first decisions, reading as `tenant` with tok-a. */
+    async function scalerAs(tenant: string): Promise<ServiceSnapshot | undefined> {
+      const config = put(
+        `scaler-${tenant}.yaml`,
+        `sources:
+  prometheus:
+    url: "${gatewayUrl}"
+    bearerTokenFile: "${put("scaler-token", "tok-a\n")}"
+    headers: { X-Scope-OrgID: ${tenant} }
+  refreshSeconds: 1
+predictiveScaling: { enabled: false }
+services:
+  api:
+    minReplicas: 0
+    maxReplicas: 20
+    readyReplicasQuery: vector(1)
+    triggers:
+      load: { source: prometheus, query: "${QUERY}", target: 1, kind: extensive, arrival: true }
+`,
+      );
+      const running = await startServer({
+        config,
+        grpcPort: 0,
+        httpPort: 0,
+        host: "127.0.0.1",
+        log: silentLogger,
+      });
+      try {
+        // Until a valid decision, or a decision made while the signal failed.
+        const settled = (x: ServiceSnapshot | undefined): boolean =>
+          x?.decision?.valid === true ||
+          (x?.decision !== undefined && (x.signals.get("load")?.errors ?? 0) > 0);
+        const end = Date.now() + 15_000;
+        let snap = running.loop.snapshot().services.get("api");
+        while (Date.now() < end && !settled(snap)) {
+          await new Promise((r) => setTimeout(r, 100));
+          snap = running.loop.snapshot().services.get("api");
+        }
+        return snap;
+      } finally {
+        await running.stop();
+      }
+    }
+
+    it("the tenant's load sets the replicas", async () => {
+      const snap = await scalerAs("team-a");
+      assert.equal(snap?.signals.get("load")?.reading?.value, LOAD["team-a"]);
+      assert.equal(snap?.decision?.valid, true);
+      assert.equal(snap?.decision?.desiredReplicas, LOAD["team-a"]);
+    });
+
+    it("a tenant the token may not read: a signal error and no valid decision (KEDA's fallback), never zero replicas", async () => {
+      const snap = await scalerAs("team-b");
+      const load = snap?.signals.get("load");
+      assert.equal(load?.reading, undefined);
+      assert.match(load?.lastError ?? "", /HTTP 403/);
+      assert.equal(snap?.decision?.valid, false);
     });
   });
 
