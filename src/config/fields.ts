@@ -472,7 +472,7 @@ export const PROMETHEUS_FIELDS = {
       hint: "must be printable ASCII on one line",
       doc: "The header's value.",
     },
-    doc: "Extra HTTP headers on every request, e.g. X-Scope-OrgID: team-a (the tenant of Mimir, Cortex, Thanos or prom-label-proxy). Written in the config, so never a credential (use headerFiles).",
+    doc: "Extra HTTP headers on every request, e.g. X-Scope-OrgID: team-a (the tenant of Mimir, Cortex, Thanos or prom-label-proxy). Written in the config, so never a credential: secret headers go in headerFiles (the chart's sources.prometheus.auth.headerKeys).",
   },
   headerFiles: {
     type: "record",
