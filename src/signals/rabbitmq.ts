@@ -138,6 +138,8 @@ class AmqpDepth {
       u.pathname = `/${encodeURIComponent(vhost)}`;
       l = (async () => {
         const conn = await connect(u.toString(), { timeout: this.timeoutMs });
+        // The login is checked when a connection opens, not by reads on an open one.
+        this.creds.accepted();
         const drop = (): void => {
           this.links.delete(vhost);
         };
@@ -170,7 +172,6 @@ class AmqpDepth {
           }, this.timeoutMs);
         }),
       ]);
-      this.creds.accepted();
       return usable("rabbitmq", `${where}: messageCount`, r.messageCount);
     } catch (e) {
       if (e instanceof SourceError) throw e;
