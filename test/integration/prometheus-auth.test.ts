@@ -186,7 +186,14 @@ describe("Prometheus source against servers that demand credentials, certificate
         "",
       ].join("\n"),
     );
-    nginx = run("nginx", ["-p", gatewayDir, "-c", join(gatewayDir, "nginx.conf")]);
+    nginx = run("nginx", [
+      "-p",
+      gatewayDir,
+      "-e",
+      join(gatewayDir, "error.log"),
+      "-c",
+      join(gatewayDir, "nginx.conf"),
+    ]);
     gatewayUrl = `http://127.0.0.1:${gatewayPort}`;
 
     const all = LOAD["team-a"] + LOAD["team-b"];
