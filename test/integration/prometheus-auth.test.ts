@@ -342,8 +342,10 @@ describe("Prometheus source against servers that demand credentials, certificate
   });
 
   describe("a bearer-token gateway (nginx) before a tenant-enforcing front (prom-label-proxy)", () => {
+    let tokens = 0;
+    // The file's name says nothing of the token: a message names the file, never its content.
     const gateway = (token: string, over: Partial<PrometheusOptions> = {}): PrometheusClient =>
-      client({ url: gatewayUrl, bearerTokenFile: put(`tok-${token}`, `${token}\n`), ...over });
+      client({ url: gatewayUrl, bearerTokenFile: put(`token-${++tokens}`, `${token}\n`), ...over });
     const reload = async (): Promise<void> => {
       nginx?.kill("SIGHUP");
       await new Promise((r) => setTimeout(r, 500));
