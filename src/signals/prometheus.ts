@@ -2,14 +2,13 @@
 // One file per source (as KEDA's scalers are): this one knows PromQL answers and nothing else.
 
 import type { PrometheusConfig, TriggerConfig } from "../config/schema.ts";
-import { ClientAuth } from "./client-auth.ts";
+import { ClientAuth, type ClientAuthConfig } from "./client-auth.ts";
 import { getJson } from "./http.ts";
 import { Limiter } from "./limit.ts";
 import { brief, SourceError, usable, type History, type SignalSource } from "./source.ts";
 
 /** sources.prometheus: where, how long, how many at once; credentials, headers and TLS when set. */
-export type PrometheusOptions = Pick<PrometheusConfig, "url" | "timeoutSeconds" | "maxConcurrency"> &
-  Partial<Pick<PrometheusConfig, "bearerTokenFile" | "basicAuth" | "headers" | "headerFiles" | "tls">>;
+export type PrometheusOptions = ClientAuthConfig & Pick<PrometheusConfig, "maxConcurrency">;
 
 /** What an empty instant vector means: zero (a rate of nothing; KEDA's ignoreNullValues default) or an error. */
 export type EmptyMeans = "zero" | "error";

@@ -300,6 +300,19 @@ describe("Prometheus source against servers that demand credentials, certificate
       assert.equal(await client({ url: tlsUrl, tls: tls({}) }).instant(QUERY, { empty: "error" }), 14);
     });
 
+    it("serverName: the certificate is checked against it, not the url's IP address", async () => {
+      assert.equal(
+        await client({ url: tlsUrl, tls: tls({ serverName: "localhost" }) }).instant(QUERY, {
+          empty: "error",
+        }),
+        14,
+      );
+      await refused(
+        client({ url: tlsUrl, tls: tls({ serverName: "prometheus.example" }) }),
+        /^prometheus: TLS handshake failed \(ERR_TLS_CERT_ALTNAME_INVALID\)/,
+      );
+    });
+
     it("without the CA: the server's certificate is not trusted, and the message names tls", async () => {
       await refused(
         client({ url: tlsUrl }),
