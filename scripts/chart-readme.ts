@@ -96,6 +96,12 @@ export const VALUES_KEYS: readonly ValuesKey[] = [
   })),
   { values: "sources.prometheus.url", config: "sources.prometheus.url" },
   { values: "sources.prometheus.timeoutSeconds", config: "sources.prometheus.timeoutSeconds" },
+  { values: "sources.prometheus.headers", config: "sources.prometheus.headers" },
+  {
+    values: "sources.prometheus.tls.serverName",
+    config: "sources.prometheus.tls.serverName",
+    emptyIsUnset: true,
+  },
   { values: "sources.rabbitmq.managementUrl", config: "sources.rabbitmq.managementUrl" },
   { values: "sources.rabbitmq.amqpUrl", config: "sources.rabbitmq.amqpUrl", emptyIsUnset: true },
   { values: "sources.kubernetes.timeoutSeconds", config: "sources.kubernetes.timeoutSeconds" },
@@ -118,6 +124,25 @@ export const VALUES_KEYS: readonly ValuesKey[] = [
     },
   ),
 ];
+
+/**
+ * Chart maps whose names are a declared map's names but whose values are the chart's own: the keys
+ * of a Secret holding what the declared map's files hold.
+ */
+export const VALUES_NAMED_LIKE: readonly { readonly values: string; readonly config: string }[] = [
+  { values: "sources.prometheus.auth.headerKeys", config: "sources.prometheus.headerFiles" },
+];
+
+/** The schema of a chart map named like a declared map: its names as declared, Secret keys as values. */
+export function namedLikeSchema(config: string): Record<string, unknown> {
+  const declared = jsonSchemaOfField(fieldAt(config));
+  return {
+    type: "object",
+    ...(declared.maxProperties !== undefined ? { maxProperties: declared.maxProperties } : {}),
+    propertyNames: declared.propertyNames,
+    additionalProperties: { type: "string", minLength: 1, maxLength: 253, pattern: "^[-._a-zA-Z0-9]+$" },
+  };
+}
 
 /** Maps (records of sections) whose key pattern and size come from the declaration. */
 export const VALUES_MAPS: readonly ValuesKey[] = [
@@ -296,6 +321,10 @@ export async function valuesSchema(current: string): Promise<string> {
     const parent = k.values.split(".").slice(0, -1).join(".");
     const node = parent === "" ? schema : schemaNode(schema, parent);
     node.properties[k.values.split(".").pop() ?? ""] = valuesKeySchema(k);
+  }
+  for (const k of VALUES_NAMED_LIKE) {
+    const parent = k.values.split(".").slice(0, -1).join(".");
+    schemaNode(schema, parent).properties[k.values.split(".").pop() ?? ""] = namedLikeSchema(k.config);
   }
   for (const k of VALUES_MAPS) {
     const node = schemaNode(schema, k.values) as unknown as Record<string, unknown>;

@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
-# Installs Debian's prometheus (with promtool) and rabbitmq-server for the integration tests, and
-# enables RabbitMQ's management plugin. Idempotent: does nothing when they are there.
+# Installs Debian's prometheus (with promtool), rabbitmq-server and nginx (the bearer-token gateway
+# of test/integration/prometheus-auth.test.ts) for the integration tests, and enables RabbitMQ's
+# management plugin. Idempotent: does nothing when they are there.
 set -euo pipefail
 need=()
 command -v prometheus >/dev/null 2>&1 && command -v promtool >/dev/null 2>&1 || need+=(prometheus)
 command -v rabbitmq-server >/dev/null 2>&1 || need+=(rabbitmq-server)
+command -v nginx >/dev/null 2>&1 || need+=(nginx)
 if ((${#need[@]})); then
   echo "installing ${need[*]} (apt)..." >&2
   export DEBIAN_FRONTEND=noninteractive

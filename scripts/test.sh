@@ -9,6 +9,7 @@ scripts/ensure-npm.sh
 scripts/install-chromium.sh
 scripts/install-servers.sh
 scripts/install-helm.sh
+scripts/install-test-tools.sh
 scripts/start-rabbitmq.sh
 npm test
 bash scripts/image-test.sh

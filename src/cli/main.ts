@@ -41,6 +41,7 @@ program
       (s) => {
         console.error(s);
       },
+      process.env,
       opts.profile ?? [],
     );
   });

@@ -13,7 +13,7 @@ import { lowerOwnPriority, MAIN_NICENESS } from "../service/priority.ts";
 import { readTlsFiles, StartupError } from "../service/tls-files.ts";
 import { watchTlsFiles } from "../service/tls-reload.ts";
 import { VerdictTable } from "../service/verdicts.ts";
-import { buildSources } from "../signals/registry.ts";
+import { buildSources, sourceFileIssues } from "../signals/registry.ts";
 
 /** Why a port could not be bound, in words (EADDRINUSE and friends, not a stack). */
 function bindProblem(e: unknown): string {
@@ -74,6 +74,9 @@ export async function startServer(opts: {
   const config = loadConfigFile(opts.config);
   // Everything that can fail on bad input is read before anything is started.
   const tls = config.server.tls ? readTlsFiles(config.server.tls) : undefined;
+  const fileIssues = sourceFileIssues(config, process.env);
+  if (fileIssues.length > 0)
+    throw new StartupError(fileIssues.map((i) => `${i.path}: ${i.message}`).join("; "));
   const log = opts.log ?? jsonLogger(config.logLevel, (l) => process.stdout.write(`${l}\n`));
   const sources = buildSources(config, process.env);
   const pool = new ForecastPool();

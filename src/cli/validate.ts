@@ -1,5 +1,6 @@
-// mlas validate --config FILE...: parse each config, check the TLS files it names, and print every
-// problem with its field path, then warnings about configs that parse but cannot work as meant.
+// mlas validate --config FILE...: parse each config, check the TLS, credential and header files
+// (and credential environment variables) it names, and print every problem with its field path,
+// then warnings about configs that parse but cannot work as meant.
 
 import { loadConfigFile } from "../config/load.ts";
 import { ConfigError } from "../config/read.ts";
@@ -8,6 +9,7 @@ import { enabledServices, type Config } from "../config/schema.ts";
 import { checkTlsFiles } from "../service/tls-files.ts";
 import { loadProfileFile } from "../llm/profile-file.ts";
 import type { TabulatedProfile } from "../llm/step-time.ts";
+import { sourceFileIssues } from "../signals/registry.ts";
 
 /**
  * A service that may sit at zero wakes only on a signal that exists while none of its pods runs:
@@ -77,6 +79,7 @@ export function runValidate(
   files: readonly string[],
   out: (s: string) => void,
   err: (s: string) => void,
+  env: NodeJS.ProcessEnv,
   profiles: readonly string[] = [],
 ): number {
   let failed = validateProfiles(profiles, out, err);
@@ -84,8 +87,11 @@ export function runValidate(
     try {
       const c = loadConfigFile(f);
       // Relative paths in the config are resolved from the working directory, as `serve` does.
-      const tlsIssues = c.server.tls ? checkTlsFiles(c.server.tls).issues : [];
-      if (tlsIssues.length > 0) throw new ConfigError(tlsIssues);
+      const fileIssues = [
+        ...(c.server.tls ? checkTlsFiles(c.server.tls).issues : []),
+        ...sourceFileIssues(c, env),
+      ];
+      if (fileIssues.length > 0) throw new ConfigError(fileIssues);
       const names = enabledServices(c).map((s) => s.name);
       out(`${f}: ok (${names.length} service${names.length === 1 ? "" : "s"}: ${names.join(", ")})`);
       for (const w of wakeFromZeroWarnings(c)) err(`${f}: warning: ${w}`);

@@ -70,7 +70,11 @@ export interface RecordField extends Described {
   readonly entry: string;
   readonly keyPattern: RegExp;
   readonly keyHint: string;
-  readonly values: NumberField | ObjectField;
+  /** Names that differ only in letter case are one entry (HTTP header names): both are an error. */
+  readonly caseInsensitive?: boolean;
+  /** Names no entry may take, in any letter case, with the reason (the error message). */
+  readonly reservedKeys?: { readonly names: readonly string[]; readonly hint: string };
+  readonly values: NumberField | StringField | ObjectField;
   readonly minEntries?: number;
   readonly maxEntries?: number;
 }
@@ -135,7 +139,7 @@ type ReadValueOf<F extends Field> = F extends ObjectField
   : F extends RecordField
     ? F["values"] extends ObjectField
       ? Readonly<Record<string, ReadOf<F["values"]["fields"]>>>
-      : Readonly<Record<string, number>>
+      : Readonly<Record<string, ValueOf<F["values"]>>>
     : ValueOf<F>;
 
 function numOpts(f: NumberField): { min?: number; above?: number; max: number; integer?: boolean } {
@@ -168,8 +172,16 @@ function readRecord(r: Reader, path: string, v: unknown, f: RecordField): Record
   if (f.maxEntries !== undefined && n > f.maxEntries)
     r.fail(path, `must declare at most ${f.maxEntries} ${f.entry}s, got ${n}`);
   const out: Record<string, unknown> = {};
+  const seen = new Map<string, string>();
   for (const [k, val] of Object.entries(o)) {
     if (!f.keyPattern.test(k)) r.fail(join(path, k), `${f.entry} name ${f.keyHint}, got ${show(k)}`);
+    const folded = k.toLowerCase();
+    if (f.reservedKeys?.names.includes(folded) === true)
+      r.fail(join(path, k), `${f.reservedKeys.hint}, got ${show(k)}`);
+    const twin = seen.get(folded);
+    if (f.caseInsensitive === true && twin !== undefined)
+      r.fail(join(path, k), `names the same ${f.entry} as ${show(twin)} (letter case does not count)`);
+    seen.set(folded, k);
     const read = readField(r, join(path, k), val, f.values);
     if (read !== undefined) out[k] = read;
   }
@@ -252,10 +264,19 @@ export function jsonSchemaOfField(f: Field): Record<string, unknown> {
         ...description,
         ...(f.minEntries !== undefined ? { minProperties: f.minEntries } : {}),
         ...(f.maxEntries !== undefined ? { maxProperties: f.maxEntries } : {}),
-        propertyNames: { pattern: f.keyPattern.source },
+        propertyNames: {
+          pattern: f.keyPattern.source,
+          ...(f.reservedKeys ? { not: { pattern: anyCase(f.reservedKeys.names) } } : {}),
+        },
         additionalProperties: jsonSchemaOfField(f.values),
       };
   }
+}
+
+/** A pattern matching any of `names` in any letter case (JSON schema patterns have no flags). */
+function anyCase(names: readonly string[]): string {
+  const fold = (n: string): string => n.replace(/[a-z]/gi, (c) => `[${c.toUpperCase()}${c.toLowerCase()}]`);
+  return `^(${names.map(fold).join("|")})$`;
 }
 
 function stripDescription(s: Record<string, unknown>): Record<string, unknown> {
@@ -351,6 +372,59 @@ export const SERVER_FIELDS = {
 
 const TIMEOUT = { type: "number", above: 0, max: 120, default: 5 } as const;
 
+const FILE = { type: "string", maxLength: 1024 } as const;
+
+/** sources.prometheus.basicAuth: credentials from files (a mounted Secret) or the environment, never the config. */
+export const BASIC_AUTH_FIELDS = {
+  usernameFile: { ...FILE, doc: "File holding the username; re-read when it changes." },
+  passwordFile: { ...FILE, doc: "File holding the password; re-read when it changes." },
+  usernameEnv: {
+    ...FILE,
+    doc: "Environment variable holding the username (read at start-up: a change needs a restart).",
+  },
+  passwordEnv: {
+    ...FILE,
+    doc: "Environment variable holding the password (read at start-up: a change needs a restart).",
+  },
+} as const satisfies Fields;
+
+/** sources.prometheus.tls: how the scaler checks Prometheus's certificate and which one it shows. */
+export const CLIENT_TLS_FIELDS = {
+  caFile: {
+    ...FILE,
+    doc: "PEM CA bundle that signs the server's certificate; it replaces Node.js's bundled public CAs. Re-read when it changes.",
+  },
+  certFile: {
+    ...FILE,
+    doc: "PEM client certificate (chain) the scaler presents (mutual TLS); needs keyFile. Re-read when it changes.",
+  },
+  keyFile: { ...FILE, doc: "PEM private key of certFile. Re-read when it changes." },
+  serverName: {
+    type: "string",
+    maxLength: 253,
+    pattern: /^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?$/,
+    hint: "must be a DNS name",
+    doc: "Name the server's certificate must carry when it differs from the url's host (a url with an IP address, a tunnel).",
+  },
+} as const satisfies Fields;
+
+/** HTTP header names: letters, digits and '-', as every Prometheus front and gateway uses them. */
+const HEADER_NAME = /^[A-Za-z0-9][A-Za-z0-9-]{0,99}$/;
+const HEADER_NAME_HINT = "must be an HTTP header name (letters, digits and '-', at most 100)";
+/** Headers the HTTP client sets itself, or that would change how the answer is framed or encoded. */
+const TRANSPORT_HEADERS = [
+  "host",
+  "content-length",
+  "content-type",
+  "connection",
+  "keep-alive",
+  "transfer-encoding",
+  "te",
+  "upgrade",
+  "accept-encoding",
+  "proxy-connection",
+];
+
 /** sources.prometheus. */
 export const PROMETHEUS_FIELDS = {
   url: {
@@ -369,6 +443,53 @@ export const PROMETHEUS_FIELDS = {
     max: 256,
     default: 16,
     doc: "Queries in flight at once.",
+  },
+  bearerTokenFile: {
+    ...FILE,
+    doc: "File holding a bearer token, sent as Authorization: Bearer (a mounted Secret, a projected service account token); re-read when it changes.",
+  },
+  basicAuth: {
+    type: "object",
+    optional: true,
+    fields: BASIC_AUTH_FIELDS,
+    doc: "Basic auth: usernameFile or usernameEnv, and passwordFile or passwordEnv. Not with bearerTokenFile.",
+  },
+  headers: {
+    type: "record",
+    entry: "header",
+    keyPattern: HEADER_NAME,
+    keyHint: HEADER_NAME_HINT,
+    caseInsensitive: true,
+    reservedKeys: {
+      names: [...TRANSPORT_HEADERS, "authorization", "proxy-authorization"],
+      hint: "is set by the HTTP client or carries a credential, which the config must not hold (use bearerTokenFile, basicAuth or headerFiles)",
+    },
+    maxEntries: 32,
+    values: {
+      type: "string",
+      maxLength: 1024,
+      pattern: /^[\x20-\x7e]+$/,
+      hint: "must be printable ASCII on one line",
+      doc: "The header's value.",
+    },
+    doc: "Extra HTTP headers on every request, e.g. X-Scope-OrgID: team-a (the tenant of Mimir, Cortex, Thanos or prom-label-proxy). Written in the config, so never a credential: secret headers go in headerFiles (the chart's sources.prometheus.auth.headerKeys).",
+  },
+  headerFiles: {
+    type: "record",
+    entry: "header",
+    keyPattern: HEADER_NAME,
+    keyHint: HEADER_NAME_HINT,
+    caseInsensitive: true,
+    reservedKeys: { names: TRANSPORT_HEADERS, hint: "is set by the HTTP client" },
+    maxEntries: 32,
+    values: { ...FILE, doc: "File holding the header's value." },
+    doc: "Extra HTTP headers whose values are read from files (a mounted Secret: an API key or a tenant a gateway checks); re-read when they change.",
+  },
+  tls: {
+    type: "object",
+    optional: true,
+    fields: CLIENT_TLS_FIELDS,
+    doc: "TLS towards an https url: a private CA, a client certificate for mutual TLS.",
   },
 } as const satisfies Fields;
 

@@ -13,6 +13,7 @@ import {
   KUBERNETES_FIELDS,
   LOG_LEVELS,
   PREDICTIVE_FIELDS,
+  PROMETHEUS_FIELDS,
   readFields,
   RESOURCES_FIELDS,
   SERVER_FIELDS,
@@ -71,6 +72,8 @@ export type BusinessHoursConfig = Omit<SectionOf<typeof BUSINESS_HOURS_FIELDS>, 
 export type CostConfig = SectionOf<typeof COST_FIELDS>;
 
 export type SourcesConfig = SectionOf<typeof SOURCES_FIELDS>;
+/** sources.prometheus: where it is, and how the scaler authenticates (credentials only from files or the environment). */
+export type PrometheusConfig = SectionOf<typeof PROMETHEUS_FIELDS>;
 export type ServerConfig = SectionOf<typeof SERVER_FIELDS>;
 
 export interface Config {
@@ -294,6 +297,53 @@ function kubernetes(
   return { ...raw, url: raw.url.replace(/\/+$/, ""), ...(caFile !== undefined ? { caFile } : {}) };
 }
 
+/** The name of `names` that is `name` in any letter case. */
+function findHeader(names: Readonly<Record<string, unknown>>, name: string): string | undefined {
+  return Object.keys(names).find((k) => k.toLowerCase() === name);
+}
+
+/** One way to send each credential: one Authorization header, each header from one place, TLS files that go together. */
+function checkPrometheusAuth(r: Reader, p: PrometheusConfig): void {
+  const at = "sources.prometheus";
+  const basic = p.basicAuth;
+  if (basic) {
+    for (const what of ["username", "password"] as const) {
+      const file = basic[`${what}File`];
+      const env = basic[`${what}Env`];
+      if ((file === undefined) === (env === undefined))
+        r.fail(
+          `${at}.basicAuth.${what}File`,
+          file === undefined ? `set ${what}File or ${what}Env` : `set ${what}File or ${what}Env, not both`,
+        );
+    }
+  }
+  const authorization = findHeader(p.headerFiles, "authorization");
+  const ways = [
+    ...(p.bearerTokenFile !== undefined ? ["bearerTokenFile"] : []),
+    ...(basic ? ["basicAuth"] : []),
+    ...(authorization !== undefined ? [`headerFiles.${authorization}`] : []),
+    ...(/^https?:\/\/[^/?#]*@/i.test(p.url) ? ["the url's user:password@"] : []),
+  ];
+  if (ways.length > 1) r.fail(at, `sends one Authorization header: set only one of ${ways.join(", ")}`);
+  for (const name of Object.keys(p.headerFiles)) {
+    const twin = findHeader(p.headers, name.toLowerCase());
+    if (twin !== undefined)
+      r.fail(
+        `${at}.headerFiles.${name}`,
+        `is also set in headers (as ${JSON.stringify(twin)}): set it in one place`,
+      );
+  }
+  const tls = p.tls;
+  if (!tls) return;
+  if (!p.url.toLowerCase().startsWith("https:"))
+    r.fail(`${at}.tls`, `applies to an https url, got ${show(p.url)}`);
+  if ((tls.certFile === undefined) !== (tls.keyFile === undefined))
+    r.fail(
+      `${at}.tls.${tls.certFile === undefined ? "certFile" : "keyFile"}`,
+      "is required with the other half of the client certificate (certFile and keyFile)",
+    );
+}
+
 function sources(r: Reader, raw: ReadOf<typeof SOURCES_FIELDS>): SourcesConfig {
   if (raw.maxStalenessSeconds < raw.staleAfterSeconds)
     r.fail(
@@ -301,6 +351,7 @@ function sources(r: Reader, raw: ReadOf<typeof SOURCES_FIELDS>): SourcesConfig {
       `must be >= staleAfterSeconds (${raw.staleAfterSeconds}), got ${raw.maxStalenessSeconds}`,
     );
   const { prometheus, rabbitmq, kubernetes: k8s, ...timing } = raw;
+  if (prometheus) checkPrometheusAuth(r, prometheus);
   const kube = kubernetes(k8s);
   const out: SourcesConfig = {
     ...timing,

@@ -32,10 +32,14 @@ const clients = new Map<string, PrometheusClient>();
 const HISTORY_CONCURRENCY = 4;
 
 function client(o: PrometheusOptions): PrometheusClient {
-  const key = `${o.url}|${o.timeoutSeconds}|${o.maxConcurrency}`;
+  const key = JSON.stringify(o);
   let c = clients.get(key);
   if (!c) {
-    c = new PrometheusClient({ ...o, maxConcurrency: Math.min(o.maxConcurrency, HISTORY_CONCURRENCY) });
+    // The forecast worker is an entry point of its own: basic-auth variables are read here.
+    c = new PrometheusClient(
+      { ...o, maxConcurrency: Math.min(o.maxConcurrency, HISTORY_CONCURRENCY) },
+      process.env,
+    );
     clients.set(key, c);
   }
   return c;

@@ -2,9 +2,10 @@
 // field says (PEM certificates, a private key that matches the certificate), so that a wrong file is
 // one clear line at start-up (and from `mlas validate`), not a handshake that fails for every client.
 
-import { X509Certificate, createPrivateKey, type KeyObject } from "node:crypto";
+import type { KeyObject, X509Certificate } from "node:crypto";
 import { readFileSync } from "node:fs";
 import type { ServerConfig } from "../config/schema.ts";
+import { pemCertificates, pemPrivateKey } from "../signals/pem.ts";
 
 /** A start-up failure caused by the environment (a file, a port): one line, exit 1. */
 export class StartupError extends Error {
@@ -28,8 +29,6 @@ export interface TlsIssue {
 
 type TlsConfig = NonNullable<ServerConfig["tls"]>;
 
-const PEM_CERT = /-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g;
-
 function readOne(path: string, file: string, issues: TlsIssue[]): Buffer | undefined {
   try {
     return readFileSync(file);
@@ -44,22 +43,8 @@ function readOne(path: string, file: string, issues: TlsIssue[]): Buffer | undef
 
 /** Every certificate in a PEM file; an issue if there is none or one does not parse. */
 function certificates(path: string, file: string, pem: Buffer, issues: TlsIssue[]): X509Certificate[] {
-  const blocks = pem.toString("latin1").match(PEM_CERT) ?? [];
-  if (blocks.length === 0) {
-    issues.push({ path, message: `${file} holds no PEM certificate` });
-    return [];
-  }
-  const out: X509Certificate[] = [];
-  for (const [i, b] of blocks.entries()) {
-    try {
-      out.push(new X509Certificate(b));
-    } catch (e) {
-      issues.push({
-        path,
-        message: `${file}: certificate ${i + 1} does not parse (${(e as Error).message})`,
-      });
-    }
-  }
+  const { certificates: out, problems } = pemCertificates(file, pem);
+  for (const message of problems) issues.push({ path, message });
   return out;
 }
 
@@ -72,14 +57,9 @@ export function checkTlsFiles(cfg: TlsConfig): { files?: TlsFiles; issues: TlsIs
   const leaf = cert ? certificates("server.tls.certFile", cfg.certFile, cert, issues)[0] : undefined;
   let privateKey: KeyObject | undefined;
   if (key) {
-    try {
-      privateKey = createPrivateKey(key);
-    } catch (e) {
-      issues.push({
-        path: "server.tls.keyFile",
-        message: `${cfg.keyFile} holds no usable private key (${(e as Error).message})`,
-      });
-    }
+    const parsed = pemPrivateKey(cfg.keyFile, key);
+    privateKey = parsed.key;
+    if (parsed.problem !== undefined) issues.push({ path: "server.tls.keyFile", message: parsed.problem });
   }
   if (leaf && privateKey && !leaf.checkPrivateKey(privateKey))
     issues.push({

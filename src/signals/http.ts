@@ -11,16 +11,22 @@ import { SourceError } from "./source.ts";
 
 const MAX_BODY = 16 * 1024 * 1024;
 
+/** What an HTTPS agent trusts and presents: a CA bundle, a client certificate and key, the name to check. */
+export interface ClientTls {
+  readonly ca?: Buffer;
+  readonly cert?: Buffer;
+  readonly key?: Buffer;
+  readonly servername?: string;
+}
+
 /**
- * A keep-alive agent for a source's base URL (with `ca`, HTTPS trusts that CA); the source destroys
- * it when it closes.
+ * A keep-alive agent for a source's base URL (for HTTPS, with `tls`: trusting that CA, presenting
+ * that certificate); the source destroys it when it closes.
  */
-export function keepAliveAgent(url: string, ca?: Buffer): http.Agent {
+export function keepAliveAgent(url: string, tls: ClientTls = {}): http.Agent {
   // Idle connections are closed after a while, so a quiet source holds no sockets.
   const o = { keepAlive: true, timeout: 60_000 };
-  return new URL(url).protocol === "https:"
-    ? new https.Agent({ ...o, ...(ca ? { ca } : {}) })
-    : new http.Agent(o);
+  return new URL(url).protocol === "https:" ? new https.Agent({ ...o, ...tls }) : new http.Agent(o);
 }
 
 export async function getJson(

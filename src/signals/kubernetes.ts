@@ -66,7 +66,7 @@ export class KubernetesClient {
         );
       }
     }
-    this.agent = keepAliveAgent(cfg.url, ca);
+    this.agent = keepAliveAgent(cfg.url, ca ? { ca } : {});
   }
 
   close(): void {

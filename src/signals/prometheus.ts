@@ -1,17 +1,14 @@
 // Prometheus over its HTTP API: instant queries for live values, range queries for history.
 // One file per source (as KEDA's scalers are): this one knows PromQL answers and nothing else.
 
-import type { TriggerConfig } from "../config/schema.ts";
-import type { Agent } from "node:http";
-import { getJson, keepAliveAgent } from "./http.ts";
+import type { PrometheusConfig, TriggerConfig } from "../config/schema.ts";
+import { ClientAuth, type ClientAuthConfig } from "./client-auth.ts";
+import { getJson } from "./http.ts";
 import { Limiter } from "./limit.ts";
 import { brief, SourceError, usable, type History, type SignalSource } from "./source.ts";
 
-export interface PrometheusOptions {
-  readonly url: string;
-  readonly timeoutSeconds: number;
-  readonly maxConcurrency: number;
-}
+/** sources.prometheus: where, how long, how many at once; credentials, headers and TLS when set. */
+export type PrometheusOptions = ClientAuthConfig & Pick<PrometheusConfig, "maxConcurrency">;
 
 /** What an empty instant vector means: zero (a rate of nothing; KEDA's ignoreNullValues default) or an error. */
 export type EmptyMeans = "zero" | "error";
@@ -26,17 +23,18 @@ export class PrometheusClient implements SignalSource {
   readonly name = "prometheus";
   private readonly limiter: Limiter;
   private readonly opts: PrometheusOptions;
-  private readonly agent: Agent;
+  private readonly auth: ClientAuth;
 
-  constructor(opts: PrometheusOptions) {
+  /** `env` holds basic-auth variables when the options name them (read now). */
+  constructor(opts: PrometheusOptions, env: NodeJS.ProcessEnv = {}, clock: () => number = Date.now) {
     this.opts = opts;
     this.limiter = new Limiter(opts.maxConcurrency);
-    this.agent = keepAliveAgent(opts.url);
+    this.auth = new ClientAuth(this.name, "sources.prometheus", opts, env, clock);
   }
 
   /** Closes its kept-alive connections. */
   close(): void {
-    this.agent.destroy();
+    this.auth.close();
   }
 
   async read(trigger: TriggerConfig, signal: AbortSignal): Promise<number> {
@@ -51,13 +49,19 @@ export class PrometheusClient implements SignalSource {
   ): Promise<ApiAnswer["data"]> {
     const u = new URL(path, this.opts.url.endsWith("/") ? this.opts.url : `${this.opts.url}/`);
     for (const [k, v] of Object.entries(params)) u.searchParams.set(k, v);
-    const body = (await this.limiter.run(() =>
-      getJson(this.name, u.toString(), {
-        agent: this.agent,
+    const body = (await this.limiter.run(async () => {
+      const { agent, headers } = this.auth.current();
+      const answer = await getJson(this.name, u.toString(), {
+        agent,
+        headers,
         timeoutMs: this.opts.timeoutSeconds * 1000,
         ...(signal ? { signal } : {}),
-      }),
-    )) as ApiAnswer;
+      }).catch((e: unknown) => {
+        throw this.auth.explain(e);
+      });
+      this.auth.accepted();
+      return answer;
+    })) as ApiAnswer;
     if (body === null || typeof body !== "object")
       throw new SourceError(this.name, "answer is not a JSON object");
     if (body.status !== "success")

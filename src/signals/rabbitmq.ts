@@ -1,36 +1,47 @@
 // RabbitMQ queue depth and publish rate from the management HTTP API
-// (/api/queues/{vhost}/{name}). Credentials come from files or the environment, read once at
-// start-up; they are sent as basic auth and never appear in logs, errors or the API.
+// (/api/queues/{vhost}/{name}). Credentials come from files, re-read when they change (a rotated
+// Secret: see secret-files.ts), or from the environment, read once at start-up (a change needs a
+// restart); they are sent as basic auth and never appear in logs, errors or the API.
 
-import { readFileSync } from "node:fs";
 import type { Agent } from "node:http";
 import { connect, type Channel, type ChannelModel } from "amqplib";
 import type { SourcesConfig, TriggerConfig } from "../config/schema.ts";
 import { getJson, keepAliveAgent } from "./http.ts";
 import { Limiter } from "./limit.ts";
+import { readSecretText, RereadSchedule } from "./secret-files.ts";
 import { SourceError, usable, type SignalSource } from "./source.ts";
 
-export interface RabbitCredentials {
+export interface RabbitLogin {
   readonly username: string;
   readonly password: string;
 }
 
-export function loadRabbitCredentials(
-  cfg: NonNullable<SourcesConfig["rabbitmq"]>,
-  env: NodeJS.ProcessEnv,
-): RabbitCredentials {
-  const pick = (file: string | undefined, envName: string | undefined, what: string): string => {
-    if (file !== undefined) {
-      try {
-        return readFileSync(file, "utf8").trim();
-      } catch (e) {
-        throw new SourceError(
-          "rabbitmq",
-          `sources.rabbitmq.${what}File ${JSON.stringify(file)} cannot be read: ${(e as NodeJS.ErrnoException).code ?? "error"}`,
-        );
-      }
-    }
-    if (envName !== undefined) {
+type RabbitConfig = NonNullable<SourcesConfig["rabbitmq"]>;
+
+/**
+ * The RabbitMQ login as it is now. Files are read at start-up (a missing one is a start-up error)
+ * and again every 10 s, and within 1 s after the broker refused the login: a password changed on the
+ * broker and then in the mounted Secret is used from the next read on, without a restart.
+ */
+export class RabbitCredentials {
+  private login: RabbitLogin;
+  private changes = 0;
+  /** Why the files cannot be read, until they can. */
+  private problem: Error | undefined;
+  private readonly read: () => RabbitLogin;
+  private readonly schedule: RereadSchedule;
+
+  constructor(read: () => RabbitLogin, clock: () => number = Date.now) {
+    this.read = read;
+    this.login = read();
+    this.schedule = new RereadSchedule(clock);
+    this.schedule.due();
+  }
+
+  /** From sources.rabbitmq: each part from its file, else its environment variable, else guest. */
+  static fromConfig(cfg: RabbitConfig, env: NodeJS.ProcessEnv, clock?: () => number): RabbitCredentials {
+    const fixed = (envName: string | undefined, what: string): string | undefined => {
+      if (envName === undefined) return undefined;
       const v = env[envName];
       if (v === undefined || v === "")
         throw new SourceError(
@@ -38,13 +49,52 @@ export function loadRabbitCredentials(
           `sources.rabbitmq.${what}Env: environment variable ${envName} is not set`,
         );
       return v;
+    };
+    const username = cfg.usernameFile === undefined ? fixed(cfg.usernameEnv, "username") : undefined;
+    const password = cfg.passwordFile === undefined ? fixed(cfg.passwordEnv, "password") : undefined;
+    const part = (file: string | undefined, value: string | undefined, what: string): string =>
+      file !== undefined
+        ? readSecretText("rabbitmq", `sources.rabbitmq.${what}File`, file, false)
+        : (value ?? "guest");
+    return new RabbitCredentials(
+      () => ({
+        username: part(cfg.usernameFile, username, "username"),
+        password: part(cfg.passwordFile, password, "password"),
+      }),
+      clock,
+    );
+  }
+
+  /**
+   * The login to send now, and a count that changes when the login does. While the files cannot be
+   * read, every call fails with the reason (the files are read again within a second).
+   */
+  current(): { login: RabbitLogin; version: number } {
+    if (this.schedule.due()) {
+      try {
+        const next = this.read();
+        this.problem = undefined;
+        if (next.username !== this.login.username || next.password !== this.login.password) {
+          this.login = next;
+          this.changes++;
+        }
+      } catch (e) {
+        this.schedule.refused();
+        this.problem = e as Error;
+      }
     }
-    return "guest";
-  };
-  return {
-    username: pick(cfg.usernameFile, cfg.usernameEnv, "username"),
-    password: pick(cfg.passwordFile, cfg.passwordEnv, "password"),
-  };
+    if (this.problem !== undefined) throw this.problem;
+    return { login: this.login, version: this.changes };
+  }
+
+  /** The broker refused the login: read the files again within a second. */
+  refused(): void {
+    this.schedule.refused();
+  }
+
+  accepted(): void {
+    this.schedule.accepted();
+  }
 }
 
 export interface QueueState {
@@ -64,6 +114,8 @@ class AmqpDepth {
   private readonly base: URL;
   private readonly creds: RabbitCredentials;
   private readonly timeoutMs: number;
+  /** The login version the open links were opened with. */
+  private linkedWith = 0;
 
   constructor(amqpUrl: string, creds: RabbitCredentials, timeoutMs: number) {
     this.base = new URL(amqpUrl);
@@ -72,14 +124,22 @@ class AmqpDepth {
   }
 
   private link(vhost: string): Promise<{ conn: ChannelModel; ch: Channel }> {
+    const { login, version } = this.creds.current();
+    // A new login: connections opened with the old one are closed, the next ones use the new one.
+    if (version !== this.linkedWith) {
+      void this.close();
+      this.linkedWith = version;
+    }
     let l = this.links.get(vhost);
     if (!l) {
       const u = new URL(this.base.toString());
-      u.username = encodeURIComponent(this.creds.username);
-      u.password = encodeURIComponent(this.creds.password);
+      u.username = encodeURIComponent(login.username);
+      u.password = encodeURIComponent(login.password);
       u.pathname = `/${encodeURIComponent(vhost)}`;
       l = (async () => {
         const conn = await connect(u.toString(), { timeout: this.timeoutMs });
+        // The login is checked when a connection opens, not by reads on an open one.
+        this.creds.accepted();
         const drop = (): void => {
           this.links.delete(vhost);
         };
@@ -117,6 +177,7 @@ class AmqpDepth {
       if (e instanceof SourceError) throw e;
       // amqplib's messages may carry the URL; never pass them on.
       const m = (e as Error).message;
+      if (/ACCESS_REFUSED|403/.test(m)) this.creds.refused();
       const why = /404/.test(m)
         ? "does not exist"
         : /ACCESS_REFUSED|403/.test(m)
@@ -142,18 +203,26 @@ class AmqpDepth {
 export class RabbitMqClient implements SignalSource {
   readonly name = "rabbitmq";
   private readonly limiter = new Limiter(8);
-  private readonly auth: string;
+  private readonly creds: RabbitCredentials;
   private readonly url: string;
   private readonly timeoutMs: number;
   private readonly amqp: AmqpDepth | undefined;
   private readonly agent: Agent;
 
-  constructor(cfg: NonNullable<SourcesConfig["rabbitmq"]>, creds: RabbitCredentials) {
+  constructor(
+    cfg: Pick<RabbitConfig, "managementUrl" | "timeoutSeconds" | "amqpUrl">,
+    creds: RabbitCredentials,
+  ) {
     this.url = cfg.managementUrl.replace(/\/+$/, "");
     this.timeoutMs = cfg.timeoutSeconds * 1000;
-    this.auth = `Basic ${Buffer.from(`${creds.username}:${creds.password}`).toString("base64")}`;
+    this.creds = creds;
     this.amqp = cfg.amqpUrl !== undefined ? new AmqpDepth(cfg.amqpUrl, creds, this.timeoutMs) : undefined;
     this.agent = keepAliveAgent(this.url);
+  }
+
+  private authorization(): string {
+    const { username, password } = this.creds.current().login;
+    return `Basic ${Buffer.from(`${username}:${password}`).toString("base64")}`;
   }
 
   async close(): Promise<void> {
@@ -163,20 +232,28 @@ export class RabbitMqClient implements SignalSource {
 
   async queue(vhost: string, name: string, signal?: AbortSignal): Promise<QueueState> {
     const where = `queue ${JSON.stringify(name)} in vhost ${JSON.stringify(vhost)}`;
-    const body = await this.limiter.run(() =>
-      getJson(this.name, `${this.url}/api/queues/${encodeURIComponent(vhost)}/${encodeURIComponent(name)}`, {
-        agent: this.agent,
-        timeoutMs: this.timeoutMs,
-        headers: { authorization: this.auth },
-        ...(signal ? { signal } : {}),
-      }).catch((e: unknown) => {
+    const body = await this.limiter.run(async () => {
+      const answer = await getJson(
+        this.name,
+        `${this.url}/api/queues/${encodeURIComponent(vhost)}/${encodeURIComponent(name)}`,
+        {
+          agent: this.agent,
+          timeoutMs: this.timeoutMs,
+          headers: { authorization: this.authorization() },
+          ...(signal ? { signal } : {}),
+        },
+      ).catch((e: unknown) => {
         if (e instanceof SourceError && /HTTP 404/.test(e.message))
           throw new SourceError(this.name, `${where} does not exist`);
-        if (e instanceof SourceError && /HTTP 401/.test(e.message))
+        if (e instanceof SourceError && /HTTP 401/.test(e.message)) {
+          this.creds.refused();
           throw new SourceError(this.name, "HTTP 401: the credentials were refused");
+        }
         throw e;
-      }),
-    );
+      });
+      this.creds.accepted();
+      return answer;
+    });
     if (body === null || typeof body !== "object")
       throw new SourceError(this.name, `${where}: answer is not a JSON object`);
     const o = body as {

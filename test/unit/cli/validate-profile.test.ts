@@ -17,6 +17,7 @@ function run(profiles: string[]): { code: number; out: string[]; err: string[] }
     [],
     (s) => out.push(s),
     (s) => err.push(s),
+    {},
     profiles,
   );
   return { code, out, err };

@@ -4,7 +4,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { PrometheusClient } from "../../../src/signals/prometheus.ts";
-import { RabbitMqClient } from "../../../src/signals/rabbitmq.ts";
+import { RabbitCredentials, RabbitMqClient } from "../../../src/signals/rabbitmq.ts";
 import { SourceError } from "../../../src/signals/source.ts";
 import { freePort } from "../../integration/harness.ts";
 import { FakeUpstream, vector, type Reply } from "./fake-upstream.ts";
@@ -132,7 +132,7 @@ describe("RabbitMQ source (management API)", () => {
     await up.start();
     client = new RabbitMqClient(
       { managementUrl: up.url, timeoutSeconds: 0.3 },
-      { username: "u", password: "very-secret-pw" },
+      new RabbitCredentials(() => ({ username: "u", password: "very-secret-pw" })),
     );
   });
   after(async () => {
