@@ -5,7 +5,7 @@ import { isIP } from "node:net";
 import { Command } from "commander";
 import { redactUrls } from "../config/redact.ts";
 import { runDemo } from "./demo.ts";
-import { startServer } from "./serve.ts";
+import { exitOnSignals, startServer } from "./serve.ts";
 import { UsageError } from "./duration.ts";
 import { formatForecastEval, runForecastEval } from "./forecast-eval.ts";
 import { demoRequest, loadRequest } from "./load-request.ts";
@@ -142,17 +142,7 @@ program
       ...(grpcPort !== undefined ? { grpcPort } : {}),
       ...(httpPort !== undefined ? { httpPort } : {}),
     });
-    let stopping = false;
-    const stop = (): void => {
-      if (stopping) return;
-      stopping = true;
-      running.stop().then(
-        () => process.exit(0),
-        () => process.exit(1),
-      );
-    };
-    process.on("SIGTERM", stop);
-    process.on("SIGINT", stop);
+    exitOnSignals(running);
   });
 
 program

@@ -68,13 +68,15 @@ port.on("message", (m: ToGrpcThread) => {
   else if (m.t === "flush") {
     flush();
     post({ t: "flushed", id: m.id });
-  } else
+  } else {
+    post({ t: "stopping" });
     void server.shutdown(m.graceMs).then(() => {
       clearInterval(batches);
       flush();
       post({ t: "stopped" });
       port.close();
     });
+  }
 });
 
 const tls = init.tls && buffers(init.tls);
