@@ -13,7 +13,7 @@ import { lowerOwnPriority, MAIN_NICENESS } from "../service/priority.ts";
 import { readTlsFiles, StartupError } from "../service/tls-files.ts";
 import { watchTlsFiles } from "../service/tls-reload.ts";
 import { VerdictTable } from "../service/verdicts.ts";
-import { Watchdog } from "../service/watchdog.ts";
+import type { Watchdog } from "../service/watchdog.ts";
 import { buildSources } from "../signals/registry.ts";
 
 /** Why a port could not be bound, in words (EADDRINUSE and friends, not a stack). */
@@ -62,6 +62,12 @@ export interface Running {
   stop(): Promise<void>;
 }
 
+/**
+ * /healthz fails once the gRPC thread has not run for this long (stuck in synchronous code), so that
+ * the chart's liveness probe (every 10 s, 3 failures) restarts a scaler that answers KEDA nothing.
+ */
+const GRPC_SILENT_LIMIT_MS = 10_000;
+
 /** In-flight gRPC calls get this long to finish at a stop (streams are ended at once). */
 const GRPC_GRACE_MS = 5000;
 /** Closing the signal sources (an AMQP close handshake, say) gets this long. */
@@ -106,8 +112,16 @@ export async function startServer(opts: {
   const host = opts.host ?? config.server.bindAddress;
   if (!tls) log.info("gRPC is plaintext (server.tls is not set)");
   let grpc: GrpcThread | undefined;
-  const http = createHttpServer(loop, metrics, () => grpc?.flush() ?? Promise.resolve(), Date.now, log, {
-    maxConnections: config.server.httpMaxConnections,
+  const http = createHttpServer(loop, metrics, {
+    beforeScrape: () => grpc?.flush() ?? Promise.resolve(),
+    log,
+    limits: { maxConnections: config.server.httpMaxConnections },
+    liveness: () => {
+      const silent = grpc?.silentMs() ?? 0;
+      return silent > GRPC_SILENT_LIMIT_MS
+        ? `the gRPC thread has not run for ${Math.round(silent / 1000)} s: it answers no KEDA call`
+        : undefined;
+    },
   });
   const onFatal =
     opts.onFatal ??
@@ -200,7 +214,7 @@ export async function startServer(opts: {
  * after the first signal, or 20 s after the main thread stopped answering (src/service/watchdog.ts);
  * the chart's termination grace period is 30 s.
  */
-export function exitOnSignals(running: Running, watchdog: Watchdog = Watchdog.start()): void {
+export function exitOnSignals(running: Running, watchdog: Watchdog): void {
   let signalled = false;
   const onSignal = (signal: NodeJS.Signals): void => {
     if (signalled) {

@@ -14,7 +14,12 @@ export interface GrpcThreadInit {
   readonly host: string;
   readonly port: number;
   readonly tls?: GrpcServerOptions["tls"];
+  /** One BigInt64: when the thread's event loop last ran its heartbeat (ms since the epoch). */
+  readonly heart: SharedArrayBuffer;
 }
+
+/** How often the gRPC thread's event loop marks that it runs. */
+export const GRPC_HEARTBEAT_MS = 1000;
 
 export type ToGrpcThread =
   | { readonly t: "verdicts"; readonly changes: readonly VerdictChange[] }
@@ -62,6 +67,7 @@ const SHUTDOWN_ACK_MS = 1000;
 export class GrpcThread {
   readonly port: number;
   private readonly worker: Worker;
+  private readonly heart: BigInt64Array;
   private stopped: Promise<void> | undefined;
   private exited = false;
   /** Set by shutdown(): the thread's exit from then on is expected, not a crash. */
@@ -69,9 +75,10 @@ export class GrpcThread {
   private nextFlush = 1;
   private readonly flushes = new Map<number, () => void>();
 
-  private constructor(worker: Worker, port: number) {
+  private constructor(worker: Worker, port: number, heart: SharedArrayBuffer) {
     this.worker = worker;
     this.port = port;
+    this.heart = new BigInt64Array(heart);
     worker.once("exit", () => {
       this.exited = true;
     });
@@ -87,13 +94,15 @@ export class GrpcThread {
    * crash of the thread calls `onFatal`: the process cannot answer KEDA without it.
    */
   static start(
-    init: GrpcThreadInit,
+    init: Omit<GrpcThreadInit, "heart">,
     log: Logger,
     sink: CallSink,
     onFatal: (e: Error) => void,
   ): Promise<GrpcThread> {
+    const heart = new SharedArrayBuffer(8);
+    Atomics.store(new BigInt64Array(heart), 0, BigInt(Date.now()));
     const worker = new Worker(workerModule("grpc-worker", import.meta.url), {
-      workerData: init,
+      workerData: { ...init, heart } satisfies GrpcThreadInit,
       resourceLimits: { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB },
     });
     return new Promise((resolve, reject) => {
@@ -102,7 +111,7 @@ export class GrpcThread {
       worker.on("message", (m: FromGrpcThread) => {
         switch (m.t) {
           case "listening":
-            thread = new GrpcThread(worker, m.port);
+            thread = new GrpcThread(worker, m.port, heart);
             resolve(thread);
             break;
           case "failed":
@@ -154,6 +163,14 @@ export class GrpcThread {
       });
       this.worker.postMessage({ t: "flush", id } satisfies ToGrpcThread);
     });
+  }
+
+  /**
+   * How long the thread's event loop has not run, in ms: about GRPC_HEARTBEAT_MS at most while it
+   * serves; more when it is stuck in synchronous code (and answers no call).
+   */
+  silentMs(now: number = Date.now()): number {
+    return now - Number(Atomics.load(this.heart, 0));
   }
 
   publish(changes: readonly VerdictChange[]): void {

@@ -159,10 +159,24 @@ function decodeSegment(s: string): string | undefined {
   }
 }
 
+/** What createHttpServer needs besides the loop and the metrics; every field has a default. */
+export interface HttpOptions {
+  /** Brings metrics kept elsewhere (the gRPC thread's call counts) up to date before a scrape. */
+  readonly beforeScrape?: () => Promise<void>;
+  readonly clock?: () => number;
+  readonly log?: Logger;
+  readonly limits?: Partial<HttpLimits>;
+  /**
+   * Why the process is not alive, or undefined when it is: /healthz then answers 503 with it (the
+   * gRPC thread has not beaten its heart, say), so that the liveness probe restarts the pod.
+   */
+  readonly liveness?: () => string | undefined;
+}
+
 function route(
   loop: ScalerLoop,
   metrics: ScalerMetrics,
-  beforeScrape: () => Promise<void>,
+  opts: Required<Pick<HttpOptions, "beforeScrape" | "liveness">>,
   now: number,
   method: string | undefined,
   rawUrl: string,
@@ -180,12 +194,16 @@ function route(
   } catch {
     return { status: 400, body: { error: "malformed request target" } };
   }
-  if (path === "/healthz") return text(200, "ok\n");
+  if (path === "/healthz") {
+    const dead = opts.liveness();
+    return dead === undefined ? text(200, "ok\n") : text(503, `${dead}\n`);
+  }
   const snap = loop.snapshot();
   if (path === "/readyz")
     return snap.ready ? text(200, "ready\n") : text(503, "waiting for the first decision of every service\n");
   if (path === "/metrics")
-    return beforeScrape()
+    return opts
+      .beforeScrape()
       .then(() => metrics.registry.metrics())
       .then((body) => text(200, body, metrics.registry.contentType));
   if (path === "/api/v1/services") return { status: 200, body: servicesView(snap, now) };
@@ -241,16 +259,14 @@ function limitConnections(
  * Every request gets an answer and none can stop the process: a handler that throws or rejects
  * answers 500 (and is logged), whatever the request.
  */
-export function createHttpServer(
-  loop: ScalerLoop,
-  metrics: ScalerMetrics,
-  /** Brings metrics kept elsewhere (the gRPC thread's call counts) up to date before a scrape. */
-  beforeScrape: () => Promise<void> = () => Promise.resolve(),
-  clock: () => number = Date.now,
-  log: Logger = silentLogger,
-  limits: Partial<HttpLimits> = {},
-): Server {
-  const l = { ...DEFAULT_HTTP_LIMITS, ...limits };
+export function createHttpServer(loop: ScalerLoop, metrics: ScalerMetrics, opts: HttpOptions = {}): Server {
+  const l = { ...DEFAULT_HTTP_LIMITS, ...opts.limits };
+  const log = opts.log ?? silentLogger;
+  const clock = opts.clock ?? Date.now;
+  const routeOpts = {
+    beforeScrape: opts.beforeScrape ?? ((): Promise<void> => Promise.resolve()),
+    liveness: opts.liveness ?? ((): undefined => undefined),
+  };
   const reply = (req: IncomingMessage, res: ServerResponse, r: Reply): void => {
     send(res, r);
     cap.answered(req.socket);
@@ -265,7 +281,7 @@ export function createHttpServer(
     (req: IncomingMessage, res: ServerResponse) => {
       cap.answering(req.socket);
       try {
-        const r = route(loop, metrics, beforeScrape, clock(), req.method, req.url ?? "/");
+        const r = route(loop, metrics, routeOpts, clock(), req.method, req.url ?? "/");
         if (r instanceof Promise)
           r.then(
             (x) => {

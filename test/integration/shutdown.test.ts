@@ -21,6 +21,16 @@ async function until(what: string, ok: () => boolean, timeoutMs: number): Promis
   }
 }
 
+/** "STATUS BODY" of GET /healthz (a 1 s timeout, as the kubelet's). */
+async function healthz(port: number): Promise<string> {
+  try {
+    const r = await fetch(`http://127.0.0.1:${port}/healthz`, { signal: AbortSignal.timeout(1000) });
+    return `${r.status} ${await r.text()}`;
+  } catch (e) {
+    return (e as Error).message;
+  }
+}
+
 const logged = (p: ServeProcess, key: "msg" | "stderr", pattern: RegExp): boolean =>
   p.logs.some((l) => {
     const v = l[key];
@@ -37,6 +47,8 @@ interface Case {
   readonly withinMs: number;
   /** A log line (msg) that tells how the process ended. */
   readonly says: RegExp;
+  /** Before the signal, /healthz turns 503 (the liveness probe would restart the pod). */
+  readonly unhealthy?: RegExp;
 }
 
 const cases: readonly Case[] = [
@@ -45,7 +57,7 @@ const cases: readonly Case[] = [
     busy: "",
     code: 0,
     signal: null,
-    withinMs: 3000,
+    withinMs: 5000,
     says: /^exiting$/,
   },
   {
@@ -53,15 +65,16 @@ const cases: readonly Case[] = [
     busy: "grpc",
     code: 0,
     signal: null,
-    withinMs: 4000,
+    withinMs: 6000,
     says: /the gRPC thread did not stop in time/,
+    unhealthy: /^503 the gRPC thread has not run for 1\d s/,
   },
   {
     name: "the forecast thread busy: it is terminated",
     busy: "forecast",
     code: 0,
     signal: null,
-    withinMs: 4000,
+    withinMs: 5000,
     says: /^exiting$/,
   },
   {
@@ -69,7 +82,7 @@ const cases: readonly Case[] = [
     busy: "main-at-stop",
     code: null,
     signal: "SIGKILL",
-    withinMs: 18_000,
+    withinMs: 20_000,
     says: /still running after the stop deadline/,
   },
   {
@@ -77,7 +90,7 @@ const cases: readonly Case[] = [
     busy: "main",
     code: null,
     signal: "SIGKILL",
-    withinMs: 25_000,
+    withinMs: 28_000,
     says: /the main thread has not answered for too long/,
   },
 ];
@@ -113,6 +126,16 @@ describe(
               () => logged(p, "stderr", new RegExp(`^busy ${c.busy}$`)),
               10_000,
             );
+          if (c.unhealthy) {
+            const answers: string[] = [];
+            const end = performance.now() + 15_000;
+            while (!c.unhealthy.test(answers.at(-1) ?? "") && performance.now() < end) {
+              answers.push(await healthz(p.httpPort));
+              await new Promise((r) => setTimeout(r, 250));
+            }
+            assert.match(answers.at(-1) ?? "", c.unhealthy, "/healthz fails while the gRPC thread is stuck");
+            assert.match(answers[0] ?? "", /^200 /, "and answered 200 before");
+          }
           const t0 = performance.now();
           p.proc.kill("SIGTERM");
           const end = await Promise.race([

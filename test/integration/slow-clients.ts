@@ -9,6 +9,7 @@
 
 import { spawn } from "node:child_process";
 import { connect, type Socket } from "node:net";
+import { setPriority } from "node:os";
 import { createInterface } from "node:readline";
 
 export interface SlowClientStats {
@@ -193,10 +194,13 @@ export async function startSlowClientsProcess(
   port: number,
   count: number,
   intervalMs = 2000,
+  /** The clients' niceness: on a shared machine, a client that in a cluster runs on another node yields the CPU. */
+  niceness = 0,
 ): Promise<{ stop(): Promise<SlowClientStats> }> {
   const p = spawn(process.execPath, [import.meta.filename, String(port), String(count), String(intervalMs)], {
     stdio: ["ignore", "pipe", "inherit"],
   });
+  if (niceness !== 0 && p.pid !== undefined) setPriority(p.pid, niceness);
   const lines = createInterface({ input: p.stdout })[Symbol.asyncIterator]();
   const first = await lines.next();
   if (first.value !== "started") throw new Error(`slow clients did not start: ${String(first.value)}`);

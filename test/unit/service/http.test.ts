@@ -141,7 +141,7 @@ describe("HTTP endpoints", () => {
 
   const capped = async (limits: Partial<HttpLimits>): Promise<[Server, number, ScalerMetrics]> => {
     const metrics = createMetrics(loop);
-    const srv = createHttpServer(loop, metrics, undefined, undefined, silentLogger, limits);
+    const srv = createHttpServer(loop, metrics, { limits });
     await new Promise<void>((r) => srv.listen(0, "127.0.0.1", r));
     return [srv, (srv.address() as AddressInfo).port, metrics];
   };
@@ -174,6 +174,21 @@ describe("HTTP endpoints", () => {
     clearInterval(tick);
     const ms = performance.now() - t0;
     assert.ok(ms < 1500, `closed after ${ms.toFixed(0)} ms`);
+    closeServer(srv);
+  });
+
+  it("/healthz answers 503 with the reason while the process is not alive", async () => {
+    let dead: string | undefined = "the gRPC thread has not run for 12 s";
+    const srv = createHttpServer(loop, createMetrics(loop), { liveness: () => dead });
+    await new Promise<void>((r) => srv.listen(0, "127.0.0.1", r));
+    const p = (srv.address() as AddressInfo).port;
+    const [head, body] = splitAnswer(
+      await rawAnswer(p, "GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"),
+    );
+    assert.match(head, /^HTTP\/1\.1 503 /);
+    assert.equal(body, "the gRPC thread has not run for 12 s\n");
+    dead = undefined;
+    assert.equal(await get(p, "/healthz"), 200);
     closeServer(srv);
   });
 
