@@ -3,7 +3,7 @@
 
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { Socket } from "node:net";
-import { ConnectionCap } from "./http-connections.ts";
+import { Closer, ConnectionCap } from "./http-connections.ts";
 import type { ScalerLoop } from "./loop.ts";
 import { silentLogger, type Logger } from "./log.ts";
 import type { ScalerMetrics } from "./metrics.ts";
@@ -225,8 +225,8 @@ function send(res: ServerResponse, r: Reply): void {
 
 /**
  * Applies the limits: Node's deadlines, checked every checkIntervalMs, and the connection cap that
- * closes the connection waiting on its client the longest (logged at the first closure and every
- * thousandth after, so that a flood cannot flood the log).
+ * lets go of the connection waiting on its client the longest, closed a second later (logged at the
+ * first and every thousandth after, so that a flood cannot flood the log).
  */
 function limitConnections(
   server: Server,
@@ -240,16 +240,20 @@ function limitConnections(
   server.timeout = l.stalledTimeoutMs;
   server.maxHeadersCount = 100;
   const cap = new ConnectionCap<Socket>(l.maxConnections);
+  const closer = new Closer<Socket>(l.maxConnections);
   server.on("connection", (socket: Socket) => {
     socket.once("close", () => {
       cap.closed(socket);
+      closer.closed(socket);
     });
-    if (cap.opened(socket) === undefined) return;
+    const victim = cap.opened(socket);
+    if (victim === undefined) return;
+    closer.close(victim);
     onEvict();
     if (cap.evicted % 1000 === 1)
-      log.warn("HTTP connection closed to make room: server.httpMaxConnections reached", {
+      log.warn("HTTP connection let go to make room: server.httpMaxConnections reached", {
         max: l.maxConnections,
-        closed: cap.evicted,
+        letGo: cap.evicted,
       });
   });
   return cap;

@@ -321,7 +321,7 @@ export function createMetrics(loop: ScalerLoop, clock: () => number = Date.now):
   });
   const httpConnectionsClosed = new Counter({
     name: "mlas_http_connections_closed_total",
-    help: "HTTP connections closed to make room at server.httpMaxConnections (the one waiting on its client the longest).",
+    help: "HTTP connections let go (no longer read, closed 1 s later) to make room at server.httpMaxConnections: the one waiting on its client the longest.",
     registers: [registry],
   });
   return { registry, grpcRequests, grpcDuration, decisionDuration, httpConnectionsClosed };

@@ -55,9 +55,11 @@ describe("probes and KEDA's calls while 100 slow clients hold the HTTP port", ()
       ]);
     const [grpcAlone, probesAlone] = await measure();
     const slow = await startSlowClientsProcess(s.httpPort, 100, 2000);
+    const started = performance.now();
     await new Promise((r) => setTimeout(r, 2000)); // the slow clients fill the cap
     const [grpcSlow, probesSlow] = await measure();
     const attack = await slow.stop();
+    const seconds = (performance.now() - started) / 1000;
     t.diagnostic(
       `without slow clients: probes ${probesAlone.ok}/${probesAlone.tried}, GetMetrics p99 ${grpcAlone.ours.p99.toFixed(1)} ms`,
     );
@@ -65,13 +67,19 @@ describe("probes and KEDA's calls while 100 slow clients hold the HTTP port", ()
       `100 slow clients (${attack.connects} connections opened, ${attack.dropped} closed by the server): probes ${probesSlow.ok}/${probesSlow.tried} (slowest ${probesSlow.maxMs.toFixed(0)} ms), GetMetrics p99 ${grpcSlow.ours.p99.toFixed(1)} ms`,
     );
     assert.ok(attack.dropped > 0 && attack.connects > 100, "the slow clients were dropped and reconnected");
+    // A client let go lingers 1 s before it sees the close: fewer than one reconnection per client
+    // and second, not a loop as fast as the machine goes.
+    assert.ok(
+      attack.connects < 100 * (1 + seconds),
+      `${attack.connects} connections in ${seconds.toFixed(1)} s`,
+    );
     assert.deepEqual(probesSlow.failures, {}, "every probe answered 2xx within 1 s");
     assert.ok(probesSlow.tried >= 40);
     assert.equal(grpcSlow.ours.errors, 0);
     assert.equal(grpcSlow.badAnswers, 0);
     // A loose bound for a shared CI machine; bench/slow-clients.bench.ts records the ratio.
     assert.ok(
-      grpcSlow.ours.p99 < Math.max(250, 5 * grpcAlone.ours.p99),
+      grpcSlow.ours.p99 < Math.max(500, 5 * grpcAlone.ours.p99),
       `GetMetrics p99 ${grpcSlow.ours.p99} ms with slow clients, ${grpcAlone.ours.p99} ms without`,
     );
   });

@@ -1,17 +1,22 @@
-// Which connection the HTTP cap closes: a table of event scripts over named connections.
+// Which connection the HTTP cap lets go (a table of event scripts over named connections), and how
+// the ones let go are closed (a fake clock).
 
 import assert from "node:assert/strict";
-import { describe, it } from "node:test";
-import { ConnectionCap } from "../../../src/service/http-connections.ts";
+import { describe, it, mock } from "node:test";
+import { Closer, ConnectionCap } from "../../../src/service/http-connections.ts";
 
 class Conn {
   readonly name: string;
   destroyed = false;
+  paused = false;
   constructor(name: string) {
     this.name = name;
   }
   destroy(): void {
     this.destroyed = true;
+  }
+  pause(): void {
+    this.paused = true;
   }
 }
 
@@ -33,7 +38,6 @@ function run(max: number, steps: readonly Step[]): { closed: string[]; open: num
     else if (verb === "answered") cap.answered(c);
     else cap.closed(c);
   }
-  for (const name of closed) assert.equal(conns.get(name)?.destroyed, true, `${name} destroyed`);
   return { closed, open: cap.size };
 }
 
@@ -90,4 +94,28 @@ describe("ConnectionCap", () => {
       assert.deepEqual(run(max, steps), { closed, open });
     });
   }
+});
+
+describe("Closer", () => {
+  it("stops reading a connection let go and closes it after the delay; at once beyond the bound", () => {
+    mock.timers.enable({ apis: ["setTimeout"] });
+    try {
+      const closer = new Closer<Conn>(2, 1000);
+      const [a, b, c] = [new Conn("a"), new Conn("b"), new Conn("c")];
+      closer.close(a);
+      assert.deepEqual([a.paused, a.destroyed], [true, false]);
+      mock.timers.tick(500);
+      closer.close(b);
+      closer.close(c); // three lingering, bound 2: the oldest goes now
+      assert.deepEqual([a.destroyed, b.destroyed, c.destroyed], [true, false, false]);
+      mock.timers.tick(500);
+      assert.deepEqual([b.destroyed, c.destroyed], [false, false]);
+      closer.closed(c); // closed by itself: no timer left for it
+      mock.timers.tick(500);
+      assert.deepEqual([b.destroyed, c.destroyed], [true, false]);
+      assert.equal(closer.size, 0);
+    } finally {
+      mock.timers.reset();
+    }
+  });
 });

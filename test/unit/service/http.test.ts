@@ -150,14 +150,23 @@ describe("HTTP endpoints", () => {
     srv.closeAllConnections();
   };
 
-  it("at the cap, the connection waiting on its client the longest is closed and the new one answered", async () => {
+  it("at the cap, the connection waiting on its client the longest is let go, unread, and the new one answered", async () => {
     const [srv, p, metrics] = await capped({ maxConnections: 2 });
     const first = await openSocket(p);
+    let firstGot = "";
+    first.on("data", (d: Buffer) => {
+      firstGot += d.toString("latin1");
+    });
+    first.write("GET /healthz HTTP/1.1\r\nHost: x\r\n");
     await until(() => connectionCount(srv).then((n) => n === 1));
     const second = await openSocket(p);
     await until(() => connectionCount(srv).then((n) => n === 2));
     assert.equal(await get(p, "/healthz"), 200, "the third connection is answered");
-    await until(() => first.closed);
+    first.write("\r\n"); // its request completes after it was let go: no answer
+    const t0 = performance.now();
+    await until(() => first.closed, 3000);
+    assert.ok(performance.now() - t0 > 500, "closed after lingering");
+    assert.equal(firstGot, "", "nothing read from it after it was let go");
     assert.equal(second.closed, false, "the younger waiting connection stays open");
     assert.match(await metrics.registry.metrics(), /^mlas_http_connections_closed_total 1$/m);
     second.destroy();
