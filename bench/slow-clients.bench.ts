@@ -3,13 +3,14 @@
 // Prometheus; rounds alternate a phase without and a phase with CLIENTS slow clients (one header
 // line every 2 s, reconnecting at once when dropped). In each phase the chart's probe paths are
 // probed as the kubelet does (a new connection, 1 s timeout) every 250 ms, and bench/grpc-load.ts
-// sends GetMetrics at RATE calls/s in 5 s slices alternating with the gRPC health Check.
+// sends GetMetrics at RATE calls/s in 5 s slices alternating with the gRPC health Check; the CPU
+// time of the scaler's main thread (which serves HTTP) is read from /proc.
 //
 // Run: npm run bench -- slow-clients
 // MLAS_BENCH_CLIENTS (100), MLAS_BENCH_RATE (1000), MLAS_BENCH_SECONDS per phase (30, a multiple
 // of 5), MLAS_BENCH_ROUNDS (2), MLAS_BENCH_SERVICES (100).
 
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { Exporter, Prometheus } from "../test/integration/harness.ts";
@@ -52,9 +53,22 @@ interface Phase {
   readonly grpc: GrpcLoadResult;
   readonly probes: ProbeTally;
   readonly clients?: SlowClientStats;
+  /** CPU seconds the scaler's main thread used over the phase (where the HTTP side runs). */
+  readonly mainCpuSeconds: number;
+}
+
+const TICKS_PER_SECOND = 100; // Linux's USER_HZ
+
+/** CPU seconds (user + system) a thread of the scaler process has used, from /proc (Linux). */
+function threadCpuSeconds(pid: number, tid: number): number {
+  const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, "utf8");
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND;
 }
 
 async function phase(withClients: boolean): Promise<Phase> {
+  const pid = scaler.proc.pid ?? 0;
+  const cpu0 = threadCpuSeconds(pid, pid);
   const slow = withClients ? await startSlowClientsProcess(scaler.httpPort, CLIENTS, 2000, NICE) : undefined;
   if (slow) await new Promise((r) => setTimeout(r, 2000)); // the slow clients fill the cap
   // grpc-load: 2 s warm-up, then SECONDS of GetMetrics and SECONDS of Check in 5 s slices.
@@ -63,7 +77,8 @@ async function phase(withClients: boolean): Promise<Phase> {
     probeFor(scaler.httpPort, ["/healthz", "/readyz"], 250, (2 + 2 * SECONDS) * 1000),
   ]);
   const clients = await slow?.stop();
-  return { grpc, probes, ...(clients ? { clients } : {}) };
+  const mainCpuSeconds = threadCpuSeconds(pid, pid) - cpu0;
+  return { grpc, probes, mainCpuSeconds, ...(clients ? { clients } : {}) };
 }
 
 const row = (name: string, p: Phase): string => {
@@ -71,7 +86,7 @@ const row = (name: string, p: Phase): string => {
   const fails = Object.entries(p.probes.failures)
     .map(([k, n]) => `${k} x${n}`)
     .join(", ");
-  return `| ${name} |${c} ${p.probes.ok}/${p.probes.tried}${fails ? ` (${fails})` : ""} | ${p.probes.maxMs.toFixed(0)} | ${p.grpc.ours.p50.toFixed(2)} | ${p.grpc.ours.p99.toFixed(2)} | ${p.grpc.base.p99.toFixed(2)} | ${p.grpc.ours.errors + p.grpc.base.errors} |`;
+  return `| ${name} |${c} ${p.mainCpuSeconds.toFixed(2)} | ${p.probes.ok}/${p.probes.tried}${fails ? ` (${fails})` : ""} | ${p.probes.maxMs.toFixed(0)} | ${p.grpc.ours.p50.toFixed(2)} | ${p.grpc.ours.p99.toFixed(2)} | ${p.grpc.base.p99.toFixed(2)} | ${p.grpc.ours.errors + p.grpc.base.errors} |`;
 };
 
 console.log(
@@ -80,9 +95,9 @@ console.log(
     .join(" ")}`,
 );
 console.log(
-  "| phase | slow clients' connections | probes ok | slowest probe ms | GetMetrics p50 ms | GetMetrics p99 ms | Check p99 ms | gRPC errors |",
+  "| phase | slow clients' connections | scaler main thread CPU s | probes ok | slowest probe ms | GetMetrics p50 ms | GetMetrics p99 ms | Check p99 ms | gRPC errors |",
 );
-console.log("|---|---|---|---|---|---|---|---|");
+console.log("|---|---|---|---|---|---|---|---|---|");
 let failed = false;
 for (let round = 1; round <= ROUNDS; round++) {
   const alone = await phase(false);

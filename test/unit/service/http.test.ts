@@ -179,11 +179,15 @@ describe("HTTP endpoints", () => {
     s.write("GET /healthz HTTP/1.1\r\n");
     const tick = setInterval(() => s.write("x-slow: a\r\n"), 100);
     const t0 = performance.now();
-    await until(() => s.closed, 3000);
-    clearInterval(tick);
-    const ms = performance.now() - t0;
-    assert.ok(ms < 1500, `closed after ${ms.toFixed(0)} ms`);
-    closeServer(srv);
+    try {
+      await until(() => s.closed, 3000);
+      const ms = performance.now() - t0;
+      assert.ok(ms < 1500, `closed after ${ms.toFixed(0)} ms`);
+    } finally {
+      clearInterval(tick);
+      s.destroy();
+      closeServer(srv);
+    }
   });
 
   it("/healthz answers 503 with the reason while the process is not alive", async () => {
