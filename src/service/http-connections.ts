@@ -10,14 +10,16 @@
 // answered. A probe sends its whole request at once, so it waits on its client for microseconds and
 // is the last in line; slow clients are the first.
 //
-// A connection let go is no longer read and is closed LINGER_MS later (at once when more than the
-// cap are lingering): a client that reconnects the moment it is dropped would otherwise drive the
-// server round a loop of accepting and closing as fast as both can go. Worked numbers: 100 such
-// clients, cap 64. Closing at once, each reconnection lets the next slow connection go straight
-// away: thousands of accepts a second, a core's worth of the main thread. Lingering 1 s, each of the
-// 36 clients beyond the cap comes back at most once a second: about 36 accepts a second, and at most
-// 64 + 36 descriptors. A probe that arrives meanwhile is let go only if 63 connections arrive after
-// it before its request has been read.
+// A connection let go is no longer read and is closed LINGER_MS later (at once when more than
+// LINGERING_PER_CONNECTION x the cap are lingering): a client that reconnects the moment it is
+// dropped would otherwise drive the server round a loop of accepting and closing as fast as both can
+// go. Worked numbers: 100 such clients, cap 64. Closing at once, each reconnection lets the next
+// slow connection go straight away: thousands of accepts a second, a core's worth of the main
+// thread. Lingering 1 s, each of the 36 clients beyond the cap comes back at most once a second:
+// about 36 accepts a second, and 100 descriptors. Up to 64 + 4 x 64 = 320 such clients are held so;
+// beyond that the oldest lingering connection is closed at once, and the excess loops again (a flood
+// is the NetworkPolicy's business). A probe that arrives meanwhile is let go only if 63 connections
+// arrive after it before its request has been read.
 
 /** What the cap needs of a connection (a net.Socket in the server, a plain object in tests). */
 export interface Closable {
@@ -79,6 +81,9 @@ export class ConnectionCap<C> {
 
 /** How long a connection let go lingers, unread, before it is closed. */
 export const LINGER_MS = 1000;
+
+/** At most this many connections linger per connection the cap allows (their descriptors are cheap). */
+export const LINGERING_PER_CONNECTION = 4;
 
 /** What lingering needs of a connection: to stop reading it, and to close it. */
 export interface Lingering extends Closable {

@@ -3,7 +3,7 @@
 
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { Socket } from "node:net";
-import { Closer, ConnectionCap } from "./http-connections.ts";
+import { Closer, ConnectionCap, LINGERING_PER_CONNECTION } from "./http-connections.ts";
 import type { ScalerLoop } from "./loop.ts";
 import { silentLogger, type Logger } from "./log.ts";
 import type { ScalerMetrics } from "./metrics.ts";
@@ -240,7 +240,7 @@ function limitConnections(
   server.timeout = l.stalledTimeoutMs;
   server.maxHeadersCount = 100;
   const cap = new ConnectionCap<Socket>(l.maxConnections);
-  const closer = new Closer<Socket>(l.maxConnections);
+  const closer = new Closer<Socket>(LINGERING_PER_CONNECTION * l.maxConnections);
   server.on("connection", (socket: Socket) => {
     socket.once("close", () => {
       cap.closed(socket);
