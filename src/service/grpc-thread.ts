@@ -71,7 +71,7 @@ export class GrpcThread {
   private stopped: Promise<void> | undefined;
   private exited = false;
   /** Set by shutdown(): the thread's exit from then on is expected, not a crash. */
-  stopping = false;
+  private stopping = false;
   private nextFlush = 1;
   private readonly flushes = new Map<number, () => void>();
 
