@@ -151,6 +151,8 @@ describe(
           assert.deepEqual([end.code, end.signal], [c.code, c.signal]);
           assert.ok(ms < c.withinMs, `ended ${ms.toFixed(0)} ms after SIGTERM, bound ${c.withinMs}`);
           assert.ok(logged(p, "msg", c.says), JSON.stringify(p.logs.slice(-5)));
+          if (c.busy !== "grpc")
+            assert.ok(!logged(p, "msg", /did not stop in time/), "an idle gRPC thread stops by itself");
         } finally {
           await killServeProcess(p);
         }
