@@ -5,7 +5,8 @@ import { isIP } from "node:net";
 import { Command } from "commander";
 import { redactUrls } from "../config/redact.ts";
 import { runDemo } from "./demo.ts";
-import { startServer } from "./serve.ts";
+import { Watchdog } from "../service/watchdog.ts";
+import { exitOnSignals, startServer } from "./serve.ts";
 import { UsageError } from "./duration.ts";
 import { formatForecastEval, runForecastEval } from "./forecast-eval.ts";
 import { demoRequest, loadRequest } from "./load-request.ts";
@@ -146,23 +147,16 @@ program
     const httpPort = port("--http-port", opts.httpPort);
     if (opts.bindAddress !== undefined && isIP(opts.bindAddress) === 0)
       throw new UsageError(`--bind-address: must be an IP address, got ${JSON.stringify(opts.bindAddress)}`);
+    // Started first, so that it keeps the process's priority: the scaler lowers its main thread's
+    // and threads inherit the priority of the thread that starts them.
+    const watchdog = Watchdog.start();
     const running = await startServer({
       config: opts.config,
       ...(opts.bindAddress !== undefined ? { host: opts.bindAddress } : {}),
       ...(grpcPort !== undefined ? { grpcPort } : {}),
       ...(httpPort !== undefined ? { httpPort } : {}),
     });
-    let stopping = false;
-    const stop = (): void => {
-      if (stopping) return;
-      stopping = true;
-      running.stop().then(
-        () => process.exit(0),
-        () => process.exit(1),
-      );
-    };
-    process.on("SIGTERM", stop);
-    process.on("SIGINT", stop);
+    exitOnSignals(running, watchdog);
   });
 
 program

@@ -13,6 +13,7 @@ import { lowerOwnPriority, MAIN_NICENESS } from "../service/priority.ts";
 import { readTlsFiles, StartupError } from "../service/tls-files.ts";
 import { watchTlsFiles } from "../service/tls-reload.ts";
 import { VerdictTable } from "../service/verdicts.ts";
+import type { Watchdog } from "../service/watchdog.ts";
 import { buildSources, sourceFileIssues } from "../signals/registry.ts";
 
 /** Why a port could not be bound, in words (EADDRINUSE and friends, not a stack). */
@@ -56,7 +57,36 @@ export interface Running {
   readonly grpcPort: number;
   readonly httpPort: number;
   readonly loop: ScalerLoop;
+  readonly log: Logger;
+  /** Bounded: every step that waits on another thread or an upstream gives up after a deadline. */
   stop(): Promise<void>;
+}
+
+/**
+ * /healthz fails once the gRPC thread has not run for this long (stuck in synchronous code), so that
+ * the chart's liveness probe (every 10 s, 3 failures) restarts a scaler that answers KEDA nothing.
+ */
+const GRPC_SILENT_LIMIT_MS = 10_000;
+
+/** In-flight gRPC calls get this long to finish at a stop (streams are ended at once). */
+const GRPC_GRACE_MS = 5000;
+/** Closing the signal sources (an AMQP close handshake, say) gets this long. */
+const CLOSE_MS = 2000;
+
+/** Waits for `p` at most `ms`; resolves whether it settled in time. */
+function within(p: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([
+    p.then(
+      () => true,
+      () => true,
+    ),
+    new Promise<boolean>((resolve) => {
+      timer = setTimeout(resolve, ms, false);
+    }),
+  ]).finally(() => {
+    clearTimeout(timer);
+  });
 }
 
 export async function startServer(opts: {
@@ -85,8 +115,16 @@ export async function startServer(opts: {
   const host = opts.host ?? config.server.bindAddress;
   if (!tls) log.info("gRPC is plaintext (server.tls is not set)");
   let grpc: GrpcThread | undefined;
-  const http = createHttpServer(loop, metrics, () => grpc?.flush() ?? Promise.resolve(), Date.now, log, {
-    maxConnections: config.server.httpMaxConnections,
+  const http = createHttpServer(loop, metrics, {
+    beforeScrape: () => grpc?.flush() ?? Promise.resolve(),
+    log,
+    limits: { maxConnections: config.server.httpMaxConnections },
+    liveness: () => {
+      const silent = grpc?.silentMs() ?? 0;
+      return silent > GRPC_SILENT_LIMIT_MS
+        ? `the gRPC thread has not run for ${Math.round(silent / 1000)} s: it answers no KEDA call`
+        : undefined;
+    },
   });
   const onFatal =
     opts.onFatal ??
@@ -150,19 +188,59 @@ export async function startServer(opts: {
     grpcPort,
     httpPort,
     loop,
+    log,
     async stop() {
       tlsWatch?.close();
       loop.stop();
-      await thread.shutdown();
-      await sources.close();
-      await pool.close();
-      await new Promise<void>((resolve) => {
+      // No new HTTP connection from here; open ones are closed.
+      const httpClosed = new Promise<void>((resolve) => {
         http.close(() => {
           resolve();
         });
         http.closeAllConnections();
       });
+      await thread.shutdown(GRPC_GRACE_MS, log);
+      if (!(await within(sources.close(), CLOSE_MS)))
+        log.warn("signal sources did not close in time", { seconds: CLOSE_MS / 1000 });
+      if (!(await within(pool.close(), CLOSE_MS)))
+        log.warn("the forecast thread did not end in time", { seconds: CLOSE_MS / 1000 });
+      await within(httpClosed, CLOSE_MS);
       log.info("stopped");
     },
   };
+}
+
+/**
+ * `mlas serve`'s end: SIGTERM or SIGINT stops gracefully (listeners closed, streams ended, in-flight
+ * gRPC calls given 5 s, a busy thread terminated) and exits 0, or 1 if the stop failed; a second
+ * signal exits at once. Whatever any thread is doing, the watchdog thread kills the process 15 s
+ * after the first signal, or 20 s after the main thread stopped answering (src/service/watchdog.ts);
+ * the chart's termination grace period is 30 s.
+ */
+export function exitOnSignals(running: Running, watchdog: Watchdog): void {
+  let signalled = false;
+  const onSignal = (signal: NodeJS.Signals): void => {
+    if (signalled) {
+      running.log.warn("second signal: exiting now", { signal });
+      process.exit(1);
+    }
+    signalled = true;
+    watchdog.arm();
+    running.log.info("stopping", { signal });
+    const started = performance.now();
+    running.stop().then(
+      () => {
+        running.log.info("exiting", {
+          stopSeconds: Number(((performance.now() - started) / 1000).toFixed(3)),
+        });
+        process.exit(0);
+      },
+      (e: unknown) => {
+        running.log.error("the stop failed; exiting", { error: e instanceof Error ? e.message : String(e) });
+        process.exit(1);
+      },
+    );
+  };
+  process.on("SIGTERM", onSignal);
+  process.on("SIGINT", onSignal);
 }

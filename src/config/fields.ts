@@ -360,7 +360,7 @@ export const SERVER_FIELDS = {
     min: 1,
     max: 10_000,
     default: 64,
-    doc: "Open HTTP connections beyond this are refused, so HTTP clients cannot take gRPC's descriptors.",
+    doc: "Open HTTP connections at most; beyond it the one that has waited on its client the longest is let go (closed a second later), so HTTP clients can neither take gRPC's descriptors nor starve the probes.",
   },
   tls: {
     type: "object",

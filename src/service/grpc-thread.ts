@@ -14,7 +14,12 @@ export interface GrpcThreadInit {
   readonly host: string;
   readonly port: number;
   readonly tls?: GrpcServerOptions["tls"];
+  /** One BigInt64: when the thread's event loop last ran its heartbeat (ms since the epoch). */
+  readonly heart: SharedArrayBuffer;
 }
+
+/** How often the gRPC thread's event loop marks that it runs. */
+export const GRPC_HEARTBEAT_MS = 1000;
 
 export type ToGrpcThread =
   | { readonly t: "verdicts"; readonly changes: readonly VerdictChange[] }
@@ -39,6 +44,8 @@ export type FromGrpcThread =
       readonly durations: readonly (readonly [string, readonly number[]])[];
     }
   | { readonly t: "flushed"; readonly id: number }
+  /** The shutdown message arrived: the thread's event loop is running. */
+  | { readonly t: "stopping" }
   | { readonly t: "stopped" };
 
 /** Where the thread's call outcomes land on this side (the mlas_grpc_* metrics). */
@@ -50,17 +57,28 @@ export interface CallSink {
 /** The young generation of the gRPC thread's heap, in MB: small, so that each scavenge is short. */
 const YOUNG_GENERATION_MB = 4;
 
+/**
+ * At shutdown, a thread that has not acknowledged the request within this long is busy (stuck in
+ * synchronous code) and is terminated at once: it answers no call anyway. An idle thread
+ * acknowledges within a millisecond.
+ */
+const SHUTDOWN_ACK_MS = 1000;
+
 export class GrpcThread {
   readonly port: number;
   private readonly worker: Worker;
+  private readonly heart: BigInt64Array;
   private stopped: Promise<void> | undefined;
   private exited = false;
+  /** Set by shutdown(): the thread's exit from then on is expected, not a crash. */
+  private stopping = false;
   private nextFlush = 1;
   private readonly flushes = new Map<number, () => void>();
 
-  private constructor(worker: Worker, port: number) {
+  private constructor(worker: Worker, port: number, heart: SharedArrayBuffer) {
     this.worker = worker;
     this.port = port;
+    this.heart = new BigInt64Array(heart);
     worker.once("exit", () => {
       this.exited = true;
     });
@@ -76,13 +94,15 @@ export class GrpcThread {
    * crash of the thread calls `onFatal`: the process cannot answer KEDA without it.
    */
   static start(
-    init: GrpcThreadInit,
+    init: Omit<GrpcThreadInit, "heart">,
     log: Logger,
     sink: CallSink,
     onFatal: (e: Error) => void,
   ): Promise<GrpcThread> {
+    const heart = new SharedArrayBuffer(8);
+    Atomics.store(new BigInt64Array(heart), 0, BigInt(Date.now()));
     const worker = new Worker(workerModule("grpc-worker", import.meta.url), {
-      workerData: init,
+      workerData: { ...init, heart } satisfies GrpcThreadInit,
       resourceLimits: { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB },
     });
     return new Promise((resolve, reject) => {
@@ -91,7 +111,7 @@ export class GrpcThread {
       worker.on("message", (m: FromGrpcThread) => {
         switch (m.t) {
           case "listening":
-            thread = new GrpcThread(worker, m.port);
+            thread = new GrpcThread(worker, m.port, heart);
             resolve(thread);
             break;
           case "failed":
@@ -113,7 +133,7 @@ export class GrpcThread {
       });
       // Once: a crash is reported as an error and then as an exit.
       const fail = (e: Error): void => {
-        if (exiting) return;
+        if (exiting || thread?.stopping === true) return;
         exiting = true;
         if (thread) onFatal(e);
         else reject(e);
@@ -145,6 +165,14 @@ export class GrpcThread {
     });
   }
 
+  /**
+   * How long the thread's event loop has not run, in ms: about GRPC_HEARTBEAT_MS at most while it
+   * serves; more when it is stuck in synchronous code (and answers no call).
+   */
+  silentMs(now: number = Date.now()): number {
+    return now - Number(Atomics.load(this.heart, 0));
+  }
+
   publish(changes: readonly VerdictChange[]): void {
     if (changes.length > 0) this.worker.postMessage({ t: "verdicts", changes } satisfies ToGrpcThread);
   }
@@ -154,18 +182,42 @@ export class GrpcThread {
     if (!this.stopped && !this.exited) this.worker.postMessage({ t: "tls", tls } satisfies ToGrpcThread);
   }
 
-  /** Stops accepting calls, ends streams, waits for in-flight calls (forced after graceMs). */
-  shutdown(graceMs = 5000): Promise<void> {
+  /**
+   * Stops accepting calls, ends streams, waits for in-flight calls (forced after graceMs), then ends
+   * the thread. A thread that does not acknowledge within SHUTDOWN_ACK_MS is busy and is terminated
+   * at once; one that acknowledges but has not stopped by graceMs + SHUTDOWN_ACK_MS, too. Termination
+   * interrupts JavaScript wherever it is (a loop, a regular expression).
+   */
+  shutdown(graceMs = 5000, log?: Logger): Promise<void> {
     if (this.exited) return Promise.resolve();
-    this.stopped ??= new Promise<void>((resolve) => {
+    this.stopping = true;
+    this.stopped ??= new Promise<"stopped" | "busy" | "late">((resolve) => {
+      let timer: NodeJS.Timeout | undefined;
+      const settle = (how: "stopped" | "busy" | "late"): void => {
+        clearTimeout(timer);
+        resolve(how);
+      };
+      timer = setTimeout(settle, SHUTDOWN_ACK_MS, "busy");
       this.worker.on("message", (m: FromGrpcThread) => {
-        if (m.t === "stopped") resolve();
+        if (m.t === "stopping") {
+          clearTimeout(timer);
+          timer = setTimeout(settle, graceMs + SHUTDOWN_ACK_MS, "late");
+        } else if (m.t === "stopped") settle("stopped");
       });
       this.worker.on("exit", () => {
-        resolve();
+        settle("stopped");
       });
       this.worker.postMessage({ t: "shutdown", graceMs } satisfies ToGrpcThread);
-    }).then(() => this.worker.terminate().then(() => undefined));
+    }).then((how) => {
+      if (how !== "stopped")
+        log?.warn("the gRPC thread did not stop in time; terminating it", {
+          reason:
+            how === "busy"
+              ? "busy: it did not acknowledge the shutdown"
+              : "in-flight calls outlasted the grace",
+        });
+      return this.worker.terminate().then(() => undefined);
+    });
     return this.stopped;
   }
 }

@@ -3,7 +3,12 @@
 
 import { parentPort, workerData } from "node:worker_threads";
 import * as grpc from "@grpc/grpc-js";
-import type { FromGrpcThread, GrpcThreadInit, ToGrpcThread } from "./grpc-thread.ts";
+import {
+  GRPC_HEARTBEAT_MS,
+  type FromGrpcThread,
+  type GrpcThreadInit,
+  type ToGrpcThread,
+} from "./grpc-thread.ts";
 import { KedaGrpcServer } from "./keda-grpc.ts";
 import type { Logger } from "./log.ts";
 import { VerdictTable } from "./verdicts.ts";
@@ -39,6 +44,11 @@ function flush(): void {
   durations.clear();
 }
 const batches = setInterval(flush, BATCH_MS);
+// The main thread's /healthz reads this: a thread stuck in synchronous code stops beating.
+const heart = new BigInt64Array(init.heart);
+const beat = setInterval(() => {
+  Atomics.store(heart, 0, BigInt(Date.now()));
+}, GRPC_HEARTBEAT_MS);
 
 const table = new VerdictTable(init.services);
 const server = new KedaGrpcServer(table, log, (method, code, seconds) => {
@@ -68,13 +78,16 @@ port.on("message", (m: ToGrpcThread) => {
   else if (m.t === "flush") {
     flush();
     post({ t: "flushed", id: m.id });
-  } else
+  } else {
+    post({ t: "stopping" });
     void server.shutdown(m.graceMs).then(() => {
       clearInterval(batches);
+      clearInterval(beat);
       flush();
       post({ t: "stopped" });
       port.close();
     });
+  }
 });
 
 const tls = init.tls && buffers(init.tls);

@@ -2,16 +2,35 @@
 // Nothing here ever returns a credential: the API shows decisions, signals and forecasts only.
 
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { Socket } from "node:net";
+import { Closer, ConnectionCap, LINGERING_PER_CONNECTION } from "./http-connections.ts";
 import type { ScalerLoop } from "./loop.ts";
 import { silentLogger, type Logger } from "./log.ts";
 import type { ScalerMetrics } from "./metrics.ts";
 import type { LoopSnapshot } from "./snapshot.ts";
 
-function json(res: ServerResponse, status: number, body: unknown): void {
-  const text = JSON.stringify(body, null, 2);
-  res.writeHead(status, { "content-type": "application/json; charset=utf-8", "cache-control": "no-store" });
-  res.end(text);
+/**
+ * Writes an answer. The length is always stated, so that HEAD (whose body Node leaves out) answers
+ * the same headers as GET.
+ */
+function write(
+  res: ServerResponse,
+  status: number,
+  body: string,
+  contentType: string,
+  extra: Readonly<Record<string, string>> = {},
+): void {
+  res
+    .writeHead(status, {
+      "content-type": contentType,
+      "content-length": Buffer.byteLength(body),
+      "cache-control": "no-store",
+      ...extra,
+    })
+    .end(body);
 }
+
+const JSON_TYPE = "application/json; charset=utf-8";
 
 export function servicesView(snap: LoopSnapshot, now: number): unknown {
   const d = snap.decisions;
@@ -90,23 +109,31 @@ export function forecastView(snap: LoopSnapshot, name: string): unknown {
 
 /**
  * Bounds on the HTTP side, so that slow or idle clients cannot hold file descriptors that KEDA's
- * gRPC connection needs: connections beyond the cap are dropped at once.
+ * gRPC connection needs, nor starve the kubelet's probes: at the cap, the connection that has waited
+ * on its client the longest is closed (http-connections.ts), and a request's headers must arrive
+ * within headersTimeoutMs, checked every checkIntervalMs.
  */
 export interface HttpLimits {
   readonly maxConnections: number;
-  /** Time to receive a request's headers. */
+  /** Time to receive a request's headers (the kubelet, Prometheus and curl send them at once). */
   readonly headersTimeoutMs: number;
   /** Time to receive a whole request. */
   readonly requestTimeoutMs: number;
+  /** How often the two deadlines above are checked (Node's default is 30 s). */
+  readonly checkIntervalMs: number;
   /** Idle time of a kept-alive connection between requests. */
   readonly keepAliveTimeoutMs: number;
+  /** Time without any progress on a connection (a client that stops reading its answer). */
+  readonly stalledTimeoutMs: number;
 }
 
 export const DEFAULT_HTTP_LIMITS: HttpLimits = {
   maxConnections: 64,
-  headersTimeoutMs: 10_000,
-  requestTimeoutMs: 30_000,
+  headersTimeoutMs: 5_000,
+  requestTimeoutMs: 10_000,
+  checkIntervalMs: 1_000,
   keepAliveTimeoutMs: 5_000,
+  stalledTimeoutMs: 30_000,
 };
 
 /** What a route answers: a status and a body (JSON unless `text` or the metrics content type). */
@@ -114,6 +141,7 @@ interface Reply {
   readonly status: number;
   readonly body: unknown;
   readonly contentType?: string;
+  readonly headers?: Readonly<Record<string, string>>;
 }
 
 const text = (status: number, body: string, contentType = "text/plain; charset=utf-8"): Reply => ({
@@ -131,28 +159,51 @@ function decodeSegment(s: string): string | undefined {
   }
 }
 
+/** What createHttpServer needs besides the loop and the metrics; every field has a default. */
+export interface HttpOptions {
+  /** Brings metrics kept elsewhere (the gRPC thread's call counts) up to date before a scrape. */
+  readonly beforeScrape?: () => Promise<void>;
+  readonly clock?: () => number;
+  readonly log?: Logger;
+  readonly limits?: Partial<HttpLimits>;
+  /**
+   * Why the process is not alive, or undefined when it is: /healthz then answers 503 with it (the
+   * gRPC thread has not beaten its heart, say), so that the liveness probe restarts the pod.
+   */
+  readonly liveness?: () => string | undefined;
+}
+
 function route(
   loop: ScalerLoop,
   metrics: ScalerMetrics,
-  beforeScrape: () => Promise<void>,
+  opts: Required<Pick<HttpOptions, "beforeScrape" | "liveness">>,
   now: number,
   method: string | undefined,
   rawUrl: string,
 ): Reply | Promise<Reply> {
-  if (method !== "GET")
-    return { status: 405, body: { error: `method ${(method ?? "").slice(0, 20)} not allowed` } };
+  // HEAD answers as GET does, without the body (Node leaves it out).
+  if (method !== "GET" && method !== "HEAD")
+    return {
+      status: 405,
+      body: { error: `method ${(method ?? "").slice(0, 20)} not allowed` },
+      headers: { allow: "GET, HEAD" },
+    };
   let path: string;
   try {
     path = new URL(rawUrl, "http://localhost").pathname;
   } catch {
     return { status: 400, body: { error: "malformed request target" } };
   }
-  if (path === "/healthz") return text(200, "ok\n");
+  if (path === "/healthz") {
+    const dead = opts.liveness();
+    return dead === undefined ? text(200, "ok\n") : text(503, `${dead}\n`);
+  }
   const snap = loop.snapshot();
   if (path === "/readyz")
     return snap.ready ? text(200, "ready\n") : text(503, "waiting for the first decision of every service\n");
   if (path === "/metrics")
-    return beforeScrape()
+    return opts
+      .beforeScrape()
       .then(() => metrics.registry.metrics())
       .then((body) => text(200, body, metrics.registry.contentType));
   if (path === "/api/v1/services") return { status: 200, body: servicesView(snap, now) };
@@ -168,62 +219,90 @@ function route(
 }
 
 function send(res: ServerResponse, r: Reply): void {
-  if (r.contentType !== undefined) {
-    res
-      .writeHead(r.status, { "content-type": r.contentType, "cache-control": "no-store" })
-      .end(r.body as string);
-  } else json(res, r.status, r.body);
+  if (r.contentType !== undefined) write(res, r.status, r.body as string, r.contentType, r.headers);
+  else write(res, r.status, JSON.stringify(r.body, null, 2), JSON_TYPE, r.headers);
+}
+
+/**
+ * Applies the limits: Node's deadlines, checked every checkIntervalMs, and the connection cap that
+ * lets go of the connection waiting on its client the longest, closed a second later (logged at the
+ * first and every thousandth after, so that a flood cannot flood the log).
+ */
+function limitConnections(
+  server: Server,
+  l: HttpLimits,
+  log: Logger,
+  onEvict: () => void,
+): ConnectionCap<Socket> {
+  server.headersTimeout = l.headersTimeoutMs;
+  server.requestTimeout = l.requestTimeoutMs;
+  server.keepAliveTimeout = l.keepAliveTimeoutMs;
+  server.timeout = l.stalledTimeoutMs;
+  server.maxHeadersCount = 100;
+  const cap = new ConnectionCap<Socket>(l.maxConnections);
+  const closer = new Closer<Socket>(LINGERING_PER_CONNECTION * l.maxConnections);
+  server.on("connection", (socket: Socket) => {
+    socket.once("close", () => {
+      cap.closed(socket);
+      closer.closed(socket);
+    });
+    const victim = cap.opened(socket);
+    if (victim === undefined) return;
+    closer.close(victim);
+    onEvict();
+    if (cap.evicted % 1000 === 1)
+      log.warn("HTTP connection let go to make room: server.httpMaxConnections reached", {
+        max: l.maxConnections,
+        letGo: cap.evicted,
+      });
+  });
+  return cap;
 }
 
 /**
  * Every request gets an answer and none can stop the process: a handler that throws or rejects
  * answers 500 (and is logged), whatever the request.
  */
-export function createHttpServer(
-  loop: ScalerLoop,
-  metrics: ScalerMetrics,
-  /** Brings metrics kept elsewhere (the gRPC thread's call counts) up to date before a scrape. */
-  beforeScrape: () => Promise<void> = () => Promise.resolve(),
-  clock: () => number = Date.now,
-  log: Logger = silentLogger,
-  limits: Partial<HttpLimits> = {},
-): Server {
-  const fail = (res: ServerResponse, e: unknown): void => {
+export function createHttpServer(loop: ScalerLoop, metrics: ScalerMetrics, opts: HttpOptions = {}): Server {
+  const l = { ...DEFAULT_HTTP_LIMITS, ...opts.limits };
+  const log = opts.log ?? silentLogger;
+  const clock = opts.clock ?? Date.now;
+  const routeOpts = {
+    beforeScrape: opts.beforeScrape ?? ((): Promise<void> => Promise.resolve()),
+    liveness: opts.liveness ?? ((): undefined => undefined),
+  };
+  const reply = (req: IncomingMessage, res: ServerResponse, r: Reply): void => {
+    send(res, r);
+    cap.answered(req.socket);
+  };
+  const fail = (req: IncomingMessage, res: ServerResponse, e: unknown): void => {
     log.error("HTTP handler failed", { error: e instanceof Error ? e.message : String(e) });
     if (res.headersSent) res.destroy();
-    else json(res, 500, { error: "internal error" });
+    else reply(req, res, { status: 500, body: { error: "internal error" } });
   };
-  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
-    try {
-      const r = route(loop, metrics, beforeScrape, clock(), req.method, req.url ?? "/");
-      if (r instanceof Promise)
-        r.then(
-          (x) => {
-            send(res, x);
-          },
-          (e: unknown) => {
-            fail(res, e);
-          },
-        );
-      else send(res, r);
-    } catch (e) {
-      fail(res, e);
-    }
-  });
-  const l = { ...DEFAULT_HTTP_LIMITS, ...limits };
-  server.maxConnections = l.maxConnections;
-  server.headersTimeout = l.headersTimeoutMs;
-  server.requestTimeout = l.requestTimeoutMs;
-  server.keepAliveTimeout = l.keepAliveTimeoutMs;
-  server.maxHeadersCount = 100;
-  let dropped = 0;
-  server.on("drop", () => {
-    // Logged at the first refusal and every thousandth after, so a flood cannot flood the log.
-    if (dropped++ % 1000 === 0)
-      log.warn("HTTP connections refused: server.httpMaxConnections reached", {
-        max: l.maxConnections,
-        refused: dropped,
-      });
+  const server = createServer(
+    { connectionsCheckingInterval: l.checkIntervalMs },
+    (req: IncomingMessage, res: ServerResponse) => {
+      cap.answering(req.socket);
+      try {
+        const r = route(loop, metrics, routeOpts, clock(), req.method, req.url ?? "/");
+        if (r instanceof Promise)
+          r.then(
+            (x) => {
+              reply(req, res, x);
+            },
+            (e: unknown) => {
+              fail(req, res, e);
+            },
+          );
+        else reply(req, res, r);
+      } catch (e) {
+        fail(req, res, e);
+      }
+    },
+  );
+  const cap = limitConnections(server, l, log, () => {
+    metrics.httpConnectionsClosed.inc();
   });
   return server;
 }

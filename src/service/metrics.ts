@@ -12,6 +12,7 @@ export interface ScalerMetrics {
   readonly grpcRequests: Counter<"method" | "code">;
   readonly grpcDuration: Histogram<"method">;
   readonly decisionDuration: Histogram;
+  readonly httpConnectionsClosed: Counter;
 }
 
 export function createMetrics(loop: ScalerLoop, clock: () => number = Date.now): ScalerMetrics {
@@ -318,5 +319,10 @@ export function createMetrics(loop: ScalerLoop, clock: () => number = Date.now):
     buckets: [0.0001, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.05, 0.25, 1],
     registers: [registry],
   });
-  return { registry, grpcRequests, grpcDuration, decisionDuration };
+  const httpConnectionsClosed = new Counter({
+    name: "mlas_http_connections_closed_total",
+    help: "HTTP connections let go (no longer read, closed 1 s later) to make room at server.httpMaxConnections: the one waiting on its client the longest.",
+    registers: [registry],
+  });
+  return { registry, grpcRequests, grpcDuration, decisionDuration, httpConnectionsClosed };
 }

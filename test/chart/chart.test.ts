@@ -21,6 +21,7 @@ import { PodDisruptionBudget } from "kubernetes-models/policy/v1";
 import { parse, parseAllDocuments, stringify } from "yaml";
 import { wakeFromZeroWarnings } from "../../src/cli/validate.ts";
 import { CONFIG_FIELDS, SERVICE_FIELDS, TLS_FIELDS, type Fields } from "../../src/config/fields.ts";
+import { WATCHDOG_LIMITS } from "../../src/service/watchdog.ts";
 import {
   displayPath,
   fieldAt,
@@ -179,6 +180,9 @@ describe("rendered objects", () => {
           assert.equal(c.livenessProbe.httpGet.path, "/healthz");
           assert.equal(c.readinessProbe.httpGet.path, "/readyz");
         }
+        // The scaler's own last resort ends it before the kubelet's SIGKILL (src/service/watchdog.ts).
+        const deadline = Math.max(WATCHDOG_LIMITS.killMs, WATCHDOG_LIMITS.stallMs) / 1000;
+        assert.ok(pod.terminationGracePeriodSeconds >= deadline + 5, f);
       }
     }
   });
