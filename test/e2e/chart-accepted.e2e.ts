@@ -101,10 +101,19 @@ describe("scenario 7: the chart's objects are accepted by the real API server", 
   describe("releases installed with helm 3 and helm 4, side by side", () => {
     const kubeconfig = join(env.work, "admin.kubeconfig");
     const image = ["--set", "scaler.image.repository=registry.example/ml-autoscaling"];
-    const releases: { helm: Helm; name: string; namespace: string }[] = [
+    const releases: { helm: Helm; name: string; namespace: string; set?: string[] }[] = [
       { helm: HELM3, name: "ml-autoscaling", namespace: "e2e-team-a" },
       { helm: HELM4, name: "ml-autoscaling", namespace: "e2e-team-b" },
-      { helm: HELM4, name: "ml-b", namespace: "e2e-team-a" },
+      // A second release in one namespace scales other workloads (KEDA's webhook refuses two
+      // ScaledObjects for one workload).
+      {
+        helm: HELM4,
+        name: "ml-b",
+        namespace: "e2e-team-a",
+        set: ["celeryWorker", "orchestrator", "vllmService"].map(
+          (s) => `services.${s}.workload.name=${s.toLowerCase()}-b`,
+        ),
+      },
     ];
     const run = (h: Helm, args: string[]): { status: number; stdout: string; stderr: string } =>
       helm([...args, "--kubeconfig", kubeconfig], root, h);
@@ -156,6 +165,7 @@ describe("scenario 7: the chart's objects are accepted by the real API server", 
           "--namespace",
           r.namespace,
           ...image,
+          ...(r.set ?? []).flatMap((x) => ["--set", x]),
         ]);
         assert.equal(out.status, 0, out.stderr);
         assert.match(out.stdout, /STATUS: deployed/);
