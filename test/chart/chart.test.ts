@@ -468,6 +468,12 @@ describe("alert rules fire and stay quiet when they should (promtool test rules)
     const r = spawnSync("promtool", ["test", "rules", unitFile], { encoding: "utf8" });
     assert.equal(r.status, 0, r.stdout + r.stderr);
   });
+  it("monitoring.prometheusRule.disabled takes exactly the chart's alert names", () => {
+    const schema = JSON.parse(readFileSync(join(chart, "values.schema.json"), "utf8")) as Any;
+    const disabled = schema.properties.monitoring.properties.prometheusRule.properties.disabled as Any;
+    assert.deepEqual(Object.keys(disabled.properties as Any).sort(), alertRules.map((r) => r.alert).sort());
+    assert.equal(disabled.additionalProperties, false);
+  });
   it("every alert has a case where it fires and one where it stays quiet", () => {
     const cases = (
       parse(readFileSync(unitFile, "utf8")) as {
