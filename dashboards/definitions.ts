@@ -5,7 +5,16 @@ import type { DashboardSpec } from "./grafana.ts";
 // Our series carry `scaled_service`, never a label Prometheus Operator sets on targets (service, pod,
 // namespace, job, instance, endpoint, container). Every scaler replica exports the same gauges, so
 // panels take max (or group) by the identifying labels: a sum would count each replica once more.
-const S = 'scaled_service=~"$service"';
+// Every query selects one release by the target labels of its scaler (R): the release's namespace
+// and its job (the scaler's Service name), so two releases in one Prometheus never merge.
+const R = 'namespace="$namespace", job="$job"';
+const S = `${R}, scaled_service=~"$service"`;
+// Other exporters' series of the release that ships the dashboard, by the constants the chart
+// renders: KEDA's per ScaledObject (in the workloads' namespaces, which KEDA's ServiceMonitor stores
+// as exported_namespace) and dcgm-exporter's per workload pod.
+const KEDA =
+  'scaler="ml-autoscaling", exported_namespace=~"$workload_namespaces", scaledObject=~"$scaled_objects"';
+const GPU_PODS = 'exported_namespace=~"$workload_namespaces", exported_pod=~"$workload_pods"';
 
 export const overview: DashboardSpec = {
   uid: "mlas-overview",
@@ -55,11 +64,15 @@ export const overview: DashboardSpec = {
     },
     {
       title: "Scale events per hour",
-      description: "How often each service's desired count changed.",
+      description:
+        "How often each service's desired replica count changed in the last hour (a change of the decision's reason alone is no scale event).",
       type: "timeseries",
       targets: [
         {
-          expr: `max by (scaled_service) (changes(mlas_desired_replicas{${S}}[1h]))`,
+          // The count, not one series per reason: changes() of a series misses every change that
+          // also changes the reason label (the old series ends, a new one starts). The subquery
+          // steps at Prometheus's evaluation interval, about the scrape interval.
+          expr: `changes((max by (scaled_service) (mlas_desired_replicas{${S}}))[1h:])`,
           legend: "{{scaled_service}}",
         },
       ],
@@ -67,12 +80,12 @@ export const overview: DashboardSpec = {
     {
       title: "GPU utilisation",
       description:
-        "dcgm-exporter, per workload pod. With its Kubernetes pod mapping the exporter labels each GPU with the pod using it; Prometheus Operator renames that label exported_pod (the target's own pod label names the exporter pod).",
+        "dcgm-exporter, per pod of the release's workloads. With its Kubernetes pod mapping the exporter labels each GPU with the pod using it; Prometheus Operator renames that label exported_pod (the target's own pod label names the exporter pod).",
       type: "timeseries",
       unit: "percent",
       targets: [
         {
-          expr: 'avg by (exported_namespace, exported_pod) (DCGM_FI_DEV_GPU_UTIL{exported_pod!=""})',
+          expr: `avg by (exported_namespace, exported_pod) (DCGM_FI_DEV_GPU_UTIL{${GPU_PODS}})`,
           legend: "{{exported_namespace}}/{{exported_pod}}",
         },
       ],
@@ -96,9 +109,12 @@ export const overview: DashboardSpec = {
       type: "timeseries",
       unit: "reqps",
       targets: [
-        { expr: "sum by (method, code) (rate(mlas_grpc_requests_total[5m]))", legend: "{{method}} {{code}}" },
         {
-          expr: 'sum by (scaledObject) (rate(keda_scaler_detail_errors_total{scaler="ml-autoscaling"}[5m]))',
+          expr: `sum by (method, code) (rate(mlas_grpc_requests_total{${R}}[5m]))`,
+          legend: "{{method}} {{code}}",
+        },
+        {
+          expr: `sum by (scaledObject) (rate(keda_scaler_detail_errors_total{${KEDA}}[5m]))`,
           legend: "KEDA errors {{scaledObject}}",
         },
       ],
@@ -114,7 +130,7 @@ export const overview: DashboardSpec = {
           expr: `max by (scaled_service, trigger) (mlas_signal_age_seconds{${S}})`,
           legend: "{{scaled_service}}/{{trigger}}",
         },
-        { expr: "max(mlas_signal_max_staleness_seconds)", legend: "max staleness" },
+        { expr: `max(mlas_signal_max_staleness_seconds{${R}})`, legend: "max staleness" },
       ],
     },
   ],
@@ -150,7 +166,7 @@ export const predictive: DashboardSpec = {
       unit: "percentunit",
       targets: [
         { expr: `max by (scaled_service) (mlas_forecast_confidence{${S}})`, legend: "{{scaled_service}}" },
-        { expr: "max(mlas_forecast_confidence_threshold)", legend: "threshold" },
+        { expr: `max(mlas_forecast_confidence_threshold{${R}})`, legend: "threshold" },
       ],
     },
     {
@@ -198,7 +214,7 @@ export const predictive: DashboardSpec = {
       description: "1 inside business hours.",
       type: "stat",
       width: 6,
-      targets: [{ expr: "max(mlas_business_window_open)", legend: "open" }],
+      targets: [{ expr: `max(mlas_business_window_open{${R}})`, legend: "open" }],
     },
     {
       title: "Forecast age",
@@ -242,7 +258,7 @@ export const cost: DashboardSpec = {
         { value: 0.8, color: "orange" },
         { value: 1, color: "red" },
       ],
-      targets: [{ expr: "max(mlas_budget_used_ratio)", legend: "used" }],
+      targets: [{ expr: `max(mlas_budget_used_ratio{${R}})`, legend: "used" }],
     },
     {
       title: "Budget",
@@ -250,7 +266,7 @@ export const cost: DashboardSpec = {
       type: "stat",
       width: 6,
       unit: "currencyUSD",
-      targets: [{ expr: "max(mlas_budget_max_hourly_cost_dollars)", legend: "max" }],
+      targets: [{ expr: `max(mlas_budget_max_hourly_cost_dollars{${R}})`, legend: "max" }],
     },
     {
       title: "Spot savings per hour",
@@ -292,8 +308,8 @@ export const cost: DashboardSpec = {
       description: "GPUs of the desired replicas by type, against businessRules.gpuQuotas.",
       type: "timeseries",
       targets: [
-        { expr: "max by (gpu_type) (mlas_gpus_used)", legend: "{{gpu_type}} used" },
-        { expr: "max by (gpu_type) (mlas_gpu_quota)", legend: "{{gpu_type}} quota" },
+        { expr: `max by (gpu_type) (mlas_gpus_used{${R}})`, legend: "{{gpu_type}} used" },
+        { expr: `max by (gpu_type) (mlas_gpu_quota{${R}})`, legend: "{{gpu_type}} quota" },
       ],
     },
   ],

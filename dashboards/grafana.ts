@@ -113,37 +113,85 @@ export function dashboard(d: DashboardSpec): Record<string, unknown> {
     graphTooltip: 1,
     refresh: "30s",
     time: { from: "now-24h", to: "now" },
-    templating: {
-      list: [
-        {
-          name: "datasource",
-          type: "datasource",
-          query: "prometheus",
-          label: "Data source",
-          current: {},
-          hide: 0,
-        },
-        {
-          name: "service",
-          type: "query",
-          label: "Service",
-          datasource: DS,
-          query: { query: "label_values(mlas_desired_replicas, scaled_service)", refId: "service" },
-          definition: "label_values(mlas_desired_replicas, scaled_service)",
-          includeAll: true,
-          multi: true,
-          refresh: 2,
-          current: {},
-          hide: 0,
-        },
-      ],
-    },
+    templating: { list: variables() },
     annotations: { list: [] },
     panels,
   };
 }
 
-/** Every PromQL expression of a dashboard, with $service replaced by a regex matching all services. */
-export function expressions(d: DashboardSpec): string[] {
-  return d.panels.flatMap((p) => p.targets.map((t) => t.expr.replaceAll("$service", ".*")));
+/** What each variable of the dashboards stands for in a query, by name. */
+export type Selection = Readonly<Record<string, string>>;
+
+/**
+ * The release `ml-autoscaling` in `default` with the chart's default services, every service
+ * chosen: the constants' values in the generated JSON (the chart renders each release's own).
+ */
+export const DEFAULT_SELECTION: Selection = {
+  service: ".*",
+  namespace: "default",
+  job: "ml-autoscaling",
+  workload_namespaces: "default",
+  workload_pods:
+    "(celery-worker-[a-z0-9]+-[a-z0-9]{5}|orchestrator-[a-z0-9]+-[a-z0-9]{5}|vllm-[a-z0-9]+-[a-z0-9]{5})",
+  scaled_objects: "ml-autoscaling-celery-worker|ml-autoscaling-orchestrator|ml-autoscaling-vllm-service",
+};
+
+/** A query as Grafana sends it for a selection (every $name replaced, longest names first). */
+export function interpolate(expr: string, selection: Selection): string {
+  return Object.keys(selection)
+    .sort((a, b) => b.length - a.length)
+    .reduce((e, name) => e.replaceAll(`$${name}`, selection[name] ?? ""), expr);
+}
+
+/** Every PromQL expression of a dashboard as Grafana sends it for a selection. */
+export function expressions(d: DashboardSpec, selection: Selection = DEFAULT_SELECTION): string[] {
+  return d.panels.flatMap((p) => p.targets.map((t) => interpolate(t.expr, selection)));
+}
+
+/**
+ * The variables: the release (namespace and job: the chart selects its own by default; every
+ * query is scoped to one release, so releases never merge) and its services; and, as hidden
+ * constants the chart renders for the release that ships the dashboard, the namespaces and pods of
+ * its workloads and its ScaledObjects, for the panels of other exporters (dcgm-exporter, KEDA).
+ */
+function variables(): Record<string, unknown>[] {
+  const query = (name: string, label: string, expr: string, multi: boolean): Record<string, unknown> => ({
+    name,
+    type: "query",
+    label,
+    datasource: DS,
+    query: { query: expr, refId: name },
+    definition: expr,
+    includeAll: multi,
+    multi,
+    refresh: 2,
+    sort: 1,
+    current: {},
+    hide: 0,
+  });
+  const constant = (name: string, description: string): Record<string, unknown> => {
+    const value = DEFAULT_SELECTION[name] ?? "";
+    return { name, type: "constant", description, query: value, current: { text: value, value }, hide: 2 };
+  };
+  return [
+    {
+      name: "datasource",
+      type: "datasource",
+      query: "prometheus",
+      label: "Data source",
+      current: {},
+      hide: 0,
+    },
+    query("namespace", "Namespace", "label_values(mlas_desired_replicas, namespace)", false),
+    query("job", "Release (job)", 'label_values(mlas_desired_replicas{namespace="$namespace"}, job)', false),
+    query(
+      "service",
+      "Service",
+      'label_values(mlas_desired_replicas{namespace="$namespace", job="$job"}, scaled_service)',
+      true,
+    ),
+    constant("workload_namespaces", "Regex of the namespaces of the release's workloads."),
+    constant("workload_pods", "Regex of the pod names of the release's workloads."),
+    constant("scaled_objects", "Regex of the names of the release's ScaledObjects."),
+  ];
 }

@@ -136,11 +136,15 @@ export const VALUES_NAMED_LIKE: readonly { readonly values: string; readonly con
 /** The schema of a chart map named like a declared map: its names as declared, Secret keys as values. */
 export function namedLikeSchema(config: string): Record<string, unknown> {
   const declared = jsonSchemaOfField(fieldAt(config));
+  const [pattern] = Object.keys(declared.patternProperties as Record<string, unknown>);
   return {
     type: "object",
     ...(declared.maxProperties !== undefined ? { maxProperties: declared.maxProperties } : {}),
-    propertyNames: declared.propertyNames,
-    additionalProperties: { type: "string", minLength: 1, maxLength: 253, pattern: "^[-._a-zA-Z0-9]+$" },
+    ...(declared.propertyNames !== undefined ? { propertyNames: declared.propertyNames } : {}),
+    patternProperties: {
+      [pattern ?? ""]: { type: "string", minLength: 1, maxLength: 253, pattern: "^[-._a-zA-Z0-9]+$" },
+    },
+    additionalProperties: false,
   };
 }
 
@@ -293,16 +297,24 @@ export function timezonesFile(): string {
   return `${zones.join("\n")}\n`;
 }
 
-export type SchemaNode = { properties: Record<string, unknown>; additionalProperties?: unknown };
+export type SchemaNode = {
+  properties: Record<string, unknown>;
+  patternProperties?: Record<string, unknown>;
+  additionalProperties?: unknown;
+};
 
-/** The schema of a values path; `*` steps into additionalProperties (a map's values). */
+/** The schema of a map's values: its one pattern's (a declared record's keys have one pattern). */
+function mapValues(n: SchemaNode): SchemaNode {
+  const values = Object.values(n.patternProperties ?? {});
+  if (values.length !== 1) throw new Error("a map's schema has one entry in patternProperties");
+  return values[0] as SchemaNode;
+}
+
+/** The schema of a values path; `*` steps into a map's values. */
 export function schemaNode(schema: SchemaNode, path: string): SchemaNode {
   return path
     .split(".")
-    .reduce(
-      (n: SchemaNode, k) => (k === "*" ? n.additionalProperties : n.properties[k]) as SchemaNode,
-      schema,
-    );
+    .reduce((n: SchemaNode, k) => (k === "*" ? mapValues(n) : n.properties[k]) as SchemaNode, schema);
 }
 
 /** A chart value's schema, generated from its declaration. */
@@ -326,10 +338,14 @@ export async function valuesSchema(current: string): Promise<string> {
     const parent = k.values.split(".").slice(0, -1).join(".");
     schemaNode(schema, parent).properties[k.values.split(".").pop() ?? ""] = namedLikeSchema(k.config);
   }
+  // A map's keys, sizes and description come from the declaration; the schema of its values is
+  // the chart's (which holds the chart's own keys beside the config's), kept under the new pattern.
   for (const k of VALUES_MAPS) {
-    const node = schemaNode(schema, k.values) as unknown as Record<string, unknown>;
-    const { additionalProperties: _, ...generated } = jsonSchemaOfField(fieldAt(k.config));
-    Object.assign(node, generated);
+    const node = schemaNode(schema, k.values);
+    const values = mapValues(node);
+    const generated = jsonSchemaOfField(fieldAt(k.config));
+    const [pattern] = Object.keys(generated.patternProperties as Record<string, unknown>);
+    Object.assign(node, generated, { patternProperties: { [pattern ?? ""]: values } });
   }
   const file = `${chart}values.schema.json`;
   return format(JSON.stringify(schema, null, 2), { ...(await resolveConfig(file)), filepath: file });

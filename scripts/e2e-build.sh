@@ -12,7 +12,16 @@ export GOTOOLCHAIN=local CGO_ENABLED=0 GOFLAGS=-buildvcs=false
 
 key=$(cat e2e/versions.env e2e/tools/*/go.mod e2e/tools/*/go.sum | sha256sum | cut -c1-12)
 out="${XDG_CACHE_HOME:-$HOME/.cache}/ml-autoscaling/e2e-k8s-${KUBERNETES_VERSION}-keda-${KEDA_VERSION}-etcd-${ETCD_VERSION}-${key}"
-if [[ -f $out/.complete ]]; then
+# Prometheus Operator's CRDs the chart renders objects of.
+po_crds=(servicemonitors podmonitors prometheusrules)
+complete() { # the binaries were built and every CRD gathered
+  [[ -f $out/.complete ]] || return 1
+  local crd
+  for crd in "${po_crds[@]}"; do
+    [[ -f $out/crds/prometheus-operator/monitoring.coreos.com_$crd.yaml ]] || return 1
+  done
+}
+if complete; then
   echo "$out"
   exit 0
 fi
@@ -50,7 +59,9 @@ build keda github.com/kedacore/keda/v2/cmd/webhooks keda-webhooks "$keda_ld"
 keda_dir=$(go -C e2e/tools/keda list -m -f '{{.Dir}}' github.com/kedacore/keda/v2)
 cp "$keda_dir"/config/crd/bases/*.yaml "$out/crds/keda/"
 po_dir=$(go -C e2e/tools/keda mod download -json "github.com/prometheus-operator/prometheus-operator@$PROMETHEUS_OPERATOR_VERSION" | sed -n 's/^\t"Dir": "\(.*\)",$/\1/p')
-cp "$po_dir"/example/prometheus-operator-crd/monitoring.coreos.com_{servicemonitors,prometheusrules}.yaml "$out/crds/prometheus-operator/"
+for crd in "${po_crds[@]}"; do
+  cp "$po_dir/example/prometheus-operator-crd/monitoring.coreos.com_$crd.yaml" "$out/crds/prometheus-operator/"
+done
 chmod -R u+w "$out/crds"
 touch "$out/.complete"
 echo "$out"

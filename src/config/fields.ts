@@ -259,16 +259,16 @@ export function jsonSchemaOfField(f: Field): Record<string, unknown> {
     case "object":
       return { ...jsonSchemaOf(f.fields), ...description };
     case "record":
+      // patternProperties, not propertyNames: helm reports a key that fails propertyNames at a
+      // random path of the values; a key matching no pattern is reported at the map's own path.
       return {
         type: "object",
         ...description,
         ...(f.minEntries !== undefined ? { minProperties: f.minEntries } : {}),
         ...(f.maxEntries !== undefined ? { maxProperties: f.maxEntries } : {}),
-        propertyNames: {
-          pattern: f.keyPattern.source,
-          ...(f.reservedKeys ? { not: { pattern: anyCase(f.reservedKeys.names) } } : {}),
-        },
-        additionalProperties: jsonSchemaOfField(f.values),
+        patternProperties: { [f.keyPattern.source]: jsonSchemaOfField(f.values) },
+        additionalProperties: false,
+        ...(f.reservedKeys ? { propertyNames: { not: { pattern: anyCase(f.reservedKeys.names) } } } : {}),
       };
   }
 }
@@ -291,8 +291,10 @@ export function jsonSchemaOf(fields: Fields): Record<string, unknown> {
   return { type: "object", additionalProperties: false, properties };
 }
 
-const NAME = /^[A-Za-z][A-Za-z0-9_-]{0,62}$/;
-export const NAME_HINT = "must start with a letter and hold only letters, digits, '-' or '_' (at most 63)";
+/** A name that is also a Kubernetes label value (the chart labels each ScaledObject with its service). */
+const NAME = /^[A-Za-z]([A-Za-z0-9_-]{0,61}[A-Za-z0-9])?$/;
+export const NAME_HINT =
+  "must start with a letter, end with a letter or digit and hold only letters, digits, '-' or '_' (at most 63)";
 const K8S_NAME = /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/;
 const HTTP_URL = /^https?:\/\/\S+$/;
 export const MAX_REPLICAS = 10_000;

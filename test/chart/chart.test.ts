@@ -10,6 +10,7 @@ import { join } from "node:path";
 import { describe, it } from "node:test";
 import { ScaledObject, TriggerAuthentication } from "@kubernetes-models/keda/keda.sh/v1alpha1";
 import {
+  PodMonitor,
   PrometheusRule,
   ServiceMonitor,
 } from "@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1";
@@ -32,7 +33,7 @@ import {
   type SchemaNode,
 } from "../../scripts/chart-readme.ts";
 import { isValidTimeZone, parseConfig, parseConfigText, type Config } from "../../src/config/schema.ts";
-import { chart, helm, render, RENDER, root, type K8sObject } from "./helm.ts";
+import { chart, helm, HELM4, HELMS, render, RENDER, root, type K8sObject } from "./helm.ts";
 
 const MODELS: Record<string, new (o: never) => { validate(): void }> = {
   "apps/v1/Deployment": Deployment,
@@ -48,6 +49,7 @@ const MODELS: Record<string, new (o: never) => { validate(): void }> = {
   "keda.sh/v1alpha1/ScaledObject": ScaledObject,
   "keda.sh/v1alpha1/TriggerAuthentication": TriggerAuthentication,
   "monitoring.coreos.com/v1/ServiceMonitor": ServiceMonitor,
+  "monitoring.coreos.com/v1/PodMonitor": PodMonitor,
   "monitoring.coreos.com/v1/PrometheusRule": PrometheusRule,
 };
 
@@ -69,19 +71,27 @@ describe("helm lint and template over ci/", () => {
       assert.ok(ciFiles.includes(`${f}-values.yaml`), f);
   });
   for (const f of ciFiles) {
-    it(`${f}: lints clean`, () => {
-      const r = helm([
-        "lint",
-        chart,
-        "-f",
-        join(chart, "ci", f),
-        "--kube-version",
-        "1.31.0",
-        "--set",
-        "keda.checkCRDs=false",
-        "--strict",
-      ]);
-      assert.equal(r.status, 0, r.stdout + r.stderr);
+    for (const h of HELMS)
+      it(`${f}: lints clean with ${h.name}`, () => {
+        const r = helm(
+          [
+            "lint",
+            chart,
+            "-f",
+            join(chart, "ci", f),
+            "--kube-version",
+            "1.31.0",
+            "--set",
+            "keda.checkCRDs=false",
+            "--strict",
+          ],
+          undefined,
+          h,
+        );
+        assert.equal(r.status, 0, r.stdout + r.stderr);
+      });
+    it(`${f}: helm 4 renders exactly what helm 3 renders`, () => {
+      assert.deepEqual(render(["-f", join(chart, "ci", f)], HELM4), byFile.get(f));
     });
     it(`${f}: every rendered object validates against its schema`, () => {
       const objs = byFile.get(f) ?? [];
@@ -278,14 +288,42 @@ describe("values schema and template checks reject bad values with a readable me
       ["--set", "global.imageRegistry=r.example", "--set", "imageRegistry=r.example"],
       /additional properties.*imageRegistry|imageRegistry.*not allowed/i,
     ],
+    // A service's name is a label value of its ScaledObject: it must end in a letter or digit.
+    // The schema reports such a key at the map that holds it, not at a random path of the values.
+    [
+      "a service key ending in '-', at its path",
+      ["--set", "services.vllm-.enabled=true"],
+      /at '\/services': additional properties 'vllm-' not allowed/,
+    ],
+    [
+      "a service key ending in '_', at its path",
+      ["--set", "services.vllm_.enabled=true"],
+      /at '\/services': additional properties 'vllm_' not allowed/,
+    ],
+    [
+      "a service key holding a dot, at its path",
+      ["--set", "services.vllm\\.service.enabled=true"],
+      /at '\/services': additional properties 'vllm\.service' not allowed/,
+    ],
+    [
+      "a trigger key ending in '-', at its path",
+      ["--set", "services.orchestrator.triggers.rps-.targetValue=1"],
+      /at '\/services\/orchestrator\/triggers': additional properties 'rps-' not allowed/,
+    ],
+    ["an image digest that is not one", ["--set", "scaler.image.digest=latest"], /digest/],
+    [
+      "an alert that does not exist in prometheusRule.disabled",
+      ["--set", "monitoring.prometheusRule.disabled.MlasNope=true"],
+      /additional properties 'MlasNope' not allowed/,
+    ],
   ];
-  for (const [name, args, msg] of cases) {
-    it(name, () => {
-      const r = helm(["template", "mlas", chart, ...RENDER, ...args]);
-      assert.notEqual(r.status, 0, `accepted: ${name}`);
-      assert.match(r.stderr, msg);
-    });
-  }
+  for (const [name, args, msg] of cases)
+    for (const h of HELMS)
+      it(`${name} (${h.name})`, () => {
+        const r = helm(["template", "mlas", chart, ...RENDER, ...args], undefined, h);
+        assert.notEqual(r.status, 0, `accepted: ${name}`);
+        assert.match(r.stderr, msg);
+      });
 });
 
 describe("values the scaler would crash-loop on stop helm, naming the field (one line for all)", () => {
@@ -341,17 +379,47 @@ describe("values the scaler would crash-loop on stop helm, naming the field (one
         "services.vllm-service.triggers.requestRate.query=up",
         "services.vllm-service.triggers.requestRate.arrival=true",
       ],
-      'services.vllmService: its ScaledObject name "mlas-ml-autoscaling-vllm-service" is the same as services.vllm-service\'s',
+      'services.vllmService: its ScaledObject name "mlas-ml-autoscaling-vllm-service" is the same as services.vllm-service\'s; rename one of them',
+    ],
+    [
+      "a ServiceMonitor and a PodMonitor both",
+      ["monitoring.podMonitor.enabled=true"],
+      "monitoring.podMonitor.enabled: set only one of monitoring.serviceMonitor.enabled and monitoring.podMonitor.enabled",
     ],
   ];
-  for (const [name, set, message] of cases) {
-    it(name, () => {
-      const r = helm(["template", "mlas", chart, ...RENDER, ...set.flatMap((x) => ["--set", x])]);
-      assert.notEqual(r.status, 0, `accepted: ${name}`);
-      const line = r.stderr.split("\n")[0] ?? "";
-      assert.ok(line.includes(`invalid values: ${message}`) || line.includes(`; ${message}`), line);
-    });
-  }
+  for (const [name, set, message] of cases)
+    for (const h of HELMS)
+      it(`${name} (${h.name})`, () => {
+        const r = helm(
+          ["template", "mlas", chart, ...RENDER, ...set.flatMap((x) => ["--set", x])],
+          undefined,
+          h,
+        );
+        assert.notEqual(r.status, 0, `accepted: ${name}`);
+        const line = r.stderr.split("\n")[0] ?? "";
+        assert.ok(line.includes(`invalid values: ${message}`) || line.includes(`; ${message}`), line);
+      });
+  it("a release name long enough to make names collide says to shorten it", () => {
+    // helm allows 53 characters; <release>-ml-autoscaling is cut to 63, and so is every
+    // <fullname>-<service> and <fullname>-<dashboard> after it.
+    const release = "a".repeat(53);
+    const fullname = `${release}-ml-autosc`;
+    const r = helm(["template", release, chart, ...RENDER]);
+    assert.notEqual(r.status, 0, "accepted");
+    const line = r.stderr.split("\n")[0] ?? "";
+    assert.ok(
+      line.includes(
+        `services.vllmService: its ScaledObject name "${fullname}" is the same as services.celeryWorker's: names are cut to 63 characters, so the release name "${release}" (objects named ${fullname}-...) is too long: shorten it or set fullnameOverride`,
+      ),
+      line,
+    );
+    assert.match(
+      line,
+      /monitoring\.dashboards: the dashboards' ConfigMap names collide: names are cut to 63 characters/,
+    );
+    // Long, but not so long that two names meet: it installs.
+    assert.equal(helm(["template", "a".repeat(40), chart, ...RENDER]).status, 0);
+  });
   it("all problems come in one line", () => {
     const set = cases.slice(0, 8).flatMap(([, s]) => s);
     const r = helm(["template", "mlas", chart, ...RENDER, ...set.flatMap((x) => ["--set", x])]);
@@ -403,6 +471,12 @@ describe("alert rules fire and stay quiet when they should (promtool test rules)
   it("promtool test rules passes", () => {
     const r = spawnSync("promtool", ["test", "rules", unitFile], { encoding: "utf8" });
     assert.equal(r.status, 0, r.stdout + r.stderr);
+  });
+  it("monitoring.prometheusRule.disabled takes exactly the chart's alert names", () => {
+    const schema = JSON.parse(readFileSync(join(chart, "values.schema.json"), "utf8")) as Any;
+    const disabled = schema.properties.monitoring.properties.prometheusRule.properties.disabled as Any;
+    assert.deepEqual(Object.keys(disabled.properties as Any).sort(), alertRules.map((r) => r.alert).sort());
+    assert.equal(disabled.additionalProperties, false);
   });
   it("every alert has a case where it fires and one where it stays quiet", () => {
     const cases = (
@@ -457,6 +531,15 @@ describe("chart conventions (ci/conventions-values.yaml sets them all)", () => {
     assert.ok(o, `${kind} ${name ?? ""} not rendered`);
     return o;
   };
+  // The same values with the ServiceMonitor instead of the PodMonitor.
+  const withServiceMonitor = render([
+    "-f",
+    join(chart, "ci", "conventions-values.yaml"),
+    "--set",
+    "monitoring.podMonitor.enabled=false",
+    "--set",
+    "monitoring.serviceMonitor.enabled=true",
+  ]);
   const cases: [name: string, check: () => void][] = [
     [
       "fullnameOverride names every object",
@@ -495,9 +578,9 @@ describe("chart conventions (ci/conventions-values.yaml sets them all)", () => {
     [
       "ServiceMonitor namespace, scrape timeout, honorLabels and relabelings",
       () => {
-        const sm = one("ServiceMonitor");
+        const sm = withServiceMonitor.find((o) => o.kind === "ServiceMonitor") as Any;
         assert.equal(sm.metadata.namespace, "monitoring");
-        assert.deepEqual(sm.spec.namespaceSelector, { matchNames: ["default"] });
+        assert.deepEqual(sm.spec.namespaceSelector, { matchNames: ["ml-platform"] });
         const ep = sm.spec.endpoints[0];
         assert.equal(ep.scrapeTimeout, "15s");
         assert.equal(ep.honorLabels, false);
@@ -506,7 +589,7 @@ describe("chart conventions (ci/conventions-values.yaml sets them all)", () => {
       },
     ],
     [
-      "PrometheusRule namespace, extra rule groups, runbook base URL, this release's ScaledObject prefix",
+      "PrometheusRule namespace, extra rule groups, runbook base URL, this release's scaler and ScaledObjects, a disabled alert, extra labels",
       () => {
         const pr = one("PrometheusRule");
         assert.equal(pr.metadata.namespace, "monitoring");
@@ -520,9 +603,170 @@ describe("chart conventions (ci/conventions-values.yaml sets them all)", () => {
           rules.find((r) => r.alert === "MlasScalerDown")?.annotations.runbook_url,
           "https://runbooks.example.com/ml-autoscaling#mlasscalerdown",
         );
-        assert.match(
-          rules.find((r) => r.alert === "MlasKedaScaledObjectErrors")?.expr,
-          /scaledObject=~"autoscaler-\.\+"/,
+        assert.equal(
+          rules.find((r) => r.alert === "MlasScalerDown")?.expr,
+          'absent(mlas_desired_replicas{namespace="ml-platform", job="autoscaler"})',
+        );
+        for (const r of rules.filter((x) => (x.alert as string).startsWith("MlasKeda")))
+          assert.ok(
+            (r.expr as string).includes(
+              'exported_namespace=~"ml-platform", scaledObject=~"autoscaler-celery-worker|autoscaler-orchestrator|autoscaler-vllm-service"',
+            ),
+            r.expr,
+          );
+        for (const r of rules.filter((x) => !(x.alert as string).startsWith("MlasKeda")))
+          assert.ok((r.expr as string).includes('namespace="ml-platform", job="autoscaler"'), r.alert);
+        assert.equal(rules.length, alertRules.length - 1);
+        assert.ok(!rules.some((r) => r.alert === "MlasBudgetExceeded"), "disabled");
+        for (const r of rules) {
+          assert.equal(r.labels.team, "ml-platform", r.alert);
+          assert.ok(["info", "warning", "critical"].includes(r.labels.severity), r.alert);
+        }
+      },
+    ],
+    [
+      "PodMonitor: the scaler pods, with the ServiceMonitor's job (the fullname) set first",
+      () => {
+        const pm = one("PodMonitor");
+        assert.equal(pm.metadata.namespace, "monitoring");
+        assert.equal(pm.metadata.labels.release, "kube-prometheus-stack");
+        assert.deepEqual(pm.spec.namespaceSelector, { matchNames: ["ml-platform"] });
+        const ep = pm.spec.podMetricsEndpoints[0];
+        assert.deepEqual(ep.relabelings[0], {
+          action: "replace",
+          targetLabel: "job",
+          replacement: "autoscaler",
+        });
+        assert.equal(ep.port, "http");
+        const podLabels = one("Deployment").spec.template.metadata.labels;
+        for (const [k, v] of Object.entries(pm.spec.selector.matchLabels as Record<string, string>))
+          assert.equal(podLabels[k], v, k);
+        assert.equal(find(objs, "ServiceMonitor").length, 0);
+      },
+    ],
+    [
+      "namespaceOverride places every namespaced object of the release",
+      () => {
+        for (const o of objs) {
+          if (["PodMonitor", "PrometheusRule"].includes(o.kind)) continue; // their own namespace values
+          assert.equal(o.metadata.namespace, "ml-platform", `${o.kind}/${o.metadata.name}`);
+        }
+        const cm = one("ConfigMap", "autoscaler-config");
+        assert.match(cm.data["config.yaml"] as string, /namespace: ml-platform/);
+        const env = Object.fromEntries(
+          (one("Pod").spec.containers[0].env as Any[]).map((e) => [e.name, e.value]),
+        );
+        assert.equal(env.MLAS_HTTP_URL, "http://autoscaler.ml-platform.svc:8080");
+      },
+    ],
+    [
+      "commonLabels (templated) on every object the chart renders and on the scaler pods",
+      () => {
+        for (const o of objs.filter(
+          (x) => x.metadata.labels?.["app.kubernetes.io/part-of"] === "ml-autoscaling",
+        )) {
+          assert.equal(o.metadata.labels?.["cost-center"], "ml", `${o.kind}/${o.metadata.name}`);
+          assert.equal(o.metadata.labels?.["release-of"], "mlas", `${o.kind}/${o.metadata.name}`);
+        }
+        assert.equal(one("Deployment").spec.template.metadata.labels["cost-center"], "ml");
+      },
+    ],
+    [
+      "image: global.imageRegistry before the repository, pulled by digest",
+      () => {
+        const want =
+          "registry.example/ml/ml-autoscaling@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+        assert.equal(one("Deployment").spec.template.spec.containers[0].image, want);
+        assert.equal(one("Pod").spec.containers[0].image, want);
+      },
+    ],
+    [
+      "imagePullSecrets: global's and the scaler's, names or {name}, each once, on the scaler and the test pod",
+      () => {
+        const want = [{ name: "platform-pull" }, { name: "shared-pull" }];
+        assert.deepEqual(one("Deployment").spec.template.spec.imagePullSecrets, want);
+        assert.deepEqual(one("Pod").spec.imagePullSecrets, want);
+      },
+    ],
+    [
+      "ServiceAccount annotations (workload identity)",
+      () =>
+        assert.equal(
+          one("ServiceAccount", "autoscaler").metadata.annotations["eks.amazonaws.com/role-arn"],
+          "arn:aws:iam::123456789012:role/ml-autoscaling",
+        ),
+    ],
+    [
+      "extra volumes and mounts beside the chart's",
+      () => {
+        const pod = one("Deployment").spec.template.spec;
+        assert.deepEqual(
+          (pod.volumes as Any[]).map((v) => v.name),
+          ["config", "tmp", "rabbitmq", "tls", "ca-bundle"],
+        );
+        assert.deepEqual((pod.containers[0].volumeMounts as Any[]).at(-1), {
+          name: "ca-bundle",
+          mountPath: "/etc/ssl/platform",
+          readOnly: true,
+        });
+      },
+    ],
+    [
+      "extraObjects, as maps or strings, rendered as templates",
+      () => {
+        assert.equal(one("ConfigMap", "autoscaler-ca-bundle").metadata.namespace, "ml-platform");
+        assert.equal(one("ServiceAccount", "mlas-extra").metadata.namespace, "ml-platform");
+      },
+    ],
+    [
+      "probes: each set over its default, null for none",
+      () => {
+        const c = one("Deployment").spec.template.spec.containers[0];
+        assert.deepEqual(c.livenessProbe, {
+          httpGet: { path: "/healthz", port: "http" },
+          periodSeconds: 20,
+          timeoutSeconds: 3,
+          failureThreshold: 3,
+        });
+        assert.equal(c.readinessProbe.httpGet.path, "/readyz");
+        assert.equal(c.startupProbe, undefined);
+      },
+    ],
+    [
+      "PodDisruptionBudget: maxUnavailable replaces minAvailable",
+      () => {
+        const pdb = one("PodDisruptionBudget");
+        assert.equal(pdb.spec.maxUnavailable, "50%");
+        assert.equal(pdb.spec.minAvailable, undefined);
+      },
+    ],
+    [
+      "NetworkPolicy: the release's helm test pod reaches both ports; extra ingress rules follow KEDA's and monitoring's",
+      () => {
+        const np = one("NetworkPolicy");
+        const testPod = one("Pod");
+        const ingress = np.spec.ingress as Any[];
+        const admitting = ingress.filter((rule) =>
+          (rule.from as Any[]).some(
+            (peer) =>
+              peer.namespaceSelector === undefined &&
+              Object.entries(peer.podSelector?.matchLabels ?? { none: "" }).every(
+                ([k, v]) => testPod.metadata.labels[k] === v,
+              ),
+          ),
+        );
+        assert.equal(admitting.length, 1, "one rule admits the test pod (same namespace, its labels)");
+        assert.deepEqual(
+          ((admitting[0] as Any).ports as Any[]).map((p) => p.port).sort(),
+          ["grpc", "http"],
+          "the test pod calls /readyz (http) and the gRPC service",
+        );
+        // The scaler's pods carry those port names.
+        const ports = (one("Deployment").spec.template.spec.containers[0].ports as Any[]).map((p) => p.name);
+        assert.deepEqual(ports.sort(), ["grpc", "http"]);
+        assert.equal(
+          ingress.at(-1)?.from[0].namespaceSelector.matchLabels["kubernetes.io/metadata.name"],
+          "gateway",
         );
       },
     ],
@@ -581,13 +825,286 @@ describe("chart conventions (ci/conventions-values.yaml sets them all)", () => {
         const c = pod.spec.containers[0];
         assert.deepEqual(c.command, ["node", "/app/helm-test/helm-test.ts"]);
         const env = Object.fromEntries((c.env as Any[]).map((e) => [e.name, e.value]));
-        assert.equal(env.MLAS_GRPC_ADDRESS, "autoscaler.default.svc:9090");
+        assert.equal(env.MLAS_GRPC_ADDRESS, "autoscaler.ml-platform.svc:9090");
         assert.equal(env.MLAS_SERVICES, "celeryWorker,orchestrator,vllmService");
         assert.equal(env.MLAS_TLS_CERT, "/etc/mlas/client-tls/tls.crt");
       },
     ],
   ];
   for (const [name, check] of cases) it(name, check);
+});
+
+describe("GitOps: rendered as Argo CD renders, without a cluster", () => {
+  // Argo CD runs helm template with the cluster's API versions and Kubernetes version; lookups
+  // answer nothing there. The API versions of a cluster with KEDA and Prometheus Operator.
+  const clusterApis = [
+    "v1",
+    "apps/v1",
+    "apiregistration.k8s.io/v1",
+    "policy/v1",
+    "networking.k8s.io/v1",
+    "rbac.authorization.k8s.io/v1",
+    "keda.sh/v1alpha1",
+    "keda.sh/v1alpha1/ScaledObject",
+    "keda.sh/v1alpha1/TriggerAuthentication",
+    "monitoring.coreos.com/v1",
+    "monitoring.coreos.com/v1/ServiceMonitor",
+    "monitoring.coreos.com/v1/PrometheusRule",
+  ].flatMap((a) => ["--api-versions", a]);
+  const argo = [
+    "template",
+    "--name-template",
+    "ml-autoscaling",
+    chart,
+    "--namespace",
+    "apps",
+    "--kube-version",
+    "1.36.3",
+    ...clusterApis,
+    "--include-crds",
+  ];
+  for (const h of HELMS) {
+    it(`${h.name}: the default values render (no Secret lookup, no cluster inferred from the API versions)`, () => {
+      const r = helm(
+        [...argo, "--set", "scaler.image.repository=registry.example/ml-autoscaling"],
+        undefined,
+        h,
+      );
+      assert.equal(r.status, 0, r.stderr);
+      assert.ok(r.stdout.includes("kind: ScaledObject"));
+    });
+    it(`${h.name}: clusterChecks=false renders too, and the value checks still run`, () => {
+      const ok = helm([...argo, "--set", "clusterChecks=false"], undefined, h);
+      assert.equal(ok.status, 0, ok.stderr);
+      const bad = helm(
+        [...argo, "--set", "clusterChecks=false", "--set", "services.orchestrator.minReplicas=40"],
+        undefined,
+        h,
+      );
+      assert.match(bad.stderr, /services\.orchestrator\.maxReplicas: must be >= minReplicas \(40\), got 30/);
+    });
+  }
+  it("helm 4 install --dry-run=client renders without a cluster; NOTES name the address KEDA dials and what keda.enabled=false leaves out", () => {
+    const dryRun = (...set: string[]): { status: number; stdout: string; stderr: string } =>
+      helm(
+        [
+          "install",
+          "ml-autoscaling",
+          chart,
+          "--dry-run=client",
+          "--namespace",
+          "apps",
+          "--kubeconfig",
+          join(tmpdir(), "mlas-no-cluster.kubeconfig"),
+          ...set.flatMap((x) => ["--set", x]),
+        ],
+        undefined,
+        HELM4,
+      );
+    const r = dryRun("clusterDomain=corp.example");
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /STATUS: pending-install/);
+    assert.match(r.stdout, /kind: Deployment/);
+    assert.match(
+      r.stdout,
+      /KEDA asks the scaler at ml-autoscaling\.apps\.svc\.corp\.example:9090 \(plaintext\)/,
+    );
+    assert.match(r.stdout, /apps\/ml-autoscaling-vllm-service -> Deployment\/vllm/);
+    assert.match(r.stdout, /helm repo add kedacore https:\/\/kedacore\.github\.io\/charts/);
+    const off = dryRun("keda.enabled=false", "scaler.address=mlas.example:9090");
+    assert.equal(off.status, 0, off.stderr);
+    assert.doesNotMatch(off.stdout, /kind: ScaledObject/);
+    assert.match(
+      off.stdout,
+      /keda\.enabled=false: no ScaledObject or TriggerAuthentication is rendered, so nothing is scaled/,
+    );
+    assert.match(off.stdout, /scalerAddress mlas\.example:9090/);
+  });
+});
+
+describe("several releases in one cluster", () => {
+  const a = render(["--namespace", "default"], undefined, "ml-autoscaling");
+  const b = render(
+    ["--namespace", "team-b", "--set", "services.vllmService.workload.namespace=inference"],
+    undefined,
+    "ml-autoscaling",
+  );
+  const c = render(["--namespace", "default"], undefined, "ml-b");
+  type Dashboard = { key: string; json: Any };
+  const dashboards = (objs: K8sObject[]): Dashboard[] =>
+    objs
+      .filter((o) => o.kind === "ConfigMap" && o.metadata.labels?.grafana_dashboard === "1")
+      .flatMap((o) => Object.entries((o as Any).data as Record<string, string>))
+      .map(([key, text]) => ({ key, json: JSON.parse(text) as Any }));
+  it("each release's dashboards have their own uid, title and file name (the sidecar writes them into one folder)", () => {
+    const all = [a, b, c].flatMap(dashboards);
+    assert.equal(all.length, 9);
+    for (const field of [
+      (d: Dashboard) => d.key,
+      (d: Dashboard) => d.json.uid,
+      (d: Dashboard) => d.json.title,
+    ])
+      assert.equal(new Set(all.map(field)).size, 9);
+    for (const d of all) assert.ok((d.json.uid as string).length <= 40, `Grafana's uid limit: ${d.json.uid}`);
+    assert.deepEqual(
+      dashboards(a)
+        .map((d) => d.json.title)
+        .sort(),
+      [
+        "ML Autoscaling Overview (default/ml-autoscaling)",
+        "ML Cost Optimization (default/ml-autoscaling)",
+        "ML Predictive Scaling (default/ml-autoscaling)",
+      ],
+    );
+  });
+  it("each release's dashboards select that release by default: its namespace and job; its workloads' namespaces and pods and its ScaledObjects as constants", () => {
+    for (const [objs, ns, job, workloads, objects] of [
+      [
+        a,
+        "default",
+        "ml-autoscaling",
+        "default",
+        "ml-autoscaling-celery-worker|ml-autoscaling-orchestrator|ml-autoscaling-vllm-service",
+      ],
+      [
+        b,
+        "team-b",
+        "ml-autoscaling",
+        "inference|team-b",
+        "ml-autoscaling-celery-worker|ml-autoscaling-orchestrator|ml-autoscaling-vllm-service",
+      ],
+      [
+        c,
+        "default",
+        "ml-b-ml-autoscaling",
+        "default",
+        "ml-b-ml-autoscaling-celery-worker|ml-b-ml-autoscaling-orchestrator|ml-b-ml-autoscaling-vllm-service",
+      ],
+    ] as const)
+      for (const d of dashboards(objs)) {
+        const vars = Object.fromEntries((d.json.templating.list as Any[]).map((v) => [v.name, v]));
+        assert.equal(vars.namespace.current.value, ns);
+        assert.equal(vars.job.current.value, job);
+        assert.equal(vars.workload_namespaces.query, workloads);
+        assert.equal(
+          vars.workload_pods.query,
+          "(celery-worker-[a-z0-9]+-[a-z0-9]{5}|orchestrator-[a-z0-9]+-[a-z0-9]{5}|vllm-[a-z0-9]+-[a-z0-9]{5})",
+        );
+        assert.equal(vars.scaled_objects.query, objects);
+        for (const k of ["workload_namespaces", "workload_pods", "scaled_objects"])
+          assert.equal(vars[k].current.value, vars[k].query, k);
+      }
+  });
+  it("every dashboard query selects one release: by namespace and job, or by its workloads and ScaledObjects", () => {
+    for (const d of dashboards(a))
+      for (const p of d.json.panels as Any[])
+        for (const t of p.targets as Any[]) {
+          const expr = t.expr as string;
+          const scoped =
+            expr.includes('namespace="$namespace", job="$job"') ||
+            (expr.includes('exported_namespace=~"$workload_namespaces"') &&
+              (expr.includes('scaledObject=~"$scaled_objects"') ||
+                expr.includes('exported_pod=~"$workload_pods"')));
+          assert.ok(scoped, `${d.json.title} / ${p.title}: ${expr}`);
+        }
+  });
+
+  it("promtool: two releases' rules side by side; one release dies, only its MlasScalerDown fires; each at max alerts once", () => {
+    const dir = mkdtempSync(join(tmpdir(), "mlas-releases-"));
+    const spec = (objs: K8sObject[]): Any => (objs.find((o) => o.kind === "PrometheusRule") as Any).spec;
+    writeFileSync(join(dir, "a.yaml"), stringify(spec(a)));
+    writeFileSync(join(dir, "c.yaml"), stringify(spec(c)));
+    const target = (ns: string, job: string, pod: string): string =>
+      `job="${job}",instance="10.0.0.1:8080",namespace="${ns}",pod="${pod}",service="${job}",endpoint="http",container="scaler"`;
+    const ta = target("default", "ml-autoscaling", "ml-autoscaling-6f7c9d8b5-a");
+    const tc = target("default", "ml-b-ml-autoscaling", "ml-b-ml-autoscaling-5e6f7a8b9-a");
+    const down = (ns: string, job: string): Any => ({
+      exp_labels: { severity: "critical", namespace: ns, job },
+      exp_annotations: {
+        summary: `The ml-autoscaling scaler ${ns}/${job} is not reporting`,
+        description:
+          "No scaler answers Prometheus; KEDA's fallback replicas apply to every service after failureThreshold polls.",
+        runbook_url:
+          "https://github.com/ml-autoscaling/ml-autoscaling/blob/main/charts/ml-autoscaling/README.md#mlasscalerdown",
+      },
+    });
+    const atMax = (ns: string, job: string): Any => ({
+      exp_labels: { severity: "warning", namespace: ns, job, scaled_service: "vllmService" },
+      exp_annotations: {
+        summary: "vllmService has wanted its maxReplicas for a long time",
+        description:
+          "The engine asks for maxReplicas; demand may exceed what the service may get. Raise maxReplicas or capacity.",
+        runbook_url:
+          "https://github.com/ml-autoscaling/ml-autoscaling/blob/main/charts/ml-autoscaling/README.md#mlasmaxreplicasreached",
+      },
+    });
+    const tests = {
+      rule_files: ["a.yaml", "c.yaml"],
+      evaluation_interval: "1m",
+      tests: [
+        {
+          interval: "1m",
+          input_series: [
+            {
+              series: `mlas_desired_replicas{scaled_service="vllmService",reason="reactive",${ta}}`,
+              values: "2x5 stale",
+            },
+            {
+              series: `mlas_desired_replicas{scaled_service="vllmService",reason="reactive",${tc}}`,
+              values: "2x30",
+            },
+          ],
+          alert_rule_test: [
+            {
+              eval_time: "20m",
+              alertname: "MlasScalerDown",
+              exp_alerts: [down("default", "ml-autoscaling")],
+            },
+          ],
+        },
+        {
+          interval: "1m",
+          input_series: [
+            {
+              series: `mlas_desired_replicas{scaled_service="vllmService",reason="reactive",${ta}}`,
+              values: "2x30",
+            },
+            {
+              series: `mlas_desired_replicas{scaled_service="vllmService",reason="reactive",${tc}}`,
+              values: "2x5 stale",
+            },
+          ],
+          alert_rule_test: [
+            {
+              eval_time: "20m",
+              alertname: "MlasScalerDown",
+              exp_alerts: [down("default", "ml-b-ml-autoscaling")],
+            },
+          ],
+        },
+        {
+          interval: "1m",
+          input_series: [ta, tc].flatMap((t) => [
+            {
+              series: `mlas_desired_replicas{scaled_service="vllmService",reason="reactive",${t}}`,
+              values: "4x40",
+            },
+            { series: `mlas_max_replicas{scaled_service="vllmService",${t}}`, values: "4x40" },
+          ]),
+          alert_rule_test: [
+            {
+              eval_time: "35m",
+              alertname: "MlasMaxReplicasReached",
+              exp_alerts: [atMax("default", "ml-autoscaling"), atMax("default", "ml-b-ml-autoscaling")],
+            },
+          ],
+        },
+      ],
+    };
+    writeFileSync(join(dir, "test.yaml"), stringify(tests));
+    const r = spawnSync("promtool", ["test", "rules", join(dir, "test.yaml")], { encoding: "utf8" });
+    assert.equal(r.status, 0, r.stdout + r.stderr);
+  });
 });
 
 describe("the seed's commands, verbatim from the repository root", () => {

@@ -34,6 +34,31 @@ helm.sh/chart: {{ include "mlas.chart" . }}
 app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
 app.kubernetes.io/managed-by: {{ .Release.Service }}
 app.kubernetes.io/part-of: ml-autoscaling
+{{- with .Values.commonLabels }}
+{{ tpl (toYaml .) $ }}
+{{- end }}
+{{- end }}
+
+{{/* The namespace of the release's objects: namespaceOverride, else the release namespace. */}}
+{{- define "mlas.namespace" -}}
+{{- default .Release.Namespace .Values.namespaceOverride }}
+{{- end }}
+
+{{/* The job label Prometheus Operator gives the scaler's targets: the Service's name under the
+ServiceMonitor, set to the same by relabeling under the PodMonitor. Alerts and dashboards select
+the release by it and by its namespace. */}}
+{{- define "mlas.job" -}}
+{{- include "mlas.fullname" . }}
+{{- end }}
+
+{{/* The address KEDA dials: scaler.address, else the Service's DNS name in the cluster's domain. */}}
+{{- define "mlas.scalerAddress" -}}
+{{- .Values.scaler.address | default (printf "%s.%s.svc.%s:%d" (include "mlas.fullname" .) (include "mlas.namespace" .) .Values.clusterDomain (int .Values.scaler.grpcPort)) }}
+{{- end }}
+
+{{/* The ScaledObject of one service: <fullname>-<service in kebab case>, cut to 63 characters. */}}
+{{- define "mlas.scaledObjectName" -}}
+{{- printf "%s-%s" .fullname (kebabcase .name) | trunc 63 | trimSuffix "-" }}
 {{- end }}
 
 {{- define "mlas.serviceAccountName" -}}
@@ -44,8 +69,39 @@ app.kubernetes.io/part-of: ml-autoscaling
 {{- end }}
 {{- end }}
 
+{{/*
+The scaler image: [registry/]repository, then @digest when one is set, else :tag. The registry is
+global.imageRegistry (a parent chart's), else scaler.image.registry. Without a repository it is
+ml-autoscaling under a registry, or localhost/ml-autoscaling (the name scripts/build-image.sh
+builds) without one; helm install still asks for one of the two on a live cluster.
+*/}}
 {{- define "mlas.image" -}}
-{{- printf "%s:%s" (default "localhost/ml-autoscaling" .Values.scaler.image.repository) (default .Chart.AppVersion .Values.scaler.image.tag) }}
+{{- $img := .Values.scaler.image }}
+{{- $registry := default (toString $img.registry) (toString ((.Values.global).imageRegistry)) | trimSuffix "/" }}
+{{- $repository := $img.repository }}
+{{- if not $repository }}{{ $repository = ternary "ml-autoscaling" "localhost/ml-autoscaling" (ne $registry "") }}{{ end }}
+{{- $name := ternary (printf "%s/%s" $registry $repository) $repository (ne $registry "") }}
+{{- if $img.digest }}
+{{- printf "%s@%s" $name $img.digest }}
+{{- else }}
+{{- printf "%s:%s" $name (default .Chart.AppVersion $img.tag) }}
+{{- end }}
+{{- end }}
+
+{{/* imagePullSecrets: global.imagePullSecrets and scaler.imagePullSecrets, each a name or {name: ...}. */}}
+{{- define "mlas.imagePullSecrets" -}}
+{{- $names := list }}
+{{- range (concat (default list ((.Values.global).imagePullSecrets)) .Values.scaler.imagePullSecrets) }}
+{{- $n := . }}
+{{- if kindIs "map" . }}{{ $n = .name }}{{ end }}
+{{- if not (has $n $names) }}{{ $names = append $names $n }}{{ end }}
+{{- end }}
+{{- if $names }}
+imagePullSecrets:
+{{- range $names }}
+  - name: {{ . }}
+{{- end }}
+{{- end }}
 {{- end }}
 
 {{/* The RabbitMQ credentials Secret: the one this chart creates from username and password, or
@@ -116,4 +172,51 @@ default query; the values' targetValue / queueLength become the per-replica targ
 {{- $known := dict "Deployment" "apps/v1" "StatefulSet" "apps/v1" "Rollout" "argoproj.io/v1alpha1" "LeaderWorkerSet" "leaderworkerset.x-k8s.io/v1" }}
 {{- $kind := default "Deployment" .kind }}
 {{- required (printf "services.%s.workload.apiVersion is required for kind %s" .name $kind) (default (get $known $kind) .apiVersion) }}
+{{- end }}
+
+{{/* The dashboards' ConfigMap names, one per file of dashboards/, as a JSON list. */}}
+{{- define "mlas.dashboardNames" -}}
+{{- $names := list }}
+{{- range $path, $_ := .Files.Glob "dashboards/*.json" }}
+{{- $names = append $names (printf "%s-%s" (include "mlas.fullname" $) (base $path | trimSuffix ".json") | trunc 63 | trimSuffix "-") }}
+{{- end }}
+{{- toJson $names }}
+{{- end }}
+
+{{/* The namespaces of the release's scaled workloads, sorted, as a JSON list. */}}
+{{- define "mlas.workloadNamespaces" -}}
+{{- $namespaces := dict }}
+{{- range $name, $svc := .Values.services }}
+{{- if $svc.enabled }}
+{{- $_ := set $namespaces (default (include "mlas.namespace" $) ($svc.workload).namespace) true }}
+{{- end }}
+{{- end }}
+{{- keys $namespaces | sortAlpha | toJson }}
+{{- end }}
+
+{{/* The release's ScaledObject names, sorted, as a JSON list. */}}
+{{- define "mlas.scaledObjectNames" -}}
+{{- $fullname := include "mlas.fullname" . }}
+{{- $names := list }}
+{{- range $name, $svc := .Values.services }}
+{{- if $svc.enabled }}
+{{- $names = append $names (include "mlas.scaledObjectName" (dict "fullname" $fullname "name" $name)) }}
+{{- end }}
+{{- end }}
+{{- sortAlpha $names | toJson }}
+{{- end }}
+
+{{/* A regex of the pod names of the release's workloads, by kind: a Deployment's or Rollout's
+<name>-<ReplicaSet hash>-<5 characters>, a StatefulSet's <name>-<ordinal>, a LeaderWorkerSet's
+<name>-<group>[-<index>], any other kind's <name>-<anything>. */}}
+{{- define "mlas.workloadPodsRegex" -}}
+{{- $patterns := dict }}
+{{- $suffix := dict "Deployment" "-[a-z0-9]+-[a-z0-9]{5}" "Rollout" "-[a-z0-9]+-[a-z0-9]{5}" "StatefulSet" "-[0-9]+" "LeaderWorkerSet" "-[0-9]+(-[0-9]+)?" }}
+{{- range $name, $svc := .Values.services }}
+{{- if $svc.enabled }}
+{{- $w := default dict $svc.workload }}
+{{- $_ := set $patterns (printf "%s%s" ($w.name | replace "." "[.]") (get $suffix (default "Deployment" $w.kind) | default "-.+")) true }}
+{{- end }}
+{{- end }}
+{{- printf "(%s)" (keys $patterns | sortAlpha | join "|") }}
 {{- end }}

@@ -183,8 +183,8 @@ describe("config fields: each kind reads, defaults and rejects, naming the path 
       description: "",
       minProperties: 1,
       maxProperties: 2,
-      propertyNames: { pattern: "^[a-z]+$" },
-      additionalProperties: { type: "integer", description: "", minimum: 0, maximum: 9 },
+      patternProperties: { "^[a-z]+$": { type: "integer", description: "", minimum: 0, maximum: 9 } },
+      additionalProperties: false,
     });
     assert.equal(jsonSchemaOfField(kinds.derived as Field).description, " Default: twice another field.");
     assert.deepEqual(jsonSchemaOfField(kinds.list as Field), {

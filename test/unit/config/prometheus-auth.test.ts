@@ -186,9 +186,13 @@ describe("config: the JSON schema of the header maps", () => {
     pattern: RegExp;
     reserved: RegExp;
   } => {
-    const s = jsonSchemaOfField(f) as { propertyNames: { pattern: string; not: { pattern: string } } };
+    const s = jsonSchemaOfField(f) as {
+      patternProperties: Record<string, unknown>;
+      propertyNames: { not: { pattern: string } };
+    };
+    const [keys] = Object.keys(s.patternProperties);
     return {
-      pattern: new RegExp(s.propertyNames.pattern),
+      pattern: new RegExp(keys ?? "(?!)"),
       reserved: new RegExp(s.propertyNames.not.pattern),
     };
   };

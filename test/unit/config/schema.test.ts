@@ -269,6 +269,26 @@ describe("config: bad input names the field and the value", () => {
       "services.my svc",
       /must start with a letter/,
     ],
+    [
+      "a service name ending in '-' (the chart labels its ScaledObject with it)",
+      { ...base, services: { "vllm-": serviceDoc() } },
+      "services.vllm-",
+      /must start with a letter, end with a letter or digit/,
+    ],
+    [
+      "a trigger name ending in '_'",
+      {
+        ...base,
+        services: {
+          s: serviceDoc({
+            loadSignal: "rps_",
+            triggers: { rps_: { source: "prometheus", query: "up", target: 10, kind: "extensive" } },
+          }),
+        },
+      },
+      "services.s.triggers.rps_",
+      /end with a letter or digit/,
+    ],
     ["empty document", null, "(root)", /empty/],
     ["a list is not a config", [1, 2], "(root)", /must be an object, got a list/],
     [
