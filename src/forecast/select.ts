@@ -59,3 +59,9 @@ export function horizonMeanWape(
   }
   return tot > 0 ? err / tot : Number.NaN;
 }
+
+/** How far back the candidates of the combination are scored: a week of steps, at most a third of the history. */
+export function scoringSpan(n: number, stepSeconds: number): number {
+  const perDay = Math.round(86400 / stepSeconds);
+  return Math.max(1, Math.min(7 * perDay, Math.floor(n / 3)));
+}
