@@ -16,12 +16,13 @@
 //    origins, MSE 4 and 6 (mean 5): shrunk 4.13 and 5.87, weights 0.59 and 0.41.
 // 3. With no origin to score on, the candidates are averaged equally.
 //
-// Measured and dropped (rolling origin, 30 min, bench/RESULTS.md): every model as a candidate with
-// inverse-MSE weights (naive, SES and damped trend are near-duplicates that all follow the recent
-// level: together they outweigh the seasonal models, NASA 0.91x naive against 0.82x for the pair);
-// a least-squares stacking fit (0.87-0.93x where the pair gives 0.72-0.93x); picking the set per
-// series by forward selection or Akaike's criterion on a week of errors (Wikipedia 0.81x against
-// 0.72x: a week of hourly errors is too few to choose between sets).
+// Measured and dropped (rolling origin, 30 min, WAPE / naive's; bench/RESULTS.md): every model as a
+// candidate with inverse-MSE weights (naive, SES and damped trend are near-duplicates that all
+// follow the recent level: together they outweigh the seasonal models; NASA 0.91 against 0.82 for
+// the pair); a least-squares stacking fit over profile, Theta, naive, SES and damped trend (NASA,
+// Wikipedia, ServeGen, BurstGPT 0.87, 0.78, 0.91, 0.87 against the pair's 0.82, 0.70, 0.93, 0.86);
+// choosing the set per series by forward selection on a week of errors (Wikipedia 0.79 against
+// 0.70: a week of hourly errors is too few to choose between sets).
 //
 // No look-ahead: the score of a candidate at origin o uses its forecast from samples up to o only,
 // and only origins whose horizon has ended before the last sample.
@@ -83,13 +84,14 @@ function backcastsAt(
   const a = new Float64Array(origins.length * horizon);
   const p = fits.map(() => new Float64Array(origins.length * horizon).fill(Number.NaN));
   origins.forEach((o, j) => {
-    for (let h = 1; h <= horizon; h++) {
-      a[j * horizon + h - 1] = x[o + h] ?? Number.NaN;
-      fits.forEach((fit, c) => {
-        const row = p[c];
-        if (row && o >= fit.firstOrigin) row[j * horizon + h - 1] = fit.backcast(o, h);
-      });
-    }
+    for (let h = 1; h <= horizon; h++) a[j * horizon + h - 1] = x[o + h] ?? Number.NaN;
+  });
+  fits.forEach((fit, c) => {
+    const row = p[c] as Float64Array;
+    origins.forEach((o, j) => {
+      if (o < fit.firstOrigin) return;
+      for (let h = 1; h <= horizon; h++) row[j * horizon + h - 1] = fit.backcast(o, h);
+    });
   });
   return { origins, p, a };
 }
@@ -114,20 +116,23 @@ export function leadWeights(
   candidates: number,
 ): Float64Array[] {
   const weights = Array.from({ length: candidates }, () => new Float64Array(horizon));
+  const k = chosen.length;
+  const rows = chosen.map((c) => b.p[c] ?? new Float64Array(0));
   for (let h = 1; h <= horizon; h++) {
-    const sse = chosen.map(() => 0);
+    const sse = new Float64Array(k);
     let n = 0;
     const pool = poolRadius(horizon);
     for (let j = 0; j < b.origins.length; j++)
       for (let l = Math.max(1, h - pool); l <= Math.min(horizon, h + pool); l++) {
         const i = j * horizon + l - 1;
         const a = b.a[i] ?? Number.NaN;
-        const errs = chosen.map((c) => a - (b.p[c]?.[i] ?? Number.NaN));
-        if (errs.some((e) => Number.isNaN(e))) continue;
-        errs.forEach((e, k) => (sse[k] = (sse[k] ?? 0) + e * e));
+        let present = !Number.isNaN(a);
+        for (let m = 0; m < k && present; m++) present = !Number.isNaN(rows[m]?.[i] ?? Number.NaN);
+        if (!present) continue;
+        for (let m = 0; m < k; m++) sse[m] = (sse[m] ?? 0) + (a - (rows[m]?.[i] ?? 0)) ** 2;
         n++;
       }
-    const mse = sse.map((s) => (n > 0 ? s / n : 1));
+    const mse = Array.from(sse, (s) => (n > 0 ? s / n : 1));
     const mean = mse.reduce((s, v) => s + v, 0) / (mse.length || 1);
     const inv = mse.map((m) => {
       const shrunk = (n * m + SHRINK_ORIGINS * mean) / (n + SHRINK_ORIGINS);

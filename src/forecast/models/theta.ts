@@ -46,7 +46,9 @@ export function runningSlopes(y: Float64Array): Float64Array {
 }
 
 function adjusted(x: Float64Array, s: SeasonalIndex): Float64Array {
-  return Float64Array.from(x, (v, i) => v / indexAt(s, i));
+  const y = new Float64Array(x.length);
+  for (let i = 0; i < x.length; i++) y[i] = (x[i] ?? Number.NaN) / indexAt(s, i);
+  return y;
 }
 
 export interface ThetaFit extends PointFit {

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { dampedStates, dampedSum, fitDampedTrend } from "../../../src/forecast/models/damped-trend.ts";
-import { fitSes, fitSesAlpha, sesLevels } from "../../../src/forecast/models/ses.ts";
+import { fitSes, fitSesAlpha, sesHorizonMse, sesLevels } from "../../../src/forecast/models/ses.ts";
 import { fitTheta, runningSlopes, thetaAhead } from "../../../src/forecast/models/theta.ts";
 import {
   classicalIndex,
@@ -114,5 +114,15 @@ describe("Theta", () => {
         `h=${h}: ${fit.forecast[h - 1]} vs ${want}`,
       );
     }
+  });
+});
+
+describe("SES fitting objective", () => {
+  it("sesHorizonMse is meanSquaredError of the levels against the horizon means, exactly", () => {
+    const r = rng(9);
+    const x = Float64Array.from({ length: 500 }, (_, i) => (i % 37 === 5 ? Number.NaN : 50 + 10 * r()));
+    const target = horizonMeans(x, 7);
+    for (const a of [0.001, 0.05, 0.5, 1])
+      assert.equal(sesHorizonMse(x, target, a), meanSquaredError(sesLevels(x, a), target));
   });
 });
