@@ -18,9 +18,9 @@
 //
 // Measured and dropped (rolling origin, 30 min, WAPE / naive's; bench/RESULTS.md): every model as a
 // candidate with inverse-MSE weights (naive, SES and damped trend are near-duplicates that all
-// follow the recent level: together they outweigh the seasonal models; NASA 0.91 against 0.82 for
-// the pair); a least-squares stacking fit over profile, Theta, naive, SES and damped trend (NASA,
-// Wikipedia, ServeGen, BurstGPT 0.87, 0.78, 0.91, 0.87 against the pair's 0.82, 0.70, 0.93, 0.86);
+// follow the recent level: together they outweigh the seasonal models; NASA 0.91 against 0.85 for
+// the pair); a least-squares stacking fit over every candidate (NASA, Wikipedia, ServeGen, BurstGPT
+// 0.88, 0.79, 0.93, 0.83 against the pair's 0.85, 0.70, 0.93, 0.86);
 // choosing the set per series by forward selection on a week of errors (Wikipedia 0.79 against
 // 0.70: a week of hourly errors is too few to choose between sets).
 //
