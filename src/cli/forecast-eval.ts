@@ -1,9 +1,12 @@
-// mlas forecast-eval --trace FILE [--horizon 30m] [--lookback 168h] [--json]: rolling-origin
-// evaluation of our forecaster against the baselines on any trace.
+// mlas forecast-eval --trace FILE [--horizon 30m] [--lookback 168h] [--zero-gaps] [--json]:
+// rolling-origin evaluation of our forecaster (the combination) and of every candidate and baseline
+// on any trace. With --zero-gaps, zero samples are collection gaps: missing in the history every
+// model sees and in the actuals it is scored on (ServeGen records its gaps as zeros).
 
 import { basename } from "node:path";
 import { evaluate, type ModelScore } from "../forecast/evaluate.ts";
 import { MODELS } from "../forecast/models/index.ts";
+import type { Model } from "../forecast/types.ts";
 import { loadTrace, TraceError } from "../traces/parse.ts";
 import { parseDurationSeconds, UsageError } from "./duration.ts";
 
@@ -13,6 +16,10 @@ export interface ForecastEvalOptions {
   readonly lookback: string;
   readonly json: boolean;
   readonly maxOrigins?: number;
+  /** Zero samples are collection gaps (NaN), not idle steps. */
+  readonly zeroGaps?: boolean;
+  /** The models to evaluate (default: every model, ours first). */
+  readonly models?: readonly Model[];
 }
 
 export interface ForecastEvalResult {
@@ -21,6 +28,8 @@ export interface ForecastEvalResult {
   readonly stepSeconds: number;
   readonly origins: number;
   readonly warmupHours: number;
+  /** Zero samples read as gaps (--zero-gaps), and how many. */
+  readonly zeroGaps?: number;
   readonly models: readonly ModelScore[];
 }
 
@@ -31,7 +40,10 @@ export function runForecastEval(
   if (opt.maxOrigins !== undefined && !(Number.isInteger(opt.maxOrigins) && opt.maxOrigins >= 1))
     throw new UsageError(`--max-origins: must be a whole number >= 1, got ${String(opt.maxOrigins)}`);
   const trace = loadTrace(opt.trace);
-  const s = trace.series;
+  const zeros = opt.zeroGaps ? trace.series.values.filter((v) => v === 0).length : 0;
+  const s = opt.zeroGaps
+    ? { ...trace.series, values: trace.series.values.map((v) => (v === 0 ? Number.NaN : v)) }
+    : trace.series;
   const horizonSteps = Math.max(
     1,
     Math.round(parseDurationSeconds(opt.horizon, "--horizon") / s.stepSeconds),
@@ -55,7 +67,7 @@ export function runForecastEval(
       `${opt.trace}: too short to evaluate a ${opt.horizon} horizon (${s.values.length} samples of ${s.stepSeconds}s)`,
     );
   }
-  const models = evaluate(s, MODELS, {
+  const models = evaluate(s, opt.models ?? MODELS, {
     horizonSteps,
     lookbackSteps,
     warmupSteps,
@@ -70,6 +82,7 @@ export function runForecastEval(
     stepSeconds: s.stepSeconds,
     origins: models[0]?.origins ?? 0,
     warmupHours: (warmupSteps * s.stepSeconds) / 3600,
+    ...(opt.zeroGaps ? { zeroGaps: zeros } : {}),
     models,
   };
 }
@@ -121,7 +134,8 @@ export function formatForecastEval(r: ForecastEvalResult): string {
   );
   const naive = r.models.find((m) => m.model === "naive");
   const ours = r.models.find((m) => m.model === "ours");
-  const head = `${r.trace}: horizon ${r.horizonMinutes} min, step ${r.stepSeconds}s, ${r.origins} origins every 30 min after ${Number(r.warmupHours.toFixed(2))} h warm-up`;
+  const gaps = r.zeroGaps !== undefined ? `; ${r.zeroGaps} zero samples read as gaps` : "";
+  const head = `${r.trace}: horizon ${r.horizonMinutes} min, step ${r.stepSeconds}s, ${r.origins} origins every 30 min after ${Number(r.warmupHours.toFixed(2))} h warm-up${gaps}`;
   const tail =
     naive && ours && naive.wape > 0 && Number.isFinite(ours.wape)
       ? `ours vs naive WAPE: ${((1 - ours.wape / naive.wape) * 100).toFixed(1)}% lower`

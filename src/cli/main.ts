@@ -169,9 +169,17 @@ program
   .option("--horizon <duration>", "forecast horizon", "30m")
   .option("--lookback <duration>", "history per fit", "168h")
   .option("--max-origins <n>", "evaluate at most this many origins (evenly spread)")
+  .option("--zero-gaps", "read zero samples as collection gaps (missing), as in ServeGen's trace", false)
   .option("--json", "print JSON", false)
   .action(
-    (opts: { trace: string; horizon: string; lookback: string; json: boolean; maxOrigins?: string }) => {
+    (opts: {
+      trace: string;
+      horizon: string;
+      lookback: string;
+      json: boolean;
+      maxOrigins?: string;
+      zeroGaps: boolean;
+    }) => {
       const tty = process.stderr.isTTY && !opts.json;
       const r = runForecastEval(
         {
@@ -179,6 +187,7 @@ program
           horizon: opts.horizon,
           lookback: opts.lookback,
           json: opts.json,
+          zeroGaps: opts.zeroGaps,
           ...(opts.maxOrigins !== undefined ? { maxOrigins: Number(opts.maxOrigins) } : {}),
         },
         tty ? (d, t) => process.stderr.write(`\r${d}/${t} origins`) : undefined,

@@ -2,11 +2,14 @@
 // against, which are also its candidates.
 
 import type { Model } from "../types.ts";
+import { dampedTrend } from "./damped-trend.ts";
 import { holtWinters } from "./holt-winters.ts";
 import { naive } from "./naive.ts";
 import { ours } from "./ours.ts";
 import { profile } from "./profile.ts";
 import { seasonalNaiveDaily, seasonalNaiveWeekly } from "./seasonal-naive.ts";
+import { ses } from "./ses.ts";
+import { theta } from "./theta.ts";
 
 export const MODELS: readonly Model[] = [
   ours,
@@ -15,4 +18,7 @@ export const MODELS: readonly Model[] = [
   seasonalNaiveDaily,
   seasonalNaiveWeekly,
   holtWinters,
+  ses,
+  dampedTrend,
+  theta,
 ];

@@ -121,4 +121,18 @@ describe("traces a command cannot use", () => {
     assert.doesNotMatch(r.stdout, /NaN/);
     assert.match(r.stdout, /naive is exact on this trace \(WAPE 0\): no ratio to it/);
   });
+  it("forecast-eval --zero-gaps reads zero samples as gaps: counted in the head, never scored as load", () => {
+    // Three days of 10-minute steps at 100, with a zero every 50th step (a collection gap).
+    const trace = rateTrace("gaps.csv", 3 * 144, (i) => (i % 50 === 7 ? "0" : "100"), 10);
+    const asIs = mlas("forecast-eval", "--trace", trace, "--max-origins", "20", "--json");
+    const gaps = mlas("forecast-eval", "--trace", trace, "--max-origins", "20", "--json", "--zero-gaps");
+    assert.equal(gaps.status, 0, gaps.stderr);
+    const read = (out: string): { zeroGaps?: number; models: { model: string; wape: number }[] } =>
+      JSON.parse(out) as { zeroGaps?: number; models: { model: string; wape: number }[] };
+    assert.equal(read(gaps.stdout).zeroGaps, 9);
+    assert.equal(read(asIs.stdout).zeroGaps, undefined);
+    // A constant load with its gaps removed: naive is exact.
+    assert.equal(read(gaps.stdout).models.find((m) => m.model === "naive")?.wape, 0);
+    assert.ok((read(asIs.stdout).models.find((m) => m.model === "naive")?.wape ?? 0) > 0);
+  });
 });
