@@ -14,7 +14,7 @@
 # only when its version or ldflags differ from the stamp next to it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-HELM_VERSION=v3.22.0
+HELM_VERSION=v3.21.4
 HELM4_VERSION=v4.3.2
 
 export GOFLAGS=-mod=mod GOTOOLCHAIN=local

@@ -14,7 +14,7 @@ export interface Helm {
   readonly version: string;
 }
 
-export const HELM3: Helm = { name: "helm 3", bin: `${root}.tools/bin/helm`, version: "v3.22.0" };
+export const HELM3: Helm = { name: "helm 3", bin: `${root}.tools/bin/helm`, version: "v3.21.4" };
 export const HELM4: Helm = { name: "helm 4", bin: `${root}.tools/bin/helm4`, version: "v4.3.2" };
 /** Every helm the chart is tested with. */
 export const HELMS: readonly Helm[] = [HELM3, HELM4];
