@@ -141,15 +141,20 @@ export class KubernetesClient {
         throw new SourceError(this.name, `listing ${where}: the answer has no items list`);
       const b = body as { items: unknown[]; metadata?: { continue?: unknown } };
       for (const it of b.items) {
-        const item = (it ?? {}) as { metadata?: { name?: unknown }; status?: Record<string, unknown> };
+        const item = (it ?? {}) as { metadata?: { name?: unknown }; status?: unknown };
         const name = item.metadata?.name;
         if (typeof name !== "string" || name === "")
           throw new SourceError(this.name, `listing ${where}: an item has no metadata.name`);
         const at = `${resource} ${namespace}/${name}`;
         const st = item.status ?? {};
+        // An absent status (a workload the controller has not seen yet) has no pods; a status that
+        // is not an object is malformed, not zero.
+        if (typeof st !== "object" || Array.isArray(st))
+          throw new SourceError(this.name, `${at}: status is not an object`);
+        const status = st as Record<string, unknown>;
         out.set(name, {
-          ready: count(st.readyReplicas, "status.readyReplicas", at),
-          current: count(st.replicas, "status.replicas", at),
+          ready: count(status.readyReplicas, "status.readyReplicas", at),
+          current: count(status.replicas, "status.replicas", at),
         });
       }
       const next = b.metadata?.continue;

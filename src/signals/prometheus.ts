@@ -5,7 +5,7 @@ import type { TriggerConfig } from "../config/schema.ts";
 import type { Agent } from "node:http";
 import { getJson, keepAliveAgent } from "./http.ts";
 import { Limiter } from "./limit.ts";
-import { brief, SourceError, usable, type History, type SignalSource } from "./source.ts";
+import { brief, parseSampleValue, SourceError, usable, type History, type SignalSource } from "./source.ts";
 
 export interface PrometheusOptions {
   readonly url: string;
@@ -135,12 +135,15 @@ export class PrometheusClient implements SignalSource {
     if (series !== undefined) {
       if (!Array.isArray(series)) throw new SourceError(this.name, `range query ${q}: malformed values`);
       for (const pair of series as unknown[]) {
-        if (!Array.isArray(pair) || pair.length !== 2)
-          throw new SourceError(this.name, `range query ${q}: malformed sample`);
-        const t = Number(pair[0]) * 1000;
-        const k = Math.round((t - start) / (stepSeconds * 1000));
-        const raw = Number(pair[1]);
-        // A NaN or negative point in history is a gap, not a value.
+        const [time, value] = Array.isArray(pair) && pair.length === 2 ? (pair as unknown[]) : [];
+        const raw = typeof value === "string" ? parseSampleValue(value) : undefined;
+        if (typeof time !== "number" || !Number.isFinite(time) || raw === undefined)
+          throw new SourceError(
+            this.name,
+            `range query ${q}: malformed sample ${JSON.stringify(pair)?.slice(0, 40) ?? "undefined"}`,
+          );
+        const k = Math.round((time * 1000 - start) / (stepSeconds * 1000));
+        // A NaN, infinite or negative point in history is a gap, not a value.
         if (k >= 0 && k < n && Number.isFinite(raw) && raw >= 0) values[k] = raw;
       }
     }
