@@ -35,7 +35,10 @@ function client(o: PrometheusOptions): PrometheusClient {
   const key = `${o.url}|${o.timeoutSeconds}|${o.maxConcurrency}`;
   let c = clients.get(key);
   if (!c) {
-    c = new PrometheusClient({ ...o, maxConcurrency: Math.min(o.maxConcurrency, HISTORY_CONCURRENCY) });
+    c = new PrometheusClient(
+      { ...o, maxConcurrency: Math.min(o.maxConcurrency, HISTORY_CONCURRENCY) },
+      false,
+    );
     clients.set(key, c);
   }
   return c;

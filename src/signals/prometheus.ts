@@ -4,7 +4,7 @@
 import type { TriggerConfig } from "../config/schema.ts";
 import type { Agent } from "node:http";
 import { getJson, keepAliveAgent } from "./http.ts";
-import { Limiter } from "./limit.ts";
+import { Limiter, type LimiterTimers } from "./limit.ts";
 import { brief, parseSampleValue, SourceError, usable, type History, type SignalSource } from "./source.ts";
 
 export interface PrometheusOptions {
@@ -28,9 +28,16 @@ export class PrometheusClient implements SignalSource {
   private readonly opts: PrometheusOptions;
   private readonly agent: Agent;
 
-  constructor(opts: PrometheusOptions) {
+  /**
+   * `lanes: false` serves reads first come, first served (history range queries, long by nature);
+   * by default slow queries share at most half the slots (see limit.ts).
+   */
+  constructor(opts: PrometheusOptions, lanes: { timers?: LimiterTimers } | false = {}) {
     this.opts = opts;
-    this.limiter = new Limiter(opts.maxConcurrency);
+    this.limiter = new Limiter(
+      opts.maxConcurrency,
+      lanes ? { source: this.name, timeoutMs: opts.timeoutSeconds * 1000, ...lanes } : undefined,
+    );
     this.agent = keepAliveAgent(opts.url);
   }
 
@@ -51,12 +58,15 @@ export class PrometheusClient implements SignalSource {
   ): Promise<ApiAnswer["data"]> {
     const u = new URL(path, this.opts.url.endsWith("/") ? this.opts.url : `${this.opts.url}/`);
     for (const [k, v] of Object.entries(params)) u.searchParams.set(k, v);
-    const body = (await this.limiter.run(() =>
-      getJson(this.name, u.toString(), {
-        agent: this.agent,
-        timeoutMs: this.opts.timeoutSeconds * 1000,
-        ...(signal ? { signal } : {}),
-      }),
+    const body = (await this.limiter.run(
+      params.query ?? path,
+      (slot) =>
+        getJson(this.name, u.toString(), {
+          agent: this.agent,
+          timeoutMs: this.opts.timeoutSeconds * 1000,
+          signal: slot,
+        }),
+      signal,
     )) as ApiAnswer;
     if (body === null || typeof body !== "object")
       throw new SourceError(this.name, "answer is not a JSON object");

@@ -187,7 +187,7 @@ function publishRate(where: string, stats: unknown): number {
 
 export class RabbitMqClient implements SignalSource {
   readonly name = "rabbitmq";
-  private readonly limiter = new Limiter(8);
+  private readonly limiter: Limiter;
   private readonly auth: string;
   private readonly url: string;
   private readonly timeoutMs: number;
@@ -197,6 +197,7 @@ export class RabbitMqClient implements SignalSource {
   constructor(cfg: NonNullable<SourcesConfig["rabbitmq"]>, creds: RabbitCredentials) {
     this.url = cfg.managementUrl.replace(/\/+$/, "");
     this.timeoutMs = cfg.timeoutSeconds * 1000;
+    this.limiter = new Limiter(8, { source: this.name, timeoutMs: this.timeoutMs });
     this.auth = `Basic ${Buffer.from(`${creds.username}:${creds.password}`).toString("base64")}`;
     this.amqp = cfg.amqpUrl !== undefined ? new AmqpDepth(cfg.amqpUrl, creds, this.timeoutMs) : undefined;
     this.agent = keepAliveAgent(this.url);
@@ -209,19 +210,26 @@ export class RabbitMqClient implements SignalSource {
 
   async queue(vhost: string, name: string, metric: QueueMetric, signal?: AbortSignal): Promise<number> {
     const where = `queue ${JSON.stringify(name)} in vhost ${JSON.stringify(vhost)}`;
-    const body = await this.limiter.run(() =>
-      getJson(this.name, `${this.url}/api/queues/${encodeURIComponent(vhost)}/${encodeURIComponent(name)}`, {
-        agent: this.agent,
-        timeoutMs: this.timeoutMs,
-        headers: { authorization: this.auth },
-        ...(signal ? { signal } : {}),
-      }).catch((e: unknown) => {
-        if (e instanceof SourceError && /HTTP 404/.test(e.message))
-          throw new SourceError(this.name, `${where} does not exist`);
-        if (e instanceof SourceError && /HTTP 401/.test(e.message))
-          throw new SourceError(this.name, "HTTP 401: the credentials were refused");
-        throw e;
-      }),
+    const body = await this.limiter.run(
+      `${vhost}/${name}`,
+      (slot) =>
+        getJson(
+          this.name,
+          `${this.url}/api/queues/${encodeURIComponent(vhost)}/${encodeURIComponent(name)}`,
+          {
+            agent: this.agent,
+            timeoutMs: this.timeoutMs,
+            headers: { authorization: this.auth },
+            signal: slot,
+          },
+        ).catch((e: unknown) => {
+          if (e instanceof SourceError && /HTTP 404/.test(e.message))
+            throw new SourceError(this.name, `${where} does not exist`);
+          if (e instanceof SourceError && /HTTP 401/.test(e.message))
+            throw new SourceError(this.name, "HTTP 401: the credentials were refused");
+          throw e;
+        }),
+      signal,
     );
     return queueMetric(where, body, metric);
   }
