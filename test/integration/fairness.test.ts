@@ -76,7 +76,16 @@ describe("a healthy service's reads under 120 hung queries (real Prometheus behi
       minReplicas: 1,
       maxReplicas: 30,
       readyReplicasQuery: "sum(mlas_fair_ready)",
-      triggers: { rps: { source: "prometheus", query, target: 10, kind: "extensive" } },
+      // The history (idle time) of every service comes from a series that does not hang.
+      triggers: {
+        rps: {
+          source: "prometheus",
+          query,
+          historyQuery: "sum(mlas_fair_load)",
+          target: 10,
+          kind: "extensive",
+        },
+      },
     });
     const services: Record<string, unknown> = {};
     for (let i = 0; i < HUNG; i++) services[`hung${i}`] = svc(`sum(mlas_hung_${i})`);

@@ -245,7 +245,9 @@ async function healthyAgeUnderHungReads(
     predictiveScaling: { enabled: false },
     services,
   });
-  const loop = new ScalerLoop(config, sources, silentLogger, () => clock.t, undefined, clock);
+  // History (idle time) is read elsewhere: a week known, answered at once.
+  const history = { run: () => Promise.resolve({ historyFrom: t0 - 7 * 86_400_000 }) };
+  const loop = new ScalerLoop(config, sources, silentLogger, () => clock.t, history, clock);
   loop.start(60_000);
   let firstReadingAt = Number.NaN;
   let maxAgeAfter = 0;
