@@ -44,22 +44,39 @@ export function forecastLoad(history: SeriesInput, settings: ForecastSettings, n
 
 /** What a history read tells the loop about one service. */
 export interface HistorySummary {
-  /** Since when history is known (idle time cannot be longer than this). */
-  readonly historyFrom: number;
-  /** The start of the last step whose load was above activationLoad. */
+  /**
+   * The first step the store has a value for (idle time cannot be longer than this); absent when
+   * it has none: an empty history says nothing about idleness.
+   */
+  readonly historyFrom?: number;
+  /** The start of the last step whose load was above activationLoad, or unknown after that. */
   readonly lastBusyAt?: number;
   readonly forecast?: ForecastState;
 }
 
-/** Epoch ms of the last step of `values` (starting at `start`) above `activationLoad`. */
+/**
+ * Epoch ms of the last step of `values` (starting at `start`) that may have been busy: above
+ * `activationLoad`, or a gap after the first known step (no sample for it: busy as likely as not;
+ * reading it as idle would be reading missing data as zero). Worked: 3, 0, gap, 0 at 10:00-10:03
+ * with activation 1: last busy 10:02, the gap, so idle from 10:03, not from 10:01.
+ */
 export function lastBusyAt(
   values: ArrayLike<number>,
   start: number,
   stepSeconds: number,
   activationLoad: number,
 ): number | undefined {
-  for (let i = values.length - 1; i >= 0; i--)
-    if ((values[i] ?? 0) > activationLoad) return start + i * stepSeconds * 1000;
+  const first = firstKnown(values);
+  if (first === undefined) return undefined;
+  for (let i = values.length - 1; i >= first; i--) {
+    const v = values[i] ?? Number.NaN;
+    if (!(v <= activationLoad)) return start + i * stepSeconds * 1000;
+  }
+  return undefined;
+}
+
+function firstKnown(values: ArrayLike<number>): number | undefined {
+  for (let i = 0; i < values.length; i++) if (!Number.isNaN(values[i] ?? Number.NaN)) return i;
   return undefined;
 }
 
@@ -70,9 +87,10 @@ export function summarizeHistory(
   now: number,
   forecast?: ForecastSettings,
 ): HistorySummary {
+  const first = firstKnown(history.values);
   const busy = lastBusyAt(history.values, history.start, history.stepSeconds, activationLoad);
   return {
-    historyFrom: history.start,
+    ...(first !== undefined ? { historyFrom: history.start + first * history.stepSeconds * 1000 } : {}),
     ...(busy !== undefined ? { lastBusyAt: busy } : {}),
     ...(forecast ? { forecast: forecastLoad(history, forecast, now) } : {}),
   };

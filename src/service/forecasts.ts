@@ -144,7 +144,8 @@ export class ForecastScheduler {
     try {
       const r = await this.history.run(task, this.stopped);
       apply = () => {
-        rt.historyFrom = r.historyFrom;
+        if (r.historyFrom !== undefined) rt.historyFrom = r.historyFrom;
+        else delete rt.historyFrom;
         rt.historyReadAt = cycle.origin;
         if (r.lastBusyAt !== undefined) rt.lastBusyAt = r.lastBusyAt;
         else delete rt.lastBusyAt;

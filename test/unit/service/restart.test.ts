@@ -192,6 +192,42 @@ describe("replicas and restarts on one store (fake clock)", () => {
     quick.stop();
   });
 
+  it("an empty history (a history query the store has nothing for) is not a week of idleness", async () => {
+    const clock = new FakeScheduler();
+    const empty: HistoryReader = {
+      run: (task) => {
+        const end = Math.floor(task.now / MIN);
+        const values = new Float64Array(7 * DAY + 1).fill(Number.NaN);
+        const h = { values, stepSeconds: 60, start: (end - 7 * DAY) * MIN };
+        return Promise.resolve(summarizeHistory(h, task.activationLoad, task.now));
+      },
+    };
+    const c = parseConfig({
+      sources: { prometheus: { url: "http://p:9090" }, refreshSeconds: 5 },
+      predictiveScaling: { enabled: false },
+      services: {
+        w: {
+          minReplicas: 0,
+          maxReplicas: 5,
+          scaleToZeroAfterMinutes: 2,
+          readyReplicasQuery: "ready0",
+          triggers: { rps: { source: "prometheus", query: "live0", target: 5, kind: "extensive" } },
+        },
+      },
+    });
+    const idle: Sources = {
+      ...liveSources(START),
+      byType: { prometheus: { name: "prometheus", read: () => Promise.resolve(0) } },
+    };
+    const loop = new ScalerLoop(c, idle, silentLogger, () => clock.now(), empty, clock);
+    loop.start(60_000);
+    await clock.advance(30_000);
+    assert.equal(loop.decision("w")?.desiredReplicas, 1, JSON.stringify(loop.decision("w")?.reasons));
+    await clock.advance(100_000);
+    assert.equal(loop.decision("w")?.desiredReplicas, 0, "idle for 2 minutes of live readings");
+    loop.stop();
+  });
+
   it("without history, idle time counts from the first live reading: a restarted replica scales to zero too", async () => {
     const clock = new FakeScheduler();
     const zero: Sources = {
