@@ -49,16 +49,15 @@ export interface HistorySummary {
    * it has none: an empty history says nothing about idleness.
    */
   readonly historyFrom?: number;
-  /** The start of the last step whose load was above activationLoad, or unknown after that. */
+  /** The start of the last step whose load was above activationLoad. */
   readonly lastBusyAt?: number;
   readonly forecast?: ForecastState;
 }
 
 /**
- * Epoch ms of the last step of `values` (starting at `start`) that may have been busy: above
- * `activationLoad`, or a gap after the first known step (no sample for it: busy as likely as not;
- * reading it as idle would be reading missing data as zero). Worked: 3, 0, gap, 0 at 10:00-10:03
- * with activation 1: last busy 10:02, the gap, so idle from 10:03, not from 10:01.
+ * Epoch ms of the last step of `values` (starting at `start`) above `activationLoad`. A step without
+ * a sample (a collection gap) is not busy: reading it as busy would wake every service at zero
+ * after a monitoring outage. What is not known at all is the time before the first sample.
  */
 export function lastBusyAt(
   values: ArrayLike<number>,
@@ -66,12 +65,8 @@ export function lastBusyAt(
   stepSeconds: number,
   activationLoad: number,
 ): number | undefined {
-  const first = firstKnown(values);
-  if (first === undefined) return undefined;
-  for (let i = values.length - 1; i >= first; i--) {
-    const v = values[i] ?? Number.NaN;
-    if (!(v <= activationLoad)) return start + i * stepSeconds * 1000;
-  }
+  for (let i = values.length - 1; i >= 0; i--)
+    if ((values[i] ?? 0) > activationLoad) return start + i * stepSeconds * 1000;
   return undefined;
 }
 

@@ -1,5 +1,6 @@
-// What a history read says about idleness: a gap in the store (no sample for a step) is not an idle
-// minute, and an empty history is no history at all, never a week of idleness.
+// What a history read says about idleness: history is known from its first sample, and an empty
+// history is no history at all, never a week of idleness. A gap after the first sample (a
+// collection outage) is not activity: it must not wake services at zero.
 
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
@@ -18,8 +19,8 @@ describe("summarizeHistory: idleness from the store", () => {
   ][] = [
     ["busy, then idle", [3, 0, 0, 0], at(0), at(0)],
     ["idle throughout", [0, 0, 0, 0], at(0), undefined],
-    ["a gap after a busy step: possibly busy", [3, 0, _, 0], at(0), at(2)],
-    ["a gap at the end", [0, 0, 0, _], at(0), at(3)],
+    ["a gap after a busy step is not activity", [3, 0, _, 0], at(0), at(0)],
+    ["a gap at the end", [0, 0, 0, _], at(0), undefined],
     ["data from the third step on: history known from it", [_, _, 0, 0], at(2), undefined],
     ["an empty history: nothing known", [_, _, _, _], undefined, undefined],
     ["at activationLoad is idle", [1, 1, 1, 1], at(0), undefined],
