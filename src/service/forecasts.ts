@@ -9,7 +9,7 @@
 // of the interval later), and its results take effect at the same moment on every replica
 // (FORECAST_APPLY of the interval after the origin), or when they are ready if that is later.
 //
-// Worked, at the default 60 s: the origin 10:00:00 is read from 10:00:10 on, spread over 30 s, and
+// Worked, at the default 60 s: the origin 10:00:00 is read from 10:00:10 on, spread over 20 s, and
 // every replica switches to its forecasts at 10:00:48. A replica restarted at 10:00:30 first fits
 // the origin in effect then (09:59:00, its forecasts in effect from 09:59:48) and uses them as soon
 // as they are ready, then fits 10:00:00 at once, in effect at 10:00:48 or when ready.
@@ -28,8 +28,8 @@ export const FORECAST_SETTLE = 1 / 6;
 
 /**
  * A cycle's results take effect this share of the interval after its origin, on every replica.
- * Its reads start by FORECAST_SETTLE + 1/2 of the interval (the spread), 2/3 of it: the fits have
- * the rest.
+ * Its reads start by FORECAST_SETTLE + a third of the interval (the spread), half of it: the fits
+ * have the rest (18 s at the default 60 s).
  */
 export const FORECAST_APPLY = 0.8;
 
@@ -72,7 +72,7 @@ export class ForecastScheduler {
 
   /** How long the next cycle spreads its services over, for cycles every `intervalMs`. */
   spreadFor(intervalMs: number): number {
-    return this.cycles > 0 ? Math.min(intervalMs / 2, FORECAST_SPREAD_MAX_MS) : 0;
+    return this.cycles > 0 ? Math.min(intervalMs / 3, FORECAST_SPREAD_MAX_MS) : 0;
   }
 
   private cycleAt(origin: number): ForecastCycle {

@@ -289,7 +289,7 @@ export class ScalerLoop {
 
   /**
    * Forecast cycles on the origins' grid (see forecasts.ts). The first fits the cycle in effect
-   * now, flat out; later ones start their services evenly over half the interval (at most
+   * now, flat out; later ones start their services evenly over a third of the interval (at most
    * FORECAST_SPREAD_MAX_MS). The first decision waits for the first cycle, at most one interval,
    * so that a restarted replica does not answer KEDA without the forecasts the others use.
    */

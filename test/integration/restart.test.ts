@@ -23,7 +23,7 @@ const SERVICES = 38;
 const LOOKBACK_H = 72;
 const STEP = 60_000;
 /** How long the two are compared after the restarted one is ready. */
-const WATCH_MS = 150_000;
+const WATCH_MS = 100_000;
 /** Polls half a second apart: a change caught between the two requests of one poll is not a disagreement. */
 const POLL_MS = 500;
 const MAX_DISAGREEMENT_MS = 1000;
