@@ -444,7 +444,7 @@ export const PROMETHEUS_FIELDS = {
     min: 1,
     max: 256,
     default: 16,
-    doc: "Queries in flight at once.",
+    doc: "Queries in flight at once; queries slower than a quarter of timeoutSeconds share at most half of them.",
   },
   bearerTokenFile: {
     ...FILE,

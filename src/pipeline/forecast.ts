@@ -44,14 +44,21 @@ export function forecastLoad(history: SeriesInput, settings: ForecastSettings, n
 
 /** What a history read tells the loop about one service. */
 export interface HistorySummary {
-  /** Since when history is known (idle time cannot be longer than this). */
-  readonly historyFrom: number;
+  /**
+   * The first step the store has a value for (idle time cannot be longer than this); absent when
+   * it has none: an empty history says nothing about idleness.
+   */
+  readonly historyFrom?: number;
   /** The start of the last step whose load was above activationLoad. */
   readonly lastBusyAt?: number;
   readonly forecast?: ForecastState;
 }
 
-/** Epoch ms of the last step of `values` (starting at `start`) above `activationLoad`. */
+/**
+ * Epoch ms of the last step of `values` (starting at `start`) above `activationLoad`. A step without
+ * a sample (a collection gap) is not busy: reading it as busy would wake every service at zero
+ * after a monitoring outage. What is not known at all is the time before the first sample.
+ */
 export function lastBusyAt(
   values: ArrayLike<number>,
   start: number,
@@ -63,6 +70,11 @@ export function lastBusyAt(
   return undefined;
 }
 
+function firstKnown(values: ArrayLike<number>): number | undefined {
+  for (let i = 0; i < values.length; i++) if (!Number.isNaN(values[i] ?? Number.NaN)) return i;
+  return undefined;
+}
+
 /** The history's last busy step and, when `forecast` settings are given, its forecast at `now`. */
 export function summarizeHistory(
   history: SeriesInput,
@@ -70,9 +82,10 @@ export function summarizeHistory(
   now: number,
   forecast?: ForecastSettings,
 ): HistorySummary {
+  const first = firstKnown(history.values);
   const busy = lastBusyAt(history.values, history.start, history.stepSeconds, activationLoad);
   return {
-    historyFrom: history.start,
+    ...(first !== undefined ? { historyFrom: history.start + first * history.stepSeconds * 1000 } : {}),
     ...(busy !== undefined ? { lastBusyAt: busy } : {}),
     ...(forecast ? { forecast: forecastLoad(history, forecast, now) } : {}),
   };

@@ -37,6 +37,12 @@ export interface Activity {
   readonly historyReadAt?: number;
   /** Last live load reading above activationLoad. */
   readonly lastLiveBusyAt?: number;
+  /**
+   * The first live load reading: without history (no historyQuery, or none read yet), idle time is
+   * what was observed since then, so a replica restarted while the service is idle counts it from
+   * its start instead of never knowing it.
+   */
+  readonly liveFrom?: number;
 }
 
 /** Everything the pipeline needs of one service at one moment. */
@@ -80,7 +86,7 @@ function idleSeconds(
 ): number | undefined {
   const load = service.loadTrigger !== undefined ? signals[service.loadTrigger]?.value : undefined;
   if (load !== undefined && load > service.activationLoad) return 0;
-  const since = lastActivity(activity) ?? activity.historyFrom;
+  const since = lastActivity(activity) ?? activity.historyFrom ?? activity.liveFrom;
   return since === undefined ? undefined : Math.max(0, (now - since) / 1000);
 }
 

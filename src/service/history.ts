@@ -39,6 +39,7 @@ function client(o: PrometheusOptions): PrometheusClient {
     c = new PrometheusClient(
       { ...o, maxConcurrency: Math.min(o.maxConcurrency, HISTORY_CONCURRENCY) },
       process.env,
+      false,
     );
     clients.set(key, c);
   }

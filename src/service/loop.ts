@@ -2,8 +2,10 @@
 // latest decisions in memory for KEDA's calls, which never wait on I/O.
 //
 // What must survive a restart is rebuilt from the metrics store, not remembered: idle time comes
-// from the load signal's history (a range query), and so do forecasts. Two replicas that see the
-// same store and clock therefore give the same answers.
+// from the load signal's history (a range query), and so do forecasts, made for origins on a clock
+// grid and put in effect at the same moment on every replica (forecasts.ts). Two replicas that see
+// the same store and clock therefore give the same answers; what live reads and decision moments
+// can still make differ, and for how long, is in the README.
 
 import { enabledServices, type Config } from "../config/schema.ts";
 import {
@@ -16,7 +18,7 @@ import {
 import type { ObservationNotes, ServiceInputs } from "../pipeline/observe.ts";
 import { observeAll, tick } from "../pipeline/tick.ts";
 import type { Sources } from "../signals/registry.ts";
-import { ForecastScheduler } from "./forecasts.ts";
+import { ForecastScheduler, type ForecastCycle } from "./forecasts.ts";
 import type { HistoryReader } from "./history.ts";
 import type { Logger } from "./log.ts";
 import { newRuntime, SignalPoller, type ServiceRuntime } from "./poller.ts";
@@ -62,6 +64,8 @@ export class ScalerLoop {
   private readonly timers = new Set<unknown>();
   private readonly forecasts: ForecastScheduler;
   private decisionPending = false;
+  /** The first forecast cycle has ended, or waited out its interval (start() only). */
+  private firstForecasts = false;
   private published: LoopSnapshot;
   private started = false;
   private readonly cycleListeners = new Set<(s: LoopSnapshot, seconds: number) => void>();
@@ -180,7 +184,13 @@ export class ScalerLoop {
   private decideSoon(): void {
     // Without start() (tests, benchmarks), refresh() decides itself. The first decision waits for
     // every read's first outcome, as readiness means "decided on data".
-    if (!this.started || this.decisionPending || this.abort.signal.aborted || !this.poller.settledOnce)
+    if (
+      !this.started ||
+      this.decisionPending ||
+      this.abort.signal.aborted ||
+      !this.poller.settledOnce ||
+      !this.firstForecasts
+    )
       return;
     this.decisionPending = true;
     const h = this.scheduler.after(DECIDE_COALESCE_MS, () => {
@@ -270,15 +280,55 @@ export class ScalerLoop {
     this.started = true;
     this.poller.start();
     const refreshMs = this.config.sources.refreshSeconds * 1000;
-    every(refreshMs, () => Promise.resolve(this.poller.settledOnce ? this.decideNow() : undefined));
-    const forecastMs = this.config.predictiveScaling.refreshSeconds * 1000;
-    every(forecastMs, async () => {
-      // Until the first cycle is done there are no forecasts: it runs flat out. Later ones start
-      // their services evenly over half the interval (at most FORECAST_SPREAD_MAX_MS).
-      await this.forecasts.refresh(this.forecasts.spreadFor(forecastMs));
-      this.decideNow();
-    });
+    every(refreshMs, () =>
+      Promise.resolve(this.poller.settledOnce && this.firstForecasts ? this.decideNow() : undefined),
+    );
+    this.startForecastCycles();
     every(wakeEveryMs, () => this.wakeCheck());
+  }
+
+  /**
+   * Forecast cycles on the origins' grid (see forecasts.ts). The first fits the cycle in effect
+   * now, flat out; later ones start their services evenly over a third of the interval (at most
+   * FORECAST_SPREAD_MAX_MS). The first decision waits for the first cycle, at most one interval,
+   * so that a restarted replica does not answer KEDA without the forecasts the others use.
+   */
+  private startForecastCycles(): void {
+    const intervalMs = this.config.predictiveScaling.refreshSeconds * 1000;
+    const wait = this.scheduler.after(intervalMs, () => {
+      this.timers.delete(wait);
+      this.forecastsSettled();
+    });
+    this.timers.add(wait);
+    const run = (cycle: ForecastCycle, first: boolean): void => {
+      this.forecasts
+        .refresh(first ? 0 : this.forecasts.spreadFor(intervalMs), cycle)
+        .catch((e: unknown) => {
+          this.log.error("forecast cycle failed", { error: (e as Error).message });
+        })
+        .finally(() => {
+          if (this.abort.signal.aborted) return;
+          if (first) {
+            this.scheduler.cancel(wait);
+            this.timers.delete(wait);
+            this.forecastsSettled();
+          } else if (this.poller.settledOnce && this.firstForecasts) this.decideNow();
+          const { cycle: next, startInMs } = this.forecasts.next(cycle, this.scheduler.now());
+          const t = this.scheduler.after(startInMs, () => {
+            this.timers.delete(t);
+            run(next, false);
+          });
+          this.timers.add(t);
+        });
+    };
+    run(this.forecasts.inEffect(this.scheduler.now()), true);
+  }
+
+  /** The first forecast cycle has ended (or its wait has): decisions may start. */
+  private forecastsSettled(): void {
+    if (this.firstForecasts) return;
+    this.firstForecasts = true;
+    this.decideSoon();
   }
 
   stop(): void {

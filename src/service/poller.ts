@@ -37,6 +37,8 @@ export interface ServiceRuntime {
   lastLiveBusyAt?: number;
   /** Since when history is known (idle time cannot be longer than this). */
   historyFrom?: number;
+  /** The first live load reading (idle time without history is counted from it). */
+  liveFrom?: number;
   forecast?: ForecastState;
   forecastError?: string;
 }
@@ -183,7 +185,10 @@ export class SignalPoller {
       const value = await src.read(t, signal);
       const at = this.scheduler.now();
       st.reading = { value, observedAt: at };
-      if (t.name === rt.service.loadTrigger && value > rt.service.activationLoad) rt.lastLiveBusyAt = at;
+      if (t.name === rt.service.loadTrigger) {
+        rt.liveFrom ??= at;
+        if (value > rt.service.activationLoad) rt.lastLiveBusyAt = at;
+      }
       if (st.lastError !== undefined)
         this.log.info("signal recovered", { service: rt.service.name, trigger: t.name });
       delete st.lastError;

@@ -46,7 +46,7 @@ export class KubernetesClient {
   readonly name = "kubernetes";
   private readonly cfg: NonNullable<SourcesConfig["kubernetes"]>;
   private readonly agent: Agent;
-  private readonly limiter = new Limiter(4);
+  private readonly limiter: Limiter;
   private readonly clock: () => number;
   private token: { value: string; readAt: number } | undefined;
   private readonly lists = new Map<string, { at: number; items: Promise<Map<string, Replicas>> }>();
@@ -55,6 +55,7 @@ export class KubernetesClient {
   constructor(cfg: NonNullable<SourcesConfig["kubernetes"]>, clock: () => number = Date.now) {
     this.cfg = cfg;
     this.clock = clock;
+    this.limiter = new Limiter(4, { source: this.name, timeoutMs: cfg.timeoutSeconds * 1000 });
     let ca: Buffer | undefined;
     if (cfg.caFile !== undefined) {
       try {
@@ -122,34 +123,42 @@ export class KubernetesClient {
     const where = `${resource} in namespace ${namespace}`;
     do {
       const u = `${this.cfg.url}/apis/apps/v1/namespaces/${encodeURIComponent(namespace)}/${resource}?limit=${PAGE}${cont ? `&continue=${encodeURIComponent(cont)}` : ""}`;
-      const body = await this.limiter.run(() =>
-        getJson(this.name, u, {
-          agent: this.agent,
-          timeoutMs: this.cfg.timeoutSeconds * 1000,
-          headers: { authorization: this.bearer(), accept: "application/json" },
-          ...(signal ? { signal } : {}),
-        }).catch((e: unknown) => {
-          if (e instanceof SourceError && /HTTP 40[13]/.test(e.message))
-            throw new SourceError(
-              this.name,
-              `listing ${where} was refused (${e.message.includes("HTTP 401") ? "HTTP 401: the token was not accepted" : "HTTP 403: the service account needs get/list on apps/" + resource})`,
-            );
-          throw e;
-        }),
+      const body = await this.limiter.run(
+        `${resource}/${namespace}`,
+        (slot) =>
+          getJson(this.name, u, {
+            agent: this.agent,
+            timeoutMs: this.cfg.timeoutSeconds * 1000,
+            headers: { authorization: this.bearer(), accept: "application/json" },
+            signal: slot,
+          }).catch((e: unknown) => {
+            if (e instanceof SourceError && /HTTP 40[13]/.test(e.message))
+              throw new SourceError(
+                this.name,
+                `listing ${where} was refused (${e.message.includes("HTTP 401") ? "HTTP 401: the token was not accepted" : "HTTP 403: the service account needs get/list on apps/" + resource})`,
+              );
+            throw e;
+          }),
+        signal,
       );
       if (body === null || typeof body !== "object" || !Array.isArray((body as { items?: unknown }).items))
         throw new SourceError(this.name, `listing ${where}: the answer has no items list`);
       const b = body as { items: unknown[]; metadata?: { continue?: unknown } };
       for (const it of b.items) {
-        const item = (it ?? {}) as { metadata?: { name?: unknown }; status?: Record<string, unknown> };
+        const item = (it ?? {}) as { metadata?: { name?: unknown }; status?: unknown };
         const name = item.metadata?.name;
         if (typeof name !== "string" || name === "")
           throw new SourceError(this.name, `listing ${where}: an item has no metadata.name`);
         const at = `${resource} ${namespace}/${name}`;
         const st = item.status ?? {};
+        // An absent status (a workload the controller has not seen yet) has no pods; a status that
+        // is not an object is malformed, not zero.
+        if (typeof st !== "object" || Array.isArray(st))
+          throw new SourceError(this.name, `${at}: status is not an object`);
+        const status = st as Record<string, unknown>;
         out.set(name, {
-          ready: count(st.readyReplicas, "status.readyReplicas", at),
-          current: count(st.replicas, "status.replicas", at),
+          ready: count(status.readyReplicas, "status.readyReplicas", at),
+          current: count(status.replicas, "status.replicas", at),
         });
       }
       const next = b.metadata?.continue;

@@ -4,8 +4,8 @@
 import type { PrometheusConfig, TriggerConfig } from "../config/schema.ts";
 import { ClientAuth, type ClientAuthConfig } from "./client-auth.ts";
 import { getJson } from "./http.ts";
-import { Limiter } from "./limit.ts";
-import { brief, SourceError, usable, type History, type SignalSource } from "./source.ts";
+import { Limiter, type LimiterTimers } from "./limit.ts";
+import { brief, parseSampleValue, SourceError, usable, type History, type SignalSource } from "./source.ts";
 
 /** sources.prometheus: where, how long, how many at once; credentials, headers and TLS when set. */
 export type PrometheusOptions = ClientAuthConfig & Pick<PrometheusConfig, "maxConcurrency">;
@@ -25,10 +25,22 @@ export class PrometheusClient implements SignalSource {
   private readonly opts: PrometheusOptions;
   private readonly auth: ClientAuth;
 
-  /** `env` holds basic-auth variables when the options name them (read now). */
-  constructor(opts: PrometheusOptions, env: NodeJS.ProcessEnv = {}, clock: () => number = Date.now) {
+  /**
+   * `env` holds basic-auth variables when the options name them (read now). `lanes: false` serves
+   * reads first come, first served (history range queries, long by nature); by default slow
+   * queries share at most half the slots (see limit.ts).
+   */
+  constructor(
+    opts: PrometheusOptions,
+    env: NodeJS.ProcessEnv = {},
+    lanes: { timers?: LimiterTimers } | false = {},
+    clock: () => number = Date.now,
+  ) {
     this.opts = opts;
-    this.limiter = new Limiter(opts.maxConcurrency);
+    this.limiter = new Limiter(
+      opts.maxConcurrency,
+      lanes ? { source: this.name, timeoutMs: opts.timeoutSeconds * 1000, ...lanes } : undefined,
+    );
     this.auth = new ClientAuth(this.name, "sources.prometheus", opts, env, clock);
   }
 
@@ -49,19 +61,23 @@ export class PrometheusClient implements SignalSource {
   ): Promise<ApiAnswer["data"]> {
     const u = new URL(path, this.opts.url.endsWith("/") ? this.opts.url : `${this.opts.url}/`);
     for (const [k, v] of Object.entries(params)) u.searchParams.set(k, v);
-    const body = (await this.limiter.run(async () => {
-      const { agent, headers } = this.auth.current();
-      const answer = await getJson(this.name, u.toString(), {
-        agent,
-        headers,
-        timeoutMs: this.opts.timeoutSeconds * 1000,
-        ...(signal ? { signal } : {}),
-      }).catch((e: unknown) => {
-        throw this.auth.explain(e);
-      });
-      this.auth.accepted();
-      return answer;
-    })) as ApiAnswer;
+    const body = (await this.limiter.run(
+      params.query ?? path,
+      async (slot) => {
+        const { agent, headers } = this.auth.current();
+        const answer = await getJson(this.name, u.toString(), {
+          agent,
+          headers,
+          timeoutMs: this.opts.timeoutSeconds * 1000,
+          signal: slot,
+        }).catch((e: unknown) => {
+          throw this.auth.explain(e);
+        });
+        this.auth.accepted();
+        return answer;
+      },
+      signal,
+    )) as ApiAnswer;
     if (body === null || typeof body !== "object")
       throw new SourceError(this.name, "answer is not a JSON object");
     if (body.status !== "success")
@@ -139,12 +155,15 @@ export class PrometheusClient implements SignalSource {
     if (series !== undefined) {
       if (!Array.isArray(series)) throw new SourceError(this.name, `range query ${q}: malformed values`);
       for (const pair of series as unknown[]) {
-        if (!Array.isArray(pair) || pair.length !== 2)
-          throw new SourceError(this.name, `range query ${q}: malformed sample`);
-        const t = Number(pair[0]) * 1000;
-        const k = Math.round((t - start) / (stepSeconds * 1000));
-        const raw = Number(pair[1]);
-        // A NaN or negative point in history is a gap, not a value.
+        const [time, value] = Array.isArray(pair) && pair.length === 2 ? (pair as unknown[]) : [];
+        const raw = typeof value === "string" ? parseSampleValue(value) : undefined;
+        if (typeof time !== "number" || !Number.isFinite(time) || raw === undefined)
+          throw new SourceError(
+            this.name,
+            `range query ${q}: malformed sample ${JSON.stringify(pair)?.slice(0, 40) ?? "undefined"}`,
+          );
+        const k = Math.round((time * 1000 - start) / (stepSeconds * 1000));
+        // A NaN, infinite or negative point in history is a gap, not a value.
         if (k >= 0 && k < n && Number.isFinite(raw) && raw >= 0) values[k] = raw;
       }
     }

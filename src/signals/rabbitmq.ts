@@ -9,7 +9,7 @@ import type { SourcesConfig, TriggerConfig } from "../config/schema.ts";
 import { getJson, keepAliveAgent } from "./http.ts";
 import { Limiter } from "./limit.ts";
 import { readSecretText, RereadSchedule } from "./secret-files.ts";
-import { SourceError, usable, type SignalSource } from "./source.ts";
+import { jsonCount, SourceError, usable, type SignalSource } from "./source.ts";
 
 export interface RabbitLogin {
   readonly username: string;
@@ -97,13 +97,6 @@ export class RabbitCredentials {
   }
 }
 
-export interface QueueState {
-  readonly messages: number;
-  readonly messagesReady: number;
-  /** Messages published per second, as the broker averages it (0 before any publish). */
-  readonly publishRate: number;
-}
-
 /**
  * Ready-message counts by AMQP passive queue declare: immediate, where the management API's
  * counters refresh only on the broker's statistics interval (5 s by default). One connection and
@@ -172,7 +165,7 @@ class AmqpDepth {
           }, this.timeoutMs);
         }),
       ]);
-      return usable("rabbitmq", `${where}: messageCount`, r.messageCount);
+      return jsonCount("rabbitmq", `${where}: messageCount`, r.messageCount);
     } catch (e) {
       if (e instanceof SourceError) throw e;
       // amqplib's messages may carry the URL; never pass them on.
@@ -200,9 +193,62 @@ class AmqpDepth {
   }
 }
 
+type QueueMetric = TriggerConfig["rabbitMetric"];
+
+/**
+ * One metric of a queue from the management API's answer. The counters must be there: a queue
+ * object without them is the broker not collecting statistics
+ * (management_agent.disable_metrics_collector) or not having emitted them yet (a queue declared
+ * within the statistics interval), and that is an error, never an empty queue. The publish rate is
+ * 0 only when the broker counts messages but has recorded no publishes (no message_stats at all).
+ */
+export function queueMetric(where: string, body: unknown, metric: QueueMetric): number {
+  const fail = (why: string): never => {
+    throw new SourceError("rabbitmq", `${where}: ${why}`);
+  };
+  if (body === null || typeof body !== "object" || Array.isArray(body))
+    return fail(`the answer is not a queue object: ${JSON.stringify(body)?.slice(0, 40) ?? "undefined"}`);
+  const o = body as {
+    error?: unknown;
+    messages?: unknown;
+    messages_ready?: unknown;
+    message_stats?: unknown;
+  };
+  if (o.error !== undefined)
+    return fail(
+      `the management API answered an error: ${typeof o.error === "string" ? JSON.stringify(o.error.slice(0, 80)) : "(not a string)"}`,
+    );
+  if (o.messages === undefined && o.messages_ready === undefined)
+    return fail(
+      "the answer has no message counts (the broker collects no queue statistics, management_agent.disable_metrics_collector, or has not emitted them yet; with sources.rabbitmq.amqpUrl, messages_ready is read over AMQP)",
+    );
+  switch (metric) {
+    case "messages":
+      return jsonCount("rabbitmq", `${where}: messages`, o.messages);
+    case "messages_ready":
+      return jsonCount("rabbitmq", `${where}: messages_ready`, o.messages_ready);
+    case "publish_rate":
+      return publishRate(where, o.message_stats);
+  }
+}
+
+function publishRate(where: string, stats: unknown): number {
+  if (stats === undefined) return 0;
+  if (stats === null || typeof stats !== "object" || Array.isArray(stats))
+    throw new SourceError("rabbitmq", `${where}: message_stats is not an object`);
+  const s = stats as { publish?: unknown; publish_details?: { rate?: unknown } | null };
+  if (s.publish === undefined && s.publish_details === undefined) return 0;
+  if (s.publish_details === undefined)
+    throw new SourceError(
+      "rabbitmq",
+      `${where}: the broker counts publishes but reports no rate (management.rates_mode = none?)`,
+    );
+  return usable("rabbitmq", `${where}: publish rate`, s.publish_details?.rate);
+}
+
 export class RabbitMqClient implements SignalSource {
   readonly name = "rabbitmq";
-  private readonly limiter = new Limiter(8);
+  private readonly limiter: Limiter;
   private readonly creds: RabbitCredentials;
   private readonly url: string;
   private readonly timeoutMs: number;
@@ -216,6 +262,7 @@ export class RabbitMqClient implements SignalSource {
     this.url = cfg.managementUrl.replace(/\/+$/, "");
     this.timeoutMs = cfg.timeoutSeconds * 1000;
     this.creds = creds;
+    this.limiter = new Limiter(8, { source: this.name, timeoutMs: this.timeoutMs });
     this.amqp = cfg.amqpUrl !== undefined ? new AmqpDepth(cfg.amqpUrl, creds, this.timeoutMs) : undefined;
     this.agent = keepAliveAgent(this.url);
   }
@@ -230,58 +277,41 @@ export class RabbitMqClient implements SignalSource {
     await this.amqp?.close();
   }
 
-  async queue(vhost: string, name: string, signal?: AbortSignal): Promise<QueueState> {
+  async queue(vhost: string, name: string, metric: QueueMetric, signal?: AbortSignal): Promise<number> {
     const where = `queue ${JSON.stringify(name)} in vhost ${JSON.stringify(vhost)}`;
-    const body = await this.limiter.run(async () => {
-      const answer = await getJson(
-        this.name,
-        `${this.url}/api/queues/${encodeURIComponent(vhost)}/${encodeURIComponent(name)}`,
-        {
-          agent: this.agent,
-          timeoutMs: this.timeoutMs,
-          headers: { authorization: this.authorization() },
-          ...(signal ? { signal } : {}),
-        },
-      ).catch((e: unknown) => {
-        if (e instanceof SourceError && /HTTP 404/.test(e.message))
-          throw new SourceError(this.name, `${where} does not exist`);
-        if (e instanceof SourceError && /HTTP 401/.test(e.message)) {
-          this.creds.refused();
-          throw new SourceError(this.name, "HTTP 401: the credentials were refused");
-        }
-        throw e;
-      });
-      this.creds.accepted();
-      return answer;
-    });
-    if (body === null || typeof body !== "object")
-      throw new SourceError(this.name, `${where}: answer is not a JSON object`);
-    const o = body as {
-      messages?: unknown;
-      messages_ready?: unknown;
-      message_stats?: { publish_details?: { rate?: unknown } };
-    };
-    // A queue that has never been used has no counters yet: that is zero, the broker's own meaning.
-    const messages = o.messages === undefined ? 0 : usable(this.name, `${where}: messages`, o.messages);
-    const messagesReady =
-      o.messages_ready === undefined ? 0 : usable(this.name, `${where}: messages_ready`, o.messages_ready);
-    const rate = o.message_stats?.publish_details?.rate;
-    const publishRate = rate === undefined ? 0 : usable(this.name, `${where}: publish rate`, rate);
-    return { messages, messagesReady, publishRate };
+    const body = await this.limiter.run(
+      `${vhost}/${name}`,
+      async (slot) => {
+        const answer = await getJson(
+          this.name,
+          `${this.url}/api/queues/${encodeURIComponent(vhost)}/${encodeURIComponent(name)}`,
+          {
+            agent: this.agent,
+            timeoutMs: this.timeoutMs,
+            headers: { authorization: this.authorization() },
+            signal: slot,
+          },
+        ).catch((e: unknown) => {
+          if (e instanceof SourceError && /HTTP 404/.test(e.message))
+            throw new SourceError(this.name, `${where} does not exist`);
+          if (e instanceof SourceError && /HTTP 401/.test(e.message)) {
+            this.creds.refused();
+            throw new SourceError(this.name, "HTTP 401: the credentials were refused");
+          }
+          throw e;
+        });
+        this.creds.accepted();
+        return answer;
+      },
+      signal,
+    );
+    return queueMetric(where, body, metric);
   }
 
   async read(trigger: TriggerConfig, signal: AbortSignal): Promise<number> {
     if (trigger.queue === undefined) throw new SourceError(this.name, `trigger ${trigger.name} has no queue`);
     if (trigger.rabbitMetric === "messages_ready" && this.amqp)
       return this.amqp.ready(trigger.vhost, trigger.queue);
-    const q = await this.queue(trigger.vhost, trigger.queue, signal);
-    switch (trigger.rabbitMetric) {
-      case "messages":
-        return q.messages;
-      case "messages_ready":
-        return q.messagesReady;
-      case "publish_rate":
-        return q.publishRate;
-    }
+    return this.queue(trigger.vhost, trigger.queue, trigger.rabbitMetric, signal);
   }
 }

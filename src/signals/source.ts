@@ -31,23 +31,48 @@ export function brief(s: string): string {
   return one.length > 80 ? `${one.slice(0, 77)}...` : one;
 }
 
-/** A finite, non-negative number from an upstream, or a SourceError naming what was wrong. */
+/**
+ * A number as Prometheus writes it in JSON (a string): decimal with an optional exponent, `NaN`,
+ * or `+Inf`/`-Inf`. Anything else (`""`, `" "`, `"0x10"`, `"1_000"`) is undefined: malformed, where
+ * JavaScript's Number() would read the first three as 0, 0 and 16.
+ */
+export function parseSampleValue(s: string): number | undefined {
+  if (/^[+-]?Inf$/.test(s)) return s.startsWith("-") ? -Infinity : Infinity;
+  if (s === "NaN") return Number.NaN;
+  if (!/^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/.test(s)) return undefined;
+  return Number(s);
+}
+
+/** A short, JSON-quoted rendering of an unusable upstream value for an error message. */
+function shown(v: unknown): string {
+  const j = v === undefined ? "nothing" : JSON.stringify(v);
+  return j.length > 40 ? `${j.slice(0, 37)}...` : j;
+}
+
+/**
+ * A finite, non-negative number from an upstream (a JSON number, or a sample string as Prometheus
+ * writes it), or a SourceError naming what was wrong. Missing or malformed is an error, never zero.
+ */
 export function usable(source: string, what: string, v: unknown): number {
-  // Prometheus writes infinities as "+Inf" and "-Inf", which Number() does not read.
-  const n =
-    typeof v === "string"
-      ? /^[+-]?Inf$/.test(v)
-        ? v.startsWith("-")
-          ? -Infinity
-          : Infinity
-        : Number(v)
-      : v;
+  const n = typeof v === "string" ? parseSampleValue(v) : v;
   if (typeof n !== "number" || Number.isNaN(n))
     throw new SourceError(
       source,
-      `${what} is not a number: ${JSON.stringify(v)?.slice(0, 40) ?? "undefined"}`,
+      v === undefined || v === null ? `${what} is missing` : `${what} is not a number: ${shown(v)}`,
     );
   if (!Number.isFinite(n)) throw new SourceError(source, `${what} is not finite: ${String(n)}`);
   if (n < 0) throw new SourceError(source, `${what} is negative: ${n}`);
+  return n;
+}
+
+/** A count from a JSON answer: a JSON number (not a string), a non-negative integer. */
+export function jsonCount(source: string, what: string, v: unknown): number {
+  if (typeof v !== "number")
+    throw new SourceError(
+      source,
+      v === undefined || v === null ? `${what} is missing` : `${what} is not a number: ${shown(v)}`,
+    );
+  const n = usable(source, what, v);
+  if (!Number.isInteger(n)) throw new SourceError(source, `${what} is not a whole number: ${n}`);
   return n;
 }

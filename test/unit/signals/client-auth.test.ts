@@ -26,7 +26,7 @@ describe("Prometheus source: credentials and headers", () => {
   let now = 0;
   const clock = (): number => now;
   const client = (o: Partial<PrometheusOptions>, env: NodeJS.ProcessEnv = {}): PrometheusClient =>
-    new PrometheusClient({ url: up.url, timeoutSeconds: 1, maxConcurrency: 2, ...o }, env, clock);
+    new PrometheusClient({ url: up.url, timeoutSeconds: 1, maxConcurrency: 2, ...o }, env, {}, clock);
   const sent = (): string | undefined => up.headers.at(-1)?.authorization;
 
   before(async () => {

@@ -113,6 +113,24 @@ describe("KubernetesClient", () => {
       /status.replicas must be a non-negative integer, got "3"/,
     ],
     ["a fraction", { body: list([dep("a", { readyReplicas: 1.5 })]) }, "a", /got 1.5/],
+    [
+      "a status that is not an object: not 0 replicas",
+      { body: JSON.stringify({ items: [{ metadata: { name: "a" }, status: "Running" }] }) },
+      "a",
+      /deployments ml\/a: status is not an object/,
+    ],
+    [
+      "a status that is a list",
+      { body: JSON.stringify({ items: [{ metadata: { name: "a" }, status: [] }] }) },
+      "a",
+      /status is not an object/,
+    ],
+    [
+      "an error Status with HTTP 200",
+      { body: JSON.stringify({ kind: "Status", status: "Failure", message: "x" }) },
+      "a",
+      /the answer has no items list/,
+    ],
     ["malformed JSON", { body: "<html>" }, "a", /malformed JSON/],
     ["a hang", { hang: true }, "a", /no answer within 500 ms/],
   ];

@@ -30,6 +30,39 @@ describe("Prometheus source", () => {
     ["empty vector: zero (a rate of nothing)", { body: vector() }, 0],
     ["several series", { body: vector("1", "2", "3") }, /returned 3 series; aggregate it to one/],
     ["NaN", { body: vector("NaN") }, /is not a number: "NaN"/],
+    ["an exponent", { body: vector("1.5e+03") }, 1500],
+    ["an empty sample: an error, not 0", { body: vector("") }, /is not a number: ""/],
+    ["a blank sample: an error, not 0", { body: vector(" ") }, /is not a number: " "/],
+    ["a hexadecimal sample: an error, not 16", { body: vector("0x10") }, /is not a number: "0x10"/],
+    ["a sample with a separator", { body: vector("1_000") }, /is not a number: "1_000"/],
+    ["Infinity spelt as JavaScript does", { body: vector("Infinity") }, /is not a number: "Infinity"/],
+    [
+      "a sample without its value",
+      {
+        body: JSON.stringify({ status: "success", data: { resultType: "vector", result: [{ value: [1] }] } }),
+      },
+      /malformed sample/,
+    ],
+    [
+      "a null sample value",
+      {
+        body: JSON.stringify({
+          status: "success",
+          data: { resultType: "vector", result: [{ value: [1, null] }] },
+        }),
+      },
+      /is missing/,
+    ],
+    [
+      "an empty scalar",
+      { body: JSON.stringify({ status: "success", data: { resultType: "scalar", result: [1, ""] } }) },
+      /is not a number: ""/,
+    ],
+    [
+      "a scalar without a value",
+      { body: JSON.stringify({ status: "success", data: { resultType: "scalar", result: [] } }) },
+      /is missing/,
+    ],
     ["+Inf", { body: vector("+Inf") }, /is not finite: Infinity/],
     ["negative", { body: vector("-4") }, /is negative: -4/],
     [
@@ -115,6 +148,43 @@ describe("Prometheus source", () => {
       h.values.map((v) => (Number.isNaN(v) ? "gap" : v)),
       [1, "gap", "gap", "gap", 5],
     );
+  });
+  for (const [name, sample] of [
+    ["empty", ""],
+    ["blank", " "],
+    ["hexadecimal", "0x10"],
+    ["a number, not a string", 5],
+  ] as const)
+    it(`a range query with a sample value that is ${name}: an error, not a number`, async () => {
+      up.reply = {
+        body: JSON.stringify({
+          status: "success",
+          data: {
+            resultType: "matrix",
+            result: [
+              {
+                values: [
+                  [60, "1"],
+                  [120, sample],
+                ],
+              },
+            ],
+          },
+        }),
+      };
+      await assert.rejects(
+        client.range("q", 60_000, 120_000, 60),
+        /range query "q": malformed sample \[120,/,
+      );
+    });
+  it("a range query with a malformed timestamp is an error", async () => {
+    up.reply = {
+      body: JSON.stringify({
+        status: "success",
+        data: { resultType: "matrix", result: [{ values: [["", "1"]] }] },
+      }),
+    };
+    await assert.rejects(client.range("q", 60_000, 120_000, 60), /malformed sample \["","1"\]/);
   });
   it("an empty instant answer is an error where zero would lie (ready replicas)", async () => {
     up.reply = { body: vector() };
