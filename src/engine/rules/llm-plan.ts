@@ -4,9 +4,12 @@
 // capacity in tokens/s from the profile at the measured request lengths, so that the profile
 // predicts TTFT and ITL within the SLO and the KV cache within its headroom at the planned load.
 // The request lengths measured now stand in for the lengths at the ready time. A second reason
-// gives the capacity's arithmetic and what the model predicts at the planned count, e.g.
-// "in tokens: 30,000 tokens/s per replica (qwen3-8b/h100_sxm/vllm/tp1: ...); the plan's
-// 71,000 tokens/s at 3: TTFT p99 0.41 s, ITL p99 44 ms, KV 78%".
+// gives the capacity's arithmetic and what the model predicts at the planned count, e.g. for a
+// forecast of 80,000 tokens/s at the ready time (the example of llm-sizing.ts): "plan for ready
+// time now+54s: q95 80000 / 30203 per replica = 3" then "in tokens: 30,203 tokens/s per replica
+// (qwen3-8b/h100_sxm/vllm/tp1: 23.67 req/s within TTFT p99 <= 2 s, ITL p99 <= 50 ms, KV <= 90%,
+// bound by the KV cache); the plan's 80,000 tokens/s at 3: TTFT p99 246 ms, ITL p99 33.1 ms, KV
+// 38%".
 
 import { sizeInTokens } from "../llm-sizing.ts";
 import type { Draft, StepContext } from "../step.ts";

@@ -5,10 +5,10 @@
 // the service's `ttft` and `itl` triggers, intensive guards of rule 1 (ceil(ready x measured /
 // target) outside the HPA tolerance), as latency triggers are.
 //
-// Its reason shows the arithmetic, e.g. "tokens: demand 63,800 tokens/s (served 61,000; arrivals
-// 50 req/s x (1,020 + 256) tokens, measured) / 30,000 tokens/s per replica (qwen3-8b/h100_sxm/
-// vllm/tp1: 23.5 req/s within TTFT p99 <= 2 s, ITL p99 <= 50 ms, KV <= 90%, bound by the KV cache)
-// = 3; at 3: TTFT p99 0.31 s, ITL p99 39 ms, KV 64%".
+// Its reason shows the arithmetic (the example of llm-sizing.ts): "tokens: demand 63,800 tokens/s
+// (served 61,000; arrivals 50 req/s x (1,020 + 256) tokens, measured) / 30,203 tokens/s per
+// replica (qwen3-8b/h100_sxm/vllm/tp1: 23.67 req/s within TTFT p99 <= 2 s, ITL p99 <= 50 ms,
+// KV <= 90%, bound by the KV cache) = 3; at 3: TTFT p99 196 ms, ITL p99 29.7 ms, KV 21%".
 
 import { extensiveReplicas } from "../hpa.ts";
 import { predictAt, sizeInTokens, type LlmSizing } from "../llm-sizing.ts";
@@ -18,7 +18,7 @@ import { fmt } from "./reactive.ts";
 
 export const tokens = (x: number): string => Math.round(x).toLocaleString("en-US");
 export const seconds = (x: number): string =>
-  !Number.isFinite(x) ? "unbounded" : x >= 1 ? `${fmt(x)} s` : `${(x * 1000).toPrecision(3)} ms`;
+  !Number.isFinite(x) ? "unbounded" : x >= 1 ? `${fmt(x)} s` : `${Number((x * 1000).toPrecision(3))} ms`;
 const percent = (x: number): string => (Number.isFinite(x) ? `${(x * 100).toFixed(0)}%` : "unbounded");
 
 /** "qwen3-8b/... : 23.5 req/s within TTFT p99 <= 2 s, ITL p99 <= 50 ms, KV <= 90%, bound by ..." */

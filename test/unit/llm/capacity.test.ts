@@ -11,21 +11,9 @@ import {
   type WorkloadShape,
 } from "../../../src/llm/capacity.ts";
 import type { PerformanceProfile, StepBatch } from "../../../src/llm/profile.ts";
+import { LINEAR } from "./linear-profile.ts";
 import { shippedProfile } from "../../../src/llm/registry.ts";
 
-/** step = 10 ms + 0.02 ms per prompt token + 0.1 ms per decoding sequence (context does not matter). */
-export const LINEAR: PerformanceProfile = {
-  id: "test/linear",
-  model: "m",
-  gpuType: "g",
-  engine: "vllm",
-  tensorParallel: 1,
-  gpusPerReplica: 1,
-  kvCacheTokens: 100_000,
-  loadSeconds: 60,
-  limits: { maxBatchedTokens: 2048, maxSeqs: 256 },
-  stepSeconds: (b: StepBatch) => 0.01 + 0.00002 * b.prefillTokens + 0.0001 * b.decodeSeqs,
-};
 /**
  * A profile that grows with every input (prefill and decode work, both contexts) and a small token
  * budget, so that long prompts are chunked: the model's own monotonicity, free of table noise.
