@@ -29,7 +29,7 @@ export function applyPlan(
   const trusted = p.confident && ctx.config.predictiveScaling.enableProactiveScaling;
   const asked = p.replicas;
   const raises = p.applied && asked !== undefined && asked > draft.desired;
-  const reasons = [...p.reasons, ...extra];
+  const reasons = extra.length === 0 ? p.reasons : [...p.reasons, ...extra];
   return {
     ...draft,
     desired: raises ? asked : draft.desired,
