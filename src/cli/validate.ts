@@ -28,7 +28,7 @@ export function wakeFromZeroWarnings(config: Config): string[] {
  * One line per llm service: one replica's capacity at the expected request lengths, e.g.
  * `vllmService in tokens: qwen3-8b/h100_sxm/vllm/tp1 sustains 23.60 req/s = 30,205 tokens/s a
  * replica at 1,024 + 256 tokens a request within TTFT p99 <= 2 s and ITL p99 <= 0.05 s, KV <= 90%
- * (bound by kv-cache); start-up 54 s`.
+ * (bound by throughput); start-up 54 s`.
  */
 export function llmSummaries(config: Config): string[] {
   return enabledServices(config).flatMap((s) => {

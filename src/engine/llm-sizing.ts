@@ -11,7 +11,8 @@
 //
 // Worked example, qwen3-8b/h100_sxm/vllm/tp1, TTFT p99 <= 2 s, ITL p99 <= 50 ms, 10% KV headroom,
 // measured 1,020.4 prompt and 255.6 output tokens (1,020 + 256 once rounded): one replica sustains
-// 23.67 req/s = 30,203 tokens/s (the KV cache reaches 90% there); vLLM served 61,000 tokens/s and
+// 23.67 req/s = 30,203 tokens/s (the KV cache reaches 90% there, and just above it the mean step
+// jumps from 49 to 59 ms: the replica tips into a backlog); vLLM served 61,000 tokens/s and
 // the ingress counts 50 req/s x 1,276 = 63,800 tokens/s: demand 63,800 tokens/s,
 // ceil(63,800 / 30,203) = 3 replicas, at which the model predicts TTFT p99 196 ms, ITL p99 29.7 ms
 // and 21% of the KV cache for the 16.7 req/s each replica gets.

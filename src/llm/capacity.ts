@@ -101,8 +101,8 @@ const RELATIVE_TOLERANCE = 1e-10;
 const MAX_ITERATIONS = 500;
 /** The rate "no load" is evaluated at (requests per second). */
 const IDLE_RATE = 1e-9;
-/** A limit counts as the bound when capacity already reaches this share of it (see boundOf). */
-const JUMP_SHARE = 0.95;
+/** A mean step this much longer just above capacity than at it is a jump, not a slope (see boundOf). */
+const STEP_JUMP = 1.05;
 
 function decodeBatch(n: number, context: number): StepBatch {
   return {
@@ -366,9 +366,10 @@ export function replicaCapacity(
 }
 
 /**
- * The limit that breaks just above capacity. Where the least steady step jumps there (the
- * replica tips from keeping up to a backlog: a limit far from binding at capacity is broken right
- * above it), the bound is the throughput, not the limit the jump happens to land past.
+ * The limit that breaks just above capacity. Where the mean step jumps there (the replica tips from
+ * keeping up to a backlog: the least steady step disappears), the bound is the throughput, not
+ * the limit the jump happens to land past. ITL may jump on its own without the step doing so:
+ * once more than 1 - q of the steps hold prefill, its quantile is the prefill step's.
  */
 function boundOf(
   at: ReplicaPrediction,
@@ -378,9 +379,6 @@ function boundOf(
   ignore: readonly string[],
 ): CapacityBound {
   const b = broken(above, slo, kvLimit, ignore);
-  const nearly = (value: number, limit: number): boolean => value >= JUMP_SHARE * limit;
-  if (b === "kv-cache" && nearly(at.kvCacheUse, kvLimit)) return b;
-  if (b === "itl" && nearly(at.itlSeconds, slo.itlSeconds)) return b;
-  if (b === "ttft" && nearly(at.ttftSeconds, slo.ttftSeconds)) return b;
-  return "throughput";
+  const jumped = !(above.stepSeconds <= STEP_JUMP * at.stepSeconds);
+  return b === undefined || jumped ? "throughput" : b;
 }

@@ -8,7 +8,8 @@
 // Its reason shows the arithmetic (the example of llm-sizing.ts): "tokens: demand 63,800 tokens/s
 // (served 61,000; arrivals 50 req/s x (1,020 + 256) tokens, measured) / 30,203 tokens/s per
 // replica (qwen3-8b/h100_sxm/vllm/tp1: 23.67 req/s within TTFT p99 <= 2 s, ITL p99 <= 50 ms,
-// KV <= 90%, bound by the KV cache) = 3; at 3: TTFT p99 196 ms, ITL p99 29.7 ms, KV 21%".
+// KV <= 90%, bound by throughput (the step time runs away above it)) = 3; at 3: TTFT p99 196 ms,
+// ITL p99 29.7 ms, KV 21%".
 
 import { extensiveReplicas } from "../hpa.ts";
 import { predictAt, sizeInTokens, type LlmSizing } from "../llm-sizing.ts";
