@@ -805,7 +805,8 @@ export const LLM_FIELDS = {
     pattern: NAME,
     hint: NAME_HINT,
     optional: true,
-    derived: "the service's first trigger with arrival: true (none: no arrival signal)",
+    derived:
+      "the service's first trigger with arrival: true that reads a rate (a Prometheus query or a queue's publish_rate; none: no arrival signal)",
     doc: "The trigger counting requests arriving at the service (its ingress), read as requests/s and turned into tokens with the mean lengths, so that the service wakes from zero. The scaler does not use its target (KEDA's native trigger does, with nativeTriggers).",
   },
 } as const satisfies Fields;

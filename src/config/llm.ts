@@ -4,7 +4,7 @@
 // triggers, each marked with the role it plays (TriggerConfig.llm).
 //
 // The signals, from vLLM's own metrics (vllm/v1/metrics/loggers.py) under the service's metrics
-// selector; each empty result reads as 0, which the token rules take as "not measured":
+// selector; an empty result reads as 0 (no token served; for the others, "not measured"):
 //   tokens            prompt + generated tokens/s (vllm:prompt_tokens_total, :generation_tokens_total,
 //                     1-minute rate): the load signal, forecast; its history counts a service
 //                     without pods as 0 tokens/s (`or vector(0)`), not as a gap
@@ -111,7 +111,13 @@ function resolveProfile(
 export interface LlmContext {
   readonly path: string;
   readonly workload: { readonly kind: string; readonly name: string; readonly namespace: string };
-  readonly triggers: readonly { readonly name: string; readonly arrival?: boolean; readonly kind: string }[];
+  readonly triggers: readonly {
+    readonly name: string;
+    readonly arrival?: boolean;
+    readonly kind: string;
+    readonly source: string;
+    readonly rabbitMetric: string;
+  }[];
   readonly gpusPerReplica: number;
   /** The raw service: loadSignal and capacityPerReplica may not be set with llm. */
   readonly given: Readonly<Record<string, unknown>>;
@@ -131,24 +137,27 @@ function defaultSelector(w: LlmContext["workload"]): string {
   return `namespace="${w.namespace}",pod=~"${pods}"`;
 }
 
+/** A trigger whose value is a rate of arrivals: a Prometheus query, or a queue's publish rate (not its length). */
+const isRate = (t: LlmContext["triggers"][number]): boolean =>
+  t.kind === "extensive" && (t.source !== "rabbitmq" || t.rabbitMetric === "publish_rate");
+
 function requestsTrigger(
   r: Reader,
   path: string,
   given: string | undefined,
   ctx: LlmContext,
 ): string | undefined {
-  if (given === undefined)
-    return ctx.triggers.find((t) => t.arrival === true && t.kind === "extensive")?.name;
+  if (given === undefined) return ctx.triggers.find((t) => t.arrival === true && isRate(t))?.name;
   const t = ctx.triggers.find((x) => x.name === given);
   if (t === undefined)
     r.fail(
       join(path, "requestsTrigger"),
       `must name one of the service's triggers (${ctx.triggers.map((x) => x.name).join(", ")}), got ${JSON.stringify(given)}`,
     );
-  else if (t.kind !== "extensive")
+  else if (!isRate(t))
     r.fail(
       join(path, "requestsTrigger"),
-      `must name an extensive trigger (requests/s), "${given}" is intensive`,
+      `must name a trigger that reads a rate of requests (extensive; a queue's publish_rate, not its length), "${given}" does not`,
     );
   return given;
 }

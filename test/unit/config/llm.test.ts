@@ -13,7 +13,7 @@ type Doc = Record<string, unknown>;
 
 function configOf(llm: Doc | undefined, service: Doc = {}): Config {
   return parseConfig({
-    sources: { prometheus: {} },
+    sources: { prometheus: {}, rabbitmq: {} },
     services: {
       vllm: {
         workload: { name: "vllm", namespace: "inference" },
@@ -57,6 +57,22 @@ describe("config: an llm service", () => {
     assert.deepEqual(s.llm.slo, { ttftSeconds: 2, itlSeconds: 0.05, percentile: 0.99 });
     assert.equal(s.llm.meanPromptTokens, 1024);
     assert.equal(s.llm.kvCacheHeadroom, 0.1);
+  });
+
+  it("the default requests trigger is the first arrival trigger that reads a rate: a queue's length is not one", () => {
+    const s = configOf(QWEN, {
+      triggers: {
+        jobs: { source: "rabbitmq", queue: "jobs", target: 5, kind: "extensive" },
+        requestRate: {
+          source: "prometheus",
+          query: "sum(rate(x[1m]))",
+          target: 10,
+          kind: "extensive",
+          arrival: true,
+        },
+      },
+    }).services[0];
+    assert.equal(s?.llm?.requestsTrigger, "requestRate");
   });
 
   it("podStartupSeconds given is kept", () => {
@@ -176,6 +192,14 @@ describe("config: an llm service", () => {
       {},
       [
         'services.vllm.llm.requestsTrigger: must name one of the service\'s triggers (requestRate), got "ingress"',
+      ],
+    ],
+    [
+      "a requests trigger that reads a queue's length, not a rate",
+      { ...QWEN, requestsTrigger: "jobs" },
+      { triggers: { jobs: { source: "rabbitmq", queue: "jobs", target: 5, kind: "extensive" } } },
+      [
+        'services.vllm.llm.requestsTrigger: must name a trigger that reads a rate of requests (extensive; a queue\'s publish_rate, not its length), "jobs" does not',
       ],
     ],
     [
