@@ -1,5 +1,5 @@
 // The policy comparison on every shared trace and on the demo's built-in workload: a GPU-like service
-// (examples/vllm-gpu.yaml: 180 s start-up, scale to zero, business hours), each trace scaled so its
+// (examples/vllm-gpu-requests.yaml: 180 s start-up, scale to zero, business hours), each trace scaled so its
 // peak minute needs 10 replicas, headroom swept, with and without scale to zero, at both HPA
 // tolerances (0.1 before Kubernetes 1.35, 0 with the chart's per-HPA tolerance); plus the time of one
 // 28-day policy point at 1 s resolution, ours vs reactive; plus how much foresight a cost target
@@ -27,9 +27,9 @@ import { generateWorkload, type Workload } from "../src/sim/workload.ts";
 import { machine, SHARED_TRACES } from "./util.ts";
 
 const dir = process.env.MLAS_TRACES ?? new URL("../../shared/traces/", import.meta.url).pathname;
-const config = loadConfigFile(new URL("../examples/vllm-gpu.yaml", import.meta.url).pathname);
+const config = loadConfigFile(new URL("../examples/vllm-gpu-requests.yaml", import.meta.url).pathname);
 const service = config.services[0];
-if (!service) throw new Error("examples/vllm-gpu.yaml has no service");
+if (!service) throw new Error("examples/vllm-gpu-requests.yaml has no service");
 const capacity = service.capacityPerReplica ?? 1;
 const flags: RunFlags = DEMO_TRACE_RUN;
 const only = process.argv.slice(2);

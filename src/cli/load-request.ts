@@ -115,6 +115,18 @@ export function checkReportPath(path: string): string {
   return path;
 }
 
+/**
+ * The request simulator replays request counts against a fixed capacity per replica: a service
+ * sized in tokens (an llm block) cannot be replayed by it.
+ */
+function requestBased(service: ServiceConfig): ServiceConfig {
+  if (service.llm !== undefined)
+    throw new UsageError(
+      `--config: services.${service.name} is sized in tokens (llm): the request simulator replays request counts and cannot size it; replay a request-based config such as examples/vllm-gpu-requests.yaml`,
+    );
+  return service;
+}
+
 /** The service to simulate (--service): named, or the only enabled one. */
 export function pickService(config: Config, name: string | undefined): ServiceConfig {
   const enabled = config.services.filter((x) => x.enabled);
@@ -132,7 +144,7 @@ export function pickService(config: Config, name: string | undefined): ServiceCo
 
 function compareRequest(o: SingleTraceOptions): CompareRequest {
   const config = loadConfigFile(o.configPath);
-  const service = pickService(config, o.service);
+  const service = requestBased(pickService(config, o.service));
   const workload = loadWorkload(
     o.tracePath,
     o.run.scaling,
@@ -161,7 +173,7 @@ function platformMembers(config: Config, o: PlatformOptions): [PlatformMember, .
         `--trace: no enabled service ${JSON.stringify(name)} in the config (have: ${enabled.map((s) => s.name).join(", ")})`,
       );
     if (!existsSync(path)) throw new UsageError(`--trace: ${name}: no such file ${JSON.stringify(path)}`);
-    return { service, path };
+    return { service: requestBased(service), path };
   });
   const members = loaded.map(({ service, path }) => {
     const capacity = o.run.capacity ?? service.capacityPerReplica ?? 1;
@@ -194,12 +206,12 @@ export function loadRequest(o: SimulateOptions): CompareRequest | PlatformReques
   return o.kind === "compare" ? compareRequest(o) : platformRequest(o);
 }
 
-/** The demo's request: examples/vllm-gpu.yaml and the built-in workload unless --config and --trace say otherwise. */
+/** The demo's request: examples/vllm-gpu-requests.yaml and the built-in workload unless --config and --trace say otherwise. */
 export function demoRequest(a: DemoArgs): DemoRequest {
   checkReportPath(a.report);
-  const configPath = a.config ?? new URL("../../examples/vllm-gpu.yaml", import.meta.url).pathname;
+  const configPath = a.config ?? new URL("../../examples/vllm-gpu-requests.yaml", import.meta.url).pathname;
   const config = loadConfigFile(configPath);
-  const service = pickService(config, config.services.length === 1 ? undefined : "vllmService");
+  const service = requestBased(pickService(config, config.services.length === 1 ? undefined : "vllmService"));
   const run = a.trace !== undefined ? DEMO_TRACE_RUN : DEMO_RUN;
   const workload =
     a.trace !== undefined

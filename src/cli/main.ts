@@ -56,7 +56,7 @@ program
     "-t, --trace <file>",
     "run on this trace instead of the built-in workload (scaled so its peak minute needs 10 replicas)",
   )
-  .option("-c, --config <file>", "scaler config (default: examples/vllm-gpu.yaml)")
+  .option("-c, --config <file>", "scaler config (default: examples/vllm-gpu-requests.yaml)")
   .option("-r, --report <file>", "where to write the HTML report", "out/demo-report.html")
   .action((opts: DemoArgs) => {
     runDemo(

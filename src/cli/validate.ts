@@ -9,6 +9,7 @@ import { enabledServices, type Config } from "../config/schema.ts";
 import { checkTlsFiles } from "../service/tls-files.ts";
 import { loadProfileFile } from "../llm/profile-file.ts";
 import type { TabulatedProfile } from "../llm/step-time.ts";
+import { capacityAt } from "../engine/llm-sizing.ts";
 import { sourceFileIssues } from "../signals/registry.ts";
 
 /**
@@ -23,6 +24,26 @@ export function wakeFromZeroWarnings(config: Config): string[] {
       (s) =>
         `services.${s.name}: minReplicas is 0 but no trigger is an arrival signal, so nothing wakes it from zero: add a queue (rabbitmq) or a gateway/ingress request-rate trigger with arrival: true`,
     );
+}
+
+/**
+ * One line per llm service: one replica's capacity at the expected request lengths, e.g.
+ * `vllmService in tokens: qwen3-8b/h100_sxm/vllm/tp1 sustains 23.60 req/s = 30,205 tokens/s a
+ * replica at 1,024 + 256 tokens a request within TTFT p99 <= 2 s and ITL p99 <= 0.05 s, KV <= 90%
+ * (bound by throughput); start-up 54 s`.
+ */
+export function llmSummaries(config: Config): string[] {
+  return enabledServices(config).flatMap((s) => {
+    const llm = s.llm;
+    if (llm === undefined) return [];
+    const shape = { promptTokens: llm.meanPromptTokens, outputTokens: llm.meanOutputTokens };
+    const c = capacityAt(llm, shape);
+    const q = `p${Number((llm.slo.percentile * 100).toFixed(1))}`;
+    const n = (x: number): string => Math.round(x).toLocaleString("en-US");
+    return [
+      `${s.name} in tokens: ${llm.profile.id} sustains ${c.requestsPerSecond.toFixed(2)} req/s = ${n(c.tokensPerSecond)} tokens/s a replica at ${n(shape.promptTokens)} + ${n(shape.outputTokens)} tokens a request within TTFT ${q} <= ${llm.slo.ttftSeconds} s and ITL ${q} <= ${llm.slo.itlSeconds} s, KV <= ${Math.round((1 - llm.kvCacheHeadroom) * 100)}% (bound by ${c.boundBy}); start-up ${s.podStartupSeconds} s`,
+    ];
+  });
 }
 
 /**
@@ -94,6 +115,7 @@ export function runValidate(
       if (fileIssues.length > 0) throw new ConfigError(fileIssues);
       const names = enabledServices(c).map((s) => s.name);
       out(`${f}: ok (${names.length} service${names.length === 1 ? "" : "s"}: ${names.join(", ")})`);
+      for (const l of llmSummaries(c)) out(`${f}: ${l}`);
       for (const w of wakeFromZeroWarnings(c)) err(`${f}: warning: ${w}`);
     } catch (e) {
       if (!(e instanceof ConfigError)) throw e;

@@ -4,6 +4,7 @@
 // (`jsonSchemaOf`, written by scripts/chart-readme.ts) and the chart README's values table. Rules
 // that relate fields to each other run after reading, in schema.ts.
 
+import { SHIPPED_PROFILE_IDS } from "../llm/shipped-ids.ts";
 import { join, show, type Reader } from "./read.ts";
 
 interface Described {
@@ -846,6 +847,93 @@ export const RESOURCES_FIELDS = {
   memoryGiB: { type: "number", min: 0, max: 16384, default: 2, doc: "GiB of memory per replica." },
 } as const satisfies Fields;
 
+// ---- services.<name>.llm: an LLM service sized in tokens (src/config/llm.ts reads it) ----
+
+/** A shipped profile id, or the path of a profile file ending in .json. */
+const PROFILE_REF = new RegExp(
+  `^(?:${SHIPPED_PROFILE_IDS.map((id) => id.replace(/[.]/g, "\\.")).join("|")}|\\S+\\.json)$`,
+);
+/** One PromQL label matcher: name, operator, double-quoted value. */
+const LABEL_MATCHER = String.raw`[A-Za-z_][A-Za-z0-9_]*\s*(?:=~|!~|!=|=)\s*"(?:[^"\\]|\\.)*"`;
+
+/** services.<name>.llm.slo: the latency targets the token planner sizes for. */
+export const LLM_SLO_FIELDS = {
+  ttftSeconds: {
+    type: "number",
+    above: 0,
+    max: 3600,
+    required: "is required: the time-to-first-token target in seconds",
+    doc: "Time-to-first-token target at the percentile, in seconds.",
+  },
+  itlSeconds: {
+    type: "number",
+    above: 0,
+    max: 60,
+    required: "is required: the inter-token latency target in seconds",
+    doc: "Inter-token latency target at the percentile, in seconds.",
+  },
+  percentile: {
+    type: "number",
+    above: 0.5,
+    max: 0.999,
+    default: 0.99,
+    doc: "Share of first tokens (TTFT) and of tokens (ITL) within target.",
+  },
+} as const satisfies Fields;
+
+/** services.<name>.llm: the replica's performance profile, the SLO and the workload's expected shape. */
+export const LLM_FIELDS = {
+  profile: {
+    type: "string",
+    maxLength: 1024,
+    pattern: PROFILE_REF,
+    hint: `must be a shipped profile id (${SHIPPED_PROFILE_IDS.join(", ")}) or the path of a profile file ending in .json`,
+    required: "is required: a shipped profile id or the path of a profile file",
+    doc: "Performance profile of one replica: a shipped id (profiles/README.md) or the path of an mlas-llm-profile/v1 file ending in .json (a relative path from the working directory, as for the TLS files). The chart schema checks ids; a file's content is checked when the scaler starts (and by mlas validate), not at helm install.",
+  },
+  slo: { type: "object", fields: LLM_SLO_FIELDS, doc: "TTFT and ITL targets at a percentile." },
+  meanPromptTokens: {
+    type: "number",
+    min: 1,
+    max: 1e7,
+    default: 1024,
+    doc: "Expected mean prompt tokens per request, used while vLLM has measured none (vllm:request_prompt_tokens over 5 minutes).",
+  },
+  meanOutputTokens: {
+    type: "number",
+    min: 1,
+    max: 1e7,
+    default: 256,
+    doc: "Expected mean output tokens per request, used while vLLM has measured none (vllm:request_generation_tokens over 5 minutes).",
+  },
+  kvCacheHeadroom: {
+    type: "number",
+    min: 0,
+    max: 0.9,
+    default: 0.1,
+    doc: "Share of each replica's KV cache the plan keeps free.",
+  },
+  metricsSelector: {
+    type: "string",
+    maxLength: 1024,
+    pattern: new RegExp(`^${LABEL_MATCHER}(?:\\s*,\\s*${LABEL_MATCHER})*$`),
+    hint: 'must be PromQL label matchers such as namespace="inference",pod=~"vllm-.*"',
+    derived:
+      'namespace="<workload.namespace>",pod=~"<workload.name>-<pod suffix>" (a Deployment\'s or StatefulSet\'s pod names; <workload.name>-.* for other kinds)',
+    doc: "PromQL label matchers that select the service's vLLM pods (its token counters, request-length and latency histograms).",
+  },
+  requestsTrigger: {
+    type: "string",
+    maxLength: 63,
+    pattern: NAME,
+    hint: NAME_HINT,
+    optional: true,
+    derived:
+      "the service's first trigger with arrival: true that reads a rate (a Prometheus query or a queue's publish_rate; none: no arrival signal)",
+    doc: "The trigger counting requests arriving at the service (its ingress), read as requests/s and turned into tokens with the mean lengths, so that the service wakes from zero. The scaler does not use its target (KEDA's native trigger does, with nativeTriggers).",
+  },
+} as const satisfies Fields;
+
 /** services.<name>: one scaled workload. */
 export const SERVICE_FIELDS = {
   enabled: { type: "boolean", default: true, doc: "Scale this service." },
@@ -900,21 +988,24 @@ export const SERVICE_FIELDS = {
     above: 0,
     max: 1e12,
     optional: true,
-    derived: "the load signal's target (none without a load signal)",
+    derived:
+      "the load signal's target (none without a load signal); for an llm service, the profile's tokens/s at the expected lengths",
     doc: "Load one ready replica serves.",
   },
   podStartupSeconds: {
     type: "number",
     min: 0,
     max: 3600,
-    derived: "180 when resources.gpusPerReplica > 0, else 30",
+    derived:
+      "the llm profile's loadSeconds rounded up when llm is set, else 180 when resources.gpusPerReplica > 0, else 30",
     doc: "Seconds a new pod needs before it serves.",
   },
   loadSignal: {
     type: "string",
     maxLength: 63,
     optional: true,
-    derived: "the first extensive trigger (none: no predictive scaling)",
+    derived:
+      "the first extensive trigger (none: no predictive scaling); for an llm service its token load (tokens), and it may not be set",
     doc: "The extensive trigger whose signal is forecast.",
   },
   resources: { type: "object", fields: RESOURCES_FIELDS, doc: "Per-replica resources, for cost." },
@@ -931,6 +1022,12 @@ export const SERVICE_FIELDS = {
     doc: "Share of replicas on spot capacity when spot is preferred.",
   },
   predictive: { type: "boolean", default: true, doc: "Let forecasts raise this service's floor." },
+  llm: {
+    type: "object",
+    optional: true,
+    fields: LLM_FIELDS,
+    doc: "An LLM service sized in tokens: its replicas' performance profile, its TTFT/ITL SLO and the expected request lengths (README: How a decision is made in tokens).",
+  },
   readyReplicasQuery: {
     type: "string",
     maxLength: 8192,

@@ -26,9 +26,11 @@ import {
   type ReadOf,
   type SectionOf,
 } from "./fields.ts";
+import { llmTriggers, readLlm, type LlmConfig, type LlmSignal, type ProfileSource } from "./llm.ts";
 import { ConfigError, Reader, deepFreeze, join, show, type Obj } from "./read.ts";
 
 export { MAX_SERVICES } from "./fields.ts";
+export type { LlmConfig, LlmSignal, ProfileSource } from "./llm.ts";
 
 type Trigger = SectionOf<typeof TRIGGER_FIELDS>;
 export type SignalKind = Trigger["kind"];
@@ -38,26 +40,30 @@ export type LogLevel = (typeof LOG_LEVELS)[number];
 
 /**
  * One trigger (TRIGGER_FIELDS), named; `metric` is `rabbitMetric` here. The parser always sets
- * historyQuery (for a query) and arrival; triggers built by hand may leave them out.
+ * historyQuery (for a query) and arrival; triggers built by hand may leave them out. `llm` marks
+ * the triggers of an llm service that the token rules read (the llm block adds most of them).
  */
 export type TriggerConfig = Omit<Trigger, "metric" | "historyQuery" | "arrival"> & {
   readonly name: string;
   readonly rabbitMetric: RabbitMetric;
   readonly historyQuery?: string;
   readonly arrival?: boolean;
+  readonly llm?: LlmSignal;
 };
 
 export type ResourcesConfig = SectionOf<typeof RESOURCES_FIELDS>;
 
 /**
  * One service (SERVICE_FIELDS), named. `loadSignal` is `loadTrigger` here; it and
- * capacityPerReplica are absent for a service without an extensive trigger.
+ * capacityPerReplica are absent for a service without an extensive trigger. An llm service
+ * carries its parsed llm block (the profile resolved) and the triggers that block adds.
  */
-export type ServiceConfig = Omit<SectionOf<typeof SERVICE_FIELDS>, "loadSignal" | "triggers"> & {
+export type ServiceConfig = Omit<SectionOf<typeof SERVICE_FIELDS>, "loadSignal" | "triggers" | "llm"> & {
   readonly name: string;
   /** The trigger whose signal is forecast; must be extensive. Undefined: no predictive scaling. */
   readonly loadTrigger?: string;
   readonly triggers: readonly TriggerConfig[];
+  readonly llm?: LlmConfig;
 };
 
 /** predictiveScaling. false enableProactiveScaling = forecast-only. */
@@ -241,38 +247,74 @@ function checkReplicas(r: Reader, path: string, raw: ReadOf<typeof SERVICE_FIELD
     r.fail(join(path, "businessHoursMinReplicas"), `must be <= maxReplicas (${max}), got ${bh}`);
 }
 
+function declaredTriggers(
+  r: Reader,
+  path: string,
+  raw: ReadOf<typeof SERVICE_FIELDS>,
+  given: Obj,
+): TriggerConfig[] {
+  const givenTriggers = asObj(given.triggers);
+  const triggers: TriggerConfig[] = [];
+  for (const [tname, t] of Object.entries(raw.triggers)) {
+    const built = trigger(r, join(join(path, "triggers"), tname), tname, t, asObj(givenTriggers[tname]));
+    if (built) triggers.push(built);
+  }
+  return triggers;
+}
+
+/** An llm service's triggers: its own (the arrival trigger marked as its requests) and the llm block's. */
+function withLlmTriggers(
+  triggers: readonly TriggerConfig[],
+  llm: LlmConfig | undefined,
+): readonly TriggerConfig[] {
+  if (llm === undefined) return triggers;
+  const own = triggers.map((t) => (t.name === llm.requestsTrigger ? { ...t, llm: "requests" as const } : t));
+  return [...own, ...llmTriggers(llm)];
+}
+
+function podStartupSeconds(raw: ReadOf<typeof SERVICE_FIELDS>, llm: LlmConfig | undefined): number {
+  if (raw.podStartupSeconds !== undefined) return raw.podStartupSeconds;
+  if (llm !== undefined) return Math.ceil(llm.profile.loadSeconds);
+  return raw.resources.gpusPerReplica > 0 ? 180 : 30;
+}
+
 function service(
   r: Reader,
   name: string,
   raw: ReadOf<typeof SERVICE_FIELDS>,
   given: Obj,
   costConfig: CostConfig,
+  profiles: ProfileSource,
 ): ServiceConfig {
   const p = join("services", name);
-  const { loadSignal, triggers: rawTriggers, capacityPerReplica, ...rest } = raw;
+  const { loadSignal, triggers: _, capacityPerReplica, llm: rawLlm, ...rest } = raw;
   const maxReplicas = Math.max(raw.maxReplicas ?? Math.max(10, raw.minReplicas), raw.minReplicas);
   checkReplicas(r, p, raw, maxReplicas);
-  const givenTriggers = asObj(given.triggers);
-  const triggers: TriggerConfig[] = [];
-  for (const [tname, t] of Object.entries(rawTriggers)) {
-    const built = trigger(r, join(join(p, "triggers"), tname), tname, t, asObj(givenTriggers[tname]));
-    if (built) triggers.push(built);
-  }
-  const load = loadTrigger(r, p, loadSignal, triggers, givenTriggers);
-  checkResources(r, p, raw.resources, costConfig.gpuHourlyPrices);
-  const capacity = capacityPerReplica ?? triggers.find((t) => t.name === load)?.target;
+  const declared = declaredTriggers(r, p, raw, given);
   const wl = workload(raw.workload, name);
+  const llm = readLlm(
+    r,
+    rawLlm,
+    { path: p, workload: wl, triggers: declared, gpusPerReplica: raw.resources.gpusPerReplica, given },
+    profiles,
+  );
+  const load =
+    rawLlm !== undefined ? "tokens" : loadTrigger(r, p, loadSignal, declared, asObj(given.triggers));
+  checkResources(r, p, raw.resources, costConfig.gpuHourlyPrices);
+  const capacity =
+    llm?.expectedCapacity ?? capacityPerReplica ?? declared.find((t) => t.name === load)?.target;
   return {
     ...rest,
     name,
     workload: wl,
     maxReplicas,
-    podStartupSeconds: raw.podStartupSeconds ?? (raw.resources.gpusPerReplica > 0 ? 180 : 30),
+    podStartupSeconds: podStartupSeconds(raw, llm),
     ...(load !== undefined ? { loadTrigger: load } : {}),
     ...(capacity !== undefined ? { capacityPerReplica: capacity } : {}),
     preferSpotInstances: raw.preferSpotInstances ?? costConfig.preferSpotInstances,
     readyReplicasQuery: raw.readyReplicasQuery ?? defaultReadyReplicasQuery(r, p, wl),
-    triggers,
+    triggers: withLlmTriggers(declared, llm),
+    ...(llm !== undefined ? { llm } : {}),
   };
 }
 
@@ -422,8 +464,11 @@ function checkAcross(r: Reader, config: Config): void {
     r.fail("businessRules.costOptimization.maxHourlyCost", "is required when costOptimization is enabled");
 }
 
-/** Validates a parsed document and returns the frozen config, or throws ConfigError listing every problem. */
-export function parseConfig(doc: unknown): Config {
+/**
+ * Validates a parsed document and returns the frozen config, or throws ConfigError listing every
+ * problem. `profiles` says where an llm service's profile file is read from.
+ */
+export function parseConfig(doc: unknown, profiles: ProfileSource = {}): Config {
   const r = new Reader();
   const o: Obj =
     doc === undefined || doc === null
@@ -441,7 +486,7 @@ export function parseConfig(doc: unknown): Config {
     cost: costConfig,
     gpuQuotas: raw.businessRules.gpuQuotas,
     services: Object.entries(raw.services).map(([name, s]) =>
-      service(r, name, s, asObj(given[name]), costConfig),
+      service(r, name, s, asObj(given[name]), costConfig, profiles),
     ),
   };
   checkAcross(r, config);
@@ -452,7 +497,7 @@ export function parseConfig(doc: unknown): Config {
 export const MAX_CONFIG_BYTES = 8 * 1024 * 1024;
 
 /** Parses YAML text (the one place a config document is read). */
-export function parseConfigText(text: string, source = "config"): Config {
+export function parseConfigText(text: string, source = "config", profiles: ProfileSource = {}): Config {
   if (text.length > MAX_CONFIG_BYTES)
     throw new ConfigError([
       { path: source, message: `is ${text.length} characters; at most ${MAX_CONFIG_BYTES} are allowed` },
@@ -465,7 +510,7 @@ export function parseConfigText(text: string, source = "config"): Config {
       { path: source, message: `is not valid YAML: ${(e as Error).message.split("\n")[0] ?? ""}` },
     ]);
   }
-  return parseConfig(doc);
+  return parseConfig(doc, profiles);
 }
 
 export function enabledServices(config: Config): readonly ServiceConfig[] {

@@ -5,10 +5,13 @@
 
 import { enabledServices, type Config, type ServiceConfig } from "../config/schema.ts";
 import { hourlyCost, replicaPrice } from "./cost.ts";
+import { llmDecision } from "./llm-sizing.ts";
 import { own } from "./own.ts";
 import { applyBudget, applyGpuQuotas, gpuUse, gpusByType, totalCost, type Claim } from "./rules/budget.ts";
 import { businessHoursState, businessHoursStep, type BusinessHoursState } from "./rules/business-hours.ts";
 import { clampStep } from "./rules/clamp.ts";
+import { llmPlanStep } from "./rules/llm-plan.ts";
+import { llmReactiveStep } from "./rules/llm-reactive.ts";
 import { predictiveStep } from "./rules/predictive-step.ts";
 import { reactiveStep } from "./rules/reactive.ts";
 import { scaleToZeroStep } from "./rules/scale-to-zero.ts";
@@ -93,10 +96,15 @@ function observationsOf(all: Observations, name: string, reasons: Reason[]): Ser
   return out;
 }
 
-/** Rules 1-5 for one service, in this order; each step adds its reasons. */
+/**
+ * Rules 1-5 for one service, in this order; each step adds its reasons. The llm steps size an llm
+ * service in tokens (rules 1 and 2 in tokens) and pass every other service through unchanged.
+ */
 export const SERVICE_STEPS: readonly ServiceStep[] = [
   reactiveStep,
+  llmReactiveStep,
   predictiveStep,
+  llmPlanStep,
   businessHoursStep,
   scaleToZeroStep,
   clampStep,
@@ -178,11 +186,21 @@ function sameDecision(a: ServiceDecision | undefined, desired: number, valid: bo
 }
 
 /**
- * The decision for one service: its draft after the cross-service trims of its claim. The usual
- * case, every count known, is one literal: a conditional spread per optional count costs more than
- * the rest of this function. Both literals keep one key order (the API's JSON follows it).
+ * The decision for one service: its draft after the cross-service trims of its claim, and for an
+ * llm service its token arithmetic with the model's prediction at the final count.
  */
-function decisionOf({ ctx, draft }: Decided, claim: Claim): ServiceDecision {
+function decisionOf(decided: Decided, claim: Claim): ServiceDecision {
+  const d = counts(decided, claim);
+  const sizing = decided.draft.llm;
+  return sizing === undefined ? d : { ...d, llm: llmDecision(sizing, d.desiredReplicas) };
+}
+
+/**
+ * The decision's counts. The usual case, every count known, is one literal: a conditional spread
+ * per optional count costs more than the rest of this function. Both literals keep one key order
+ * (the API's JSON follows it).
+ */
+function counts({ ctx, draft }: Decided, claim: Claim): ServiceDecision {
   const desiredReplicas = claim.desired;
   const valid = draft.valid;
   const reason: Rule =

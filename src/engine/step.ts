@@ -5,6 +5,7 @@
 // service's claim: (config, claims) -> claims.
 
 import type { Config, ServiceConfig } from "../config/schema.ts";
+import type { LlmSizing } from "./llm-sizing.ts";
 import type { Claim } from "./rules/budget.ts";
 import type { Reason, Rule, ServiceDecision, ServiceObservations } from "./types.ts";
 
@@ -36,6 +37,8 @@ export interface Draft {
   readonly forecastPeak: number | undefined;
   /** A business-hours floor above zero applies: the service must not scale to zero. */
   readonly keepWarm: boolean;
+  /** An llm service's size in tokens, once the token rule worked it out. */
+  readonly llm: LlmSizing | undefined;
 }
 
 /** What every step may read: one service, its sanitised observations, the time as a value. */
@@ -78,6 +81,7 @@ export function seedDraft(ctx: StepContext, reasons: readonly Reason[]): Draft {
     confidence: undefined,
     forecastPeak: undefined,
     keepWarm: false,
+    llm: undefined,
   };
 }
 

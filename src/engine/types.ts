@@ -1,6 +1,8 @@
 // The engine's inputs and outputs. Times are epoch milliseconds passed in as values: the engine never
 // reads a clock and performs no I/O, so the service and the simulator run the same decisions.
 
+import type { LlmDecision } from "./llm-sizing.ts";
+
 /** One reading of one trigger's signal. */
 export interface Reading {
   readonly value: number;
@@ -92,6 +94,8 @@ export interface ServiceDecision {
   /** Hourly cost of the desired replicas, split by capacity type. */
   readonly hourlyCost: { readonly onDemand: number; readonly spot: number };
   readonly changed: boolean;
+  /** An llm service's token arithmetic, with the model's prediction at desiredReplicas. */
+  readonly llm?: LlmDecision;
 }
 
 export interface Decisions {

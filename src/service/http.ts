@@ -55,6 +55,7 @@ export function servicesView(snap: LoopSnapshot, now: number): unknown {
               predictiveReplicas: s.predictiveReplicas ?? null,
               businessHours: s.businessHours,
               hourlyCost: s.hourlyCost,
+              llm: s.llm ?? null,
             }
           : null,
         readyReplicas: sv.ready?.value ?? null,

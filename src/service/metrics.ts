@@ -4,6 +4,8 @@
 
 import { Counter, Gauge, Histogram, Registry } from "prom-client";
 import { replicaPrice } from "../engine/cost.ts";
+import type { LlmDecision } from "../engine/llm-sizing.ts";
+import type { Decisions } from "../engine/types.ts";
 import type { ScalerLoop } from "./loop.ts";
 import type { LoopSnapshot } from "./snapshot.ts";
 
@@ -13,6 +15,87 @@ export interface ScalerMetrics {
   readonly grpcDuration: Histogram<"method">;
   readonly decisionDuration: Histogram;
   readonly httpConnectionsClosed: Counter;
+}
+
+type GaugeOf = (name: string, help: string, labelNames: string[], collect: (g: Gauge) => void) => void;
+
+/**
+ * An llm service's token arithmetic, from its latest decision (src/engine/llm-sizing.ts): the
+ * demand, one replica's capacity from its profile, and what the model predicts at the desired
+ * count, against the SLO's targets.
+ */
+type LlmSet = (g: Gauge, service: string, d: LlmDecision) => void;
+
+function llmEach(decisions: () => Decisions | undefined, set: LlmSet): (g: Gauge) => void {
+  return (g) => {
+    for (const s of decisions()?.services ?? []) if (s.llm) set(g, s.service, s.llm);
+  };
+}
+
+function finiteSet(g: Gauge, labels: Record<string, string>, v: number | null): void {
+  if (v !== null && Number.isFinite(v)) g.set(labels, v);
+}
+
+/** What an llm service must serve and what one replica sustains, from its profile. */
+function llmLoadGauges(gauge: GaugeOf, decisions: () => Decisions | undefined): void {
+  gauge(
+    "mlas_llm_demand_tokens_per_second",
+    "Tokens/s an llm service must serve: max(served prompt + generated tokens/s, ingress requests/s x mean tokens per request).",
+    ["scaled_service"],
+    llmEach(decisions, (g, n, d) => g.set({ scaled_service: n }, d.demandTokensPerSecond)),
+  );
+  gauge(
+    "mlas_llm_replica_capacity_tokens_per_second",
+    "Prompt + output tokens/s one replica sustains within the SLO and KV headroom, from its profile at the mean request lengths.",
+    ["scaled_service"],
+    llmEach(decisions, (g, n, d) => g.set({ scaled_service: n }, d.capacityPerReplica.tokensPerSecond)),
+  );
+  gauge(
+    "mlas_llm_replica_capacity_requests_per_second",
+    "Requests/s one replica sustains within the SLO and KV headroom, from its profile at the mean request lengths.",
+    ["scaled_service"],
+    llmEach(decisions, (g, n, d) => g.set({ scaled_service: n }, d.capacityPerReplica.requestsPerSecond)),
+  );
+  gauge(
+    "mlas_llm_mean_request_tokens",
+    "Mean tokens per request the sizing uses (measured by vLLM, else the configured expectation), by part (prompt, output).",
+    ["scaled_service", "part"],
+    llmEach(decisions, (g, n, d) => {
+      g.set({ scaled_service: n, part: "prompt" }, d.meanPromptTokens);
+      g.set({ scaled_service: n, part: "output" }, d.meanOutputTokens);
+    }),
+  );
+}
+
+/** What the profile predicts at the desired replicas for the current demand, and the SLO's targets. */
+function llmPredictionGauges(gauge: GaugeOf, decisions: () => Decisions | undefined): void {
+  gauge(
+    "mlas_llm_predicted_ttft_seconds",
+    "TTFT at the SLO's percentile the profile predicts at the desired replicas for the current demand.",
+    ["scaled_service"],
+    llmEach(decisions, (g, n, d) => finiteSet(g, { scaled_service: n }, d.predicted?.ttftSeconds ?? null)),
+  );
+  gauge(
+    "mlas_llm_predicted_itl_seconds",
+    "Inter-token latency at the SLO's percentile the profile predicts at the desired replicas for the current demand.",
+    ["scaled_service"],
+    llmEach(decisions, (g, n, d) => finiteSet(g, { scaled_service: n }, d.predicted?.itlSeconds ?? null)),
+  );
+  gauge(
+    "mlas_llm_predicted_kv_cache_usage",
+    "Share of each replica's KV cache the profile predicts at the desired replicas for the current demand.",
+    ["scaled_service"],
+    llmEach(decisions, (g, n, d) => finiteSet(g, { scaled_service: n }, d.predicted?.kvCacheUse ?? null)),
+  );
+  gauge(
+    "mlas_llm_slo_target_seconds",
+    "The SLO's targets at its percentile, by signal (ttft, itl).",
+    ["scaled_service", "signal"],
+    llmEach(decisions, (g, n, d) => {
+      g.set({ scaled_service: n, signal: "ttft" }, d.slo.ttftSeconds);
+      g.set({ scaled_service: n, signal: "itl" }, d.slo.itlSeconds);
+    }),
+  );
 }
 
 export function createMetrics(loop: ScalerLoop, clock: () => number = Date.now): ScalerMetrics {
@@ -299,6 +382,9 @@ export function createMetrics(loop: ScalerLoop, clock: () => number = Date.now):
   gauge("mlas_gpu_quota", "GPU quota by type.", ["gpu_type"], (g) => {
     for (const [type, q] of Object.entries(loop.config.gpuQuotas)) g.set({ gpu_type: type }, q);
   });
+
+  llmLoadGauges(gauge, services);
+  llmPredictionGauges(gauge, services);
 
   const decisionDuration = new Histogram({
     name: "mlas_decision_duration_seconds",

@@ -274,6 +274,21 @@ describe("values schema and template checks reject bad values with a readable me
       /triggers.foo.kind: required/,
     ],
     [
+      "an llm profile that is neither a shipped id nor a .json file",
+      ["--set", "services.vllmService.llm.profile=llama-3-70b"],
+      /llm\/profile|llm.profile|profile.*(pattern|does not match)/i,
+    ],
+    [
+      "an llm block without its SLO's targets",
+      ["--set", "services.vllmService.llm.slo=null"],
+      /llm'?: missing propert(y|ies) 'slo'/,
+    ],
+    [
+      "an llm KV headroom above 0.9",
+      ["--set", "services.vllmService.llm.kvCacheHeadroom=0.95"],
+      /kvCacheHeadroom/i,
+    ],
+    [
       "RabbitMQ with neither a Secret nor credentials",
       ["--set", "sources.rabbitmq.existingSecret="],
       /sources\.rabbitmq\.existingSecret: set it to a Secret with keys username and password/,
@@ -324,6 +339,17 @@ describe("values schema and template checks reject bad values with a readable me
         assert.notEqual(r.status, 0, `accepted: ${name}`);
         assert.match(r.stderr, msg);
       });
+});
+
+describe("an llm profile given as a file path", () => {
+  // helm cannot read a file in the scaler's pod: the path's form is all the schema checks; the
+  // scaler reads and checks the file when it starts (and mlas validate does).
+  it("a path ending in .json renders into the scaler's config as given", () => {
+    const objs = render(["--set", "services.vllmService.llm.profile=/etc/mlas/profiles/mine.json"]);
+    const cm = objs.find((o) => o.kind === "ConfigMap" && o.metadata.name.endsWith("-config")) as Any;
+    const doc = parse(cm.data["config.yaml"] as string) as Any;
+    assert.equal(doc.services.vllmService.llm.profile, "/etc/mlas/profiles/mine.json");
+  });
 });
 
 describe("values the scaler would crash-loop on stop helm, naming the field (one line for all)", () => {

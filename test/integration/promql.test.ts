@@ -385,6 +385,15 @@ describe("under Prometheus Operator, with two scaler replicas and the real expor
       "orchestrator.latency": 0.375,
       "orchestrator.ready": 4,
       "vllmService.requestRate": 12.5,
+      // The llm block's vLLM signals over the two pods: 2 x (2,048 + 512) tokens/s; 2 x 2,048 / (2 x 2)
+      // prompt and 2 x 512 / 4 output tokens a request; TTFT p99 at rank 3.96 of 4 in (0.75, 1]: 0.75 +
+      // 0.16 / 0.2 x 0.25; ITL p99 at rank 1,013.76 of 1,024 in (0.05, 0.075]: 0.05 + 13.76 / 20 x 0.025.
+      "vllmService.tokens": 5120,
+      "vllmService.tokens.history": 5120,
+      "vllmService.meanPromptTokens": 1024,
+      "vllmService.meanOutputTokens": 256,
+      "vllmService.ttft": 0.95,
+      "vllmService.itl": 0.0672,
       "vllmService.kvCacheUsage": 0.7,
       "vllmService.gpuUtilization": 80,
       "vllmService.ready": 2,

@@ -16,7 +16,7 @@ const root = new URL("../../", import.meta.url).pathname;
 
 describe("HTML report in headless Chromium", () => {
   it("renders the four charts and the summary table", () => {
-    const config = loadConfigFile(join(root, "examples/vllm-gpu.yaml"));
+    const config = loadConfigFile(join(root, "examples/vllm-gpu-requests.yaml"));
     const svc = config.services[0];
     assert.ok(svc);
     const w = generateWorkload({ ...DEMO_PARAMS, days: 3 });

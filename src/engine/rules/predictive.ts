@@ -49,6 +49,8 @@ export interface PredictiveResult {
   readonly confidence?: number;
   /** Highest point forecast over start-up + scale-ahead (load units), for pre-warm and scale to zero. */
   readonly peakMean?: number;
+  /** The load the plan sized for at the ready time (its quantile, plus a queue's drain rate). */
+  readonly plannedLoad?: number;
   readonly reasons: readonly Reason[];
 }
 
@@ -110,6 +112,8 @@ function stale(p: PredictiveConfig, f: ForecastView, now: number): string | unde
 interface Plan {
   readonly replicas: number;
   readonly message: string;
+  /** The load sized for at the ready time. */
+  readonly load: number;
 }
 
 /** The planner's quantile and the arithmetic behind it, for the reason. */
@@ -237,16 +241,17 @@ function plan(
       : `plan for ready time now+${startup}s: ${q} ${fmt(atReady)} / ${fmt(capacity)} per replica = ${up}`;
   if (sized.why !== undefined) message += ` (${q}: ${sized.why})`;
   const current = input.currentReplicas;
-  if (current === undefined || current <= up) return { replicas: up, message };
+  const load = atReady + drain;
+  if (current === undefined || current <= up) return { replicas: up, message, load };
   const keepFor = startup + SCALE_IN_COOLDOWN_SECONDS;
   const soon = peakOver(f, f.mean, now, now + keepFor * 1000);
   const hold = Math.min(current, Math.max(0, ceilSafe(soon / capacity)));
   if (hold > up) {
     message += `; hold ${hold} of ${current}: mean peak ${fmt(soon)} within start-up + cooldown (${keepFor}s) needs them again sooner than re-creating pays`;
-    return { replicas: hold, message };
+    return { replicas: hold, message, load };
   }
   message += `; scale-in allowed: mean stays <= ${fmt(soon)} (${hold} replicas) for start-up + cooldown (${keepFor}s)`;
-  return { replicas: up, message };
+  return { replicas: up, message, load };
 }
 
 export function predictive(
@@ -288,6 +293,7 @@ export function predictive(
     confident,
     confidence: f.confidence,
     ...(peakMean >= 0 ? { peakMean } : {}),
+    plannedLoad: planned.load,
     reasons: [{ rule: "predictive", message }],
   };
 }

@@ -6,6 +6,14 @@ import { own } from "../own.ts";
 import { invalidDraft, type Draft, type StepContext } from "../step.ts";
 import type { Reason, ServiceObservations, Writable } from "../types.ts";
 
+/** Signals of an llm service that the token rule reads instead of this one (TTFT and ITL stay here). */
+const TOKEN_RULE_SIGNALS: ReadonlySet<string> = new Set([
+  "tokens",
+  "meanPromptTokens",
+  "meanOutputTokens",
+  "requests",
+]);
+
 export interface ReactiveResult {
   /** Max over the triggers that could be evaluated; undefined if none could. */
   readonly replicas?: number;
@@ -60,6 +68,8 @@ export function reactive(
       });
     }
     if (t.name === svc.loadTrigger) load = rd.value;
+    // An llm service's token load, request lengths and arrivals are the token rule's (llm-reactive.ts).
+    if (t.llm !== undefined && TOKEN_RULE_SIGNALS.has(t.llm)) continue;
     const n =
       t.kind === "extensive"
         ? extensiveReplicas(rd.value, t.target)
@@ -113,7 +123,9 @@ export function reactiveStep(draft: Draft, ctx: StepContext): Draft {
   const reasons = draft.reasons.concat(r.reasons);
   if (r.invalid !== undefined) return invalidDraft({ ...draft, reasons }, ctx, r.invalid);
   if (r.replicas === undefined) {
-    reasons.push({ rule: "hold", message: `no trigger could be evaluated: holding ${draft.desired}` });
+    // An llm service's token rule, next, may still give a count (it says so when it cannot).
+    if (ctx.svc.llm === undefined)
+      reasons.push({ rule: "hold", message: `no trigger could be evaluated: holding ${draft.desired}` });
     return { ...draft, by: "hold", perTrigger: r.perTrigger, load: r.load, reasons };
   }
   return {

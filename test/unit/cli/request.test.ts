@@ -34,7 +34,7 @@ const trace = traceFile("t.csv", 6);
 /** A single trace whose path looks like a service list: it exists, so it is one trace. */
 const oddTrace = traceFile("svc=a,b=c.csv", 6);
 const idle = traceFile("idle.csv", 6, 0);
-const vllmConfig = join(root, "examples/vllm-gpu.yaml");
+const vllmConfig = join(root, "examples/vllm-gpu-requests.yaml");
 const platformConfig = join(root, "examples/platform.yaml");
 const base: SimulateArgs = { trace, config: vllmConfig };
 
@@ -305,7 +305,7 @@ describe("simulate request: the config and the traces", () => {
 });
 
 describe("demo request", () => {
-  it("the built-in week on examples/vllm-gpu.yaml, with and without scale to zero", () => {
+  it("the built-in week on examples/vllm-gpu-requests.yaml, with and without scale to zero", () => {
     const req = demoRequest({ report: "out/x.html" });
     assert.equal(req.configPath, vllmConfig);
     assert.equal(req.service.name, "vllmService");
@@ -323,6 +323,20 @@ describe("demo request", () => {
     assert.throws(() => demoRequest({ config: join(dir, "none.yaml"), report: dir }), {
       name: "UsageError",
       message: /^--report: ".*" is a directory; name a file$/,
+    });
+  });
+  it("a service sized in tokens (examples/vllm-gpu.yaml) is refused by the request simulator, naming its request-based twin", () => {
+    const message =
+      "--config: services.vllmService is sized in tokens (llm): the request simulator replays request counts and cannot size it; replay a request-based config such as examples/vllm-gpu-requests.yaml";
+    const tokens = join(root, "examples/vllm-gpu.yaml");
+    assert.throws(() => demoRequest({ config: tokens, report: "r.html" }), { name: "UsageError", message });
+    assert.throws(() => loadRequest(parseSimulateArgs({ trace, config: tokens })), {
+      name: "UsageError",
+      message,
+    });
+    assert.throws(() => loadRequest(parseSimulateArgs({ trace: `vllmService=${trace}`, config: tokens })), {
+      name: "UsageError",
+      message,
     });
   });
   it("--config with a missing file is a config error", () => {

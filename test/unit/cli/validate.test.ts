@@ -2,7 +2,7 @@
 
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { wakeFromZeroWarnings } from "../../../src/cli/validate.ts";
+import { runValidate, wakeFromZeroWarnings } from "../../../src/cli/validate.ts";
 import { configOf, serviceDoc } from "../helpers.ts";
 
 const podSignals = {
@@ -64,4 +64,21 @@ describe("mlas validate: a minReplicas 0 service needs an arrival signal", () =>
       } else assert.deepEqual(w, []);
     });
   }
+});
+
+describe("mlas validate: an llm service's capacity at its expected lengths", () => {
+  it("examples/vllm-gpu.yaml: one line with the profile, the capacity a replica and its bound", () => {
+    const out: string[] = [];
+    const code = runValidate(
+      [new URL("../../../examples/vllm-gpu.yaml", import.meta.url).pathname],
+      (s) => out.push(s),
+      () => undefined,
+      {},
+    );
+    assert.equal(code, 0);
+    assert.match(
+      out[1] ?? "",
+      /vllmService in tokens: qwen3-8b\/h100_sxm\/vllm\/tp1 sustains \d+\.\d\d req\/s = [\d,]+ tokens\/s a replica at 1,024 \+ 256 tokens a request within TTFT p99 <= 2 s and ITL p99 <= 0\.05 s, KV <= 90% \(bound by [a-z-]+\); start-up 54 s$/,
+    );
+  });
 });

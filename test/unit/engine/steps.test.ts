@@ -13,6 +13,8 @@ import { predictiveStep } from "../../../src/engine/rules/predictive-step.ts";
 import { reactiveStep } from "../../../src/engine/rules/reactive.ts";
 import { scaleToZeroStep } from "../../../src/engine/rules/scale-to-zero.ts";
 import { seedDraft, type Draft, type ServiceStep, type StepContext } from "../../../src/engine/step.ts";
+import { llmPlanStep } from "../../../src/engine/rules/llm-plan.ts";
+import { llmReactiveStep } from "../../../src/engine/rules/llm-reactive.ts";
 import type { Rule, ServiceObservations } from "../../../src/engine/types.ts";
 import { configOf, flatForecast, obs, serviceDoc, T0 } from "../helpers.ts";
 import type { Config } from "../../../src/config/schema.ts";
@@ -233,10 +235,12 @@ const cases: Case[] = [
 ];
 
 describe("steps: the lists decide() runs", () => {
-  it("service steps in rule order: reactive, predictive, business hours, scale to zero, clamp", () => {
+  it("service steps in rule order: reactive (and in tokens), predictive (and in tokens), business hours, scale to zero, clamp", () => {
     assert.deepEqual(SERVICE_STEPS, [
       reactiveStep,
+      llmReactiveStep,
       predictiveStep,
+      llmPlanStep,
       businessHoursStep,
       scaleToZeroStep,
       clampStep,

@@ -8,6 +8,7 @@ import assert from "node:assert/strict";
 import { readdirSync, readFileSync } from "node:fs";
 import { describe, it } from "node:test";
 import { shippedProfile, shippedProfileIds } from "../../../src/llm/registry.ts";
+import { SHIPPED_PROFILE_IDS } from "../../../src/llm/shipped-ids.ts";
 import type { StepBatch } from "../../../src/llm/profile.ts";
 
 const DIR = new URL("../../../profiles/", import.meta.url);
@@ -32,6 +33,10 @@ describe("shipped profiles", () => {
   it("the registry holds every file in profiles/ (12: three models on four GPU types)", () => {
     assert.equal(files.length, 12);
     assert.equal(shippedProfileIds().length, files.length);
+  });
+
+  it("the list of ids the config declarations use is the registry's", () => {
+    assert.deepEqual([...SHIPPED_PROFILE_IDS], shippedProfileIds());
   });
 
   for (const file of files) {

@@ -11,7 +11,7 @@ import { defaultSettings, simulatePoint } from "../../../src/sim/run.ts";
 import { DEMO_PARAMS, generateWorkload, workloadFromSeries } from "../../../src/sim/workload.ts";
 
 const root = new URL("../../../", import.meta.url).pathname;
-const config = loadConfigFile(join(root, "examples/vllm-gpu.yaml"));
+const config = loadConfigFile(join(root, "examples/vllm-gpu-requests.yaml"));
 const svc = config.services[0];
 if (!svc) throw new Error("example has no service");
 // Four days: two of forecast history, two measured.

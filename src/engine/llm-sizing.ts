@@ -1,0 +1,185 @@
+// An llm service's size in tokens, from what its vLLM signals say now (the token rules' shared
+// arithmetic; src/llm/capacity.ts is the model of one replica).
+//
+// - Shape: the mean prompt and output tokens per request that vLLM measured over 5 minutes
+//   (each rounded to 3 significant figures, so that one replica's capacity is solved once per
+//   shape, not once per tick), or the configured expectation while it has measured none.
+// - Demand, tokens/s: the larger of the tokens vLLM served (prompt + generated, the load signal)
+//   and the requests arriving at the ingress times the tokens each one brings (P + O): arrivals
+//   count what waits in front of a saturated replica and what comes while no replica runs.
+// - Replicas: ceil(demand / one replica's capacity in tokens/s at that shape).
+//
+// Worked example, qwen3-8b/h100_sxm/vllm/tp1, TTFT p99 <= 2 s, ITL p99 <= 50 ms, 10% KV headroom,
+// measured 1,020.4 prompt and 255.6 output tokens (1,020 + 256 once rounded): one replica sustains
+// 23.67 req/s = 30,203 tokens/s (the KV cache reaches 90% there, and just above it the mean step
+// jumps from 49 to 59 ms: the replica tips into a backlog); vLLM served 61,000 tokens/s and
+// the ingress counts 50 req/s x 1,276 = 63,800 tokens/s: demand 63,800 tokens/s,
+// ceil(63,800 / 30,203) = 3 replicas, at which the model predicts TTFT p99 196 ms, ITL p99 29.7 ms
+// and 21% of the KV cache for the 16.7 req/s each replica gets.
+
+import type { LlmConfig, ServiceConfig } from "../config/schema.ts";
+import {
+  predictReplica,
+  replicaCapacity,
+  type CapacityBound,
+  type LlmSlo,
+  type ReplicaCapacity,
+  type WorkloadShape,
+} from "../llm/capacity.ts";
+import { ceilSafe } from "./hpa.ts";
+import { own } from "./own.ts";
+import type { ServiceObservations } from "./types.ts";
+
+/** What the token rules worked out for an llm service this tick. */
+export interface LlmSizing {
+  readonly llm: LlmConfig;
+  readonly shape: WorkloadShape;
+  /** Whether each mean length was measured (else the configured expectation). */
+  readonly measured: { readonly prompt: boolean; readonly output: boolean };
+  /** Tokens/s vLLM served (prompt + generated), when read. */
+  readonly servedTokens: number | undefined;
+  /** Requests/s arriving at the ingress, when the service has an arrival trigger and it was read. */
+  readonly arrivals: number | undefined;
+  /** Tokens/s to serve: max(served, arrivals x (P + O)). */
+  readonly demand: number;
+  readonly capacity: ReplicaCapacity;
+  /** ceil(demand / capacity), or maxReplicas when no load is sustainable and there is demand. */
+  readonly replicas: number;
+  /** TTFT and ITL at the SLO's percentile as vLLM measured them (0: nothing measured). */
+  readonly measuredTtft: number | undefined;
+  readonly measuredItl: number | undefined;
+}
+
+/** One replica's capacity per shape, per llm block (the solve takes about a millisecond). */
+const capacities = new WeakMap<LlmConfig, Map<string, ReplicaCapacity>>();
+const CAPACITIES_KEPT = 256;
+
+export function capacityAt(llm: LlmConfig, shape: WorkloadShape): ReplicaCapacity {
+  let kept = capacities.get(llm);
+  if (!kept) {
+    kept = new Map();
+    capacities.set(llm, kept);
+  }
+  const key = `${shape.promptTokens}|${shape.outputTokens}`;
+  const hit = kept.get(key);
+  if (hit) return hit;
+  const c = replicaCapacity(llm.profile, llm.slo, shape, llm.kvCacheHeadroom);
+  if (kept.size >= CAPACITIES_KEPT) kept.clear();
+  kept.set(key, c);
+  return c;
+}
+
+/** A usable reading of the trigger playing `role`, else undefined. */
+function signal(svc: ServiceConfig, obs: ServiceObservations, role: string): number | undefined {
+  const t = svc.triggers.find((x) => x.llm === role);
+  const v = t === undefined ? undefined : own(obs.signals, t.name)?.value;
+  return v !== undefined && Number.isFinite(v) && v >= 0 ? v : undefined;
+}
+
+const round3 = (x: number): number => Number(x.toPrecision(3));
+
+/** The measured mean length when there is one (above 0), else the expectation. */
+function length(measured: number | undefined, expected: number): [number, boolean] {
+  return measured !== undefined && measured > 0 ? [Math.max(1, round3(measured)), true] : [expected, false];
+}
+
+/** The service's size in tokens from its observations; undefined for a service without llm. */
+export function sizeInTokens(svc: ServiceConfig, obs: ServiceObservations): LlmSizing | undefined {
+  const llm = svc.llm;
+  if (llm === undefined) return undefined;
+  const [promptTokens, prompt] = length(signal(svc, obs, "meanPromptTokens"), llm.meanPromptTokens);
+  const [outputTokens, output] = length(signal(svc, obs, "meanOutputTokens"), llm.meanOutputTokens);
+  const shape = { promptTokens, outputTokens };
+  const servedTokens = signal(svc, obs, "tokens");
+  const arrivals = signal(svc, obs, "requests");
+  const demand = Math.max(servedTokens ?? 0, (arrivals ?? 0) * (promptTokens + outputTokens));
+  const capacity = capacityAt(llm, shape);
+  const per = capacity.tokensPerSecond;
+  const replicas = per > 0 ? Math.max(0, ceilSafe(demand / per)) : demand > 0 ? svc.maxReplicas : 0;
+  const ttft = signal(svc, obs, "ttft");
+  const itl = signal(svc, obs, "itl");
+  return {
+    llm,
+    shape,
+    measured: { prompt, output },
+    servedTokens,
+    arrivals,
+    demand,
+    capacity,
+    replicas,
+    measuredTtft: ttft !== undefined && ttft > 0 ? ttft : undefined,
+    measuredItl: itl !== undefined && itl > 0 ? itl : undefined,
+  };
+}
+
+/** The model at `replicas` sharing `tokensPerSecond` evenly (the router balances load). */
+export function predictAt(
+  s: Pick<LlmSizing, "llm" | "shape">,
+  tokensPerSecond: number,
+  replicas: number,
+): ReturnType<typeof predictReplica> {
+  const rate = tokensPerSecond / (s.shape.promptTokens + s.shape.outputTokens) / Math.max(1, replicas);
+  return predictReplica(s.llm.profile, s.shape, Math.max(rate, 1e-9), s.llm.slo.percentile);
+}
+
+/** The token arithmetic a decision carries (API, metrics). */
+export interface LlmDecision {
+  readonly profile: string;
+  readonly slo: LlmSlo;
+  readonly meanPromptTokens: number;
+  readonly meanOutputTokens: number;
+  readonly lengthsMeasured: { readonly prompt: boolean; readonly output: boolean };
+  readonly demandTokensPerSecond: number;
+  readonly servedTokensPerSecond: number | null;
+  readonly arrivalRequestsPerSecond: number | null;
+  readonly capacityPerReplica: {
+    readonly requestsPerSecond: number;
+    readonly tokensPerSecond: number;
+    readonly boundBy: CapacityBound;
+    readonly unattainable: readonly string[];
+  };
+  /** What the demand needs in tokens (before the other rules). */
+  readonly tokenReplicas: number;
+  /** The model at the decision's replica count, sharing the demand (null at zero replicas). */
+  readonly predicted: {
+    readonly replicas: number;
+    readonly stable: boolean;
+    readonly ttftSeconds: number | null;
+    readonly itlSeconds: number | null;
+    readonly kvCacheUse: number | null;
+  } | null;
+  readonly measured: { readonly ttftSeconds: number | null; readonly itlSeconds: number | null };
+}
+
+const finiteOrNull = (x: number): number | null => (Number.isFinite(x) ? x : null);
+
+export function llmDecision(s: LlmSizing, desiredReplicas: number): LlmDecision {
+  const pr = desiredReplicas > 0 ? predictAt(s, s.demand, desiredReplicas) : undefined;
+  return {
+    profile: s.llm.profile.id,
+    slo: s.llm.slo,
+    meanPromptTokens: s.shape.promptTokens,
+    meanOutputTokens: s.shape.outputTokens,
+    lengthsMeasured: s.measured,
+    demandTokensPerSecond: s.demand,
+    servedTokensPerSecond: s.servedTokens ?? null,
+    arrivalRequestsPerSecond: s.arrivals ?? null,
+    capacityPerReplica: {
+      requestsPerSecond: s.capacity.requestsPerSecond,
+      tokensPerSecond: s.capacity.tokensPerSecond,
+      boundBy: s.capacity.boundBy,
+      unattainable: s.capacity.unattainable,
+    },
+    tokenReplicas: s.replicas,
+    predicted: pr
+      ? {
+          replicas: desiredReplicas,
+          stable: pr.stable,
+          ttftSeconds: finiteOrNull(pr.ttftSeconds),
+          itlSeconds: finiteOrNull(pr.itlSeconds),
+          kvCacheUse: finiteOrNull(pr.kvCacheUse),
+        }
+      : null,
+    measured: { ttftSeconds: s.measuredTtft ?? null, itlSeconds: s.measuredItl ?? null },
+  };
+}

@@ -1,0 +1,116 @@
+// Rule 1 in tokens, for an llm service: one more reactive count beside the triggers' (the maximum
+// wins, as between triggers). The token demand now (served tokens/s, or the ingress's arrivals
+// times the tokens a request brings, whichever is larger) over one replica's capacity in tokens/s
+// from the profile at the measured request lengths (llm-sizing.ts). The measured TTFT and ITL are
+// the service's `ttft` and `itl` triggers, intensive guards of rule 1 (ceil(ready x measured /
+// target) outside the HPA tolerance), as latency triggers are.
+//
+// Its reason shows the arithmetic (the example of llm-sizing.ts): "tokens: demand 63,800 tokens/s
+// (served 61,000; arrivals 50 req/s x (1,020 + 256) tokens, measured) / 30,203 tokens/s per
+// replica (qwen3-8b/h100_sxm/vllm/tp1: 23.67 req/s within TTFT p99 <= 2 s, ITL p99 <= 50 ms,
+// KV <= 90%, bound by throughput (the step time runs away above it)) = 3; at 3: TTFT p99 196 ms,
+// ITL p99 29.7 ms, KV 21%".
+
+import { extensiveReplicas } from "../hpa.ts";
+import { predictAt, sizeInTokens, type LlmSizing } from "../llm-sizing.ts";
+import type { Draft, StepContext } from "../step.ts";
+import type { Reason } from "../types.ts";
+import { fmt } from "./reactive.ts";
+
+export const tokens = (x: number): string => Math.round(x).toLocaleString("en-US");
+export const seconds = (x: number): string =>
+  !Number.isFinite(x) ? "unbounded" : x >= 1 ? `${fmt(x)} s` : `${Number((x * 1000).toPrecision(3))} ms`;
+const percent = (x: number): string => (Number.isFinite(x) ? `${(x * 100).toFixed(0)}%` : "unbounded");
+
+/** "qwen3-8b/... : 23.5 req/s within TTFT p99 <= 2 s, ITL p99 <= 50 ms, KV <= 90%, bound by ..." */
+export function capacityText(s: LlmSizing): string {
+  const { llm, capacity: c } = s;
+  const q = `p${Number((llm.slo.percentile * 100).toFixed(1))}`;
+  const bound: Record<string, string> = {
+    ttft: "TTFT",
+    itl: "ITL",
+    "kv-cache": "the KV cache",
+    throughput: "throughput (the step time runs away above it)",
+  };
+  const dropped =
+    c.unattainable.length > 0
+      ? `; ${c.unattainable.join(" and ")} target missed by one request alone, not sized for`
+      : "";
+  return `${tokens(c.tokensPerSecond)} tokens/s per replica (${llm.profile.id}: ${fmt(c.requestsPerSecond)} req/s within TTFT ${q} <= ${seconds(llm.slo.ttftSeconds)}, ITL ${q} <= ${seconds(llm.slo.itlSeconds)}, KV <= ${percent(1 - llm.kvCacheHeadroom)}, bound by ${bound[c.boundBy] ?? c.boundBy}${dropped})`;
+}
+
+/** "at 3: TTFT p99 0.31 s, ITL p99 39 ms, KV 64%" for `load` tokens/s over `replicas`. */
+export function predictionText(s: LlmSizing, load: number, replicas: number): string {
+  if (replicas <= 0) return "at 0: nothing serves";
+  const pr = predictAt(s, load, replicas);
+  const q = `p${Number((s.llm.slo.percentile * 100).toFixed(1))}`;
+  if (!pr.stable) return `at ${replicas}: a replica cannot keep up (${pr.why ?? "unstable"})`;
+  return `at ${replicas}: TTFT ${q} ${seconds(pr.ttftSeconds)}, ITL ${q} ${seconds(pr.itlSeconds)}, KV ${percent(pr.kvCacheUse)}`;
+}
+
+function demandText(s: LlmSizing): string {
+  const lengths = `(${tokens(s.shape.promptTokens)} + ${tokens(s.shape.outputTokens)}) tokens`;
+  const how =
+    s.measured.prompt && s.measured.output
+      ? "measured"
+      : s.measured.prompt || s.measured.output
+        ? `${s.measured.prompt ? "prompt" : "output"} measured, the other expected`
+        : "expected: vLLM measured none";
+  const parts = [
+    ...(s.servedTokens !== undefined ? [`served ${tokens(s.servedTokens)}`] : []),
+    ...(s.arrivals !== undefined
+      ? [`arrivals ${fmt(s.arrivals)} req/s x ${lengths}`]
+      : [`${lengths} a request`]),
+  ];
+  return `demand ${tokens(s.demand)} tokens/s (${parts.join("; ")}, ${how})`;
+}
+
+function reasonOf(s: LlmSizing): Reason {
+  return {
+    rule: "reactive",
+    message: `tokens: ${demandText(s)} / ${capacityText(s)} = ${s.replicas}; ${predictionText(s, s.demand, s.replicas)}`,
+  };
+}
+
+/**
+ * Rule 1 in tokens as a step: the token count joins the triggers' reactive counts (the maximum);
+ * the token demand is the service's load (scale to zero weighs it), and each token signal its own
+ * count (an arrival above zero holds a replica).
+ */
+export function llmReactiveStep(draft: Draft, ctx: StepContext): Draft {
+  const s = sizeInTokens(ctx.svc, ctx.obs);
+  if (s === undefined) return draft;
+  if (s.servedTokens === undefined && s.arrivals === undefined) {
+    return {
+      ...draft,
+      llm: s,
+      reasons: [
+        ...draft.reasons,
+        { rule: "hold", message: `tokens: no token or arrival reading yet: holding ${draft.desired}` },
+      ],
+    };
+  }
+  const perTrigger = new Map(draft.perTrigger);
+  const per = s.capacity.tokensPerSecond;
+  for (const t of ctx.svc.triggers) {
+    if (t.llm === "tokens" && s.servedTokens !== undefined && per > 0)
+      perTrigger.set(t.name, extensiveReplicas(s.servedTokens, per));
+    if (t.llm === "requests" && s.arrivals !== undefined && per > 0)
+      perTrigger.set(
+        t.name,
+        extensiveReplicas(s.arrivals * (s.shape.promptTokens + s.shape.outputTokens), per),
+      );
+  }
+  const others = draft.reactive;
+  const reactive = others === undefined ? s.replicas : Math.max(others, s.replicas);
+  return {
+    ...draft,
+    desired: reactive,
+    by: "reactive",
+    reactive,
+    load: s.demand,
+    perTrigger,
+    llm: s,
+    reasons: [...draft.reasons, reasonOf(s)],
+  };
+}

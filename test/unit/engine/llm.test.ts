@@ -1,0 +1,214 @@
+// An llm service through decide(): rules 1 and 2 in tokens, with the linear test profile whose
+// capacity is worked by hand (test/unit/llm/capacity.test.ts): at 1,000 prompt + 100 output tokens,
+// TTFT p99 <= 0.5 s and ITL p99 <= 35 ms, one replica sustains 20 req/s = 22,000 tokens/s.
+
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import fc from "fast-check";
+import { parseConfig, type Config } from "../../../src/config/schema.ts";
+import { decide } from "../../../src/engine/decide.ts";
+import { EMPTY_STATE, type ServiceDecision, type ServiceObservations } from "../../../src/engine/types.ts";
+import { flatForecast, obs, T0 } from "../helpers.ts";
+import { LINEAR } from "../llm/linear-profile.ts";
+
+function llmConfig(service: Record<string, unknown> = {}, top: Record<string, unknown> = {}): Config {
+  return parseConfig(
+    {
+      sources: { prometheus: { url: "http://127.0.0.1:9090" } },
+      services: {
+        vllm: {
+          workload: { name: "vllm", namespace: "inference" },
+          minReplicas: 1,
+          maxReplicas: 20,
+          resources: { gpusPerReplica: 1, gpuType: "nvidia-h100" },
+          llm: {
+            profile: "linear.json",
+            slo: { ttftSeconds: 0.5, itlSeconds: 0.035 },
+            meanPromptTokens: 1000,
+            meanOutputTokens: 100,
+          },
+          triggers: {
+            requestRate: {
+              source: "prometheus",
+              query: "sum(rate(nginx_ingress_controller_requests[1m]))",
+              target: 10,
+              kind: "extensive",
+              arrival: true,
+            },
+          },
+          ...service,
+        },
+      },
+      ...top,
+    },
+    { load: () => LINEAR },
+  );
+}
+
+function decideOne(config: Config, o: ServiceObservations, now = T0): ServiceDecision {
+  const d = decide(config, { vllm: o }, EMPTY_STATE, now).services[0];
+  assert.ok(d);
+  return d;
+}
+
+const text = (d: ServiceDecision): string => d.reasons.map((r) => `${r.rule}: ${r.message}`).join("\n");
+
+describe("an llm service, reactive in tokens", () => {
+  const config = llmConfig();
+
+  it("the config: load signal tokens, start-up the profile's 60 s, capacity 22,000 tokens/s at the expected lengths", () => {
+    const s = config.services[0];
+    assert.ok(s?.llm);
+    assert.equal(s.loadTrigger, "tokens");
+    assert.equal(s.podStartupSeconds, 60);
+    assert.ok(Math.abs((s.capacityPerReplica ?? 0) - 22_000) < 1e-3);
+    assert.equal(s.llm.requestsTrigger, "requestRate");
+    assert.deepEqual(
+      s.triggers.map((t) => [t.name, t.llm ?? null]),
+      [
+        ["requestRate", "requests"],
+        ["tokens", "tokens"],
+        ["meanPromptTokens", "meanPromptTokens"],
+        ["meanOutputTokens", "meanOutputTokens"],
+        ["ttft", "ttft"],
+        ["itl", "itl"],
+      ],
+    );
+  });
+
+  it("served 50,000 tokens/s beats arrivals 40 req/s x 1,100 = 44,000: ceil(50,000 / 22,000) = 3", () => {
+    const d = decideOne(config, obs({ tokens: 50_000, requestRate: 40 }));
+    assert.equal(d.desiredReplicas, 3);
+    assert.equal(d.reason, "reactive");
+    assert.match(text(d), /tokens: demand 50,000 tokens\/s .* \/ 22,000 tokens\/s per replica .* = 3/);
+    assert.equal(d.llm?.demandTokensPerSecond, 50_000);
+    assert.equal(d.llm?.lengthsMeasured.prompt, false);
+    assert.equal(d.llm?.capacityPerReplica.boundBy, "itl");
+  });
+
+  it("arrivals 30 req/s x 1,100 = 33,000 beat served 20,000 (a backlog): ceil(33,000 / 22,000) = 2", () => {
+    const d = decideOne(config, obs({ tokens: 20_000, requestRate: 30 }));
+    assert.equal(d.desiredReplicas, 2);
+    assert.equal(d.llm?.demandTokensPerSecond, 33_000);
+  });
+
+  it("at 3 replicas the model predicts for 50,000 / 1,100 / 3 = 15.15 req/s each: ITL p99 = 30 ms + 10 ms x λs", () => {
+    const d = decideOne(config, obs({ tokens: 50_000, requestRate: 0 }));
+    const rate = 50_000 / 1100 / 3;
+    const s = 0.01 / (1 - 0.03 * rate);
+    assert.equal(d.llm?.predicted?.replicas, 3);
+    assert.ok(Math.abs((d.llm?.predicted?.itlSeconds ?? 0) - (0.03 + 0.01 * rate * s)) < 1e-9);
+    assert.match(text(d), /at 3: TTFT p99 \d+(\.\d+)? ms, ITL p99 32\.8 ms, KV \d+%/);
+  });
+
+  it("measured 500 + 100 tokens: λ = (1 - 10 / 35) / 0.02 = 35.71 req/s x 600 = 21,429 tokens/s, so 43,000 needs 3 (2 at the expected lengths)", () => {
+    const measured = decideOne(
+      config,
+      obs({ tokens: 43_000, requestRate: 0, meanPromptTokens: 500, meanOutputTokens: 100 }),
+    );
+    assert.equal(measured.desiredReplicas, 3);
+    assert.ok(
+      Math.abs((measured.llm?.capacityPerReplica.tokensPerSecond ?? 0) - ((1 - 0.01 / 0.035) / 0.02) * 600) <
+        1e-3,
+    );
+    assert.deepEqual(measured.llm?.lengthsMeasured, { prompt: true, output: true });
+    assert.equal(decideOne(config, obs({ tokens: 43_000, requestRate: 0 })).desiredReplicas, 2);
+  });
+
+  it("the measured TTFT p99 (1 s against 0.5 s) is an intensive guard: ceil(2 ready x 1 / 0.5) = 4 beats 1 in tokens", () => {
+    const d = decideOne(config, obs({ tokens: 20_000, requestRate: 0, ttft: 1, itl: 0.03 }));
+    assert.equal(d.desiredReplicas, 4);
+    assert.match(text(d), /ttft: ceil\(2 ready \* 1 \/ 0\.500\) = 4/);
+    assert.equal(d.llm?.measured.ttftSeconds, 1);
+  });
+});
+
+describe("an llm service at zero", () => {
+  const config = llmConfig({ minReplicas: 0 });
+  const atZero = (tokens: number, requests: number): ServiceObservations =>
+    obs({ tokens, requestRate: requests }, { readyReplicas: 0, currentReplicas: 0, idleSeconds: 3600 });
+
+  it("wakes on arrivals while vLLM serves nothing: 0.2 req/s x 1,100 = 220 tokens/s needs 1", () => {
+    const d = decideOne(config, atZero(0, 0.2));
+    assert.equal(d.desiredReplicas, 1);
+    assert.equal(d.active, true);
+    assert.match(text(d), /load 220 > activationLoad 0: busy/);
+  });
+
+  it("stays at zero with no arrivals after scaleToZeroAfterMinutes", () => {
+    const d = decideOne(config, atZero(0, 0));
+    assert.equal(d.desiredReplicas, 0);
+    assert.equal(d.reason, "scale-to-zero");
+  });
+});
+
+describe("an llm service, planned in tokens", () => {
+  it("a confident forecast of 66,000 tokens/s at the ready time (now + 60 s) plans ceil(66,000 / 22,000) = 3", () => {
+    const config = llmConfig();
+    const d = decideOne(
+      config,
+      obs({ tokens: 20_000, requestRate: 0 }, { forecast: flatForecast(T0, 60_000, 66_000, 0.9) }),
+    );
+    assert.equal(d.desiredReplicas, 3);
+    assert.equal(d.reason, "predictive");
+    assert.equal(d.predictiveReplicas, 3);
+    assert.match(text(d), /plan for ready time now\+60s: q95 66000 \/ 22000 per replica = 3/);
+    assert.match(text(d), /in tokens: 22,000 tokens\/s per replica .*; the plan's 66,000 tokens\/s at 3: /);
+  });
+
+  it("the decision's prediction is at the final count: the budget trims 3 to 2 ($7.03/h a replica, $15/h)", () => {
+    const config = llmConfig(
+      {},
+      { businessRules: { costOptimization: { enabled: true, maxHourlyCost: 15 } } },
+    );
+    const d = decideOne(config, obs({ tokens: 50_000, requestRate: 0 }));
+    assert.equal(d.desiredReplicas, 2);
+    assert.equal(d.reason, "budget");
+    assert.equal(d.llm?.tokenReplicas, 3);
+    assert.equal(d.llm?.predicted?.replicas, 2);
+  });
+});
+
+describe("an llm service: invariants over generated observations", () => {
+  const config = llmConfig({ minReplicas: 0 });
+  const reading = fc.oneof(
+    { weight: 6, arbitrary: fc.double({ min: 0, max: 1e6, noNaN: true }) },
+    { weight: 1, arbitrary: fc.constantFrom(Number.NaN, Number.POSITIVE_INFINITY, -1, 0) },
+  );
+  const world = fc.record({
+    tokens: reading,
+    requestRate: reading,
+    meanPromptTokens: reading,
+    meanOutputTokens: reading,
+    ttft: reading,
+    itl: reading,
+    ready: fc.integer({ min: 0, max: 30 }),
+  });
+
+  it("every decision is a whole number within [0, 20], valid with readings this fresh", () => {
+    fc.assert(
+      fc.property(world, (w) => {
+        const { ready, ...signals } = w;
+        const d = decideOne(config, obs(signals, { readyReplicas: ready, currentReplicas: ready }));
+        assert.ok(Number.isInteger(d.desiredReplicas) && d.desiredReplicas >= 0 && d.desiredReplicas <= 20);
+        assert.equal(d.valid, true);
+      }),
+      { numRuns: 300, seed: 20261207 },
+    );
+  });
+
+  it("more token demand never asks for fewer replicas", () => {
+    fc.assert(
+      fc.property(
+        fc.double({ min: 0, max: 5e5, noNaN: true }),
+        fc.double({ min: 0, max: 5e5, noNaN: true }),
+        (a, b) => {
+          const at = (t: number): number =>
+            decideOne(config, obs({ tokens: t, requestRate: 0 })).desiredReplicas;
+          assert.ok(at(Math.min(a, b)) <= at(Math.max(a, b)));
+        },
+      ),
+      { numRuns: 200, seed: 20261207 },
+    );
+  });
+});

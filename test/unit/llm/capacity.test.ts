@@ -1,0 +1,210 @@
+// The token capacity model (src/llm/capacity.ts): worked numbers on a linear test profile whose
+// arithmetic is done by hand in each case's name, and invariants on the shipped profiles.
+
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import fc from "fast-check";
+import {
+  predictReplica,
+  replicaCapacity,
+  type LlmSlo,
+  type WorkloadShape,
+} from "../../../src/llm/capacity.ts";
+import type { PerformanceProfile, StepBatch } from "../../../src/llm/profile.ts";
+import { LINEAR } from "./linear-profile.ts";
+import { shippedProfile } from "../../../src/llm/registry.ts";
+
+/**
+ * A profile that grows with every input (prefill and decode work, both contexts) and a small token
+ * budget, so that long prompts are chunked: the model's own monotonicity, free of table noise.
+ */
+const MONOTONE: PerformanceProfile = {
+  ...LINEAR,
+  id: "test/monotone",
+  stepSeconds: (b: StepBatch) =>
+    0.005 +
+    0.00002 * b.prefillTokens +
+    0.0001 * b.decodeSeqs +
+    2e-9 * b.decodeContextTokens +
+    1e-8 * b.prefillContextTokens,
+};
+const SHAPE: WorkloadShape = { promptTokens: 1000, outputTokens: 100 };
+const close = (actual: number, expected: number, rel = 1e-6): void => {
+  assert.ok(
+    Math.abs(actual - expected) <= rel * Math.abs(expected),
+    `${actual} is not ${expected} (within ${rel})`,
+  );
+};
+
+describe("one replica at a request rate, linear profile, P = 1,000, O = 100", () => {
+  it("10 req/s: s = 0.010 / (1 - 0.03 x 10) = 14.286 ms, n = 14.286, φ = 0.1429", () => {
+    const r = predictReplica(LINEAR, SHAPE, 10, 0.99);
+    assert.equal(r.stable, true);
+    close(r.stepSeconds, 0.01 / 0.7);
+    close(r.decodeSeqs, (10 * 100 * 0.01) / 0.7);
+    close(r.prefillShare, 0.1 / 0.7);
+  });
+
+  it("10 req/s: ITL p99 = s_p = 10 + 1.4286 + 20 = 31.43 ms (φ 14% > 1%); KV 14.286 x 1,050 / 100,000 = 15%", () => {
+    const r = predictReplica(LINEAR, SHAPE, 10, 0.99);
+    close(r.itlSeconds, 0.01 + 0.0001 * (1 / 0.07) + 0.02);
+    close(r.kvCacheUse, 0.15);
+  });
+
+  it("10 req/s: TTFT p99 = 2 x 31.43 ms + 25.62 ms x ln(25.62) / 0.7438 = 174.57 ms", () => {
+    const n = 1 / 0.07;
+    const sp = 0.01 + 0.0001 * n + 0.02;
+    const fullStep = 0.01 + 0.0001 * n + 0.00002 * (2048 - n); // 52.10 ms
+    const mu = (2048 - n) / fullStep; // 39,033 prompt tokens/s
+    const rho = 10_000 / mu; // 0.2562
+    const wait = ((1000 / mu) * Math.log(rho / 0.01)) / (1 - rho); // 111.7 ms
+    close(predictReplica(LINEAR, SHAPE, 10, 0.99).ttftSeconds, 2 * sp + wait);
+    close(2 * sp + wait, 0.17457, 1e-4);
+  });
+
+  it("0.5 req/s: φ = 0.5 x 10.152 ms = 0.51% of steps prefill, under 1%: ITL p99 is the decode step 10.05 ms", () => {
+    const r = predictReplica(LINEAR, SHAPE, 0.5, 0.99);
+    close(r.stepSeconds, 0.01 / (1 - 0.015));
+    close(r.itlSeconds, 0.01 + 0.0001 * 100 * 0.5 * (0.01 / 0.985));
+  });
+
+  it("40 req/s: every step prefills 40 x 1,000 x s tokens; 10 ms + 0.8 s + 0.4 s per step never settles: unstable", () => {
+    const r = predictReplica(LINEAR, SHAPE, 40, 0.99);
+    assert.equal(r.stable, false);
+    assert.ok(r.why !== undefined && r.why.length > 0);
+    assert.equal(r.ttftSeconds, Infinity);
+  });
+});
+
+describe("capacity of one replica, linear profile", () => {
+  const slo = (ttftSeconds: number, itlSeconds: number): LlmSlo => ({
+    ttftSeconds,
+    itlSeconds,
+    percentile: 0.99,
+  });
+
+  it("ITL p99 <= 35 ms: s_p = 30 ms + 10 ms x λs reaches 35 ms at λs = 0.5, λ = 20/s = 22,000 tokens/s", () => {
+    const c = replicaCapacity(LINEAR, slo(0.5, 0.035), SHAPE, 0.1);
+    close(c.requestsPerSecond, 20);
+    close(c.tokensPerSecond, 22_000);
+    assert.equal(c.boundBy, "itl");
+    close(c.atCapacity.ttftSeconds, 0.31506, 1e-4);
+    close(c.atCapacity.kvCacheUse, 0.525);
+  });
+
+  it("KV 50,000 tokens, 10% headroom: n x 1,050 <= 45,000 at n = λ / (1 - 0.03 λ) = 42.86, λ = 18.75/s", () => {
+    const c = replicaCapacity({ ...LINEAR, kvCacheTokens: 50_000 }, slo(0.5, 0.05), SHAPE, 0.1);
+    close(c.requestsPerSecond, 18.75);
+    assert.equal(c.boundBy, "kv-cache");
+  });
+
+  it("TTFT p99 <= 500 ms (ITL 50 ms): between 20/s (315 ms) and 24/s (514 ms), TTFT exactly 500 ms there", () => {
+    const c = replicaCapacity(LINEAR, slo(0.5, 0.05), SHAPE, 0.1);
+    assert.equal(c.boundBy, "ttft");
+    assert.ok(c.requestsPerSecond > 20 && c.requestsPerSecond < 24, String(c.requestsPerSecond));
+    close(c.atCapacity.ttftSeconds, 0.5, 1e-6);
+    assert.ok(predictReplica(LINEAR, SHAPE, c.requestsPerSecond * 1.001, 0.99).ttftSeconds > 0.5);
+  });
+
+  it("an ITL target below the idle decode step (10 ms) is unattainable: sized for TTFT alone", () => {
+    const c = replicaCapacity(LINEAR, slo(0.5, 0.009), SHAPE, 0.1);
+    assert.deepEqual(c.unattainable, ["itl"]);
+    close(c.requestsPerSecond, replicaCapacity(LINEAR, slo(0.5, 1), SHAPE, 0.1).requestsPerSecond);
+  });
+
+  it("no target attainable and nothing else binding: the throughput limit", () => {
+    const c = replicaCapacity(LINEAR, slo(0.001, 0.001), SHAPE, 0);
+    assert.deepEqual(c.unattainable, ["itl", "ttft"]);
+    assert.equal(c.atCapacity.stable, true);
+    assert.ok(c.requestsPerSecond > 24);
+  });
+});
+
+const QWEN = shippedProfile("qwen3-8b/h100_sxm/vllm/tp1");
+if (!QWEN) throw new Error("shipped profile qwen3-8b/h100_sxm/vllm/tp1 missing");
+const RUNS = { numRuns: 60, seed: 20261207 };
+const shapeArb = fc.record({
+  promptTokens: fc.integer({ min: 16, max: 8000 }),
+  outputTokens: fc.integer({ min: 1, max: 2000 }),
+});
+
+describe("capacity invariants", () => {
+  // Among targets some load meets: a target one request alone misses is dropped (sized for the
+  // others, the reason says so), which is not a tightening of it.
+  it("a looser attainable TTFT or ITL target never lowers the capacity (linear and Qwen3-8B on H100)", () => {
+    fc.assert(
+      fc.property(
+        shapeArb,
+        fc.double({ min: 0.05, max: 10, noNaN: true }),
+        fc.double({ min: 0.005, max: 0.2, noNaN: true }),
+        fc.double({ min: 1, max: 3, noNaN: true }),
+        fc.boolean(),
+        (shape, ttft, itl, looser, which) => {
+          for (const p of [LINEAR, QWEN]) {
+            const a = replicaCapacity(
+              p,
+              { ttftSeconds: ttft, itlSeconds: itl, percentile: 0.99 },
+              shape,
+              0.1,
+            );
+            const slo = which
+              ? { ttftSeconds: ttft * looser, itlSeconds: itl, percentile: 0.99 }
+              : { ttftSeconds: ttft, itlSeconds: itl * looser, percentile: 0.99 };
+            const b = replicaCapacity(p, slo, shape, 0.1);
+            if (a.unattainable.length > 0) continue;
+            assert.ok(
+              b.requestsPerSecond >= a.requestsPerSecond * (1 - 1e-6),
+              `${p.id} ${JSON.stringify(shape)}: ${a.requestsPerSecond} -> ${b.requestsPerSecond}`,
+            );
+          }
+        },
+      ),
+      RUNS,
+    );
+  });
+
+  const noWorse =
+    (p: PerformanceProfile, rel: number) => (shape: WorkloadShape, total: number, replicas: number) => {
+      const fewer = predictReplica(p, shape, total / replicas, 0.99);
+      const more = predictReplica(p, shape, total / (replicas + 1), 0.99);
+      if (!fewer.stable) return;
+      assert.equal(more.stable, true);
+      for (const k of ["ttftSeconds", "itlSeconds", "kvCacheUse"] as const)
+        assert.ok(more[k] <= fewer[k] * (1 + rel), `${k}: ${fewer[k]} -> ${more[k]} with one more replica`);
+    };
+  const loadArb = [
+    shapeArb,
+    fc.double({ min: 0.01, max: 200, noNaN: true }),
+    fc.integer({ min: 1, max: 20 }),
+  ] as const;
+
+  it("more replicas never predict a worse TTFT, ITL or KV use for the same total load (a monotone profile, chunked prompts)", () => {
+    fc.assert(fc.property(...loadArb, noWorse(MONOTONE, 1e-9)), { ...RUNS, numRuns: 300 });
+  });
+
+  // Within 8%: the measured tables are not monotone (Qwen3-8B on H100: mixedLinear is 6.17 ms at 2
+  // tokens and 5.94 ms at 3, 6.42 ms at 11 and 6.28 ms at 12), and the model inherits their wiggles.
+  it("the same on Qwen3-8B on H100, within the tables' own wiggle", () => {
+    fc.assert(fc.property(...loadArb, noWorse(QWEN, 0.08)), { ...RUNS, numRuns: 300 });
+  });
+
+  it("at capacity the prediction keeps every target it can (shipped profiles)", () => {
+    for (const id of [
+      "qwen3-8b/h100_sxm/vllm/tp1",
+      "qwen3-32b/l40s/vllm/tp4",
+      "qwen3-30b-a3b/b200_sxm/vllm/tp1",
+    ]) {
+      const p = shippedProfile(id);
+      assert.ok(p);
+      const slo = { ttftSeconds: 2, itlSeconds: 0.05, percentile: 0.99 };
+      const c = replicaCapacity(p, slo, { promptTokens: 1000, outputTokens: 250 }, 0.1);
+      const at = c.atCapacity;
+      assert.equal(at.stable, true, id);
+      assert.ok(at.kvCacheUse <= 0.9 + 1e-9, `${id} KV ${at.kvCacheUse}`);
+      if (!c.unattainable.includes("itl"))
+        assert.ok(at.itlSeconds <= 0.05 + 1e-9, `${id} ITL ${at.itlSeconds}`);
+      if (!c.unattainable.includes("ttft"))
+        assert.ok(at.ttftSeconds <= 2 + 1e-9, `${id} TTFT ${at.ttftSeconds}`);
+    }
+  });
+});
