@@ -70,7 +70,12 @@ function table(c: LlmComparison): string {
       ),
     )
     .join("");
-  return `<table class="llm"><thead><tr>${head.map((h) => `<th>${h}</th>`).join("")}</tr></thead><tbody>${body}</tbody></table>
+  const base = c.atTarget.find((a) => a.policy === c.baseline);
+  const missing =
+    base?.costAtTarget === null
+      ? `<p class="warning">${esc(c.baseline)} does not reach ${c.targetAttainmentPct}% at any setting of its sweep: the ratios to it and the gap closed cannot be formed here.</p>`
+      : "";
+  return `${missing}<table class="llm"><thead><tr>${head.map((h) => `<th>${h}</th>`).join("")}</tr></thead><tbody>${body}</tbody></table>
 <p>Cost at ${c.targetAttainmentPct}%: where the policy's frontier reaches ${c.targetAttainmentPct}% of requests within both targets (interpolated between its sweep's points). Gap closed: (${esc(c.baseline)} &minus; policy) / (${esc(c.baseline)} &minus; oracle) at that attainment. The columns from "SLO-meeting tokens/s per GPU" on are the run shown for the policy: the cheapest that reaches the target, else the closest to it.</p>`;
 }
 

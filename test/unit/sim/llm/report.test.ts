@@ -139,6 +139,22 @@ describe("renderLlmReport", () => {
     assert.doesNotMatch(html, /NaN|Infinity/);
   });
 
+  it("says so when the baseline never reaches the target (its ratios cannot be formed)", () => {
+    assert.doesNotMatch(html, /does not reach/);
+    const c = comparison("t", "real");
+    const frontier = { ...c.frontier, "reactive-waiting": pts([[3, 90]]) };
+    const page = renderLlmReport({
+      title: "t",
+      comparisons: [{ ...c, frontier, atTarget: atTarget(frontier, 99, "reactive-waiting") }],
+      notes: [],
+    });
+    assert.match(page, /<p class="warning">reactive-waiting does not reach 99% at any setting of its sweep/);
+    assert.match(
+      page,
+      /<tr data-policy="ours-requests"><td>[^]*?<\/td><td>\$80<\/td><td>n\/a<\/td><td>1\.60&times;<\/td><td>n\/a<\/td>/,
+    );
+  });
+
   it("replicas over time and the frontier with the 99% line, per trace", () => {
     assert.match(figure(html, "chart-replicas-1"), /data-series="reactive-waiting" d="M/);
     const frontier = figure(html, "chart-frontier-1");
