@@ -4,6 +4,13 @@
 import type { PerformanceProfile, StepBatch } from "../../../../src/llm/profile.ts";
 import type { LlmArrivals } from "../../../../src/sim/llm/arrivals.ts";
 import {
+  E2E_BUCKETS,
+  ITL_BUCKETS,
+  LatencyHistogram,
+  TTFT_BUCKETS,
+} from "../../../../src/sim/llm/histogram.ts";
+import type { LiveMetrics } from "../../../../src/sim/llm/live-metrics.ts";
+import {
   defaultLlmSettings,
   simulateLlm,
   type LlmController,
@@ -90,4 +97,31 @@ export function runWith(
 
 export function near(actual: number | undefined, expected: number, eps = 1e-9): boolean {
   return actual !== undefined && Math.abs(actual - expected) <= eps;
+}
+
+/** Live metrics a test sets by hand. */
+export class LiveStub implements LiveMetrics {
+  arrivals = 0;
+  gatewayQueue = 0;
+  exporters = 1;
+  promptTokens = 0;
+  generationTokens = 0;
+  preemptions = 0;
+  finishedOutputTokens = 0;
+  waitingNow = 0;
+  readonly ttft = new LatencyHistogram(TTFT_BUCKETS);
+  readonly itl = new LatencyHistogram(ITL_BUCKETS);
+  readonly e2e = new LatencyHistogram(E2E_BUCKETS);
+  running(): number {
+    return 0;
+  }
+  waiting(): number {
+    return this.waitingNow;
+  }
+  kvCacheUsageMean(): number {
+    return 0;
+  }
+  kvCacheUsageMax(): number {
+    return 0;
+  }
 }
