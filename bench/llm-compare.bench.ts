@@ -75,6 +75,7 @@ function compareOn(arrivals: LlmArrivals, mix: LlmArrivals): LlmComparison {
       controlPlane: DEFAULT_CONTROL_PLANE,
       capacity,
       forecasts: [],
+      historyFrom: 0,
     },
     { policies, sweep: true, targetAttainmentPct: 99, keepSeries: true },
   );

@@ -514,7 +514,7 @@ export class Replica {
   private leave(s: number, t: number): void {
     const sl = this.slots;
     this.removeRunning(s);
-    this.ledger.finish(sl.req[s] ?? 0, sl.arrival[s] ?? 0, t, sl.output[s] ?? 0);
+    this.ledger.finish(sl.req[s] ?? 0, sl.arrival[s] ?? 0, t, sl.prompt[s] ?? 0, sl.output[s] ?? 0);
     sl.release(s);
   }
 
