@@ -3,6 +3,7 @@
 // ends); later ones start their services evenly over part of the interval, so that the fits (and
 // the reads) do not take a core at a stretch. Time comes from an injected scheduler.
 
+import { errorText } from "../config/redact.ts";
 import type { Config } from "../config/schema.ts";
 import { inlineHistory, type HistoryReader, type HistoryTask } from "./history.ts";
 import type { Logger } from "./log.ts";
@@ -91,7 +92,7 @@ export class ForecastScheduler {
       if (r.forecast) rt.forecast = r.forecast;
       delete rt.forecastError;
     } catch (e) {
-      rt.forecastError = (e as Error).message;
+      rt.forecastError = errorText(e);
       this.log.warn("history read failed", { service: rt.service.name, error: rt.forecastError });
     }
   }

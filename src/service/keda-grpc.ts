@@ -5,6 +5,7 @@
 
 import * as grpc from "@grpc/grpc-js";
 import * as protoLoader from "@grpc/proto-loader";
+import { show } from "../config/read.ts";
 import type { Logger } from "./log.ts";
 import { MetadataError, metricNameFor, serviceFromMetadata } from "./metadata.ts";
 import type { Verdict, VerdictSource } from "./verdicts.ts";
@@ -139,7 +140,7 @@ export class KedaGrpcServer {
           if (req.metricName !== undefined && req.metricName !== "" && req.metricName !== want) {
             throw new CallError(
               grpc.status.INVALID_ARGUMENT,
-              `metricName: expected ${JSON.stringify(want)} for service ${name}, got ${JSON.stringify(req.metricName.slice(0, 80))}`,
+              `metricName: expected ${JSON.stringify(want)} for service ${name}, got ${show(req.metricName)}`,
             );
           }
           const n = this.decided(name).desiredReplicas;
@@ -166,7 +167,7 @@ export class KedaGrpcServer {
       Check: (call: grpc.ServerUnaryCall<{ service?: string }, unknown>, cb: grpc.sendUnaryData<unknown>) => {
         const s = call.request.service ?? "";
         if (s !== "" && s !== "externalscaler.ExternalScaler") {
-          cb({ code: grpc.status.NOT_FOUND, details: `unknown service ${JSON.stringify(s.slice(0, 80))}` });
+          cb({ code: grpc.status.NOT_FOUND, details: `unknown service ${show(s)}` });
           return;
         }
         cb(null, { status: this.serving && this.verdicts.ready() ? "SERVING" : "NOT_SERVING" });
@@ -174,7 +175,7 @@ export class KedaGrpcServer {
       Watch: (call: grpc.ServerWritableStream<{ service?: string }, unknown>) => {
         const s = call.request.service ?? "";
         if (s !== "" && s !== "externalscaler.ExternalScaler") {
-          failStream(call, grpc.status.NOT_FOUND, `unknown service ${JSON.stringify(s.slice(0, 80))}`);
+          failStream(call, grpc.status.NOT_FOUND, `unknown service ${show(s)}`);
           return;
         }
         if (!this.serving) {
