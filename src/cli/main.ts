@@ -191,7 +191,9 @@ try {
   // Expected failures (bad input) print one clear line; anything else is a bug and keeps its stack.
   const known =
     e instanceof Error &&
-    ["ConfigError", "TraceError", "UsageError", "SourceError", "StartupError"].includes(e.name);
+    ["ConfigError", "TraceError", "UsageError", "SourceError", "StartupError", "OutputError"].includes(
+      e.name,
+    );
   // A config's issues are bounded and redacted where they were read (config/read.ts: show, join);
   // anything else is bounded and redacted here.
   const text = known ? `mlas: ${e.message}` : e instanceof Error ? (e.stack ?? e.message) : String(e);

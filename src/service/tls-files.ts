@@ -3,7 +3,7 @@
 // one clear line at start-up (and from `mlas validate`), not a handshake that fails for every client.
 
 import { X509Certificate, createPrivateKey, type KeyObject } from "node:crypto";
-import { readFileSync } from "node:fs";
+import { FileProblem, readBoundedFile } from "../config/files.ts";
 import type { ServerConfig } from "../config/schema.ts";
 
 /** A start-up failure caused by the environment (a file, a port): one line, exit 1. */
@@ -28,23 +28,42 @@ export interface TlsIssue {
 
 type TlsConfig = NonNullable<ServerConfig["tls"]>;
 
-const PEM_CERT = /-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g;
+const PEM_BEGIN = "-----BEGIN CERTIFICATE-----";
+const PEM_END = "-----END CERTIFICATE-----";
+
+/**
+ * Each BEGIN ... END CERTIFICATE block of a PEM text, in order. One pass (a lazy regex over the
+ * text searched from every BEGIN to the end: quadratic in a file of BEGIN lines without END).
+ */
+export function pemCertificateBlocks(pem: string): string[] {
+  const out: string[] = [];
+  let from = 0;
+  for (;;) {
+    const begin = pem.indexOf(PEM_BEGIN, from);
+    if (begin < 0) return out;
+    const end = pem.indexOf(PEM_END, begin + PEM_BEGIN.length);
+    if (end < 0) return out;
+    out.push(pem.slice(begin, end + PEM_END.length));
+    from = end + PEM_END.length;
+  }
+}
+
+/** A CA bundle of every public CA is about 200 KB. */
+const MAX_TLS_FILE_BYTES = 4 * 1024 * 1024;
 
 function readOne(path: string, file: string, issues: TlsIssue[]): Buffer | undefined {
   try {
-    return readFileSync(file);
+    return readBoundedFile(file, MAX_TLS_FILE_BYTES);
   } catch (e) {
-    issues.push({
-      path,
-      message: `cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
-    });
+    if (!(e instanceof FileProblem)) throw e;
+    issues.push({ path, message: `cannot read ${file}: ${e.detail}` });
     return undefined;
   }
 }
 
 /** Every certificate in a PEM file; an issue if there is none or one does not parse. */
 function certificates(path: string, file: string, pem: Buffer, issues: TlsIssue[]): X509Certificate[] {
-  const blocks = pem.toString("latin1").match(PEM_CERT) ?? [];
+  const blocks = pemCertificateBlocks(pem.toString("latin1"));
   if (blocks.length === 0) {
     issues.push({ path, message: `${file} holds no PEM certificate` });
     return [];

@@ -2,13 +2,16 @@
 // (/api/queues/{vhost}/{name}). Credentials come from files or the environment, read once at
 // start-up; they are sent as basic auth and never appear in logs, errors or the API.
 
-import { readFileSync } from "node:fs";
 import type { Agent } from "node:http";
 import { connect, type Channel, type ChannelModel } from "amqplib";
+import { FileProblem, readTextFile } from "../config/files.ts";
 import type { SourcesConfig, TriggerConfig } from "../config/schema.ts";
 import { getJson, keepAliveAgent } from "./http.ts";
 import { Limiter } from "./limit.ts";
 import { SourceError, usable, type SignalSource } from "./source.ts";
+
+/** A username or password file: a line of text. */
+const MAX_CREDENTIAL_FILE_BYTES = 64 * 1024;
 
 export interface RabbitCredentials {
   readonly username: string;
@@ -22,11 +25,12 @@ export function loadRabbitCredentials(
   const pick = (file: string | undefined, envName: string | undefined, what: string): string => {
     if (file !== undefined) {
       try {
-        return readFileSync(file, "utf8").trim();
+        return readTextFile(file, MAX_CREDENTIAL_FILE_BYTES).trim();
       } catch (e) {
+        if (!(e instanceof FileProblem)) throw e;
         throw new SourceError(
           "rabbitmq",
-          `sources.rabbitmq.${what}File ${JSON.stringify(file)} cannot be read: ${(e as NodeJS.ErrnoException).code ?? "error"}`,
+          `sources.rabbitmq.${what}File ${JSON.stringify(file)} ${e.message}`,
         );
       }
     }
