@@ -18,6 +18,14 @@ export interface ScaledObjectRef {
   scalerMetadata?: Record<string, string>;
 }
 
+/**
+ * The largest request read (grpc-js's default is 4 MB). KEDA sends a ScaledObjectRef: a name, a
+ * namespace and the trigger's metadata, with TLS material from a TriggerAuthentication at most (a
+ * whole public CA bundle is about 200 KB). A larger request is refused (RESOURCE_EXHAUSTED) before
+ * it is decoded: decoding 4 MB of metadata keys held the gRPC thread for seconds.
+ */
+export const MAX_REQUEST_BYTES = 1024 * 1024;
+
 class CallError extends Error {
   readonly code: grpc.status;
   constructor(code: grpc.status, message: string) {
@@ -109,7 +117,10 @@ class ServerCertificates implements grpc.experimental.CertificateProvider {
 
 export class KedaGrpcServer {
   private certificates: ServerCertificates | undefined;
-  private readonly server = new grpc.Server({ "grpc.keepalive_permit_without_calls": 1 });
+  private readonly server = new grpc.Server({
+    "grpc.keepalive_permit_without_calls": 1,
+    "grpc.max_receive_message_length": MAX_REQUEST_BYTES,
+  });
   /** Open server streams (StreamIsActive and health Watch): each is ended at shutdown. */
   private readonly streams = new Set<grpc.ServerWritableStream<unknown, unknown>>();
   private readonly verdicts: VerdictSource;
