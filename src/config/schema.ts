@@ -116,22 +116,12 @@ export function isValidTimeZone(tz: string): boolean {
   }
 }
 
-/** A calendar date YYYY-MM-DD that exists (2026-02-30 does not, though Date.parse rolls it over). */
-function isCalendarDate(s: string): boolean {
-  const t = Date.parse(`${s}T00:00:00Z`);
-  return !Number.isNaN(t) && new Date(t).toISOString().slice(0, 10) === s;
-}
-
 function businessHours(r: Reader, raw: ReadOf<typeof BUSINESS_HOURS_FIELDS>): BusinessHoursConfig {
   const p = "businessRules.businessHours";
   if (!isValidTimeZone(raw.timezone))
     r.fail(join(p, "timezone"), `must be an IANA time zone such as Europe/Berlin, got ${show(raw.timezone)}`);
   const { startHour, endHour } = raw;
   if (endHour <= startHour) r.fail(join(p, "endHour"), `must be > startHour (${startHour}), got ${endHour}`);
-  raw.holidays.forEach((h, i) => {
-    if (!isCalendarDate(h))
-      r.fail(join(join(p, "holidays"), i), `must be a date YYYY-MM-DD, got ${JSON.stringify(h)}`);
-  });
   const days = [...new Set(raw.days.map((d) => DAY_NAMES.indexOf(d)))].sort();
   return { ...raw, days };
 }
