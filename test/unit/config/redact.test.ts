@@ -2,8 +2,12 @@
 // over generated passwords and URL shapes: the password never appears in what any surface shows.
 
 import assert from "node:assert/strict";
-import { describe, it } from "node:test";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, describe, it } from "node:test";
 import fc from "fast-check";
+import { runValidate } from "../../../src/cli/validate.ts";
 import { show } from "../../../src/config/read.ts";
 import { errorText, excerpt, redact } from "../../../src/config/redact.ts";
 import { jsonLogger } from "../../../src/service/log.ts";
@@ -18,6 +22,7 @@ import {
   schemeUrl,
   type CredentialText,
 } from "./credential-urls.ts";
+import { serviceDoc } from "../helpers.ts";
 
 describe("redact: the shapes that leaked, and text left alone", () => {
   const cases: [name: string, input: string, want: string][] = [
@@ -215,6 +220,62 @@ describe("redact: no surface shows a password, whatever it holds and wherever th
         const t = s.replace(/@/g, "");
         assert.equal(redact(t), t);
       }),
+    );
+  });
+});
+
+describe("mlas validate prints no password of an amqpUrl or a URL field, whatever its shape", () => {
+  const dir = mkdtempSync(join(tmpdir(), "mlas-redact-"));
+  after(() => {
+    rmSync(dir, { recursive: true });
+  });
+  /** What validate prints for a config whose sources.rabbitmq.amqpUrl (or prometheus.url) is `url`. */
+  function validate(field: "amqpUrl" | "url", url: string): string {
+    const file = join(dir, "c.yaml");
+    const rabbit = field === "amqpUrl" ? { rabbitmq: { amqpUrl: url } } : {};
+    const prom = field === "url" ? url : "http://p:9090";
+    writeFileSync(
+      file,
+      JSON.stringify({ sources: { prometheus: { url: prom }, ...rabbit }, services: { s: serviceDoc() } }),
+    );
+    const lines: string[] = [];
+    runValidate(
+      [file],
+      (s) => lines.push(s),
+      (s) => lines.push(s),
+    );
+    return lines.join("\n");
+  }
+  const cases: [name: string, url: string, password: string][] = [
+    ["a password with /", "amqp://user:pa/ss@rabbit:5672", "pa/ss"],
+    ["a password with #", "amqp://user:pa#ss@rabbit", "pa#ss"],
+    ["a password with a space", "amqp://user:pa ss@rabbit", "pa ss"],
+    ["no scheme", "user:hunter2@rabbit:5672", "hunter2"],
+    ["no scheme, a space after the colon", "user: hunter2@rabbit:5672", "hunter2"],
+    ["a password with @ (its tail leaked)", "amqp://user:p@ssw0rd@rabbit", "ssw0rd"],
+  ];
+  for (const [name, url, pw] of cases)
+    it(`${name}: ${JSON.stringify(url)}`, () => {
+      const out = validate("amqpUrl", url);
+      assert.match(out, /sources\.rabbitmq\.amqpUrl/);
+      assert.ok(!out.includes(pw), out);
+      assert.ok(!out.includes("user:"), out);
+    });
+  it("any shape and any password, in amqpUrl and in the Prometheus URL", () => {
+    fc.assert(
+      fc.property(anyUrl, password, fc.constantFrom<"amqpUrl" | "url">("amqpUrl", "url"), (u, pw, field) => {
+        const out = validate(field, u.render(pw));
+        const t: CredentialText = { context: "prose", render: ([p]) => u.render(p ?? ""), encode: (p) => p };
+        // validate quotes a value as JSON; the password as printed is its JSON form.
+        const printed = JSON.stringify(pw).slice(1, -1);
+        assertNoLeak(
+          out,
+          { ...t, encode: () => printed },
+          [pw],
+          `${validate(field, u.render(""))}\n${u.render("")}`,
+        );
+      }),
+      { numRuns: Number(process.env.RUNS ?? 200) },
     );
   });
 });
