@@ -4,7 +4,6 @@
 
 import { loadConfigFile } from "../config/load.ts";
 import { ConfigError } from "../config/read.ts";
-import { redactUrls } from "../config/redact.ts";
 import { enabledServices, type Config } from "../config/schema.ts";
 import { checkTlsFiles } from "../service/tls-files.ts";
 import { loadProfileFile } from "../llm/profile-file.ts";
@@ -121,7 +120,8 @@ export function runValidate(
       if (!(e instanceof ConfigError)) throw e;
       failed++;
       err(`${f}: ${e.issues.length} problem${e.issues.length === 1 ? "" : "s"}`);
-      for (const i of e.issues) err(redactUrls(`  ${i.path}: ${i.message}`));
+      // Each value and key in an issue is already bounded and redacted where it was read (show, join).
+      for (const i of e.issues) err(`  ${i.path}: ${i.message}`);
     }
   }
   return failed === 0 ? 0 : 1;
