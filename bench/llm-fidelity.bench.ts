@@ -7,14 +7,24 @@
 //      so their prefill is one step, as aiconfigurator's `run_static` assumes. TTFT = that step;
 //      TPOT = the mean of the OSL - 1 decode steps at batch B. Rows where B x ISL exceeds the
 //      profile's max_num_batched_tokens time a step vLLM would never run: its tables extrapolate.
-//  (b) steady load: a closed loop of B clients (closed-loop.ts), staggered, each sending its next
-//      request when the previous one finishes: B requests in flight, one prompt prefilled per step
-//      beside the others' decodes. Against the vLLM backend's `run_agg` at batch B (ctx_tokens =
-//      ISL): its TPOT, its mixed-step time (the TTFT of its step arithmetic) and its whole TTFT,
-//      which adds a dispatch overhead and a queueing factor calibrated to measured vLLM serving.
+//      run_static times the engine alone, so this run leaves out the profile's per-request overhead.
+//  (b) steady load: run_agg's batch B is B requests in the engine, one prompt prefilled per mixed
+//      step beside the others' decodes, with its dispatch overhead added to each TTFT outside the
+//      engine. The simulator's state: a closed loop of B clients (closed-loop.ts) on the engine alone
+//      (the profile without its overhead), staggered, each sending its next request the instant its
+//      previous one leaves the engine; each TTFT then gets the profile's overhead
+//      (overhead.perRequestMs), as a replica records it. Against the vLLM backend's `run_agg` at
+//      batch B (ctx_tokens = ISL): its TPOT, its mixed step plus its dispatch overhead (its TTFT
+//      before its queueing factor) and its whole TTFT = (mixed step + dispatch overhead) x queueing
+//      factor 1 + log2(B) / 8. The profile carries the overhead, not the queueing factor: the
+//      simulator queues requests itself. Beside it, the same loop as `vllm bench serve` runs it,
+//      each client sending its next request when it sees the previous end (the overhead later).
 //  (c) the same throughput as (b) but with Poisson arrivals: the queueing that random arrivals add,
-//      which the simulator models step by step and run_agg's queueing factor stands for.
-// Then the simulator against published vLLM measurements of the same model and GPU (GPUStack).
+//      which the simulator models step by step and run_agg's queueing factor stands for; its TTFT
+//      against run_agg's whole TTFT.
+// Then the simulator against published vLLM measurements of the same model and GPU (GPUStack): the
+// closed loop as `vllm bench serve` runs it (clients through the overhead), and beside it on the
+// engine alone with the overhead added to each TTFT (the steady state of (b)).
 // Run: npm run bench -- llm-fidelity
 
 import anchorsDoc from "./llm-fidelity-anchors.json" with { type: "json" };
@@ -54,8 +64,15 @@ const anchors = anchorsDoc as {
   }[];
 };
 
-/** The profile with other scheduler limits (a TabulatedProfile's step time is a method). */
-function withLimits(p: PerformanceProfile, limits: SchedulerLimits): PerformanceProfile {
+/**
+ * The profile with other scheduler limits and per-request overhead (a TabulatedProfile's step time
+ * is a method, so it is wrapped, not spread).
+ */
+function withLimits(
+  p: PerformanceProfile,
+  limits: SchedulerLimits,
+  requestOverheadSeconds: number,
+): PerformanceProfile {
   return {
     id: p.id,
     model: p.model,
@@ -66,16 +83,18 @@ function withLimits(p: PerformanceProfile, limits: SchedulerLimits): Performance
     kvCacheTokens: p.kvCacheTokens,
     loadSeconds: p.loadSeconds,
     limits,
+    requestOverheadSeconds,
     stepSeconds: (b) => p.stepSeconds(b),
   };
 }
 
-/** (a): B requests at once, one prefill step; TTFT and mean TPOT in ms. */
+/** (a): B requests at once, one prefill step, the engine alone; TTFT and mean TPOT in ms. */
 function staticBatch(p: PerformanceProfile, b: number, isl: number, osl: number): [number, number] {
-  const raised = withLimits(p, {
+  const limits = {
     maxBatchedTokens: Math.max(p.limits.maxBatchedTokens, b * isl),
     maxSeqs: Math.max(p.limits.maxSeqs, b),
-  });
+  };
+  const raised = withLimits(p, limits, 0);
   const o = { concurrency: b, inputTokens: isl, outputTokens: osl, requests: b, stagger: false };
   const run = closedLoop(raised, o);
   let ttft = 0;
@@ -126,6 +145,17 @@ function poisson(p: PerformanceProfile, rate: number, isl: number, osl: number):
   return [(ttft / n) * 1000, (tpot / n) * 1000];
 }
 
+/** The profile's overhead is run_agg's dispatch overhead (both from the same package), else stop. */
+function sameOverhead(p: PerformanceProfile, shapes: readonly Shape[]): void {
+  const ms = (p.requestOverheadSeconds ?? 0) * 1000;
+  for (const s of shapes)
+    for (const pt of s.points)
+      if (Math.abs(ms - pt.agg.dispatchOverheadMs) > 1e-6 * pt.agg.dispatchOverheadMs)
+        throw new Error(
+          `${p.id}: per-request overhead ${ms} ms, run_agg's dispatch overhead ${pt.agg.dispatchOverheadMs} ms`,
+        );
+}
+
 const diff = (sim: number, est: number): number => sim / est - 1;
 const pct = (d: number): string => `${d >= 0 ? "+" : ""}${(d * 100).toFixed(1)}%`;
 const abs = (d: number): string => `${(Math.abs(d) * 100).toFixed(1)}%`;
@@ -139,14 +169,19 @@ interface Worst {
   tpot: number;
   ttftStep: number;
   ttftWhole: number;
+  /** Poisson TTFT against the whole estimate, batches 1-64 (where run_agg's queueing factor was fitted). */
+  poissonWhole: number;
 }
+
+/** run_agg's queueing factor was fitted on measured vLLM runs at batch 1 to 64 (its comment). */
+const FITTED_BATCHES = 64;
 
 function shapeTable(p: PerformanceProfile, s: Shape, worst: Worst): void {
   console.log(`\n${p.id}, ISL ${s.isl}, OSL ${s.osl} (ms; diff = simulator / aiconfigurator - 1)`);
   console.log(
-    "| B | static TTFT sim / run_static | diff | static TPOT sim / run_static | diff | steady TPOT sim / run_agg | diff | steady TTFT sim / run_agg step / run_agg whole | diff step | diff whole | Poisson TTFT / TPOT |",
+    "| B | static TTFT sim / run_static | diff | static TPOT sim / run_static | diff | steady TPOT sim / run_agg | diff | steady TTFT sim / run_agg step + overhead / run_agg whole | diff step + overhead | diff whole | Poisson TTFT / TPOT | Poisson TTFT diff whole | clients through the overhead: TTFT |",
   );
-  console.log("|---|---|---|---|---|---|---|---|---|---|---|");
+  console.log("|---|---|---|---|---|---|---|---|---|---|---|---|---|");
   for (const pt of s.points) {
     const b = pt.batch;
     const [sTtft, sTpot] = staticBatch(p, b, s.isl, s.osl);
@@ -157,16 +192,20 @@ function shapeTable(p: PerformanceProfile, s: Shape, worst: Worst): void {
       requests: Math.max(8 * b, 32),
       stagger: true,
     };
-    const steady = summarizeClosedLoop(closedLoop(p, o), o);
-    const ttft = steady.meanTtftSeconds * 1000;
+    const overheadMs = (p.requestOverheadSeconds ?? 0) * 1000;
+    const steady = summarizeClosedLoop(closedLoop(withLimits(p, p.limits, 0), o), o);
+    const ttft = steady.meanTtftSeconds * 1000 + overheadMs;
     const tpot = steady.meanTpotSeconds * 1000;
+    const clients = summarizeClosedLoop(closedLoop(p, o), o).meanTtftSeconds * 1000;
     const [pTtft, pTpot] = poisson(p, steady.requestsPerSecond, s.isl, s.osl);
+    const stepPlusOverhead = pt.agg.prefillStepMs + pt.agg.dispatchOverheadMs;
     const d = {
       sTtft: diff(sTtft, pt.static.ttftMs),
       sTpot: diff(sTpot, pt.static.tpotMs),
       tpot: diff(tpot, pt.agg.tpotMs),
-      step: diff(ttft, pt.agg.prefillStepMs),
+      step: diff(ttft, stepPlusOverhead),
       whole: diff(ttft, pt.agg.ttftMs),
+      poisson: diff(pTtft, pt.agg.ttftMs),
     };
     const inBudget = b * s.isl <= p.limits.maxBatchedTokens;
     worst.staticTtft = Math.max(worst.staticTtft, Math.abs(d.sTtft));
@@ -175,8 +214,9 @@ function shapeTable(p: PerformanceProfile, s: Shape, worst: Worst): void {
     worst.tpot = Math.max(worst.tpot, Math.abs(d.tpot));
     worst.ttftStep = Math.max(worst.ttftStep, Math.abs(d.step));
     worst.ttftWhole = Math.max(worst.ttftWhole, Math.abs(d.whole));
+    if (b <= FITTED_BATCHES) worst.poissonWhole = Math.max(worst.poissonWhole, Math.abs(d.poisson));
     console.log(
-      `| ${b}${inBudget ? "" : "*"} | ${f1(sTtft)} / ${f1(pt.static.ttftMs)} | ${pct(d.sTtft)} | ${f2(sTpot)} / ${f2(pt.static.tpotMs)} | ${pct(d.sTpot)} | ${f2(tpot)} / ${f2(pt.agg.tpotMs)} | ${pct(d.tpot)} | ${f1(ttft)} / ${f1(pt.agg.prefillStepMs)} / ${f1(pt.agg.ttftMs)} | ${pct(d.step)} | ${pct(d.whole)} | ${f1(pTtft)} / ${f2(pTpot)} |`,
+      `| ${b}${inBudget ? "" : "*"} | ${f1(sTtft)} / ${f1(pt.static.ttftMs)} | ${pct(d.sTtft)} | ${f2(sTpot)} / ${f2(pt.static.tpotMs)} | ${pct(d.sTpot)} | ${f2(tpot)} / ${f2(pt.agg.tpotMs)} | ${pct(d.tpot)} | ${f1(ttft)} / ${f1(stepPlusOverhead)} / ${f1(pt.agg.ttftMs)} | ${pct(d.step)} | ${pct(d.whole)} | ${f1(pTtft)} / ${f2(pTpot)} | ${pct(d.poisson)} | ${f1(clients)} |`,
     );
   }
 }
@@ -198,8 +238,10 @@ function published(): void {
     console.log(
       `\npublished vLLM figures (GPUStack: vLLM 0.11.0, ShareGPT, mean ${shape.isl} in / ${shape.osl} out) for ${p.id}; simulator: staggered closed loop of identical ${shape.isl}/${shape.osl} requests; aiconfigurator: run_agg at the same batch`,
     );
-    console.log("| clients | simulator TTFT / TPOT / E2E / req/s | run_agg TTFT / TPOT | published |");
-    console.log("|---|---|---|---|");
+    console.log(
+      "| clients | simulator TTFT / TPOT / E2E / req/s | run_agg TTFT / TPOT | published | simulator vs published | clients on the engine: TTFT + overhead / TPOT |",
+    );
+    console.log("|---|---|---|---|---|---|");
     for (const pt of shape.points) {
       const c = pt.batch;
       const o = {
@@ -210,13 +252,19 @@ function published(): void {
         stagger: true,
       };
       const s = summarizeClosedLoop(closedLoop(p, o), o);
-      const e2e = GPUSTACK_E2E[c];
-      const pub =
-        c === GPUSTACK.concurrency
-          ? `TTFT ${f1(GPUSTACK.meanTtftMs)} ms, TPOT ${f2(GPUSTACK.meanTpotMs)} ms, E2E ${e2e} s, ${GPUSTACK.requestsPerSecond} req/s`
-          : `E2E ${e2e} s`;
+      const engine = summarizeClosedLoop(closedLoop(withLimits(p, p.limits, 0), o), o);
+      const engineTtft = (engine.meanTtftSeconds + (p.requestOverheadSeconds ?? 0)) * 1000;
+      const e2e = GPUSTACK_E2E[c] ?? Number.NaN;
+      const full = c === GPUSTACK.concurrency;
+      const pub = full
+        ? `TTFT ${f1(GPUSTACK.meanTtftMs)} ms, TPOT ${f2(GPUSTACK.meanTpotMs)} ms, E2E ${e2e} s, ${GPUSTACK.requestsPerSecond} req/s`
+        : `E2E ${e2e} s`;
+      const versus =
+        (full
+          ? `TTFT ${pct(diff(s.meanTtftSeconds * 1000, GPUSTACK.meanTtftMs))}, TPOT ${pct(diff(s.meanTpotSeconds * 1000, GPUSTACK.meanTpotMs))}, `
+          : "") + `E2E ${pct(diff(s.meanE2eSeconds, e2e))}`;
       console.log(
-        `| ${c} | ${f1(s.meanTtftSeconds * 1000)} ms / ${f2(s.meanTpotSeconds * 1000)} ms / ${f2(s.meanE2eSeconds)} s / ${f2(s.requestsPerSecond)} | ${f1(pt.agg.ttftMs)} ms / ${f2(pt.agg.tpotMs)} ms | ${pub} |`,
+        `| ${c} | ${f1(s.meanTtftSeconds * 1000)} ms / ${f2(s.meanTpotSeconds * 1000)} ms / ${f2(s.meanE2eSeconds)} s / ${f2(s.requestsPerSecond)} | ${f1(pt.agg.ttftMs)} ms / ${f2(pt.agg.tpotMs)} ms | ${pub} | ${versus} | ${f1(engineTtft)} ms / ${f2(engine.meanTpotSeconds * 1000)} ms |`,
       );
     }
   }
@@ -236,10 +284,12 @@ for (const entry of anchors.profiles) {
     tpot: 0,
     ttftStep: 0,
     ttftWhole: 0,
+    poissonWhole: 0,
   };
+  sameOverhead(p, entry.shapes);
   for (const s of entry.shapes) shapeTable(p, s, worst);
   console.log(
-    `\n${p.id}: largest |diff|: static TTFT ${abs(worst.staticTtft)} (${abs(worst.staticTtftInBudget)} within the token budget), static TPOT ${abs(worst.staticTpot)}, steady TPOT ${abs(worst.tpot)}, steady TTFT vs the step ${abs(worst.ttftStep)}, vs the whole estimate ${abs(worst.ttftWhole)}`,
+    `\n${p.id}: largest |diff|: static TTFT ${abs(worst.staticTtft)} (${abs(worst.staticTtftInBudget)} within the token budget), static TPOT ${abs(worst.staticTpot)}, steady TPOT ${abs(worst.tpot)}, steady TTFT vs the step + overhead ${abs(worst.ttftStep)}, vs the whole estimate ${abs(worst.ttftWhole)}; Poisson TTFT vs the whole estimate at B <= ${FITTED_BATCHES} ${abs(worst.poissonWhole)}`,
   );
 }
 published();

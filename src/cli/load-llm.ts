@@ -6,6 +6,7 @@
 
 import { existsSync } from "node:fs";
 import { basename, join } from "node:path";
+import { show, SHOWN_PATH_CHARS } from "../config/read.ts";
 import type { Config, ServiceConfig } from "../config/schema.ts";
 import { replicaPrice } from "../engine/cost.ts";
 import { withHpaTolerance, type ControlPlaneParams } from "../sim/control-plane.ts";
@@ -125,7 +126,7 @@ function sharedFile(dir: string, file: string): Trace {
   const path = join(dir, file);
   if (!existsSync(path))
     throw new UsageError(
-      `--shared-traces: ${CONSTRUCTED_TRACE} is built from ${Object.values(CONSTRUCTED_FILES).join(", ")}; no ${JSON.stringify(path)}`,
+      `--shared-traces: ${CONSTRUCTED_TRACE} is built from ${Object.values(CONSTRUCTED_FILES).join(", ")}; no ${show(path, SHOWN_PATH_CHARS)}`,
     );
   return loadTrace(path);
 }
@@ -214,13 +215,13 @@ function scaleOf(o: SingleTraceOptions, source: Source, capacity: ReplicaCapacit
   if (s.kind === "factor") f = s.factor;
   else if (s.kind === "peak-replicas") {
     if (!(source.peakTokensPerSecond > 0))
-      throw new UsageError(`${o.tracePath}: the trace has no traffic to scale`);
+      throw new UsageError(`${show(o.tracePath, SHOWN_PATH_CHARS)}: the trace has no traffic to scale`);
     f = (s.replicas * capacity.tokensPerSecond) / source.peakTokensPerSecond;
   }
   const n = source.requestsAt(f);
   if (!(n <= MAX_LLM_REQUESTS))
     throw new UsageError(
-      `${o.tracePath}: about ${n.toPrecision(3)} requests at scale ${f.toPrecision(4)}, more than the token simulator's limit of ${MAX_LLM_REQUESTS}: scale it down with --scale or --peak-replicas`,
+      `${show(o.tracePath, SHOWN_PATH_CHARS)}: about ${n.toPrecision(3)} requests at scale ${f.toPrecision(4)}, more than the token simulator's limit of ${MAX_LLM_REQUESTS}: scale it down with --scale or --peak-replicas`,
     );
   return f;
 }

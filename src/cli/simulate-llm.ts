@@ -2,8 +2,6 @@
 // token-level simulator (sim/llm), compared at equal SLO attainment; the table (or JSON) and the
 // HTML report (report/llm.ts), with where the arrivals come from and what the reader must know.
 
-import { mkdirSync, writeFileSync } from "node:fs";
-import { dirname } from "node:path";
 import { renderLlmReport } from "../report/llm.ts";
 import { describeHpaTolerance } from "../sim/control-plane.ts";
 import type { ForecastTimeline } from "../sim/trace-forecasts.ts";
@@ -12,6 +10,7 @@ import { modelledTriggers } from "../sim/llm/ours-tokens.ts";
 import { FORECAST_EVERY_SECONDS, SETTLE_SECONDS, tokenForecasts } from "../sim/llm/replay-window.ts";
 import { SIGNAL_WINDOWS } from "../sim/llm/vllm-prometheus.ts";
 import type { LlmCompareRequest } from "./load-llm.ts";
+import { writeOutputFile } from "./output-file.ts";
 
 /** How the token-level model works: the choices that change the numbers, one sentence each. */
 export function llmModelNotes(req: LlmCompareRequest): string[] {
@@ -96,8 +95,7 @@ export function writeLlmReport(
   req: LlmCompareRequest,
   cs: readonly LlmComparison[],
 ): void {
-  mkdirSync(dirname(file), { recursive: true });
-  writeFileSync(file, renderLlmReport({ title, comparisons: cs, notes: llmModelNotes(req) }));
+  writeOutputFile(file, renderLlmReport({ title, comparisons: cs, notes: llmModelNotes(req) }));
 }
 
 /** mlas simulate for an llm service: prints the table (or JSON) and writes the report when asked. */

@@ -13,6 +13,9 @@
 // Worked example (the unit test): concurrency 2, every request 100 prompt tokens and 3 output
 // tokens, steps of 10 ms + 0.1 ms per prompt token, staggered: client 1 sends at 0 (prefill 0-20
 // ms, first token at 20), client 2 at 20 (its prefill beside client 1's decode, 20-40 ms), ...
+//
+// A profile's per-request overhead (requestOverheadSeconds) reaches the client too: a client sees
+// its request end that long after the engine's step that finished it, and sends its next then.
 
 import type { PerformanceProfile } from "../../llm/profile.ts";
 import { RequestLedger } from "./ledger.ts";
@@ -64,6 +67,14 @@ export function closedLoop(profile: PerformanceProfile, o: ClosedLoopOptions): C
     replica.enqueue(slots.take(sent, o.inputTokens, o.outputTokens, t), t);
     sent++;
   };
+  const overhead = profile.requestOverheadSeconds ?? 0;
+  // Sends due when clients see their previous requests end, in time order (a FIFO: the overhead is
+  // the same for every request).
+  const due: number[] = [];
+  let nextDue = 0;
+  const sendDue = (t: number): void => {
+    for (; nextDue < due.length && (due[nextDue] ?? Infinity) <= t; nextDue++) send(due[nextDue] ?? t);
+  };
   let clients = 0;
   const start = o.stagger ? 1 : o.concurrency;
   for (; clients < start; clients++) send(0);
@@ -72,16 +83,25 @@ export function closedLoop(profile: PerformanceProfile, o: ClosedLoopOptions): C
   while (ledger.finished < o.requests) {
     // An idle replica with a request plans its step once it is advanced past the arrival.
     if (!replica.busy) replica.advanceTo(t + 1e-9);
+    const dueAt = due[nextDue] ?? Infinity;
+    if (dueAt < (replica.busy ? replica.spanEnd : Infinity)) {
+      t = dueAt;
+      replica.advanceTo(t);
+      sendDue(t);
+      continue;
+    }
     if (!replica.busy) throw new Error(`closed loop stalled at ${t} s with ${sent - finished} in flight`);
     t = replica.spanEnd;
     replica.advanceTo(t);
-    for (; finished < ledger.finished; finished++) if (sent < o.requests) send(t);
-    if (clients < o.concurrency && sent < o.requests) {
+    for (; finished < ledger.finished; finished++)
+      if (sent + due.length - nextDue < o.requests) due.push(t + overhead);
+    sendDue(t);
+    if (clients < o.concurrency && sent + due.length - nextDue < o.requests) {
       send(t);
       clients++;
     }
   }
-  return { sentAt, ledger, endSeconds: t };
+  return { sentAt, ledger, endSeconds: t + overhead };
 }
 
 export interface ClosedLoopSummary {

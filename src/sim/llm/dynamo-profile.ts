@@ -1,7 +1,8 @@
 // Dynamo's "pre-deployment profiling" tables, computed from our performance profile (the same source
 // every policy is sized from) instead of measured on a deployment:
 //  - prefill: the TTFT of one prompt of ISL tokens alone on a replica (chunked at
-//    max_num_batched_tokens as vLLM does), and the replica's prefill rate ISL / TTFT (Dynamo's
+//    max_num_batched_tokens as vLLM does, plus the profile's per-request overhead, which a TTFT
+//    measured on a deployment holds), and the replica's prefill rate ISL / TTFT (Dynamo's
 //    throughput per GPU x GPUs per engine);
 //  - decode: the ITL of a replica decoding n sequences of context L (one decode step), and, as
 //    Dynamo's DecodeInterpolator.find_best_throughput_per_gpu does, the decode rate n / ITL at the
@@ -22,12 +23,12 @@ export class DynamoProfile {
     this.p = profile;
   }
 
-  /** Seconds to prefill one prompt of `isl` tokens alone: its chunks, one step each. */
+  /** TTFT of one prompt of `isl` tokens alone: its chunks, one step each, and the per-request overhead. */
   prefillTtftSeconds(isl: number): number {
     const tokens = Math.max(1, Math.round(isl));
     const budget = this.p.limits.maxBatchedTokens;
     let done = 0;
-    let seconds = 0;
+    let seconds = this.p.requestOverheadSeconds ?? 0;
     while (done < tokens) {
       const chunk = Math.min(budget, tokens - done);
       seconds += this.p.stepSeconds({

@@ -27,6 +27,22 @@ describe("closedLoop", () => {
     assert.ok(near(run.endSeconds, 0.11, 1e-9));
   });
 
+  it("a 5 ms per-request overhead: a client sees its request end 5 ms after the engine and sends its next then", () => {
+    // Engine as above until request 0 ends at 50 ms; its client sees that at 55 and sends request 2.
+    // Request 1 (sent at 20, prefill 20-40) decodes alone 50-60: its client sends request 3 at 65.
+    // Request 2 waits out that step, prefills 60-80; request 3 prefills 80-100 beside request 2's
+    // decode; request 2 ends at 110, request 3 at 120, seen at 125.
+    const run = closedLoop(handProfile({ requestOverheadMs: 5 }), opts);
+    assert.deepEqual(
+      Array.from(run.sentAt, (t) => Math.round(t * 1e6) / 1000),
+      [0, 20, 55, 65],
+    );
+    const ms = (a: Float32Array): number[] => Array.from(a, (v) => Math.round(v * 1e6) / 1000);
+    assert.deepEqual(ms(run.ledger.ttft), [25, 25, 30, 40]);
+    assert.deepEqual(ms(run.ledger.e2e), [55, 45, 60, 60]);
+    assert.ok(near(run.endSeconds, 0.125, 1e-9));
+  });
+
   it("not staggered: both clients start at 0 and their prompts share one 30 ms step", () => {
     const run = closedLoop(profile, { ...opts, stagger: false });
     assert.ok(near(run.ledger.ttft[0], 0.03, 1e-6));

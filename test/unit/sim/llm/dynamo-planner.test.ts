@@ -26,6 +26,12 @@ describe("the Dynamo-style planner's profile tables, from our profile", () => {
     assert.ok(near(profile.prefillTtftSeconds(10_000), (10 + 737.28 + 10 + 162.72) / 1000));
   });
 
+  it("prefill with a 25 ms per-request overhead (a TTFT measured on a deployment holds it): 125 ms, 8,000 tokens/s", () => {
+    const slow = new DynamoProfile(handProfile({ prefillMsPerToken: 0.09, requestOverheadMs: 25 }));
+    assert.ok(near(slow.prefillTtftSeconds(1000), 0.125));
+    assert.ok(near(slow.prefillTokensPerSecond(1000), 8000, 1e-6));
+  });
+
   it("decode: ITL at 36 sequences of 1,100 tokens is 10 + 36 x 1.1 = 49.6 ms, the best rate within 50 ms", () => {
     assert.ok(near(profile.decodeItlSeconds(36, 1100), 0.0496));
     // 37 sequences would take 50.7 ms.

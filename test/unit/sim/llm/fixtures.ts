@@ -30,6 +30,8 @@ export interface HandProfile {
   readonly maxBatchedTokens?: number;
   readonly maxSeqs?: number;
   readonly loadSeconds?: number;
+  /** The profile's per-request overhead, milliseconds (none when absent). */
+  readonly requestOverheadMs?: number;
 }
 
 /**
@@ -52,6 +54,7 @@ export function handProfile(p: HandProfile = {}): PerformanceProfile & { readonl
     kvCacheTokens: p.kvCacheTokens ?? 1_000_000,
     loadSeconds: p.loadSeconds ?? 0,
     limits: { maxBatchedTokens: p.maxBatchedTokens ?? 8192, maxSeqs: p.maxSeqs ?? 64 },
+    ...(p.requestOverheadMs !== undefined ? { requestOverheadSeconds: p.requestOverheadMs / 1000 } : {}),
     calls,
     stepSeconds(b: StepBatch): number {
       calls.push({ ...b });
