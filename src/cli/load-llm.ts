@@ -72,6 +72,8 @@ export interface LlmCompareRequest {
   readonly settings: LlmSimSettings;
   readonly controlPlane: ControlPlaneParams;
   readonly policies: readonly string[];
+  /** The policy the costs are compared with (default reactive-waiting, the vLLM production stack's recipe). */
+  readonly baseline?: string;
   readonly sweep: boolean;
   /** The share of requests within the SLO (%) at which costs are compared. */
   readonly targetAttainmentPct: number;

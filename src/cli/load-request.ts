@@ -235,5 +235,8 @@ export function demoRequest(a: DemoArgs): DemoRequest {
       HPA_TOLERANCE_BEFORE_1_35,
     ),
     reportPath: resolve(a.report),
+    ...(a.config === undefined && a.trace === undefined
+      ? { tokenConfigPath: new URL("../../examples/vllm-gpu.yaml", import.meta.url).pathname }
+      : {}),
   };
 }

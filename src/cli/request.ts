@@ -150,6 +150,8 @@ export interface DemoRequest {
   readonly noScaleToZero: SimSettings;
   /** Absolute path of the HTML report. */
   readonly reportPath: string;
+  /** On the built-in workload and config: the token config the demo also replays in tokens. */
+  readonly tokenConfigPath?: string;
 }
 
 export type SimulationRequest = CompareRequest | PlatformRequest | DemoRequest;

@@ -80,6 +80,7 @@ export function compareLlmRequest(
     },
     {
       policies: req.policies,
+      ...(req.baseline !== undefined ? { baseline: req.baseline } : {}),
       sweep: req.sweep,
       targetAttainmentPct: req.targetAttainmentPct,
       keepSeries,

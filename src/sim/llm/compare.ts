@@ -122,7 +122,7 @@ export function comparedLevel(
   const short = [ours < targetPct ? "ours" : "", base < targetPct ? baseline : ""].filter((x) => x !== "");
   return {
     attainmentPct: Math.floor(common * 100) / 100,
-    note: `${targetPct}% is not reached by ${short.join(" or ")} at any setting of the sweep; compared at ${(Math.floor(common * 100) / 100).toFixed(2)}%, the highest level both ours and ${baseline} reach`,
+    note: `${targetPct}% is not reached by ${short.join(" or ")} in any of its runs; compared at ${(Math.floor(common * 100) / 100).toFixed(2)}%, the highest level both ours and ${baseline} reach`,
   };
 }
 
@@ -179,7 +179,7 @@ export function compareLlm(ctx: LlmPolicyContext, opt: LlmCompareOptions): LlmCo
     frontier,
     atTarget: at,
     headline: headlineOf(at, rows),
-    warnings: llmWarnings(ctx, rows),
+    warnings: llmWarnings(ctx, rows, baseline),
     cautions: opt.cautions ?? [],
     ...(opt.keepSeries === true ? { series } : {}),
   };
@@ -201,10 +201,11 @@ function headlineOf(at: readonly PolicyAtTarget[], rows: readonly LlmRow[]): Llm
 
 /**
  * Why the comparison may measure the config rather than the policy, from the runs shown (the
- * compared point): a trace whose busiest minute needs under 2 replicas ties every policy; a policy
- * held at maxReplicas, or trimmed by the budget or a GPU quota, is compared on its caps.
+ * compared point) of the headline's policies (ours, the baseline, the oracle): a trace whose
+ * busiest minute needs under 2 replicas ties every policy; one of them held at maxReplicas, or
+ * trimmed by the budget or a GPU quota, is compared on its caps.
  */
-export function llmWarnings(ctx: LlmPolicyContext, shown: readonly LlmRow[]): string[] {
+export function llmWarnings(ctx: LlmPolicyContext, shown: readonly LlmRow[], baseline: string): string[] {
   const out: string[] = [];
   const peak = peakMinuteTokens(ctx.arrivals) / ctx.capacity.tokensPerSecond;
   if (peak < 2)
@@ -213,7 +214,7 @@ export function llmWarnings(ctx: LlmPolicyContext, shown: readonly LlmRow[]): st
     );
   const list = (pick: (r: LlmRow) => number): string =>
     shown
-      .filter((r) => r.policy !== "static" && pick(r) > 0)
+      .filter((r) => ["ours", baseline, "oracle"].includes(r.policy) && pick(r) > 0)
       .map((r) => `${r.policy} at ${r.knob} (${(pick(r) / 60).toFixed(0)} min)`)
       .join(", ");
   const atMax = list((r) => r.secondsAtMax);

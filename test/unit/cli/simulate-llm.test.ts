@@ -6,10 +6,13 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
+import { MEASURED_HOURS, PEAK_REPLICAS, TOKEN_DAYS, tokenDemoRequest } from "../../../src/cli/demo-tokens.ts";
 import { CONSTRUCTED_TRACE, type LlmCompareRequest } from "../../../src/cli/load-llm.ts";
 import { loadRequest } from "../../../src/cli/load-request.ts";
 import { parseSimulateArgs, type SimulateArgs } from "../../../src/cli/request.ts";
 import { runLlmCompare } from "../../../src/cli/simulate-llm.ts";
+import { spanSeconds, tokensPerMinute } from "../../../src/sim/llm/arrivals.ts";
+import { generateWorkload } from "../../../src/sim/workload.ts";
 
 const root = new URL("../../../", import.meta.url).pathname;
 const dir = mkdtempSync(join(tmpdir(), "mlas-simulate-llm-"));
@@ -134,5 +137,22 @@ describe("simulate: a service sized in tokens", () => {
       /^warning: ours ran reactive only: the trace spans 60 minutes: a forecast needs an hour of history before it, so none could be fitted; /m,
     );
     assert.ok(c.cautions.some((w) => w.startsWith("ours ran reactive only")));
+  });
+});
+
+describe("demo: the vLLM service in tokens", () => {
+  it("the last 2 days of the built-in workload at the llm block's lengths, the last 4 hours measured, against reactive KEDA on the request rate", () => {
+    const r = tokenDemoRequest(generateWorkload(), tokensConfig);
+    assert.equal(r.trace.origin, "constructed");
+    assert.equal(r.trace.inputTokens[0], 1024);
+    assert.equal(r.trace.outputTokens[0], 256);
+    assert.equal(spanSeconds(r.trace) <= TOKEN_DAYS * 86_400, true);
+    // The window replays an hour before the measured 4 hours.
+    assert.equal(r.window.measureFromSeconds, 3600);
+    assert.equal(spanSeconds(r.window.arrivals) - r.window.measureFromSeconds <= MEASURED_HOURS * 3600, true);
+    assert.equal(r.baseline, "reactive-requests");
+    // The busiest minute needs PEAK_REPLICAS replicas of the measured capacity.
+    const peak = Math.max(...tokensPerMinute(r.trace)) / r.capacity.tokensPerSecond;
+    assert.ok(Math.abs(peak - PEAK_REPLICAS) < 0.05, `peak ${peak} replicas`);
   });
 });
