@@ -9,8 +9,7 @@ import { minuteFormat } from "./charts.ts";
 import { downsample, lineChart, type Line } from "./svg.ts";
 
 const POLICY_COLORS: Readonly<Record<string, string>> = {
-  "ours-tokens": "#1f77b4",
-  "ours-requests": "#17becf",
+  ours: "#1f77b4",
   "dynamo-planner": "#9467bd",
   "reactive-waiting": "#d62728",
   "reactive-requests": "#ff7f0e",
