@@ -20,9 +20,9 @@
 //    inverse-error weights averaged in a candidate 10-20% worse at almost equal weight (ServeGen:
 //    the profile model 0.88x naive, Theta 1.04x, the pair 0.93x with inverse MSE, 0.89x stacked).
 //    For the guard's four, each one's mean absolute error shrunk toward their mean by
-//    SHRINK_ORIGINS pseudo-origins, to the power -WEIGHT_POWER. Example, two of them at 200 origins
-//    with MAE 4 and 6 (mean 5): shrunk 4.13 and 5.87, weights 4.13^-4 : 5.87^-4 = 0.80 : 0.20
-//    (inverse MSE of errors 4 and 6 at every origin, MSE 16 and 36: 0.67 : 0.33).
+//    SHRINK_ORIGINS pseudo-origins, to the power -WEIGHT_POWER. Example, three of them at 200
+//    origins with MAE 4, 6 and 5 (mean 5): shrunk 4.13, 5.87 and 5, weights in proportion to their
+//    power -4: 0.58, 0.14, 0.27 (inverse MSE of errors 4, 6 and 5 at every origin: 0.46, 0.23, 0.31).
 // 3. With no origin to score on, the candidates are averaged equally.
 //
 // Measured and dropped (rolling origin, 30 min, WAPE / naive's; bench/RESULTS.md): every model as a
