@@ -15,9 +15,9 @@
 // The scale also follows how noisy the series has just been: the error of a case is divided by its
 // origin's noise factor (noiseFactors: the mean absolute step-to-step change over the day before the
 // origin, relative to its median over the calibration origins, taken at half weight), and the band
-// is widened by the factor at the last sample. After a noisy day the band is wider, after a calm one
+// is scaled by the factor at the last sample. After a noisy day the band is wider, after a calm one
 // narrower, with the same conformal quantile. Without it, ServeGen's 10-minute series (noisy days
-// after calm ones, and zeros) covered 85.6% at 90%; with it 89.1% (bench/RESULTS.md), the other
+// after calm ones, and zeros) covered 84.5% at 90%; with it 88.2% (bench/RESULTS.md), the other
 // shared traces within a point of where they were.
 //
 // A model with a short-term correction (the profile model's) comes with its uncorrected twin. The
