@@ -284,7 +284,8 @@ const NOISE_SHARE = 0.5;
  * the other origins: the mean absolute step-to-step change in the error scale (scale(previous
  * value)), over the median of that mean across `at`, taken at NOISE_SHARE (the rest at 1). Example:
  * changes of 4 (in the error scale) at the origin where 2 is the median: 0.5 x 4 / 2 + 0.5 = 1.5.
- * An origin without two consecutive samples in its window gets 1.
+ * A factor is never below 1 - NOISE_SHARE (a flat window: 0.5), so no band collapses; an origin
+ * without two consecutive samples in its window gets 1.
  */
 export function noiseFactors(
   x: Float64Array,

@@ -143,6 +143,9 @@ describe("calibration", () => {
     // In the error scale: changes of 10% at level 100 with scale(p) = p are 0.1.
     const y = Float64Array.from([100, 110, 100, 110]);
     assert.deepEqual([...noiseFactors(y, [3], (p) => p, 1, 3)], [1]);
+    // A flat window: changes 0 against a median of 2 (changes 0, 0, 0 and 0, 4, 8): 0.5, never 0.
+    const flat = Float64Array.from([5, 5, 5, 5, 9, 1]);
+    assert.deepEqual([...noiseFactors(flat, [3, 5], () => 1, 0, 3)], [0.5, 1.5]);
   });
   it("the band is wider after a noisy day than after a calm one, at the same level", () => {
     // Ten-minute steps (144 a day, calibrated on the last 300 steps: both kinds of day), load 100
