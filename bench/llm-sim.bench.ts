@@ -94,6 +94,7 @@ function run(a: LlmArrivals, cap: ReplicaCapacity, policy: string, knob: number)
     controlPlane: DEFAULT_CONTROL_PLANE,
     capacity: cap,
     forecasts: [],
+    historyFrom: 0,
   };
   const controller = llmPolicy(policy).make(ctx, knob);
   return timed(() => simulateLlm(a, settings, controller, { policy, knob }));

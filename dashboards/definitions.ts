@@ -1,6 +1,6 @@
 // The three dashboards, as code. `npm run dashboards` writes them into the chart.
 
-import type { DashboardSpec } from "./grafana.ts";
+import type { DashboardSpec, PanelSpec } from "./grafana.ts";
 
 // Our series carry `scaled_service`, never a label Prometheus Operator sets on targets (service, pod,
 // namespace, job, instance, endpoint, container). Every scaler replica exports the same gauges, so
@@ -15,6 +15,44 @@ const S = `${R}, scaled_service=~"$service"`;
 const KEDA =
   'scaler="ml-autoscaling", exported_namespace=~"$workload_namespaces", scaledObject=~"$scaled_objects"';
 const GPU_PODS = 'exported_namespace=~"$workload_namespaces", exported_pod=~"$workload_pods"';
+// vLLM's own series, scraped from the workload pods by their PodMonitor or ServiceMonitor (the
+// operator's target labels namespace and pod), by the names vLLM V1 exports
+// (test/fixtures/vllm/README.md).
+const VLLM_PODS = 'namespace=~"$workload_namespaces", pod=~"$workload_pods"';
+
+/**
+ * A latency of vLLM (its histogram at p99 over the release's vLLM pods; the histograms are tried in
+ * order, for the names of older vLLM releases) against each llm service's SLO and the profile's
+ * prediction.
+ */
+function llmLatencyPanel(
+  what: "TTFT" | "ITL",
+  histograms: readonly string[],
+  signal: "ttft" | "itl",
+): PanelSpec {
+  const predicted = signal === "ttft" ? "mlas_llm_predicted_ttft_seconds" : "mlas_llm_predicted_itl_seconds";
+  const rates = histograms.map((h) => `rate(${h}_bucket{${VLLM_PODS}}[5m])`).join(" or ");
+  return {
+    title: `LLM ${what} against the SLO`,
+    description: `${what === "TTFT" ? "Time to first token" : "Inter-token latency"} p99 as vLLM measures it (${histograms.join(", or before vLLM 0.11 ")}, over 5 minutes), the SLO's target, and what the profile predicts at the desired replicas for the current token demand.`,
+    type: "timeseries",
+    unit: "s",
+    targets: [
+      {
+        expr: `histogram_quantile(0.99, sum by (namespace, le) (${rates}))`,
+        legend: "{{namespace}} vLLM p99",
+      },
+      {
+        expr: `max by (scaled_service) (mlas_llm_slo_target_seconds{signal="${signal}", ${S}})`,
+        legend: "{{scaled_service}} SLO",
+      },
+      {
+        expr: `max by (scaled_service) (${predicted}{${S}})`,
+        legend: "{{scaled_service}} predicted at desired replicas",
+      },
+    ],
+  };
+}
 
 export const overview: DashboardSpec = {
   uid: "mlas-overview",
@@ -209,6 +247,32 @@ export const predictive: DashboardSpec = {
         },
       ],
     },
+    {
+      title: "LLM token load and its forecast",
+      description:
+        "Prompt + generated tokens/s vLLM served, each llm service's token demand (max of served and arrivals x mean request tokens), the forecast of its token load over the scale-ahead window, and what its ready replicas sustain within the SLO.",
+      type: "timeseries",
+      targets: [
+        {
+          expr: `sum by (namespace) (rate(vllm:prompt_tokens_total{${VLLM_PODS}}[1m])) + sum by (namespace) (rate(vllm:generation_tokens_total{${VLLM_PODS}}[1m]))`,
+          legend: "{{namespace}} vLLM served tokens/s",
+        },
+        {
+          expr: `max by (scaled_service) (mlas_llm_demand_tokens_per_second{${S}})`,
+          legend: "{{scaled_service}} demand",
+        },
+        {
+          expr: `max by (scaled_service) (mlas_forecast_value{quantity="upper", ${S}}) and on (scaled_service) max by (scaled_service) (mlas_llm_demand_tokens_per_second{${S}})`,
+          legend: "{{scaled_service}} forecast upper",
+        },
+        {
+          expr: `max by (scaled_service) (mlas_llm_replica_capacity_tokens_per_second{${S}}) * on (scaled_service) max by (scaled_service) (mlas_ready_replicas{${S}})`,
+          legend: "{{scaled_service}} ready capacity",
+        },
+      ],
+    },
+    llmLatencyPanel("TTFT", ["vllm:time_to_first_token_seconds"], "ttft"),
+    llmLatencyPanel("ITL", ["vllm:inter_token_latency_seconds", "vllm:time_per_output_token_seconds"], "itl"),
     {
       title: "Business hours",
       description: "1 inside business hours.",

@@ -1,8 +1,13 @@
 // mlas demo: the README's first command. A week of a vLLM-like GPU service (scale to zero, business
 // hours) through the simulator, after a week of forecast history: the comparison table, the
-// headline, and the HTML report. --trace FILE runs it on any trace instead of the built-in workload.
+// headline, and the HTML report; then, on the built-in workload, the same service sized in tokens
+// through the token-level simulator (demo-tokens.ts) and its report. --trace FILE runs the request
+// part on any trace instead of the built-in workload.
 
 import { compare, formatComparison } from "../sim/compare.ts";
+import { formatLlmComparison } from "../sim/llm/compare.ts";
+import { MEASURED_HOURS, tokenDemoRequest } from "./demo-tokens.ts";
+import { compareLlmRequest, writeLlmReport } from "./simulate-llm.ts";
 import { DEMO_COMPARE, type DemoRequest } from "./request.ts";
 import { writeReport } from "./simulate.ts";
 
@@ -42,5 +47,25 @@ export function runDemo(
   );
   out("");
   out(`report: ${req.reportPath}`);
+  if (req.tokenConfigPath !== undefined) runTokenPart(req, req.tokenConfigPath, out, progress);
   out(`took ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+}
+
+/** The same service sized in tokens, through the token-level simulator (demo-tokens.ts), and its report. */
+function runTokenPart(
+  req: DemoRequest,
+  configPath: string,
+  out: (s: string) => void,
+  progress?: (what: string, done: number, total: number) => void,
+): void {
+  const tokens = tokenDemoRequest(req.workload, configPath);
+  out("");
+  out(
+    `The same service sized in tokens (${configPath}), the last ${MEASURED_HOURS} hours of the workload through the token-level simulator:`,
+  );
+  const c = compareLlmRequest(tokens, progress, true);
+  out(formatLlmComparison(c));
+  const file = req.reportPath.replace(/\.html$/, "") + "-tokens.html";
+  writeLlmReport(file, "ml-autoscaling: the demo's vLLM service in tokens", tokens, [c]);
+  out(`report: ${file}`);
 }

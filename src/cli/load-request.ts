@@ -13,9 +13,11 @@ import { defaultSettings, type SimSettings } from "../sim/run.ts";
 import { generateWorkload, peakMinuteRate, workloadFromSeries, type Workload } from "../sim/workload.ts";
 import { loadTrace, type Series } from "../traces/parse.ts";
 import { UsageError } from "./duration.ts";
+import { llmRequest, type LlmCompareRequest } from "./load-llm.ts";
 import {
   DEMO_RUN,
   DEMO_TRACE_RUN,
+  policiesFrom,
   type CompareRequest,
   type DemoArgs,
   type DemoRequest,
@@ -122,9 +124,26 @@ export function pickService(config: Config, name: string | undefined): ServiceCo
   return first;
 }
 
-function compareRequest(o: SingleTraceOptions): CompareRequest {
-  const config = loadConfigFile(o.configPath);
-  const service = requestBased(pickService(config, o.service));
+/** The flags only a service sized in tokens takes, and the trace only it replays. */
+function refuseLlmOnly(o: SingleTraceOptions, service: ServiceConfig): void {
+  for (const [key, flag] of [
+    ["days", "--days"],
+    ["sharedTraces", "--shared-traces"],
+  ] as const)
+    if (o.given.includes(key))
+      throw new UsageError(
+        `${flag}: only for a service sized in tokens (an llm block) on the constructed trace; services.${service.name} is sized in requests`,
+      );
+  if (o.tracePath.startsWith("constructed:"))
+    throw new UsageError(
+      `--trace: ${show(o.tracePath, SHOWN_PATH_CHARS)} is a per-request trace for a service sized in tokens (an llm block); services.${service.name} is sized in requests`,
+    );
+}
+
+function compareRequest(o: SingleTraceOptions, config: Config, picked: ServiceConfig): CompareRequest {
+  const service = requestBased(picked);
+  refuseLlmOnly(o, service);
+  const policies = policiesFrom(o.policy);
   const workload = loadWorkload(
     o.tracePath,
     o.run.scaling,
@@ -135,7 +154,7 @@ function compareRequest(o: SingleTraceOptions): CompareRequest {
     workload,
     settings: simSettings(config, service, o.run, workload.rate.length / 86400, o.hpaTolerances[0]),
     hpaTolerances: o.hpaTolerances,
-    policies: o.policies,
+    policies,
     sweep: o.sweep,
     headroom: o.headroom,
     sloTargetPct: o.sloTargetPct,
@@ -182,9 +201,12 @@ function platformRequest(o: PlatformOptions): PlatformRequest {
 }
 
 /** The simulate command's request: the config and the traces read, every check done. */
-export function loadRequest(o: SimulateOptions): CompareRequest | PlatformRequest {
+export function loadRequest(o: SimulateOptions): CompareRequest | PlatformRequest | LlmCompareRequest {
   if (o.output.reportPath !== undefined) checkReportPath(o.output.reportPath);
-  return o.kind === "compare" ? compareRequest(o) : platformRequest(o);
+  if (o.kind === "platform") return platformRequest(o);
+  const config = loadConfigFile(o.configPath);
+  const service = pickService(config, o.service);
+  return service.llm !== undefined ? llmRequest(o, config, service) : compareRequest(o, config, service);
 }
 
 /** The demo's request: examples/vllm-gpu-requests.yaml and the built-in workload unless --config and --trace say otherwise. */
@@ -213,5 +235,8 @@ export function demoRequest(a: DemoArgs): DemoRequest {
       HPA_TOLERANCE_BEFORE_1_35,
     ),
     reportPath: resolve(a.report),
+    ...(a.config === undefined && a.trace === undefined
+      ? { tokenConfigPath: new URL("../../examples/vllm-gpu.yaml", import.meta.url).pathname }
+      : {}),
   };
 }

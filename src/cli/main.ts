@@ -11,7 +11,9 @@ import { exitOnSignals, startServer } from "./serve.ts";
 import { UsageError } from "./duration.ts";
 import { formatForecastEval, runForecastEval } from "./forecast-eval.ts";
 import { demoRequest, loadRequest } from "./load-request.ts";
+import { CONSTRUCTED_TRACE, DEFAULT_SHARED_TRACES } from "./load-llm.ts";
 import { progressPrinter, runCompare } from "./simulate.ts";
+import { runLlmCompare } from "./simulate-llm.ts";
 import { formatPlatform, platformJson, runPlatform, writePlatformReport } from "./platform.ts";
 import { parseSimulateArgs, SIMULATE_DEFAULTS, type DemoArgs, type SimulateArgs } from "./request.ts";
 import { runValidate } from "./validate.ts";
@@ -74,13 +76,13 @@ program
   .description("replay a trace through the engine against a modelled cluster and KEDA/HPA; compare policies")
   .requiredOption(
     "-t, --trace <file>",
-    "trace CSV; or service=FILE,service=FILE,... to replay several services at once (the platform view)",
+    `trace CSV; or service=FILE,service=FILE,... to replay several services at once (the platform view); for a service sized in tokens, a per-request trace (timestamp,input_tokens,output_tokens), a rate trace, or ${CONSTRUCTED_TRACE}`,
   )
   .requiredOption("-c, --config <file>", "scaler config")
   .option("-s, --service <name>", "service to simulate (default: the only enabled one)")
   .option(
     "-p, --policy <list>",
-    "ours|reactive|static|oracle, comma-separated, or all",
+    "ours|reactive|static|oracle (a service sized in tokens: ours|dynamo-planner|reactive-waiting|reactive-requests|static|oracle), comma-separated, or all",
     SIMULATE_DEFAULTS.policy,
   )
   .option("--sweep", "sweep headroom and report each policy's cost-vs-SLO frontier", false)
@@ -106,6 +108,14 @@ program
   )
   .option("--json", "print JSON", false)
   .option("--report <file>", "write the HTML report here")
+  .option(
+    "--days <n>",
+    `with --trace ${CONSTRUCTED_TRACE}: how many days of the week to build (1-7, default 7)`,
+  )
+  .option(
+    "--shared-traces <dir>",
+    `with --trace ${CONSTRUCTED_TRACE}: the folder of the shared traces it is built from (default ${DEFAULT_SHARED_TRACES})`,
+  )
   .action((opts: Record<string, unknown>, cmd: Command) => {
     // Only what the command line gave: the parser applies the defaults and tells an absent flag
     // from a default one (a platform replay rejects the flags it does not take).
@@ -114,6 +124,16 @@ program
     ) as unknown as SimulateArgs;
     const req = loadRequest(parseSimulateArgs(given));
     const progress = progressPrinter(process.stderr.isTTY && !req.output.json);
+    if (req.kind === "llm") {
+      runLlmCompare(
+        req,
+        (s) => {
+          console.log(s);
+        },
+        progress,
+      );
+      return;
+    }
     if (req.kind === "compare") {
       runCompare(
         req,

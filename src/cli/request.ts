@@ -43,6 +43,10 @@ export interface SimulateArgs {
   readonly hpaTolerance?: string;
   readonly json?: boolean;
   readonly report?: string;
+  /** An llm service on the constructed trace: how many of its days (1-7). */
+  readonly days?: string;
+  /** An llm service on the constructed trace: the folder of the shared traces it is built from. */
+  readonly sharedTraces?: string;
 }
 
 /** How the trace's counts are scaled: as they are, by --scale, or so the peak minute needs --peak-replicas. */
@@ -80,7 +84,14 @@ export interface SingleTraceOptions {
   readonly configPath: string;
   readonly tracePath: string;
   readonly service?: string;
-  readonly policies: readonly PolicyName[];
+  /** --policy as given (default "all"): its names depend on the service (request-based or llm), checked once the config is read. */
+  readonly policy: string;
+  /** The flags given on the command line (a service sized in tokens refuses the request-based ones). */
+  readonly given: readonly (keyof SimulateArgs)[];
+  /** --days: the constructed trace's days (llm services only). */
+  readonly days?: number;
+  /** --shared-traces: the folder the constructed trace is built from (llm services only). */
+  readonly sharedTraces?: string;
   readonly sweep: boolean;
   readonly headroom: number;
   readonly sloTargetPct: number;
@@ -139,6 +150,8 @@ export interface DemoRequest {
   readonly noScaleToZero: SimSettings;
   /** Absolute path of the HTML report. */
   readonly reportPath: string;
+  /** On the built-in workload and config: the token config the demo also replays in tokens. */
+  readonly tokenConfigPath?: string;
 }
 
 export type SimulationRequest = CompareRequest | PlatformRequest | DemoRequest;
@@ -154,16 +167,22 @@ function positive(flag: string, v: string | undefined): number | undefined {
   return v === undefined ? undefined : positiveNumber(flag, v);
 }
 
-export function policiesFrom(flag: string): PolicyName[] {
-  if (flag === "all") return [...POLICIES];
-  // Split no further than a list of every policy and one more (which is then a repeat or unknown).
-  const out = flag.split(",", POLICIES.length + 1).map((p) => p.trim());
+/** --policy's names, each one of `known` and given once; "all" is every one of them. */
+export function namesFrom<T extends string>(flag: string, known: readonly T[]): T[] {
+  if (flag === "all") return [...known];
+  // Split no further than a list of every name and one more (which is then a repeat or unknown).
+  const out = flag.split(",", known.length + 1).map((p) => p.trim());
   out.forEach((p, i) => {
-    if (!(POLICIES as readonly string[]).includes(p))
-      throw new UsageError(`--policy: must be one of ${POLICIES.join(", ")} or all, got ${show(p)}`);
+    if (!(known as readonly string[]).includes(p))
+      throw new UsageError(`--policy: must be one of ${known.join(", ")} or all, got ${show(p)}`);
     if (out.indexOf(p) !== i) throw new UsageError(`--policy: ${p} is given twice in ${show(flag)}`);
   });
-  return out as PolicyName[];
+  return out as T[];
+}
+
+/** --policy for a request-based service. */
+export function policiesFrom(flag: string): PolicyName[] {
+  return namesFrom(flag, POLICIES);
 }
 
 /**
@@ -195,6 +214,19 @@ export function hpaTolerancesFrom(v: string | undefined): [number, ...number[]] 
 function nonEmpty(flag: string, v: string): string {
   if (v.trim() === "") throw new UsageError(`${flag}: must name a file, got ${show(v)}`);
   return v;
+}
+
+function folderFrom(v: string): string {
+  if (v.trim() === "") throw new UsageError(`--shared-traces: must name a folder, got ${show(v)}`);
+  return v;
+}
+
+/** The constructed trace's days: a whole number from 1 to 7 (BurstGPT's week). */
+function daysFrom(v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1 || n > 7)
+    throw new UsageError(`--days: must be a whole number of days from 1 to 7, got ${show(v)}`);
+  return n;
 }
 
 function headroomFrom(v: string): number {
@@ -261,6 +293,8 @@ export function isPlatformTrace(trace: string): boolean {
 
 /** Flags that a platform replay does not take (it runs ours and reactive KEDA at one headroom). */
 const NOT_FOR_PLATFORM: readonly (readonly [keyof SimulateArgs, string])[] = [
+  ["days", "--days"],
+  ["sharedTraces", "--shared-traces"],
   ["service", "--service"],
   ["policy", "--policy"],
   ["sweep", "--sweep"],
@@ -298,12 +332,16 @@ export function parseSimulateArgs(a: SimulateArgs): SimulateOptions {
     ...(a.report !== undefined ? { reportPath: nonEmpty("--report", a.report) } : {}),
   };
   if (isPlatformTrace(a.trace)) return platformOptions(a, run, output);
+  const days = a.days === undefined ? undefined : daysFrom(a.days);
   return {
     kind: "compare",
     configPath: a.config,
     tracePath: a.trace,
     ...(a.service !== undefined ? { service: a.service } : {}),
-    policies: policiesFrom(a.policy ?? SIMULATE_DEFAULTS.policy),
+    policy: a.policy ?? SIMULATE_DEFAULTS.policy,
+    given: (Object.keys(a) as (keyof SimulateArgs)[]).filter((k) => a[k] !== undefined).sort(),
+    ...(days !== undefined ? { days } : {}),
+    ...(a.sharedTraces !== undefined ? { sharedTraces: folderFrom(a.sharedTraces) } : {}),
     sweep: a.sweep ?? false,
     headroom: headroomFrom(a.headroom ?? SIMULATE_DEFAULTS.headroom),
     sloTargetPct: sloTargetFrom(a.sloTarget ?? SIMULATE_DEFAULTS.sloTarget),

@@ -44,7 +44,7 @@ function measured(m: MeasuredWindow): { fromMin: number; xs: Float64Array } {
   return { fromMin, xs: Float64Array.from({ length: Math.max(0, minutes) }, (_, i) => fromMin + i) };
 }
 
-/** Demand (1-minute mean) and each policy's ready capacity at the table's headroom. */
+/** Demand (1-minute mean) and each policy's ready capacity in the table's runs. */
 export function capacityChart(m: MeasuredWindow, c: Comparison, capacity: number): string {
   const { fromMin, xs } = measured(m);
   const d = downsample(xs, m.workload.minuteRate.subarray(fromMin), MAX_POINTS);
@@ -63,7 +63,7 @@ export function capacityChart(m: MeasuredWindow, c: Comparison, capacity: number
     });
   return lineChart({
     id: "chart-capacity",
-    title: `Demand vs ready capacity (requests/s), headroom ${c.headroom}`,
+    title: `Demand vs ready capacity (requests/s), ${c.headroom === undefined ? "each policy at its compared headroom" : `headroom ${c.headroom}`}`,
     yLabel: "requests/s",
     xLabel: "time (UTC)",
     xFormat: minuteFormat(m.workload.start),

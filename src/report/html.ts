@@ -23,6 +23,7 @@ export interface ReportInput {
 function table(c: Comparison): string {
   const head = [
     "policy",
+    "headroom",
     "cost $",
     "replica-hours",
     "SLO-violating min %",
@@ -35,12 +36,16 @@ function table(c: Comparison): string {
   const body = c.policies
     .map(
       (p) =>
-        `<tr><td><i class="sw" style="background:${COLORS[p.policy]}"></i>${p.policy}</td><td>${p.costDollars.toFixed(0)}</td><td>${p.replicaHours.toFixed(0)}</td><td>${p.sloViolationMinutesPct.toFixed(2)}</td><td>${p.lateRequestsPct.toFixed(2)}</td><td>${p.p95LatencySeconds.toFixed(1)}</td><td>${p.p99LatencySeconds.toFixed(1)}</td><td>${p.coldStarts}</td><td>${p.scaleEvents}</td></tr>`,
+        `<tr><td><i class="sw" style="background:${COLORS[p.policy]}"></i>${p.policy}</td><td>${p.headroom}</td><td>${p.costDollars.toFixed(0)}</td><td>${p.replicaHours.toFixed(0)}</td><td>${p.sloViolationMinutesPct.toFixed(2)}</td><td>${p.lateRequestsPct.toFixed(2)}</td><td>${p.p95LatencySeconds.toFixed(1)}</td><td>${p.p99LatencySeconds.toFixed(1)}</td><td>${p.coldStarts}</td><td>${p.scaleEvents}</td></tr>`,
     )
     .join("");
   const h = c.headline;
   const ratio = (x: number | null): string => (x === null ? "n/a" : `${x.toFixed(2)}&times;`);
-  return `<p>${esc(describeHpaTolerance(c.hpaTolerance))}</p><table><thead><tr>${head.map((x) => `<th>${x}</th>`).join("")}</tr></thead><tbody>${body}</tbody></table>
+  const point =
+    c.headroom === undefined
+      ? `Each policy at its cheapest headroom within the compared SLO level (${h.sloPct?.toFixed(2) ?? "n/a"}% violating minutes), else its closest. `
+      : "";
+  return `<p>${point}${esc(describeHpaTolerance(c.hpaTolerance))}</p><table><thead><tr>${head.map((x) => `<th>${x}</th>`).join("")}</tr></thead><tbody>${body}</tbody></table>
 <p class="headline">Cost of <b>ours</b> at equal SLO (${esc(h.note)}): <b>${ratio(h.oursVsReactive)}</b> reactive KEDA, <b>${ratio(h.oursVsOracle)}</b> the perfect-foresight oracle.</p>${c.warnings.map((x) => `<p class="warning">Warning: this measures the config, not the policy: ${esc(x)}</p>`).join("")}`;
 }
 

@@ -4,7 +4,7 @@
 // SLO-meeting throughput per GPU), TTFT and ITL (p99 per minute) against the SLO over time per
 // policy, replicas over time, and the cost-vs-attainment frontier; then the model notes.
 
-import type { LlmComparison, LlmRow, PolicyAtTarget } from "../sim/llm/compare.ts";
+import { headlineText, type LlmComparison, type LlmRow, type PolicyAtTarget } from "../sim/llm/compare.ts";
 import { itlChart, llmFrontierChart, policyColor, replicasChart, ttftChart } from "./llm-charts.ts";
 import { page } from "./page.ts";
 import { esc } from "./svg.ts";
@@ -49,7 +49,7 @@ function tableRow(a: PolicyAtTarget, run: LlmRow | undefined, i: number): string
 function table(c: LlmComparison): string {
   const head = [
     "policy",
-    `cost at ${c.targetAttainmentPct}%`,
+    `cost at ${c.comparedAttainmentPct}%`,
     `vs ${esc(c.baseline)}`,
     "vs oracle",
     "gap closed",
@@ -73,10 +73,20 @@ function table(c: LlmComparison): string {
   const base = c.atTarget.find((a) => a.policy === c.baseline);
   const missing =
     base?.costAtTarget === null
-      ? `<p class="warning">${esc(c.baseline)} does not reach ${c.targetAttainmentPct}% at any setting of its sweep: the ratios to it and the gap closed cannot be formed here.</p>`
+      ? `<p class="warning">${esc(c.baseline)} does not reach ${c.comparedAttainmentPct}% at any setting of its sweep: the ratios to it and the gap closed cannot be formed here.</p>`
       : "";
-  return `${missing}<table class="llm"><thead><tr>${head.map((h) => `<th>${h}</th>`).join("")}</tr></thead><tbody>${body}</tbody></table>
-<p>Cost at ${c.targetAttainmentPct}%: where the policy's frontier reaches ${c.targetAttainmentPct}% of requests within both targets (interpolated between its sweep's points). Gap closed: (${esc(c.baseline)} &minus; policy) / (${esc(c.baseline)} &minus; oracle) at that attainment. The columns from "SLO-meeting tokens/s per GPU" on are the run shown for the policy: the cheapest that reaches the target, else the closest to it.</p>`;
+  const level =
+    c.comparedAttainmentPct === c.targetAttainmentPct
+      ? ""
+      : `<p class="warning level">Compared at ${c.comparedAttainmentPct}%, not ${c.targetAttainmentPct}%: ${esc(c.levelNote)}.</p>`;
+  const warnings = [
+    ...c.cautions.map((w) => `<p class="warning caution">${esc(w)}</p>`),
+    ...c.warnings.map(
+      (w) => `<p class="warning config">This measures the config, not the policy: ${esc(w)}</p>`,
+    ),
+  ].join("");
+  return `${level}${missing}${warnings}<p class="headline">${esc(headlineText(c))}</p><table class="llm"><thead><tr>${head.map((h) => `<th>${h}</th>`).join("")}</tr></thead><tbody>${body}</tbody></table>
+<p>Cost at ${c.comparedAttainmentPct}%: where the policy's frontier reaches ${c.comparedAttainmentPct}% of requests within both targets (interpolated between its sweep's points). Gap closed: (${esc(c.baseline)} &minus; policy) / (${esc(c.baseline)} &minus; oracle) at that attainment. The columns from "SLO-meeting tokens/s per GPU" on are the run shown for the policy: the cheapest that reaches ${c.comparedAttainmentPct}%, else the closest to it.</p>`;
 }
 
 function section(c: LlmComparison, n: number): string {

@@ -11,7 +11,7 @@ import { peakMinuteRate, type Workload } from "./workload.ts";
 export interface CompareOptions {
   readonly policies: readonly PolicyName[];
   readonly sweep: boolean;
-  /** The headroom of the table and the charts. */
+  /** The headroom of a single run; with `sweep`, one more point of the sweep. */
   readonly headroom: number;
   /** The SLO level (% violating minutes) of the headline ratios. */
   readonly sloTargetPct: number;
@@ -20,8 +20,8 @@ export interface CompareOptions {
   readonly forecasts?: readonly { readonly t: number; readonly view: ForecastView }[];
 }
 
-/** A policy's outcome in the table: a run without its per-minute series. */
-export type PolicyRow = Omit<RunResult, "series" | "headroom">;
+/** A policy's outcome in the table: a run (at its headroom) without its per-minute series. */
+export type PolicyRow = Omit<RunResult, "series">;
 
 export interface Headline {
   /** The SLO level the ratios are taken at: the target, or the lowest level both policies reach. */
@@ -34,7 +34,8 @@ export interface Headline {
 export interface Comparison {
   readonly trace: string;
   readonly service: string;
-  readonly headroom: number;
+  /** Without a sweep, the one headroom run; with one, undefined: each row is at its compared point. */
+  readonly headroom: number | undefined;
   /** The HPA tolerance the reactive and ours runs were simulated with. */
   readonly hpaTolerance: number;
   readonly policies: readonly PolicyRow[];
@@ -44,16 +45,30 @@ export interface Comparison {
     readonly oursVsOracle: number | null;
   };
   readonly headline: Headline;
-  /** When the numbers measure the config rather than the policy: why, in words. Empty when fair. */
+  /** When the numbers measure the config rather than the policy at the runs shown: why, in words. Empty when fair. */
   readonly warnings: readonly string[];
-  /** For the report: runs at the table's headroom, and the forecasts. */
+  /** For the report: the runs of the table (with their series), and the forecasts. */
   readonly runs: readonly RunResult[];
   readonly forecasts: readonly { readonly t: number; readonly view: ForecastView }[];
 }
 
 function row(r: RunResult): PolicyRow {
-  const { series: _series, headroom: _headroom, ...rest } = r;
+  const { series: _series, ...rest } = r;
   return rest;
+}
+
+/**
+ * The run a sweep shows for a policy at the headline's SLO level: its cheapest run within it, else
+ * the one closest to it. Example: level 1.94%, ours at 0.8 (1.01%, $1,775) and 0.9 (2.3%, $1,600):
+ * 0.8; reactive's lowest 1.94% at 0.5: that one.
+ */
+export function comparedPoint(runs: readonly RunResult[], sloPct: number): RunResult | undefined {
+  const within = runs.filter((r) => r.sloViolationMinutesPct <= sloPct + 1e-9);
+  if (within.length > 0) return within.reduce((a, b) => (b.costDollars < a.costDollars ? b : a));
+  return runs.reduce<RunResult | undefined>(
+    (a, b) => (a === undefined || b.sloViolationMinutesPct < a.sloViolationMinutesPct ? b : a),
+    undefined,
+  );
 }
 
 function minSlo(points: readonly FrontierPoint[] | undefined): number | undefined {
@@ -97,35 +112,42 @@ export function compare(w: Workload, s: SimSettings, opt: CompareOptions): Compa
     : [opt.headroom];
   const total = headrooms.length * opt.policies.length;
   let done = 0;
-  const runs: RunResult[] = [];
-  const binding: Binding[] = [];
+  const all = new Map<PolicyName, RunResult[]>();
   const frontier: Partial<Record<PolicyName, FrontierPoint[]>> = {};
   for (const policy of opt.policies) {
-    const points: FrontierPoint[] = [];
-    for (const u of headrooms) {
-      const r = simulatePoint(w, s, policy, u, forecasts, u === opt.headroom);
-      points.push({
-        headroom: u,
-        costDollars: r.costDollars,
-        sloViolationMinutesPct: r.sloViolationMinutesPct,
-      });
-      if (u === opt.headroom) runs.push(r);
-      if (r.secondsAtMax > 0 || r.secondsTrimmed > 0) binding.push(r);
+    // Every run keeps its per-minute series (a few arrays of one value a minute): the one shown is
+    // known only once the sweep is done.
+    const mine = headrooms.map((u) => {
+      const r = simulatePoint(w, s, policy, u, forecasts, true);
       opt.onProgress?.("runs", ++done, total);
-    }
-    frontier[policy] = points;
+      return r;
+    });
+    all.set(policy, mine);
+    frontier[policy] = mine.map((r) => ({
+      headroom: r.headroom,
+      costDollars: r.costDollars,
+      sloViolationMinutesPct: r.sloViolationMinutesPct,
+    }));
   }
   const h = headline(frontier, opt.sloTargetPct);
+  const level = h.sloPct;
+  const runs = [...all.values()].flatMap((mine) => {
+    const shown =
+      opt.sweep && level !== null
+        ? comparedPoint(mine, level)
+        : mine.find((r) => r.headroom === opt.headroom);
+    return shown ? [shown] : [];
+  });
   return {
     trace: w.name,
     service: s.service.name,
-    headroom: opt.headroom,
+    headroom: opt.sweep && level !== null ? undefined : opt.headroom,
     hpaTolerance: s.controlPlane.tolerance,
     policies: runs.map(row),
     frontier,
     costRatioAtEqualSlo: { oursVsReactive: h.oursVsReactive, oursVsOracle: h.oursVsOracle },
     headline: h,
-    warnings: configWarnings(w, s, binding),
+    warnings: configWarnings(w, s, runs),
     runs,
     forecasts,
   };
@@ -134,9 +156,10 @@ export function compare(w: Workload, s: SimSettings, opt: CompareOptions): Compa
 type Binding = Pick<RunResult, "policy" | "headroom" | "secondsAtMax" | "secondsTrimmed">;
 
 /**
- * Why a comparison may measure the config rather than the policy. Example: a trace whose busiest
- * minute needs 1.4 replicas ties every policy at 1-2 replicas; a maxReplicas that caps ours in the
- * sweep compares the caps, not the policies.
+ * Why a comparison may measure the config rather than the policy, from the runs shown (each
+ * policy's compared point). Example: a trace whose busiest minute needs 1.4 replicas ties every
+ * policy at 1-2 replicas; a maxReplicas that caps ours where it is compared compares the caps, not
+ * the policies.
  */
 export function configWarnings(w: Workload, s: SimSettings, runs: readonly Binding[]): string[] {
   const out: string[] = [];
@@ -159,12 +182,12 @@ export function configWarnings(w: Workload, s: SimSettings, runs: readonly Bindi
   const atMax = list((r) => r.secondsAtMax);
   if (atMax !== "")
     out.push(
-      `maxReplicas ${s.service.maxReplicas} binds in the sweep (headroom, time at the cap): ${atMax}; there the cap, not the policy, sets the cost and the SLO: raise maxReplicas or lower --peak-replicas`,
+      `maxReplicas ${s.service.maxReplicas} binds at the compared point (headroom, time at the cap): ${atMax}; there the cap, not the policy, sets the cost and the SLO: raise maxReplicas or lower --peak-replicas`,
     );
   const trimmed = list((r) => r.secondsTrimmed);
   if (trimmed !== "")
     out.push(
-      `the budget or a GPU quota trims in the sweep (headroom, time trimmed): ${trimmed}; reactive KEDA knows no budget, so the ratio compares the budget, not the forecast`,
+      `the budget or a GPU quota trims at the compared point (headroom, time trimmed): ${trimmed}; reactive KEDA knows no budget, so the ratio compares the budget, not the forecast`,
     );
   return out;
 }
@@ -173,6 +196,7 @@ export function formatComparison(c: Comparison): string {
   const rows = [
     [
       "policy",
+      "headroom",
       "cost $",
       "replica-h",
       "SLO-viol min %",
@@ -186,6 +210,7 @@ export function formatComparison(c: Comparison): string {
   for (const p of c.policies) {
     rows.push([
       p.policy,
+      String(p.headroom),
       p.costDollars.toFixed(0),
       p.replicaHours.toFixed(0),
       p.sloViolationMinutesPct.toFixed(2),
@@ -203,7 +228,7 @@ export function formatComparison(c: Comparison): string {
   const h = c.headline;
   const fmt = (x: number | null): string => (x === null ? "n/a" : `${x.toFixed(2)}x`);
   return [
-    `${c.trace} -> service ${c.service}, headroom (target utilisation) ${c.headroom}, ${describeHpaTolerance(c.hpaTolerance)}`,
+    `${c.trace} -> service ${c.service}, ${c.headroom === undefined ? `each policy at its cheapest headroom (target utilisation) within the compared SLO level (${c.headline.sloPct?.toFixed(2) ?? "n/a"}% violating minutes), else its closest` : `headroom (target utilisation) ${c.headroom}`}, ${describeHpaTolerance(c.hpaTolerance)}`,
     ...table,
     `cost of ours at equal SLO (${h.note}): ${fmt(h.oursVsReactive)} reactive KEDA, ${fmt(h.oursVsOracle)} the oracle`,
     ...c.warnings.map((x) => `warning: this measures the config, not the policy: ${x}`),

@@ -1026,8 +1026,10 @@ describe("several releases in one cluster", () => {
       for (const p of d.json.panels as Any[])
         for (const t of p.targets as Any[]) {
           const expr = t.expr as string;
+          // vLLM's own series are scraped from the workload pods (the operator's namespace and pod).
           const scoped =
             expr.includes('namespace="$namespace", job="$job"') ||
+            expr.includes('namespace=~"$workload_namespaces", pod=~"$workload_pods"') ||
             (expr.includes('exported_namespace=~"$workload_namespaces"') &&
               (expr.includes('scaledObject=~"$scaled_objects"') ||
                 expr.includes('exported_pod=~"$workload_pods"')));

@@ -75,7 +75,7 @@ function scaler(r: Release, suffix: string, ip: string, scale: number): Sample[]
   return scrape(spec).map((s) => ({ ...s, value: s.value * scale + (s.cumulative ? 0 : 1) }));
 }
 
-/** KEDA's and dcgm-exporter's series for another release's ScaledObjects and GPU pods. */
+/** KEDA's, dcgm-exporter's and vLLM's series for another release's ScaledObjects, GPU pods and vLLM pods. */
 function otherExporters(base: readonly Sample[], r: Release, scale: number): Sample[] {
   return base.flatMap((s): Sample[] => {
     if (s.name.startsWith("keda_") && (s.labels.scaledObject ?? "").startsWith("ml-autoscaling-"))
@@ -100,6 +100,18 @@ function otherExporters(base: readonly Sample[], r: Release, scale: number): Sam
             exported_pod: s.labels.exported_pod.replace(/^vllm-/, `vllm${r.workloadSuffix}-`),
           },
           value: s.value / 2,
+        },
+      ];
+    if (s.name.startsWith("vllm:") && s.labels.pod !== undefined)
+      return [
+        {
+          ...s,
+          labels: {
+            ...s.labels,
+            namespace: r.workloadNamespace,
+            pod: s.labels.pod.replace(/^vllm-/, `vllm${r.workloadSuffix}-`),
+          },
+          value: s.value * scale,
         },
       ];
     return [];

@@ -44,11 +44,42 @@ const liveRule = (expr: string): string =>
     .replaceAll('namespace="default", job="ml-autoscaling"', 'namespace="", job="test"')
     .replaceAll('scaledObject=~"ml-autoscaling-.+"', `scaledObject=~"${LIVE.scaled_objects ?? ""}"`);
 
+/**
+ * One vLLM pod's counters and latency histograms (names as vLLM V1 exports them), advanced by a
+ * second's traffic on each call: 3 requests of 1,000 + 200 tokens, first tokens within 0.1-0.5 s,
+ * inter-token gaps within 0.02-0.05 s.
+ */
+function vllmSecond(values: Map<string, number>): void {
+  const pod = 'namespace="default",pod="vllm-0"';
+  const add = (k: string, v: number): void => {
+    values.set(k, (values.get(k) ?? 0) + v);
+  };
+  add(`vllm:prompt_tokens_total{${pod}}`, 3000);
+  add(`vllm:generation_tokens_total{${pod}}`, 600);
+  for (const [le, n] of [
+    ["0.1", 1],
+    ["0.5", 3],
+    ["+Inf", 3],
+  ] as const)
+    add(`vllm:time_to_first_token_seconds_bucket{${pod},le="${le}"}`, n);
+  add(`vllm:time_to_first_token_seconds_sum{${pod}}`, 0.7);
+  add(`vllm:time_to_first_token_seconds_count{${pod}}`, 3);
+  for (const [le, n] of [
+    ["0.02", 300],
+    ["0.05", 597],
+    ["+Inf", 597],
+  ] as const)
+    add(`vllm:inter_token_latency_seconds_bucket{${pod},le="${le}"}`, n);
+  add(`vllm:inter_token_latency_seconds_sum{${pod}}`, 15);
+  add(`vllm:inter_token_latency_seconds_count{${pod}}`, 597);
+}
+
 describe("dashboard and alert queries against a real Prometheus scraping a running scaler", () => {
   const exporter = new Exporter();
   const prom = new Prometheus();
   let running: Running;
   let startedAt = 0;
+  let vllmTraffic: NodeJS.Timeout | undefined;
 
   before(async () => {
     startedAt = Date.now() / 1000;
@@ -72,6 +103,12 @@ describe("dashboard and alert queries against a real Prometheus scraping a runni
       0,
     );
     exporter.values.set('kube_deployment_status_replicas_ready{namespace="default",deployment="api"}', 4);
+    exporter.values.set('kube_deployment_status_replicas_ready{namespace="default",deployment="vllm"}', 1);
+    exporter.values.set('mlas_test_rps{service="chat"}', 3);
+    vllmSecond(exporter.values);
+    vllmTraffic = setInterval(() => {
+      vllmSecond(exporter.values);
+    }, 1000);
     const dir = mkdtempSync(join(tmpdir(), "mlas-promql-"));
     const cfg = join(dir, "config.yaml");
     // The scaler starts first (its reads fail until Prometheus is up, then recover), so that
@@ -117,6 +154,19 @@ services:
     resources: { cpu: 0.1, memoryGiB: 0.1 }
     triggers:
       rps: { source: prometheus, query: 'sum(mlas_test_rps{service="batch"})', target: 5, kind: extensive }
+  chat:
+    workload: { name: vllm }
+    minReplicas: 1
+    maxReplicas: 2
+    priority: 0
+    resources: { gpusPerReplica: 1, gpuType: nvidia-h100 }
+    llm:
+      profile: qwen3-8b/h100_sxm/vllm/tp1
+      slo: { ttftSeconds: 2, itlSeconds: 0.05 }
+      metricsSelector: 'pod="vllm-0"'
+    triggers:
+      requestRate:
+        { source: prometheus, query: 'sum(mlas_test_rps{service="chat"})', target: 10, kind: extensive, arrival: true }
 `,
     );
     running = await startServer({
@@ -150,6 +200,7 @@ services:
   });
 
   after(async () => {
+    clearInterval(vllmTraffic);
     await running.stop();
     await prom.stop();
     await exporter.stop();
@@ -240,11 +291,17 @@ services:
 
 const STEP_SECONDS = 15;
 
+/**
+ * An instant query at `atSeconds` (the backfill's last sample, so that rate() sees the same samples
+ * on every server however long the machine took to get there), or now.
+ */
 async function instant(
   url: string,
   expr: string,
+  atSeconds?: number,
 ): Promise<{ metric: Record<string, string>; value: number }[]> {
-  const r = (await (await fetch(`${url}/api/v1/query?query=${encodeURIComponent(expr)}`)).json()) as {
+  const at = atSeconds === undefined ? "" : `&time=${atSeconds}`;
+  const r = (await (await fetch(`${url}/api/v1/query?query=${encodeURIComponent(expr)}${at}`)).json()) as {
     status: string;
     error?: string;
     data?: { result: { metric: Record<string, string>; value: [number, string] }[] };
@@ -277,12 +334,14 @@ const SUMMED_OVER_REPLICAS = /mlas_grpc_requests_total/;
 describe("under Prometheus Operator, with two scaler replicas and the real exporters' series", () => {
   let one: Prometheus;
   let two: Prometheus;
+  // The backfill's last sample (epoch ms): every instant query of this block is evaluated there.
+  let endMs = 0;
   const panelQueries = Object.entries(DASHBOARDS).flatMap(([file, d]) =>
     expressions(d).map((e): [string, string] => [file, e]),
   );
 
   before(async () => {
-    const endMs = Math.floor(Date.now() / 1000) * 1000 - 10_000;
+    endMs = Math.floor(Date.now() / 1000) * 1000 - 10_000;
     [one, two] = await Promise.all([backfilledPrometheus(1, endMs), backfilledPrometheus(2, endMs)]);
   });
   after(async () => {
@@ -291,7 +350,10 @@ describe("under Prometheus Operator, with two scaler replicas and the real expor
 
   for (const [file, expr] of panelQueries) {
     it(`${file}: ${expr.slice(0, 80)} returns series that a second replica does not change`, async () => {
-      const [a, b] = await Promise.all([instant(one.url, expr), instant(two.url, expr)]);
+      const [a, b] = await Promise.all([
+        instant(one.url, expr, endMs / 1000),
+        instant(two.url, expr, endMs / 1000),
+      ]);
       assert.ok(b.length > 0, "returned no data");
       for (const s of b)
         for (const l of ["pod", "instance", "job"])
@@ -318,7 +380,9 @@ describe("under Prometheus Operator, with two scaler replicas and the real expor
   });
 
   const values = async (expr: string, label: string): Promise<Record<string, number>> =>
-    Object.fromEntries((await instant(two.url, expr)).map((s) => [s.metric[label] ?? "", s.value]));
+    Object.fromEntries(
+      (await instant(two.url, expr, endMs / 1000)).map((s) => [s.metric[label] ?? "", s.value]),
+    );
 
   it("replicas, cost and GPUs are one replica's numbers, not their sum", async () => {
     assert.deepEqual(
@@ -400,7 +464,7 @@ describe("under Prometheus Operator, with two scaler replicas and the real expor
     };
     const seen = new Set<string>();
     const check = async (name: string, expr: string): Promise<void> => {
-      const r = await instant(two.url, expr);
+      const r = await instant(two.url, expr, endMs / 1000);
       assert.equal(r.length, 1, `${name}: ${expr} returned ${r.length} series`);
       const want = expected[name];
       assert.ok(want !== undefined, `${name}: no expected value for ${expr}`);

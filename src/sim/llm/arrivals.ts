@@ -3,8 +3,8 @@
 // (`timestamp,input_tokens,output_tokens`) or constructed (constructed-trace.ts); the origin travels
 // with the arrivals so every result can say whether its arrivals were real.
 
-import type { Trace } from "../../traces/parse.ts";
-import { minuteMeans, type Workload } from "../workload.ts";
+import type { Series, Trace } from "../../traces/parse.ts";
+import { rng } from "../workload.ts";
 
 export type ArrivalOrigin = "real" | "constructed";
 
@@ -69,6 +69,47 @@ function tokenCount(v: number, what: string): number {
 }
 
 /**
+ * Per-request arrivals from a rate trace (`timestamp,<count>` per interval), for an llm service
+ * replayed on request counts alone: the counts x `factor`, in whole requests (the fraction carried
+ * to the next interval), spread evenly over each interval, every request `promptTokens` +
+ * `outputTokens` long (the llm block's expected lengths). Constructed arrivals: neither the
+ * instants nor the lengths are recorded. Example: 90 requests in a minute at factor 1: one every
+ * 2/3 s, the first at 1/3 s; 0.5 and 0.7 at factor 1: none in the first interval, one in the second.
+ */
+export function arrivalsFromCounts(
+  name: string,
+  series: Series,
+  factor: number,
+  lengths: { readonly promptTokens: number; readonly outputTokens: number },
+): LlmArrivals {
+  const counts = new Int32Array(series.values.length);
+  let carry = 0;
+  let n = 0;
+  series.values.forEach((v, i) => {
+    const want = (Number.isNaN(v) ? 0 : v) * factor + carry;
+    counts[i] = Math.floor(want + 1e-9);
+    carry = want - (counts[i] ?? 0);
+    n += counts[i] ?? 0;
+  });
+  const times = new Float64Array(n);
+  let k = 0;
+  counts.forEach((c, i) => {
+    for (let j = 0; j < c; j++) times[k++] = (i + (j + 0.5) / c) * series.stepSeconds;
+  });
+  const prompt = tokenCount(lengths.promptTokens, `${name}: the expected prompt length`);
+  const output = tokenCount(lengths.outputTokens, `${name}: the expected output length`);
+  return {
+    name,
+    start: series.start,
+    times,
+    inputTokens: new Int32Array(n).fill(prompt),
+    outputTokens: new Int32Array(n).fill(output),
+    origin: "constructed",
+    provenance: `constructed from the request counts of ${name}${factor !== 1 ? ` x ${Number(factor.toPrecision(4))}` : ""}, spread evenly over each ${series.stepSeconds} s interval, every request ${prompt} + ${output} tokens (the llm block's expected lengths): ${n} requests`,
+  };
+}
+
+/**
  * Per second, the mean over its minute of what arrives per second: requests, or tokens (prompt +
  * output) with `tokens`. Example: 120 requests of 1,000 tokens in minute 3: seconds 180-239 hold
  * 2 requests/s, or 2,000 tokens/s.
@@ -86,8 +127,62 @@ export function perSecondRate(a: LlmArrivals, tokens: boolean): Float32Array {
   return rate;
 }
 
-/** The arrivals as the request simulator's workload (requests/s per second), for request-based policies. */
-export function requestWorkload(a: LlmArrivals): Workload {
-  const rate = perSecondRate(a, false);
-  return { name: a.name, start: a.start, rate, minuteRate: minuteMeans(rate) };
+/**
+ * The arrivals at `factor` times the rate, for a trace that needs more (or fewer) replicas than it
+ * recorded: each request arrives floor(factor) or floor(factor) + 1 times (the fraction by one
+ * draw of a seeded stream per request), with its own lengths, its copies spread evenly over the
+ * gap to the next request, so the trace's shape (its minutes, its bursts) is kept at the new rate.
+ * Example: factor 2.5, requests at 0 s and 1 s: the first arrives at 0 and 0.5 s, and at 0.333 s
+ * too when its draw is below 0.5 (then 0, 0.333, 0.667 s).
+ */
+export function scaleArrivals(a: LlmArrivals, factor: number, seed: number): LlmArrivals {
+  if (!(factor > 0) || !Number.isFinite(factor))
+    throw new RangeError(`scale: must be a positive number, got ${factor}`);
+  const r = rng(seed);
+  const whole = Math.floor(factor);
+  const copies = new Int32Array(a.times.length);
+  let n = 0;
+  for (let i = 0; i < copies.length; i++) {
+    copies[i] = whole + (r() < factor - whole ? 1 : 0);
+    n += copies[i] ?? 0;
+  }
+  const times = new Float64Array(n);
+  const inputTokens = new Int32Array(n);
+  const outputTokens = new Int32Array(n);
+  let k = 0;
+  for (let i = 0; i < copies.length; i++) {
+    const c = copies[i] ?? 0;
+    const t = a.times[i] ?? 0;
+    const gap = (a.times[i + 1] ?? t) - t;
+    for (let j = 0; j < c; j++, k++) {
+      times[k] = t + (gap * j) / c;
+      inputTokens[k] = a.inputTokens[i] ?? 1;
+      outputTokens[k] = a.outputTokens[i] ?? 1;
+    }
+  }
+  return {
+    ...a,
+    name: `${a.name} x ${Number(factor.toPrecision(4))}`,
+    times,
+    inputTokens,
+    outputTokens,
+    provenance: `${a.provenance}, each request repeated ${factor.toPrecision(4)} times on average (copies spread over the gap to the next request, seed ${seed}): ${n} requests`,
+  };
+}
+
+/** Per minute of the trace, the prompt + output tokens/s arriving. */
+export function tokensPerMinute(a: LlmArrivals): Float64Array {
+  const out = new Float64Array(Math.ceil(spanSeconds(a) / 60));
+  for (let i = 0; i < a.times.length; i++) {
+    const m = Math.floor((a.times[i] ?? 0) / 60);
+    out[m] = (out[m] ?? 0) + ((a.inputTokens[i] ?? 0) + (a.outputTokens[i] ?? 0)) / 60;
+  }
+  return out;
+}
+
+/** The busiest minute's prompt + output tokens per second. */
+export function peakMinuteTokens(a: LlmArrivals): number {
+  let peak = 0;
+  for (const v of tokensPerMinute(a)) if (v > peak) peak = v;
+  return peak;
 }

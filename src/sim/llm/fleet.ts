@@ -151,6 +151,10 @@ export class Fleet implements LiveMetrics {
     return this.ledger.finishedOutputTokens;
   }
 
+  get finishedPromptTokens(): number {
+    return this.ledger.finishedPromptTokens;
+  }
+
   get ttft(): LatencyHistogram {
     return this.ledger.ttftHistogram;
   }

@@ -28,6 +28,8 @@ export class RequestLedger {
   preemptionsTotal = 0;
   /** vllm:request_generation_tokens_sum: the output tokens of finished requests. */
   finishedOutputTokens = 0;
+  /** vllm:request_prompt_tokens_sum: the prompt tokens of finished requests. */
+  finishedPromptTokens = 0;
   finished = 0;
   /** Requests longer than one replica's KV cache (vLLM refuses a prompt + max_tokens over max_model_len). */
   rejected = 0;
@@ -48,8 +50,9 @@ export class RequestLedger {
     this.promptTokens += promptTokens;
   }
 
-  finish(req: number, arrival: number, t: number, outputTokens: number): void {
+  finish(req: number, arrival: number, t: number, promptTokens: number, outputTokens: number): void {
     const v = t - arrival;
+    this.finishedPromptTokens += promptTokens;
     this.finishedOutputTokens += outputTokens;
     this.e2e[req] = v;
     this.e2eHistogram.observe(v);

@@ -15,6 +15,7 @@ export const METRIC_NAMES = {
   generationTokens: "vllm:generation_tokens_total",
   preemptions: "vllm:num_preemptions_total",
   finishedOutputTokens: "vllm:request_generation_tokens (the histogram's sum)",
+  finishedPromptTokens: "vllm:request_prompt_tokens (the histogram's sum)",
   running: "vllm:num_requests_running",
   waiting: "vllm:num_requests_waiting",
   kvCacheUsage: "vllm:kv_cache_usage_perc",
@@ -35,6 +36,8 @@ export interface LiveMetrics {
   readonly preemptions: number;
   /** Output tokens of the requests finished so far (the sum of vllm:request_generation_tokens). */
   readonly finishedOutputTokens: number;
+  /** Prompt tokens of the requests finished so far (the sum of vllm:request_prompt_tokens). */
+  readonly finishedPromptTokens: number;
   /** sum(vllm:num_requests_running). */
   running(): number;
   /** sum(vllm:num_requests_waiting). */

@@ -10,21 +10,23 @@
 //  - oracle: perfect foresight in tokens: each second needs its minute's tokens/s over capacity x
 //    headroom replicas; pods are created exactly start-up seconds before they are needed and kept
 //    through gaps shorter than the start-up (policies.ts oracleSchedule);
-//  - ours-requests: our decision cycle as it runs today (pipeline/tick.ts through OursOnSim) on the
-//    request rate, with the forecasts made from the trace's past;
+//  - ours: our decision cycle in tokens (pipeline/tick.ts through OursInTokens, ours-tokens.ts) on
+//    the llm block's vLLM signals, with the forecasts of the token load made from the trace's past;
+//    knob: the headroom the engine plans with (its profile's steps / headroom);
 //  - dynamo-planner: NVIDIA Dynamo's SLA planner (throughput-based scaling, constant load
 //    predictor) adapted to aggregated replicas, sized from the same profile (dynamo-planner.ts).
-// More policies (ours in tokens) register by adding an LlmPolicy to LLM_POLICIES.
+// More policies register by adding an LlmPolicy to LLM_POLICIES.
 
 import type { Config, ServiceConfig } from "../../config/schema.ts";
 import type { ForecastView } from "../../engine/types.ts";
 import { KedaHpa, RatePipeline, type ControlPlaneParams } from "../control-plane.ts";
-import { controllerFor, oracleSchedule, type Controller } from "../policies.ts";
-import { perSecondRate, requestWorkload, type LlmArrivals } from "./arrivals.ts";
+import { oracleSchedule } from "../policies.ts";
+import { perSecondRate, type LlmArrivals } from "./arrivals.ts";
 import type { ReplicaCapacity } from "./capacity.ts";
 import { DynamoPlanner } from "./dynamo-planner.ts";
 import { DynamoProfile } from "./dynamo-profile.ts";
 import { GaugePipeline } from "./gauge-pipeline.ts";
+import { OursInTokens, tokenServiceConfig } from "./ours-tokens.ts";
 import { startupSeconds, type LlmController, type LlmSimSettings } from "./simulate.ts";
 
 /** What a policy's controller is built from for one run. */
@@ -37,8 +39,10 @@ export interface LlmPolicyContext {
   readonly controlPlane: ControlPlaneParams;
   /** One replica's capacity within the SLO on this workload's mix (capacity.ts). */
   readonly capacity: ReplicaCapacity;
-  /** Forecasts of the request rate by the second they were made (for ours-requests). */
+  /** Forecasts of the token load by the second they were made (for ours; replay-window.ts). */
   readonly forecasts: readonly { readonly t: number; readonly view: ForecastView }[];
+  /** Epoch ms since which the load's history is known (the trace's start; for ours). */
+  readonly historyFrom: number;
 }
 
 export interface LlmPolicy {
@@ -55,15 +59,6 @@ export interface LlmPolicy {
 export const HEADROOMS: readonly number[] = [0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0, 1.15, 1.3];
 /** Waiting-request thresholds swept; the production stack's example uses 5. */
 export const WAITING_THRESHOLDS: readonly number[] = [0.5, 1, 2, 3, 5, 8, 13, 20, 40];
-
-/** A request-simulator controller driven by the ingress request counter. */
-export function fromRequestController(c: Controller): LlmController {
-  return {
-    step: (t, live, cluster) => c.step(t, live.arrivals, cluster),
-    desired: () => c.desired(),
-    trimmed: () => c.trimmed?.() === true,
-  };
-}
 
 const reactiveRequests: LlmPolicy = {
   name: "reactive-requests",
@@ -187,25 +182,27 @@ const oracle: LlmPolicy = {
   },
 };
 
-const oursRequests: LlmPolicy = {
-  name: "ours-requests",
+/**
+ * Headrooms swept for ours in tokens: the engine plans with its profile's steps / headroom, so a
+ * headroom below 1 buys margin for what its model of one replica leaves out (a tail of long
+ * prompts above the mean the model sizes for).
+ */
+export const OURS_HEADROOMS: readonly number[] = [0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0, 1.15];
+
+const oursTokens: LlmPolicy = {
+  name: "ours",
   knob: "headroom",
-  sweep: HEADROOMS,
-  single: 0.8,
+  sweep: OURS_HEADROOMS,
+  single: 1,
   make(ctx, headroom) {
-    const w = requestWorkload(ctx.arrivals);
-    return fromRequestController(
-      controllerFor("ours", {
-        start: w.start,
-        rate: w.rate,
-        capacity: ctx.capacity.requestsPerSecond,
-        headroom,
-        service: ctx.service,
-        config: ctx.config,
-        controlPlane: ctx.controlPlane,
-        forecasts: ctx.forecasts,
-      }),
-    );
+    return new OursInTokens({
+      config: ctx.config,
+      service: tokenServiceConfig(ctx.service, headroom),
+      controlPlane: ctx.controlPlane,
+      forecasts: ctx.forecasts,
+      start: ctx.arrivals.start,
+      historyFrom: ctx.historyFrom,
+    });
   },
 };
 
@@ -234,11 +231,11 @@ const dynamoPlanner: LlmPolicy = {
 };
 
 /**
- * Every policy the comparison knows, in the order tables list them. A new policy (ours in tokens)
- * is one more LlmPolicy here: a name, its knob and sweep, and make(ctx, knob) returning its controller.
+ * Every policy the comparison knows, in the order tables list them. A new policy is one more
+ * LlmPolicy here: a name, its knob and sweep, and make(ctx, knob) returning its controller.
  */
 export const LLM_POLICIES: readonly LlmPolicy[] = [
-  oursRequests,
+  oursTokens,
   dynamoPlanner,
   reactiveWaiting,
   reactiveRequests,

@@ -526,7 +526,13 @@ export class Replica {
   private leave(s: number, t: number): void {
     const sl = this.slots;
     this.removeRunning(s);
-    this.ledger.finish(sl.req[s] ?? 0, sl.arrival[s] ?? 0, t + this.requestOverhead, sl.output[s] ?? 0);
+    this.ledger.finish(
+      sl.req[s] ?? 0,
+      sl.arrival[s] ?? 0,
+      t + this.requestOverhead,
+      sl.prompt[s] ?? 0,
+      sl.output[s] ?? 0,
+    );
     sl.release(s);
   }
 

@@ -11,6 +11,7 @@ import { demoRequest, loadRequest } from "../../../src/cli/load-request.ts";
 import {
   hpaTolerancesFrom,
   parseSimulateArgs,
+  policiesFrom,
   type PlatformOptions,
   type SimulateArgs,
   type SingleTraceOptions,
@@ -56,7 +57,8 @@ describe("simulate flags: good values", () => {
       kind: "compare",
       configPath: vllmConfig,
       tracePath: trace,
-      policies: ["ours", "reactive", "static", "oracle"],
+      policy: "all",
+      given: ["config", "trace"],
       sweep: false,
       headroom: 0.8,
       sloTargetPct: 1,
@@ -67,8 +69,8 @@ describe("simulate flags: good values", () => {
   });
   const cases: [flags: Partial<SimulateArgs>, pick: (o: SingleTraceOptions) => unknown, want: unknown][] = [
     [{ service: "vllmService" }, (o) => o.service, "vllmService"],
-    [{ policy: "all" }, (o) => o.policies, ["ours", "reactive", "static", "oracle"]],
-    [{ policy: "reactive, oracle" }, (o) => o.policies, ["reactive", "oracle"]],
+    [{ policy: "all" }, (o) => policiesFrom(o.policy), ["ours", "reactive", "static", "oracle"]],
+    [{ policy: "reactive, oracle" }, (o) => policiesFrom(o.policy), ["reactive", "oracle"]],
     [{ sweep: true }, (o) => o.sweep, true],
     [{ headroom: "2" }, (o) => o.headroom, 2],
     [{ headroom: "0.05" }, (o) => o.headroom, 0.05],
@@ -100,10 +102,6 @@ describe("simulate flags: good values", () => {
 
 describe("simulate flags: bad values and conflicts", () => {
   const cases: [flags: Partial<SimulateArgs>, message: RegExp][] = [
-    [{ policy: "magic" }, /^--policy: must be one of ours, reactive, static, oracle or all, got "magic"$/],
-    [{ policy: "ours,magic" }, /--policy: .* got "magic"/],
-    [{ policy: "" }, /--policy: .* got ""/],
-    [{ policy: "ours,reactive,ours" }, /^--policy: ours is given twice in "ours,reactive,ours"$/],
     [{ trace: "" }, /^--trace: must name a file, got ""$/],
     [{ config: " " }, /^--config: must name a file, got " "$/],
     [{ report: "" }, /^--report: must name a file, got ""$/],
@@ -136,6 +134,20 @@ describe("simulate flags: bad values and conflicts", () => {
   for (const [flags, message] of cases)
     it(`${JSON.stringify(flags)} is rejected`, () => {
       assert.throws(() => parseSimulateArgs({ ...base, ...flags }), { name: "UsageError", message });
+    });
+  // --policy's names depend on the service (sized in requests or in tokens): checked once the config is read.
+  const policyCases: [flags: Partial<SimulateArgs>, message: RegExp][] = [
+    [{ policy: "magic" }, /^--policy: must be one of ours, reactive, static, oracle or all, got "magic"$/],
+    [{ policy: "ours,magic" }, /--policy: .* got "magic"/],
+    [{ policy: "" }, /--policy: .* got ""/],
+    [{ policy: "ours,reactive,ours" }, /^--policy: ours is given twice in "ours,reactive,ours"$/],
+  ];
+  for (const [flags, message] of policyCases)
+    it(`${JSON.stringify(flags)} is rejected once the config is read`, () => {
+      assert.throws(() => loadRequest(parseSimulateArgs({ ...base, ...flags })), {
+        name: "UsageError",
+        message,
+      });
     });
   it("hpaTolerancesFrom without the flag is the controller default", () => {
     assert.deepEqual(hpaTolerancesFrom(undefined), [0.1]);
@@ -325,15 +337,12 @@ describe("demo request", () => {
       message: /^--report: ".*" is a directory; name a file$/,
     });
   });
-  it("a service sized in tokens (examples/vllm-gpu.yaml) is refused by the request simulator, naming its request-based twin", () => {
+  it("a service sized in tokens (examples/vllm-gpu.yaml) goes to the token simulator alone; the request simulator's platform replay refuses it", () => {
     const message =
       "--config: services.vllmService is sized in tokens (llm): the request simulator replays request counts and cannot size it; replay a request-based config such as examples/vllm-gpu-requests.yaml";
     const tokens = join(root, "examples/vllm-gpu.yaml");
+    assert.equal(loadRequest(parseSimulateArgs({ trace, config: tokens })).kind, "llm");
     assert.throws(() => demoRequest({ config: tokens, report: "r.html" }), { name: "UsageError", message });
-    assert.throws(() => loadRequest(parseSimulateArgs({ trace, config: tokens })), {
-      name: "UsageError",
-      message,
-    });
     assert.throws(() => loadRequest(parseSimulateArgs({ trace: `vllmService=${trace}`, config: tokens })), {
       name: "UsageError",
       message,

@@ -97,6 +97,7 @@ describe("mlas simulate", () => {
     assert.deepEqual(Object.keys(pol[0] ?? {}).sort(), [
       "coldStarts",
       "costDollars",
+      "headroom",
       "lateRequestsPct",
       "p95LatencySeconds",
       "p99LatencySeconds",

@@ -46,7 +46,7 @@ describe("simulate warns when the result measures the config", () => {
       runs: [{ ...quiet, headroom: 0.4, secondsAtMax: 300 }],
       says: [
         new RegExp(
-          `maxReplicas ${svc.maxReplicas} binds in the sweep \\(headroom, time at the cap\\): ours at 0.4 \\(5 min\\);`,
+          `maxReplicas ${svc.maxReplicas} binds at the compared point \\(headroom, time at the cap\\): ours at 0.4 \\(5 min\\);`,
         ),
       ],
     },
@@ -54,7 +54,9 @@ describe("simulate warns when the result measures the config", () => {
       name: "the budget trims ours at 0.5 for 2 min",
       rps: 50,
       runs: [{ ...quiet, headroom: 0.5, secondsTrimmed: 120 }],
-      says: [/budget or a GPU quota trims in the sweep \(headroom, time trimmed\): ours at 0.5 \(2 min\);/],
+      says: [
+        /budget or a GPU quota trims at the compared point \(headroom, time trimmed\): ours at 0.5 \(2 min\);/,
+      ],
     },
     {
       name: "ours and reactive both at the cap: one line naming both",

@@ -1,6 +1,7 @@
 // Small hand-written profiles and runs for the token-level simulator's tests: step times a reader
 // can add up by hand.
 
+import { parseConfig, type Config } from "../../../../src/config/schema.ts";
 import type { PerformanceProfile, StepBatch } from "../../../../src/llm/profile.ts";
 import type { LlmArrivals } from "../../../../src/sim/llm/arrivals.ts";
 import {
@@ -111,6 +112,7 @@ export class LiveStub implements LiveMetrics {
   generationTokens = 0;
   preemptions = 0;
   finishedOutputTokens = 0;
+  finishedPromptTokens = 0;
   waitingNow = 0;
   readonly ttft = new LatencyHistogram(TTFT_BUCKETS);
   readonly itl = new LatencyHistogram(ITL_BUCKETS);
@@ -127,4 +129,60 @@ export class LiveStub implements LiveMetrics {
   kvCacheUsageMax(): number {
     return 0;
   }
+}
+
+/**
+ * A config with one llm service `vllm` sized in tokens on `profile` (loaded for any profile path),
+ * its arrival trigger `requestRate`; `service` and `top` override the service's and the config's keys.
+ */
+export function llmConfig(
+  profile: PerformanceProfile,
+  service: Record<string, unknown> = {},
+  top: Record<string, unknown> = {},
+): Config {
+  return parseConfig(
+    {
+      sources: { prometheus: { url: "http://127.0.0.1:9090" } },
+      services: {
+        vllm: {
+          workload: { name: "vllm", namespace: "inference" },
+          minReplicas: 1,
+          maxReplicas: 20,
+          resources: { gpusPerReplica: profile.gpusPerReplica, gpuType: "nvidia-h100" },
+          llm: {
+            profile: "hand.json",
+            slo: { ttftSeconds: SLO.ttftSeconds, itlSeconds: SLO.itlSeconds },
+            meanPromptTokens: 500,
+            meanOutputTokens: 100,
+          },
+          triggers: {
+            requestRate: {
+              source: "prometheus",
+              query: "sum(rate(nginx_ingress_controller_requests[1m]))",
+              target: 10,
+              kind: "extensive",
+              arrival: true,
+            },
+          },
+          ...service,
+        },
+      },
+      ...top,
+    },
+    // The parsed config is frozen: the engine gets a profile of its own, without the step log.
+    {
+      load: () => ({
+        id: profile.id,
+        model: profile.model,
+        gpuType: profile.gpuType,
+        engine: profile.engine,
+        tensorParallel: profile.tensorParallel,
+        gpusPerReplica: profile.gpusPerReplica,
+        kvCacheTokens: profile.kvCacheTokens,
+        loadSeconds: profile.loadSeconds,
+        limits: { ...profile.limits },
+        stepSeconds: (b) => profile.stepSeconds(b),
+      }),
+    },
+  );
 }

@@ -29,7 +29,11 @@ describe("live metrics", () => {
           });
         // A finishes at 0.0205 + 299 x 0.01 = 3.01 s, B (admitted then) at 3.01 + 0.015 + 9 x 0.01.
         if (t === 4)
-          Object.assign(seen, { finishedOutput: live.finishedOutputTokens, e2eCount: live.e2e.count });
+          Object.assign(seen, {
+            finishedOutput: live.finishedOutputTokens,
+            finishedPrompt: live.finishedPromptTokens,
+            e2eCount: live.e2e.count,
+          });
       },
       desired: () => 1,
     };
@@ -53,6 +57,7 @@ describe("live metrics", () => {
       exporters: 1,
       ttftCount: 1,
       finishedOutput: 310,
+      finishedPrompt: 155,
       e2eCount: 2,
     });
   });

@@ -5,12 +5,7 @@ import { describe, it } from "node:test";
 import { Cluster } from "../../../../src/sim/cluster.ts";
 import { DEFAULT_CONTROL_PLANE } from "../../../../src/sim/control-plane.ts";
 import { atTarget, comparedRun, type LlmRow } from "../../../../src/sim/llm/compare.ts";
-import {
-  fromRequestController,
-  llmPolicy,
-  scheduleController,
-  type LlmPolicyContext,
-} from "../../../../src/sim/llm/policies.ts";
+import { llmPolicy, scheduleController, type LlmPolicyContext } from "../../../../src/sim/llm/policies.ts";
 import { defaultLlmSettings } from "../../../../src/sim/llm/simulate.ts";
 import { configOf, serviceDoc } from "../../helpers.ts";
 import { arrivalsOf, handProfile, LiveStub as Stub, PRICE, SLO } from "./fixtures.ts";
@@ -33,6 +28,7 @@ function context(minReplicas: number, rows: readonly (readonly [number, number, 
       targetPct: 99,
     },
     forecasts: [],
+    historyFrom: 0,
   };
   return ctx;
 }
@@ -109,23 +105,6 @@ describe("static peak and the oracle, in tokens", () => {
     assert.equal(sizes[539], 1);
     assert.equal(sizes[540], 4);
     assert.equal(cluster.advance(600), 4, "ready when the load arrives");
-  });
-});
-
-describe("the request simulator's controllers run on the token simulator", () => {
-  it("fromRequestController hands them the ingress request counter", () => {
-    const seen: number[] = [];
-    const c = fromRequestController({
-      step: (_t, counter) => {
-        seen.push(counter);
-      },
-      desired: () => 2,
-    });
-    const live = new Stub();
-    live.arrivals = 17;
-    c.step(0, live, new Cluster(0));
-    assert.deepEqual(seen, [17]);
-    assert.equal(c.desired(), 2);
   });
 });
 

@@ -45,9 +45,9 @@ const pts = (xs: readonly [number, number][]) =>
 
 function comparison(trace: string, arrivals: "real" | "constructed"): LlmComparison {
   // At 99% (1% missing): reactive-waiting $110 (between $120 at 0.5% and $90 at 2%), the oracle
-  // $50, ours-requests $80: 0.73x, 1.60x, closing (110 - 80) / (110 - 50) = 50% of the gap.
+  // $50, ours $80: 0.73x, 1.60x, closing (110 - 80) / (110 - 50) = 50% of the gap.
   const frontier = {
-    "ours-requests": pts([[1, 80]]),
+    ours: pts([[1, 80]]),
     "reactive-waiting": pts([
       [0.5, 120],
       [2, 90],
@@ -71,17 +71,22 @@ function comparison(trace: string, arrivals: "real" | "constructed"): LlmCompari
       targetPct: 99,
     },
     targetAttainmentPct: 99,
+    comparedAttainmentPct: 99,
+    levelNote: "at 99% of requests within the SLO",
     baseline: "reactive-waiting",
     rows: [
-      run("ours-requests", 0.8, 99, 80, 1234),
+      run("ours", 0.8, 99, 80, 1234),
       run("reactive-waiting", 1, 99.5, 120, 700),
       run("oracle", 0.9, 99.8, 50, 1500),
     ],
     frontier,
     atTarget: atTarget(frontier, 99, "reactive-waiting"),
+    headline: { oursVsBaseline: 80 / 110, oursVsOracle: 1.6, gapClosed: 0.5, perGpuVsDynamo: null },
+    warnings: [],
+    cautions: [],
     series: {
       // One minute nobody was served (an infinitely late p99), clipped at 4x the 1 s target.
-      "ours-requests": series([0.4, Infinity, 0.6], [0.02, 0.03, 0.04], [2, 3, 3]),
+      ours: series([0.4, Infinity, 0.6], [0.02, 0.03, 0.04], [2, 3, 3]),
       "reactive-waiting": series([0.3, 0.9, 0.5], [0.02, 0.06, 0.03], [2, 2, 4]),
       oracle: series([0.2, 0.3, 0.4], [0.01, 0.02, 0.03], [1, 2, 3]),
     },
@@ -113,7 +118,7 @@ describe("renderLlmReport", () => {
   });
 
   it("the table: cost at 99%, ratios to the baseline and the oracle, the gap closed, SLO-meeting tokens/s per GPU", () => {
-    const row = /<tr data-policy="ours-requests">(.*?)<\/tr>/.exec(html)?.[1] ?? "";
+    const row = /<tr data-policy="ours">(.*?)<\/tr>/.exec(html)?.[1] ?? "";
     const cells = [...row.matchAll(/<td>(.*?)<\/td>/g)].map((m) => m[1]);
     assert.deepEqual(cells.slice(1, 8), ["$80", "0.73&times;", "1.60&times;", "50%", "1234", "0.8", "99.00"]);
     const oracle = /<tr data-policy="oracle">(.*?)<\/tr>/.exec(html)?.[1] ?? "";
@@ -125,14 +130,14 @@ describe("renderLlmReport", () => {
 
   it("TTFT and ITL per minute against their targets, the never-served minute clipped at 4x the target", () => {
     const ttft = figure(html, "chart-ttft-0");
-    for (const name of ["ours-requests", "reactive-waiting", "oracle", "TTFT target 1 s"])
+    for (const name of ["ours", "reactive-waiting", "oracle", "TTFT target 1 s"])
       assert.match(ttft, new RegExp(`<path class="series" data-series="${name}" d="M[\\d.]+,[\\d.]+L`));
     // y grows downwards: the clipped point (4 s) is the highest drawn, the target line lower.
     const ys = (name: string): number[] =>
       [...(new RegExp(`data-series="${name}" d="([^"]+)"`).exec(ttft)?.[1] ?? "").matchAll(/,([\d.]+)/g)].map(
         (m) => Number(m[1]),
       );
-    const top = Math.min(...ys("ours-requests"));
+    const top = Math.min(...ys("ours"));
     assert.ok(top < Math.min(...ys("TTFT target 1 s")), "the clipped minute is above the target");
     assert.ok(top >= 28, `inside the plot: y=${top}`);
     assert.match(figure(html, "chart-itl-0"), /data-series="ITL target 50 ms"/);
@@ -151,7 +156,7 @@ describe("renderLlmReport", () => {
     assert.match(page, /<p class="warning">reactive-waiting does not reach 99% at any setting of its sweep/);
     assert.match(
       page,
-      /<tr data-policy="ours-requests"><td>[^]*?<\/td><td>\$80<\/td><td>n\/a<\/td><td>1\.60&times;<\/td><td>n\/a<\/td>/,
+      /<tr data-policy="ours"><td>[^]*?<\/td><td>\$80<\/td><td>n\/a<\/td><td>1\.60&times;<\/td><td>n\/a<\/td>/,
     );
   });
 
