@@ -15,6 +15,9 @@ import { llmReactiveStep } from "./rules/llm-reactive.ts";
 import { predictiveStep } from "./rules/predictive-step.ts";
 import { reactiveStep } from "./rules/reactive.ts";
 import { scaleToZeroStep } from "./rules/scale-to-zero.ts";
+import { variantDemandStep, variantSplitStep } from "./rules/variant-split.ts";
+import { bindingConstraints } from "./split/binding.ts";
+import { variantsDecision } from "./split/explain.ts";
 import {
   bounded,
   invalidDraft,
@@ -105,9 +108,11 @@ export const SERVICE_STEPS: readonly ServiceStep[] = [
   llmReactiveStep,
   predictiveStep,
   llmPlanStep,
+  variantDemandStep,
   businessHoursStep,
   scaleToZeroStep,
   clampStep,
+  variantSplitStep,
 ];
 
 /** Rule 6 across services, in this order, over every service's claim. */
@@ -177,6 +182,7 @@ function decideService(
     trimmable: draft.valid,
     price: replicaPrice(svc, config.cost),
     reasons: draft.reasons,
+    ...(draft.valid && draft.variants !== undefined ? { variants: draft.variants } : {}),
   };
   return { ctx, draft, claim };
 }
@@ -191,6 +197,21 @@ function sameDecision(a: ServiceDecision | undefined, desired: number, valid: bo
  */
 function decisionOf(decided: Decided, claim: Claim): ServiceDecision {
   const d = counts(decided, claim);
+  const split = claim.variants;
+  if (split !== undefined) {
+    const binding = bindingConstraints(split.problem, split.result);
+    const variants = variantsDecision(split, binding);
+    const message =
+      variants.binding.length > 0
+        ? `variants: binding: ${variants.binding.join("; ")}`
+        : "variants: nothing binds: the least-cost split";
+    const hourlyCost = variants.variants.reduce(
+      (s, v) => ({ onDemand: s.onDemand + v.hourlyCost.onDemand, spot: s.spot + v.hourlyCost.spot }),
+      { onDemand: 0, spot: 0 },
+    );
+    const rule = claim.cappedBy ?? "reactive";
+    return { ...d, reasons: [...d.reasons, { rule, message }], hourlyCost, variants };
+  }
   const sizing = decided.draft.llm;
   return sizing === undefined ? d : { ...d, llm: llmDecision(sizing, d.desiredReplicas) };
 }
