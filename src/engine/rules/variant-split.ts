@@ -82,22 +82,17 @@ export function variantDemandStep(draft: Draft, ctx: StepContext): Draft {
   const result = solveSplit(problem);
   const total = totalOf(result.counts);
   const base = Math.max(tokens.demand, demand.guard ?? 0);
-  const nowOnly = demand.planned
-    ? totalOf(
-        solveSplit({
-          ...problem,
-          checkpoints: problem.checkpoints.map((c) => ({
-            ...c,
-            demand: c.atSeconds === 0 ? Math.max(base, demand.keep) : base,
-          })),
-        }).counts,
-      )
-    : total;
+  // What the demand now alone asks, every checkpoint at it: the reactive split.
+  const reactive = demand.planned
+    ? solveSplit({ ...problem, checkpoints: problem.checkpoints.map((c) => ({ ...c, demand: base })) }).counts
+    : result.counts;
+  const nowOnly = totalOf(reactive);
+  const planChanged = reactive.some((n, i) => n !== result.counts[i]);
   const variants: VariantDraft = { states, demand, problem, result };
   return {
     ...draft,
     desired: total,
-    by: demand.planned && total > nowOnly ? "predictive" : "reactive",
+    by: planChanged ? "predictive" : "reactive",
     reactive: nowOnly,
     predictive: demand.confidence !== undefined ? total : undefined,
     confidence: demand.confidence,

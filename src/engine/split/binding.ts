@@ -83,7 +83,14 @@ export function relax(p: SplitProblem, c: SplitConstraint): SplitProblem {
 const same = (a: readonly number[], b: readonly number[]): boolean =>
   a.length === b.length && a.every((x, i) => x === b[i]);
 
-/** The constraints whose relaxation changes the replicas `result` asks for. */
-export function bindingConstraints(p: SplitProblem, result: SplitResult): SplitConstraint[] {
-  return candidates(p).filter((c) => !same(solveSplit(relax(p, c)).counts, result.counts));
+/**
+ * The constraints whose relaxation changes the replicas `result` asks for, each relaxed problem
+ * solved by `solve` (the solve that gave `result`: under the cross-service caps, split/claim.ts).
+ */
+export function bindingConstraints(
+  p: SplitProblem,
+  result: SplitResult,
+  solve: (p: SplitProblem) => SplitResult = solveSplit,
+): SplitConstraint[] {
+  return candidates(p).filter((c) => !same(solve(relax(p, c)).counts, result.counts));
 }

@@ -13,7 +13,7 @@ import type { Config } from "../../config/schema.ts";
 import { own } from "../own.ts";
 import type { Claim } from "../rules/budget.ts";
 import type { VariantDraft } from "./explain.ts";
-import type { SplitProblem } from "./problem.ts";
+import type { SplitProblem, SplitResult } from "./problem.ts";
 import { solveSplit } from "./solve.ts";
 
 /** GPUs of `type` the counts hold. */
@@ -54,15 +54,24 @@ function quotaRooms(config: Config, claims: readonly Claim[], i: number): Record
   return rooms;
 }
 
-/** The split again under `narrow`, keeping the floor when the caps let it, else down to minReplicas. */
+/**
+ * The split of `problem` under the cross-service caps: the floor kept when the caps let it, else
+ * given up down to the service's `minReplicas`; the problem solved and its split.
+ */
+export function solveUnderCaps(
+  problem: SplitProblem,
+  minReplicas: number,
+): { readonly problem: SplitProblem; readonly result: SplitResult } {
+  const result = solveSplit(problem);
+  if (result.outcome !== "minimums" || problem.minTotal <= minReplicas) return { problem, result };
+  const floorless: SplitProblem = { ...problem, minTotal: minReplicas };
+  return { problem: floorless, result: solveSplit(floorless) };
+}
+
+/** The split again under `narrow` (solveUnderCaps). */
 function resolve(c: Claim, narrow: Partial<SplitProblem>): VariantDraft {
   const d = c.variants as VariantDraft;
-  const problem: SplitProblem = { ...d.problem, ...narrow };
-  const result = solveSplit(problem);
-  if (result.outcome !== "minimums" || problem.minTotal <= c.svc.minReplicas)
-    return { ...d, problem, result };
-  const floorless: SplitProblem = { ...problem, minTotal: c.svc.minReplicas };
-  return { ...d, problem: floorless, result: solveSplit(floorless) };
+  return { ...d, ...solveUnderCaps({ ...d.problem, ...narrow }, c.svc.minReplicas) };
 }
 
 /** The claim with its split `d`: its count the split's total. */
@@ -112,4 +121,34 @@ export function shrinkForBudget(
     gpuCaps[type] = Math.min(own(gpuCaps, type) ?? Infinity, room);
   const next = resolve(c, { budget, gpuCaps });
   return { claim: withSplit(c, next), freed: d.result.cost - next.result.cost };
+}
+
+/**
+ * The split problem claim `i` asked to solve (`asked`, before any trim: with its floor) with every
+ * cap it lives under after the cross-service steps: the room each quota and the budget leave it
+ * beside the other claims. Its split is the one solveUnderCaps gives under them (it is, or it was
+ * solved under them), so the binding constraints are worked out on it: a quota or budget that
+ * binds is then named even where it held without a trim, and a floor a cap gave up comes back
+ * when the cap is relaxed.
+ */
+export function underCaps(
+  config: Config,
+  claims: readonly Claim[],
+  i: number,
+  asked: SplitProblem,
+): SplitProblem {
+  const c = claims[i] as Claim;
+  const d = c.variants as VariantDraft;
+  const gpuCaps = { ...d.problem.gpuCaps };
+  for (const [type, room] of Object.entries(quotaRooms(config, claims, i)))
+    gpuCaps[type] = Math.min(own(gpuCaps, type) ?? Infinity, room);
+  const max = config.cost.enabled ? config.cost.maxHourlyCost : undefined;
+  if (max === undefined) return { ...asked, gpuCaps };
+  const others = claims.reduce((sum, x, j) => (j === i ? sum : sum + claimCostOf(x)), 0);
+  const room = Math.max(0, max - others);
+  return { ...asked, gpuCaps, budget: Math.min(d.problem.budget ?? Infinity, room) };
+}
+
+function claimCostOf(c: Claim): number {
+  return c.variants !== undefined ? c.variants.result.cost : c.desired * c.price.blended;
 }

@@ -56,11 +56,14 @@ export interface SplitProblem {
 }
 
 /**
- * How the split came out, in order of what it gives up: `met` meets the demand at every checkpoint
- * with the spot hedge; `hedge-dropped` meets the demand without the hedge (the caps leave no room
- * for it); `short` serves as much of the demand as the caps allow (the shortfall summed over the
- * checkpoints is the least possible); `minimums` runs the variants' minimums although they alone
- * exceed the caps.
+ * How the split came out, in order of what it gives up: `met` serves what can be served at every
+ * checkpoint (before the last, a demand no ready replica and no start-up can serve in time is
+ * beyond any split: its checkpoint shows it) with the spot hedge; `hedge-dropped` the same without
+ * the hedge (the caps leave no room for it); `short` serves as much of the demand as the caps allow
+ * (the shortfall summed over the checkpoints is the least possible), or the variants' bounds leave
+ * the demand unserved once every replica asked for serves; `minimums`: the variants' minimums
+ * alone exceed a cap; they run, the caps they overrun are raised to what they use, and the split
+ * serves what it can within those (as `short`).
  */
 export type SplitOutcome = "met" | "hedge-dropped" | "short" | "minimums";
 

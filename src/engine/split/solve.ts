@@ -32,7 +32,8 @@
 // When the caps (budget, GPU caps, maxTotal) leave no feasible split, the constraints are given up
 // in order: first the hedge (`hedge-dropped`), then the demand: the replicas that serve the most of
 // it, as the shortfall summed over the checkpoints, at the least cost (`short`); if even the
-// minimums do not fit, the minimums (`minimums`).
+// minimums do not fit, the caps they overrun are raised to what they use and the rest is as
+// `short` (`minimums`).
 //
 // Why the search is exact, and what it costs. Each constraint on f but the caps only grows with
 // each f_i, so an optimal split has no kept replica it could drop: for f_i > lo_i, dropping one
@@ -215,7 +216,7 @@ class Search {
   ) {
     this.p = p;
     this.hi = hi;
-    this.lo = p.variants.map((v, i) => Math.min(v.min, hi[i] ?? 0));
+    this.lo = p.variants.map((v) => v.min);
     this.upper = upper;
     this.targets = targets;
     this.mode = mode;
@@ -406,9 +407,9 @@ class Search {
 
   /**
    * The last variant's kept count, from its least upward: each count with the least hold of the
-   * ready replicas that covers the earlier checkpoints. A larger count is tried only while it can
-   * still save more hold than it costs, and while it serves at an earlier checkpoint (else it adds
-   * nothing there).
+   * ready replicas that covers the earlier checkpoints. A larger count is tried only while its own
+   * kept dollars stay within the least kept-plus-hold dollars of the counts tried (the hold cannot
+   * go below zero), and while it serves at an earlier checkpoint (else it adds nothing there).
    */
   private leafCover(): void {
     const x = this.order[this.order.length - 1] as number;
@@ -416,16 +417,18 @@ class Search {
     const least = this.leastKept(x);
     const upper = this.room(x);
     const w = this.weights;
-    let bestHold = Infinity;
+    // The least of x's own kept dollars plus the hold over the counts tried: a larger count costs
+    // more kept dollars, so once those alone exceed it no larger count can do better.
+    let bestOwn = Infinity;
     for (let n = least; least >= 0 && n <= upper; n++) {
       if (this.tick()) break;
-      if (w.kept * v.price * (n - least) > w.held * bestHold) break;
+      if (w.kept * v.price * n > bestOwn) break;
       this.kept[x] = n;
       if (this.mode === "cover-hedged" && !this.hedgeHolds()) continue;
       const held = this.leastHold();
       if (held !== undefined) {
         const holdCost = costOf(this.p, held);
-        bestHold = Math.min(bestHold, holdCost);
+        bestOwn = Math.min(bestOwn, w.kept * v.price * n + w.held * holdCost);
         this.offer(held, w.kept * costOf(this.p, this.kept) + w.held * holdCost, 0);
         if (holdCost === 0) break;
       }
@@ -555,9 +558,8 @@ function usefulCounts(
     ? p.variants.reduce((s, v, i) => s + v.capacity * lossOf(v, hi[i] ?? 0, p.hedgeQuantile), 0)
     : 0;
   return p.variants.map((v, i) => {
-    const lo = Math.min(v.min, hi[i] ?? 0);
     const byDemand = v.capacity > 0 ? Math.ceil((top + slack) / v.capacity) + 1 : 0;
-    return Math.min(hi[i] ?? 0, Math.max(lo, p.minTotal, byDemand));
+    return Math.min(hi[i] ?? 0, Math.max(v.min, p.minTotal, byDemand));
   });
 }
 
@@ -576,7 +578,9 @@ function resultOf(
     target: targets[j] ?? 0,
     capacity: j === last ? capacityAt(p, kept, c.atSeconds) : capacityAt(p, kept, c.atSeconds, held),
   }));
-  const short = checkpoints.some((c) => c.target < c.demand - rel(c.demand));
+  // Short once every replica asked for serves (earlier checkpoints may be short only for want of time).
+  const final = checkpoints[last];
+  const short = final !== undefined && final.target < final.demand - rel(final.demand);
   const hedge = p.variants.map((v, i) => ({
     spot: variantHedge(kept[i] ?? 0, v.spotShare, 0, 0, 0).spot,
     covered: outcome === "met" ? lossOf(v, kept[i] ?? 0, p.hedgeQuantile) : 0,
@@ -598,6 +602,20 @@ const hedges = (p: SplitProblem): boolean =>
 
 /** The split of `p` (see the header). */
 export function solveSplit(p: SplitProblem): SplitResult {
+  const search = { proven: true, nodes: 0 };
+  const found = staged(p, search);
+  if (found !== undefined) return found;
+  const raised = capsRaisedToMinimums(p);
+  const under = staged(raised, search);
+  if (under !== undefined) return { ...under, outcome: "minimums" };
+  // Not even minTotal fits beside them: the minimums raised to it at the least cost, whatever the caps.
+  const kept = minimums(p);
+  const none = { kept, held: kept.map(() => 0), holdCost: 0, dollars: 0, coverage: 0 };
+  return resultOf(p, none, "minimums", targetsOf(p, upperBounds(p)), search);
+}
+
+/** The first stage (hedged, cover, coverage) with a split, or undefined when the caps leave none. */
+function staged(p: SplitProblem, search: { proven: boolean; nodes: number }): SplitResult | undefined {
   const hi = upperBounds(p);
   const targets = targetsOf(p, hi);
   const stages: [Mode, SplitOutcome][] = [
@@ -605,7 +623,6 @@ export function solveSplit(p: SplitProblem): SplitResult {
     ["cover", hedges(p) ? "hedge-dropped" : "met"],
     ["coverage", "short"],
   ];
-  const search = { proven: true, nodes: 0 };
   for (const [mode, outcome] of stages) {
     const upper = usefulCounts(p, hi, targets, mode === "cover-hedged");
     const s = new Search(p, hi, upper, targets, mode);
@@ -614,14 +631,31 @@ export function solveSplit(p: SplitProblem): SplitResult {
     search.proven &&= !s.stopped;
     if (s.best !== undefined) return resultOf(p, s.best, outcome, targets, search);
   }
-  const kept = minimums(p);
-  return resultOf(
-    p,
-    { kept, held: kept.map(() => 0), holdCost: 0, dollars: 0, coverage: 0 },
-    "minimums",
-    targets,
-    search,
-  );
+  return undefined;
+}
+
+/**
+ * The minimums alone exceed a cap: each cap the variants' minimums exceed is raised to what they
+ * use (they run whatever the caps), and the split is solved again under those caps, so a cap
+ * still holds beyond them (a budget the minimums overrun leaves no room for another paid replica,
+ * a GPU quota they overrun none for more of its type).
+ */
+function capsRaisedToMinimums(p: SplitProblem): SplitProblem {
+  const mins = p.variants.map((v) => v.min);
+  const gpuCaps: Record<string, number> = {};
+  for (const [type, cap] of Object.entries(p.gpuCaps)) {
+    const used = p.variants.reduce((s, v) => s + (v.gpuType === type ? v.min * v.gpusPerReplica : 0), 0);
+    gpuCaps[type] = Math.max(cap, used);
+  }
+  return {
+    ...p,
+    gpuCaps,
+    budget: p.budget === undefined ? undefined : Math.max(p.budget, costOf(p, mins)),
+    maxTotal: Math.max(
+      p.maxTotal,
+      mins.reduce((s, n) => s + n, 0),
+    ),
+  };
 }
 
 /**

@@ -95,7 +95,7 @@ interface Candidate {
 /** Every (kept, held) within the variants' bounds: held ready replicas beyond the kept ones. */
 function* every(p: SplitProblem, hi: readonly number[], holds: boolean): Generator<[number[], number[]]> {
   const k = p.variants.length;
-  const kept = p.variants.map((v, i) => Math.min(v.min, hi[i] ?? 0));
+  const kept = p.variants.map((v) => v.min);
   const held = kept.map(() => 0);
   function* at(i: number): Generator<[number[], number[]]> {
     if (i === k) {
@@ -103,7 +103,7 @@ function* every(p: SplitProblem, hi: readonly number[], holds: boolean): Generat
       return;
     }
     const v = p.variants[i] as SplitVariant;
-    for (let f = Math.min(v.min, hi[i] ?? 0); f <= (hi[i] ?? 0); f++) {
+    for (let f = v.min; f <= (hi[i] ?? 0); f++) {
       kept[i] = f;
       const room = holds ? Math.max(0, Math.min(v.ready, hi[i] ?? 0) - f) : 0;
       for (let h = 0; h <= room; h++) {
@@ -263,7 +263,7 @@ describe("the split: properties (generated problems)", () => {
         if (r.outcome === "minimums") return;
         r.counts.forEach((n, i) => {
           const v = p.variants[i] as SplitVariant;
-          assert.ok(n >= Math.min(v.min, hi[i] ?? 0) && n <= (hi[i] ?? 0), `${v.name}: ${n}`);
+          assert.ok(n >= v.min && n <= (hi[i] ?? 0), `${v.name}: ${n}`);
         });
         assert.ok(r.cost <= (p.budget ?? Infinity) + 1e-9, `cost ${r.cost} over budget ${p.budget}`);
         assert.ok(r.counts.reduce((s, n) => s + n, 0) <= p.maxTotal);
