@@ -5,18 +5,17 @@
 // Workload: the constructed week (src/sim/llm/constructed-trace.ts: BurstGPT's tokens per minute,
 // request lengths from both Azure 2023 traces, seed 20231116), scaled so that its busiest minute
 // needs `peak` replicas of the capacity one replica sustains at 99% SLO attainment (capacity.ts).
-// Profile: the ANALYTIC TEST PROFILE (src/sim/llm/analytic-profile.ts), not measured data: speed
-// depends on the batch sizes and step counts it produces, which a measured 8B-on-H100 profile of
-// similar step times would produce too. SLO: TTFT 2 s, mean ITL 50 ms.
+// Profile: a shipped one (profiles/, aiconfigurator-derived), qwen3-8b/h100_sxm/vllm/tp1 unless
+// MLAS_PROFILE names another. SLO: TTFT 2 s, mean ITL 50 ms.
 // Each run is timed in wall-clock and in this process's CPU seconds (user + system): the machine is
 // shared, and on a loaded machine the CPU time is the figure an idle machine's wall time approaches.
-// Run: npm run bench -- llm-sim   (traces from ../shared/traces, or MLAS_TRACES)
+// Run: npm run bench -- llm-sim   (traces from ../shared/traces, or MLAS_TRACES; MLAS_PROFILE=<id>)
 
 import { loadavg } from "node:os";
 import { join } from "node:path";
 import { loadConfigFile } from "../src/config/load.ts";
 import { DEFAULT_CONTROL_PLANE } from "../src/sim/control-plane.ts";
-import { analyticTestProfile } from "../src/sim/llm/analytic-profile.ts";
+import { shippedProfile, shippedProfileIds } from "../src/llm/registry.ts";
 import type { LlmArrivals } from "../src/sim/llm/arrivals.ts";
 import { measureReplicaCapacity, type ReplicaCapacity } from "../src/sim/llm/capacity.ts";
 import {
@@ -31,7 +30,11 @@ import { loadTrace, type Series } from "../src/traces/parse.ts";
 import { machine } from "./util.ts";
 
 const dir = process.env.MLAS_TRACES ?? new URL("../../shared/traces/", import.meta.url).pathname;
-const profile = analyticTestProfile();
+const profileId = process.env.MLAS_PROFILE ?? "qwen3-8b/h100_sxm/vllm/tp1";
+const shipped = shippedProfile(profileId);
+if (!shipped)
+  throw new Error(`MLAS_PROFILE: must be one of ${shippedProfileIds().join(", ")}, got ${profileId}`);
+const profile = shipped;
 const slo = { ttftSeconds: 2, itlSeconds: 0.05 };
 const config = loadConfigFile(new URL("../examples/vllm-gpu.yaml", import.meta.url).pathname);
 const example = config.services[0];
@@ -117,7 +120,7 @@ console.log(
     .join(" ")}`,
 );
 console.log(
-  `profile ${profile.id} (analytic test profile, not measured); SLO TTFT ${slo.ttftSeconds} s, ITL ${slo.itlSeconds * 1000} ms`,
+  `profile ${profile.id} (${profile.gpusPerReplica} GPU per replica, KV cache ${profile.kvCacheTokens} tokens, load ${profile.loadSeconds} s); SLO TTFT ${slo.ttftSeconds} s, ITL ${slo.itlSeconds * 1000} ms`,
 );
 const cap = timed(() => measureReplicaCapacity(profile, mixOf(lengthPools), slo, { targetPct: 99 }));
 console.log(
@@ -143,6 +146,7 @@ console.log("\n7 days, peak 20 replicas (oracle at headroom 1 sizes the busiest 
 for (const [policy, knob] of [
   ["oracle", 1],
   ["static", 1],
+  ["dynamo-planner", 1],
   ["reactive-waiting", 5],
   ["reactive-requests", 0.8],
 ] as const)

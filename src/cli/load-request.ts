@@ -3,8 +3,8 @@
 // present, the warm-up inside the trace, the trace within the simulator's limits), so that a
 // SimulationRequest is ready to run and a run never stops on bad input.
 
-import { accessSync, constants, existsSync, statSync } from "node:fs";
-import { basename, dirname, resolve } from "node:path";
+import { existsSync } from "node:fs";
+import { basename, resolve } from "node:path";
 import { loadConfigFile } from "../config/load.ts";
 import type { Config, ServiceConfig } from "../config/schema.ts";
 import { HPA_TOLERANCE_BEFORE_1_35, withHpaTolerance } from "../sim/control-plane.ts";
@@ -26,6 +26,8 @@ import {
   type SingleTraceOptions,
   type TraceScaling,
 } from "./request.ts";
+import { show, SHOWN_PATH_CHARS } from "../config/read.ts";
+import { checkReportPath } from "./output-file.ts";
 
 /** The simulator steps every second: at most 400 days of trace (34.56 M seconds). */
 export const MAX_SIMULATED_DAYS = 400;
@@ -94,28 +96,6 @@ export function simSettings(
 }
 
 /**
- * --report names a file that can be written once the simulation is done: not a directory, under a
- * directory that exists (or can be made below the nearest one that does) and is writable.
- */
-export function checkReportPath(path: string): string {
-  const full = resolve(path);
-  if (existsSync(full) && statSync(full).isDirectory())
-    throw new UsageError(`--report: ${JSON.stringify(path)} is a directory; name a file`);
-  let dir = dirname(full);
-  while (!existsSync(dir)) dir = dirname(dir);
-  if (!statSync(dir).isDirectory())
-    throw new UsageError(
-      `--report: cannot write under ${JSON.stringify(dir)}: it is a file, not a directory`,
-    );
-  try {
-    accessSync(dir, constants.W_OK);
-  } catch {
-    throw new UsageError(`--report: cannot write under ${JSON.stringify(dir)}: not writable`);
-  }
-  return path;
-}
-
-/**
  * The request simulator replays request counts against a fixed capacity per replica: a service
  * sized in tokens (an llm block) cannot be replayed by it.
  */
@@ -133,7 +113,7 @@ export function pickService(config: Config, name: string | undefined): ServiceCo
   const have = enabled.map((x) => x.name).join(", ");
   if (name !== undefined) {
     const s = enabled.find((x) => x.name === name);
-    if (!s) throw new UsageError(`--service: no enabled service ${JSON.stringify(name)} (have: ${have})`);
+    if (!s) throw new UsageError(`--service: no enabled service ${show(name)} (have: ${have})`);
     return s;
   }
   const first = enabled[0];
@@ -170,9 +150,10 @@ function platformMembers(config: Config, o: PlatformOptions): [PlatformMember, .
     const service = enabled.find((s) => s.name === name);
     if (!service)
       throw new UsageError(
-        `--trace: no enabled service ${JSON.stringify(name)} in the config (have: ${enabled.map((s) => s.name).join(", ")})`,
+        `--trace: no enabled service ${show(name)} in the config (have: ${enabled.map((s) => s.name).join(", ")})`,
       );
-    if (!existsSync(path)) throw new UsageError(`--trace: ${name}: no such file ${JSON.stringify(path)}`);
+    if (!existsSync(path))
+      throw new UsageError(`--trace: ${name}: no such file ${show(path, SHOWN_PATH_CHARS)}`);
     return { service: requestBased(service), path };
   });
   const members = loaded.map(({ service, path }) => {

@@ -3,7 +3,8 @@
 
 import { isIP } from "node:net";
 import { Command } from "commander";
-import { redactUrls } from "../config/redact.ts";
+import { show } from "../config/read.ts";
+import { excerpt } from "../config/redact.ts";
 import { runDemo } from "./demo.ts";
 import { Watchdog } from "../service/watchdog.ts";
 import { exitOnSignals, startServer } from "./serve.ts";
@@ -140,13 +141,13 @@ program
       if (v === undefined) return undefined;
       const n = Number(v);
       if (!Number.isInteger(n) || n < 0 || n > 65535)
-        throw new UsageError(`${flag}: must be a port 0-65535, got ${JSON.stringify(v)}`);
+        throw new UsageError(`${flag}: must be a port 0-65535, got ${show(v)}`);
       return n;
     };
     const grpcPort = port("--grpc-port", opts.grpcPort);
     const httpPort = port("--http-port", opts.httpPort);
     if (opts.bindAddress !== undefined && isIP(opts.bindAddress) === 0)
-      throw new UsageError(`--bind-address: must be an IP address, got ${JSON.stringify(opts.bindAddress)}`);
+      throw new UsageError(`--bind-address: must be an IP address, got ${show(opts.bindAddress)}`);
     // Started first, so that it keeps the process's priority: the scaler lowers its main thread's
     // and threads inherit the priority of the thread that starts them.
     const watchdog = Watchdog.start();
@@ -203,9 +204,12 @@ try {
   // Expected failures (bad input) print one clear line; anything else is a bug and keeps its stack.
   const known =
     e instanceof Error &&
-    ["ConfigError", "TraceError", "UsageError", "SourceError", "StartupError"].includes(e.name);
-  console.error(
-    redactUrls(known ? `mlas: ${e.message}` : e instanceof Error ? (e.stack ?? e.message) : String(e)),
-  );
+    ["ConfigError", "TraceError", "UsageError", "SourceError", "StartupError", "OutputError"].includes(
+      e.name,
+    );
+  // A config's issues are bounded and redacted where they were read (config/read.ts: show, join);
+  // anything else is bounded and redacted here.
+  const text = known ? `mlas: ${e.message}` : e instanceof Error ? (e.stack ?? e.message) : String(e);
+  console.error(e instanceof Error && e.name === "ConfigError" ? text : excerpt(text, 16_384));
   process.exitCode = known ? 1 : 70;
 }

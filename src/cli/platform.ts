@@ -3,13 +3,12 @@
 // shared budget, GPU quotas and priorities; ours and reactive KEDA are compared per service and in
 // total, with what the budget and quotas trimmed and when.
 
-import { mkdirSync, writeFileSync } from "node:fs";
-import { dirname } from "node:path";
 import { renderPlatformReport } from "../report/platform.ts";
 import { hourlyCostJson } from "../sim/hourly-cost.ts";
 import { simulatePlatform, type PlatformMember, type PlatformResult } from "../sim/platform.ts";
 import { describeHpaTolerance } from "../sim/control-plane.ts";
 import type { PlatformRequest } from "./request.ts";
+import { writeOutputFile } from "./output-file.ts";
 
 export interface PlatformRun {
   readonly results: readonly PlatformResult[];
@@ -109,8 +108,7 @@ export function platformJson(run: PlatformRun): unknown {
 }
 
 export function writePlatformReport(file: string, run: PlatformRun): void {
-  mkdirSync(dirname(file), { recursive: true });
-  writeFileSync(
+  writeOutputFile(
     file,
     renderPlatformReport({ results: run.results, hpaTolerance: run.hpaTolerance, measured: run.measured }),
   );

@@ -4,13 +4,15 @@
 // execute. Every bad value is a UsageError naming the flag and the value, raised before anything runs.
 
 import { existsSync } from "node:fs";
-import type { Config, ServiceConfig } from "../config/schema.ts";
+import { MAX_SERVICES, type Config, type ServiceConfig } from "../config/schema.ts";
 import type { PlatformMember } from "../sim/platform.ts";
 import { POLICIES, type PolicyName } from "../sim/policies.ts";
 import { HPA_TOLERANCE_BEFORE_1_35 } from "../sim/control-plane.ts";
 import type { SimSettings } from "../sim/run.ts";
 import type { Workload } from "../sim/workload.ts";
 import { parseDurationSeconds, UsageError } from "./duration.ts";
+import { show } from "../config/read.ts";
+import { excerpt } from "../config/redact.ts";
 
 /** The defaults of the simulate flags, as the help shows them. */
 export const SIMULATE_DEFAULTS = {
@@ -144,7 +146,7 @@ export type SimulationRequest = CompareRequest | PlatformRequest | DemoRequest;
 function positiveNumber(flag: string, v: string): number {
   const n = Number(v);
   if (!Number.isFinite(n) || n <= 0)
-    throw new UsageError(`${flag}: must be a positive number, got ${JSON.stringify(v)}`);
+    throw new UsageError(`${flag}: must be a positive number, got ${show(v)}`);
   return n;
 }
 
@@ -154,14 +156,12 @@ function positive(flag: string, v: string | undefined): number | undefined {
 
 export function policiesFrom(flag: string): PolicyName[] {
   if (flag === "all") return [...POLICIES];
-  const out = flag.split(",").map((p) => p.trim());
+  // Split no further than a list of every policy and one more (which is then a repeat or unknown).
+  const out = flag.split(",", POLICIES.length + 1).map((p) => p.trim());
   out.forEach((p, i) => {
     if (!(POLICIES as readonly string[]).includes(p))
-      throw new UsageError(
-        `--policy: must be one of ${POLICIES.join(", ")} or all, got ${JSON.stringify(p)}`,
-      );
-    if (out.indexOf(p) !== i)
-      throw new UsageError(`--policy: ${p} is given twice in ${JSON.stringify(flag)}`);
+      throw new UsageError(`--policy: must be one of ${POLICIES.join(", ")} or all, got ${show(p)}`);
+    if (out.indexOf(p) !== i) throw new UsageError(`--policy: ${p} is given twice in ${show(flag)}`);
   });
   return out as PolicyName[];
 }
@@ -173,39 +173,39 @@ export function policiesFrom(flag: string): PolicyName[] {
 export function hpaTolerancesFrom(v: string | undefined): [number, ...number[]] {
   if (v === undefined) return [HPA_TOLERANCE_BEFORE_1_35];
   const out: number[] = [];
-  for (const part of v.split(",")) {
+  // Split no further than the third value (which is then one too many).
+  for (const part of v.split(",", 3)) {
     const text = part.trim();
     const n = Number(text);
     if (text === "" || !Number.isFinite(n) || n < 0 || n > 1)
       throw new UsageError(
-        `--hpa-tolerance: each value must be a number from 0 to 1 (0.1 below Kubernetes 1.35, 0 from 1.35), got ${JSON.stringify(part)}`,
+        `--hpa-tolerance: each value must be a number from 0 to 1 (0.1 below Kubernetes 1.35, 0 from 1.35), got ${show(part)}`,
       );
     if (out.includes(n))
-      throw new UsageError(`--hpa-tolerance: ${text} is given twice in ${JSON.stringify(v)}`);
+      throw new UsageError(`--hpa-tolerance: ${excerpt(text, 60)} is given twice in ${show(v)}`);
+    if (out.length === 2)
+      throw new UsageError(`--hpa-tolerance: at most two values (such as 0.1,0), got ${show(v)}`);
     out.push(n);
   }
-  if (out.length > 2)
-    throw new UsageError(`--hpa-tolerance: at most two values (such as 0.1,0), got ${JSON.stringify(v)}`);
   const [first, ...rest] = out;
-  if (first === undefined) throw new UsageError(`--hpa-tolerance: no value in ${JSON.stringify(v)}`);
+  if (first === undefined) throw new UsageError(`--hpa-tolerance: no value in ${show(v)}`);
   return [first, ...rest];
 }
 
 function nonEmpty(flag: string, v: string): string {
-  if (v.trim() === "") throw new UsageError(`${flag}: must name a file, got ${JSON.stringify(v)}`);
+  if (v.trim() === "") throw new UsageError(`${flag}: must name a file, got ${show(v)}`);
   return v;
 }
 
 function headroomFrom(v: string): number {
   const n = Number(v);
-  if (!(n > 0 && n <= 2)) throw new UsageError(`--headroom: must be in (0, 2], got ${JSON.stringify(v)}`);
+  if (!(n > 0 && n <= 2)) throw new UsageError(`--headroom: must be in (0, 2], got ${show(v)}`);
   return n;
 }
 
 function sloTargetFrom(v: string): number {
   const n = Number(v);
-  if (!(n >= 0 && n <= 100))
-    throw new UsageError(`--slo-target: must be a percentage, got ${JSON.stringify(v)}`);
+  if (!(n >= 0 && n <= 100)) throw new UsageError(`--slo-target: must be a percentage, got ${show(v)}`);
   return n;
 }
 
@@ -239,13 +239,16 @@ export function runFlagsFrom(a: SimulateArgs): RunFlags {
  */
 export function parseServiceTraces(trace: string): ServiceTrace[] {
   const seen = new Set<string>();
-  return trace.split(",").map((part) => {
+  const parts = trace.split(",", MAX_SERVICES + 1);
+  if (parts.length > MAX_SERVICES)
+    throw new UsageError(`--trace: at most ${MAX_SERVICES} services (a config declares at most as many)`);
+  return parts.map((part) => {
     const eq = part.indexOf("=");
     const service = part.slice(0, eq).trim();
     const path = part.slice(eq + 1).trim();
     if (eq <= 0 || service === "" || path === "")
-      throw new UsageError(`--trace: expected service=FILE[,service=FILE...], got ${JSON.stringify(part)}`);
-    if (seen.has(service)) throw new UsageError(`--trace: service ${JSON.stringify(service)} is named twice`);
+      throw new UsageError(`--trace: expected service=FILE[,service=FILE...], got ${show(part)}`);
+    if (seen.has(service)) throw new UsageError(`--trace: service ${show(service)} is named twice`);
     seen.add(service);
     return { service, path };
   });
@@ -273,9 +276,7 @@ function platformOptions(a: SimulateArgs, run: RunFlags, output: OutputFlags): P
       );
   const [hpaTolerance, ...more] = hpaTolerancesFrom(a.hpaTolerance);
   if (more.length > 0)
-    throw new UsageError(
-      `--hpa-tolerance: the platform replay takes one value, got ${JSON.stringify(a.hpaTolerance)}`,
-    );
+    throw new UsageError(`--hpa-tolerance: the platform replay takes one value, got ${show(a.hpaTolerance)}`);
   return {
     kind: "platform",
     configPath: a.config,

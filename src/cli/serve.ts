@@ -3,6 +3,7 @@
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { loadConfigFile } from "../config/load.ts";
+import { excerpt } from "../config/redact.ts";
 import { createHttpServer } from "../service/http.ts";
 import { ForecastPool } from "../service/forecast-pool.ts";
 import { GrpcThread, type CallSink } from "../service/grpc-thread.ts";
@@ -16,15 +17,25 @@ import { VerdictTable } from "../service/verdicts.ts";
 import type { Watchdog } from "../service/watchdog.ts";
 import { buildSources, sourceFileIssues } from "../signals/registry.ts";
 
-/** Why a port could not be bound, in words (EADDRINUSE and friends, not a stack). */
+const BIND_PROBLEMS: Readonly<Record<string, string>> = {
+  EADDRINUSE: "in use (another process is listening there)",
+  EACCES: "permission denied (ports below 1024 need privileges)",
+  EADDRNOTAVAIL: "address not available on this host (bind to one of its addresses, or 0.0.0.0 or ::)",
+  EAFNOSUPPORT: "address family not supported on this host (is IPv6 off?)",
+  EPERM: "operation not permitted",
+};
+
+/**
+ * Why a port could not be bound, in words (EADDRINUSE and friends, not a stack). grpc-js gives no
+ * code, only a message that quotes the system's: "No address added out of total 1 resolved
+ * errors: [listen EADDRNOTAVAIL: address not available 192.0.2.1]".
+ */
 function bindProblem(e: unknown): string {
   const m = e instanceof Error ? e.message : String(e);
-  const code = (e as NodeJS.ErrnoException).code ?? /\b(EADDRINUSE|EACCES|EADDRNOTAVAIL)\b/.exec(m)?.[1];
-  if (code === "EADDRINUSE" || /address already in use|No address added out of total/i.test(m))
-    return "in use (another process is listening there)";
-  if (code === "EACCES") return "permission denied (ports below 1024 need privileges)";
-  if (code === "EADDRNOTAVAIL") return "address not available on this host";
-  return m.split("\n")[0] ?? m;
+  const code = (e as NodeJS.ErrnoException).code ?? /\b(E[A-Z]{3,})\b/.exec(m)?.[1];
+  const words = code === undefined ? undefined : BIND_PROBLEMS[code];
+  if (words !== undefined) return words;
+  return excerpt(m.split("\n")[0] ?? m, 300);
 }
 
 /** Listens on `port`, or rejects with a StartupError naming the port and why. */

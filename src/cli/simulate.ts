@@ -1,14 +1,13 @@
 // mlas simulate: replay a trace through the same engine the service runs, against a modelled
 // cluster and KEDA/HPA, and compare with reactive KEDA, static peak provisioning and the oracle.
 
-import { mkdirSync, writeFileSync } from "node:fs";
-import { dirname } from "node:path";
 import { renderReport } from "../report/html.ts";
 import { compare, formatComparison, type Comparison } from "../sim/compare.ts";
 import { describeHpaTolerance, withHpaTolerance } from "../sim/control-plane.ts";
 import type { SimSettings } from "../sim/run.ts";
 import type { Workload } from "../sim/workload.ts";
 import type { CompareRequest } from "./request.ts";
+import { writeOutputFile } from "./output-file.ts";
 
 /** How the model works, with the HPA tolerances of the runs in the report. */
 export function modelNotes(tolerances: readonly number[]): string[] {
@@ -41,8 +40,7 @@ export function writeReport(
   c: Comparison,
   extra?: { title: string; comparison: Comparison },
 ): void {
-  mkdirSync(dirname(file), { recursive: true });
-  writeFileSync(
+  writeOutputFile(
     file,
     renderReport({
       title,

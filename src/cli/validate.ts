@@ -4,7 +4,6 @@
 
 import { loadConfigFile } from "../config/load.ts";
 import { ConfigError } from "../config/read.ts";
-import { redactUrls } from "../config/redact.ts";
 import { enabledServices, type Config } from "../config/schema.ts";
 import { checkTlsFiles } from "../service/tls-files.ts";
 import { loadProfileFile } from "../llm/profile-file.ts";
@@ -49,7 +48,8 @@ export function llmSummaries(config: Config): string[] {
 /**
  * One line on a profile that validates: its id and the figures a reader checks first. Example:
  * `qwen3-8b/h100_sxm/vllm/tp1: KV cache 382,705 tokens, load 53.7 s, decode step 6.36 ms at batch 1
- * and 10.95 ms at 64 (context 1,024), prefill of 2,048 tokens 44.52 ms`.
+ * and 10.95 ms at 64 (context 1,024), prefill of 2,048 tokens 44.52 ms, per-request overhead 28.8 ms`
+ * (the last part only for a profile that has one).
  */
 export function profileSummary(p: TabulatedProfile): string {
   const decode = (n: number): string =>
@@ -72,7 +72,10 @@ export function profileSummary(p: TabulatedProfile): string {
   return (
     `${p.id}: KV cache ${p.kvCacheTokens.toLocaleString("en-US")} tokens, load ${p.loadSeconds} s, ` +
     `decode step ${decode(1)} ms at batch 1 and ${decode(64)} ms at 64 (context 1,024), ` +
-    `prefill of 2,048 tokens ${prefill.toFixed(2)} ms`
+    `prefill of 2,048 tokens ${prefill.toFixed(2)} ms` +
+    (p.requestOverheadSeconds > 0
+      ? `, per-request overhead ${Number((p.requestOverheadSeconds * 1000).toFixed(3))} ms`
+      : "")
   );
 }
 
@@ -121,7 +124,8 @@ export function runValidate(
       if (!(e instanceof ConfigError)) throw e;
       failed++;
       err(`${f}: ${e.issues.length} problem${e.issues.length === 1 ? "" : "s"}`);
-      for (const i of e.issues) err(redactUrls(`  ${i.path}: ${i.message}`));
+      // Each value and key in an issue is already bounded and redacted where it was read (show, join).
+      for (const i of e.issues) err(`  ${i.path}: ${i.message}`);
     }
   }
   return failed === 0 ? 0 : 1;

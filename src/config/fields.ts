@@ -44,6 +44,8 @@ export interface StringField extends Described {
    * with the userinfo replaced by *** (see redact.ts), and the README says so.
    */
   readonly secret?: boolean;
+  /** A check the pattern cannot express: the problem in words ("must ..."), or undefined when none. */
+  readonly check?: (value: string) => string | undefined;
 }
 
 export interface EnumField extends Described {
@@ -158,11 +160,20 @@ function absent(r: Reader, path: string, f: Field): unknown {
 }
 
 function readString(r: Reader, path: string, v: unknown, f: StringField): string | undefined {
-  return r.reqStr(path, v, {
+  const s = r.reqStr(path, v, {
     ...(f.maxLength !== undefined ? { maxLength: f.maxLength } : {}),
     ...(f.pattern ? { pattern: f.pattern } : {}),
     ...(f.hint !== undefined ? { hint: f.hint } : {}),
   });
+  const problem = s === undefined ? undefined : f.check?.(s);
+  return problem === undefined ? s : r.fail(path, `${problem}, got ${show(s)}`);
+}
+
+/** A calendar date YYYY-MM-DD that exists (2026-02-30 does not, though Date.parse rolls it over). */
+function calendarDateProblem(s: string): string | undefined {
+  const t = Date.parse(`${s}T00:00:00Z`);
+  const exists = !Number.isNaN(t) && new Date(t).toISOString().slice(0, 10) === s;
+  return exists ? undefined : "must be a date YYYY-MM-DD that exists in the calendar";
 }
 
 function readRecord(r: Reader, path: string, v: unknown, f: RecordField): Record<string, unknown> {
@@ -744,6 +755,7 @@ export const BUSINESS_HOURS_FIELDS = {
       type: "string",
       pattern: /^\d{4}-\d{2}-\d{2}$/,
       hint: "must be a date YYYY-MM-DD",
+      check: calendarDateProblem,
       doc: "A local date.",
     },
     default: [],

@@ -82,6 +82,7 @@ function facade(p: TabulatedProfile): PerformanceProfile {
     kvCacheTokens: p.kvCacheTokens,
     loadSeconds: p.loadSeconds,
     limits: { ...p.limits },
+    requestOverheadSeconds: p.requestOverheadSeconds,
     stepSeconds: (b) => p.stepSeconds(b),
   };
   facades.set(p, f);

@@ -1,17 +1,16 @@
 // Reads a config file from disk: the edge where config text enters the process.
 
-import { readFileSync } from "node:fs";
+import { FileProblem, readTextFile } from "./files.ts";
 import { ConfigError } from "./read.ts";
-import { parseConfigText, type Config } from "./schema.ts";
+import { MAX_CONFIG_BYTES, parseConfigText, type Config } from "./schema.ts";
 
 export function loadConfigFile(path: string): Config {
   let text: string;
   try {
-    text = readFileSync(path, "utf8");
+    text = readTextFile(path, MAX_CONFIG_BYTES);
   } catch (e) {
-    throw new ConfigError([
-      { path, message: `cannot be read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}` },
-    ]);
+    if (!(e instanceof FileProblem)) throw e;
+    throw new ConfigError([{ path, message: e.message }]);
   }
   return parseConfigText(text, path);
 }

@@ -2,7 +2,8 @@
 // Every problem is recorded with the dotted path of the field and the offending value,
 // so a bad file reports all of its mistakes at once instead of the first one only.
 
-import { redactUrls } from "./redact.ts";
+import { excerpt } from "./redact.ts";
+
 export interface ConfigIssue {
   readonly path: string;
   readonly message: string;
@@ -17,14 +18,18 @@ export class ConfigError extends Error {
   }
 }
 
-/** Renders a value for an error message: short, single-line, never a credential. */
-export function show(value: unknown): string {
+/** The longest value and key an error message echoes. */
+const SHOWN_CHARS = 60;
+/** The longest file path an error message echoes. */
+export const SHOWN_PATH_CHARS = 1024;
+
+/**
+ * Renders a value for an error message: short, single-line, never a credential. Reads a bounded
+ * prefix of a string, however long (redact.ts).
+ */
+export function show(value: unknown, maxChars = SHOWN_CHARS): string {
   if (value === undefined) return "nothing";
-  if (typeof value === "string") {
-    const r = redactUrls(value);
-    const s = r.length > 60 ? `${r.slice(0, 57)}...` : r;
-    return JSON.stringify(s);
-  }
+  if (typeof value === "string") return JSON.stringify(excerpt(value, maxChars, { wholeValue: true }));
   if (typeof value === "number" || typeof value === "boolean" || value === null) return String(value);
   if (Array.isArray(value)) return "a list";
   return "an object";
@@ -154,9 +159,11 @@ export class Reader {
   }
 }
 
+/** A field path for an error message; a key is echoed as `show` echoes a value (bounded, redacted). */
 export function join(path: string, key: string | number): string {
   if (typeof key === "number") return `${path}[${key}]`;
-  return path === "" ? key : `${path}.${key}`;
+  const k = excerpt(key, SHOWN_CHARS, { wholeValue: true });
+  return path === "" ? k : `${path}.${k}`;
 }
 
 /** Deep-freezes a parsed config so nothing downstream can mutate it. */

@@ -5,7 +5,7 @@
 // YAML file.
 
 import { isIP } from "node:net";
-import { parse as parseYaml } from "yaml";
+import { isScalar, LineCounter, parseDocument, visit, type Document } from "yaml";
 import {
   BUSINESS_HOURS_FIELDS,
   CONFIG_FIELDS,
@@ -35,6 +35,7 @@ import {
   type VariantConfig,
 } from "./variants.ts";
 import { ConfigError, Reader, deepFreeze, join, show, type Obj } from "./read.ts";
+import { excerpt } from "./redact.ts";
 
 export { MAX_SERVICES } from "./fields.ts";
 export type { LlmConfig, LlmSignal, ProfileSource } from "./llm.ts";
@@ -144,25 +145,12 @@ export function isValidTimeZone(tz: string): boolean {
   }
 }
 
-/** A calendar date YYYY-MM-DD that exists (2026-02-30 does not, though Date.parse rolls it over). */
-function isCalendarDate(s: string): boolean {
-  const t = Date.parse(`${s}T00:00:00Z`);
-  return !Number.isNaN(t) && new Date(t).toISOString().slice(0, 10) === s;
-}
-
 function businessHours(r: Reader, raw: ReadOf<typeof BUSINESS_HOURS_FIELDS>): BusinessHoursConfig {
   const p = "businessRules.businessHours";
   if (!isValidTimeZone(raw.timezone))
-    r.fail(
-      join(p, "timezone"),
-      `must be an IANA time zone such as Europe/Berlin, got ${JSON.stringify(raw.timezone)}`,
-    );
+    r.fail(join(p, "timezone"), `must be an IANA time zone such as Europe/Berlin, got ${show(raw.timezone)}`);
   const { startHour, endHour } = raw;
   if (endHour <= startHour) r.fail(join(p, "endHour"), `must be > startHour (${startHour}), got ${endHour}`);
-  raw.holidays.forEach((h, i) => {
-    if (!isCalendarDate(h))
-      r.fail(join(join(p, "holidays"), i), `must be a date YYYY-MM-DD, got ${JSON.stringify(h)}`);
-  });
   const days = [...new Set(raw.days.map((d) => DAY_NAMES.indexOf(d)))].sort();
   return { ...raw, days };
 }
@@ -230,7 +218,7 @@ function loadTrigger(
   if (!t && !Object.hasOwn(declared, given))
     r.fail(
       join(path, "loadSignal"),
-      `must name one of the service's triggers (${triggers.map((x) => x.name).join(", ")}), got ${JSON.stringify(given)}`,
+      `must name one of the service's triggers (${triggers.map((x) => x.name).join(", ")}), got ${show(given)}`,
     );
   else if (t && t.kind !== "extensive")
     r.fail(
@@ -255,7 +243,7 @@ function checkResources(
   if (res.gpuType !== undefined && !Object.hasOwn(prices, res.gpuType))
     r.fail(
       join(path, "resources.gpuType"),
-      `has no price: add it to businessRules.costOptimization.gpuHourlyPrices (known: ${known}), got ${JSON.stringify(res.gpuType)}`,
+      `has no price: add it to businessRules.costOptimization.gpuHourlyPrices (known: ${known}), got ${show(res.gpuType)}`,
     );
 }
 
@@ -551,7 +539,7 @@ function checkAcross(r: Reader, config: Config): void {
       if (x.workload.kind !== "Deployment" && x.workload.kind !== "StatefulSet")
         r.fail(
           join(join("services", x.name), "workload.kind"),
-          `sources.kubernetes reads Deployments and StatefulSets only, got ${JSON.stringify(x.workload.kind)}: use readyReplicasQuery without sources.kubernetes`,
+          `sources.kubernetes reads Deployments and StatefulSets only, got ${show(x.workload.kind)}: use readyReplicasQuery without sources.kubernetes`,
         );
   if (c.enabled && c.maxHourlyCost === undefined)
     r.fail("businessRules.costOptimization.maxHourlyCost", "is required when costOptimization is enabled");
@@ -589,21 +577,58 @@ export function parseConfig(doc: unknown, profiles: ProfileSource = {}): Config 
 
 export const MAX_CONFIG_BYTES = 8 * 1024 * 1024;
 
+/**
+ * The first key given twice in one mapping, or undefined. (yaml's own check compares each key with
+ * every earlier one of its mapping: quadratic, minutes for a few ten thousand keys.)
+ */
+function duplicateKey(doc: Document, lines: LineCounter): string | undefined {
+  let found: string | undefined;
+  visit(doc, {
+    Map(_, map) {
+      const seen = new Set<string>();
+      for (const pair of map.items) {
+        if (!isScalar(pair.key)) continue;
+        const key = String(pair.key.value);
+        if (seen.has(key)) {
+          const at = pair.key.range ? lines.linePos(pair.key.range[0]) : undefined;
+          found = `key ${show(key)} is given twice in one mapping${at ? ` at line ${at.line}, column ${at.col}` : ""}`;
+          return visit.BREAK;
+        }
+        seen.add(key);
+      }
+      return undefined;
+    },
+  });
+  return found;
+}
+
+/** The YAML document as plain data, or what is wrong with it (the first line of yaml's message). */
+function yamlData(text: string): { data: unknown } | { problem: string } {
+  try {
+    const lines = new LineCounter();
+    const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: false, lineCounter: lines });
+    const error = doc.errors[0];
+    if (error) return { problem: error.message };
+    const duplicate = duplicateKey(doc, lines);
+    if (duplicate !== undefined) return { problem: duplicate };
+    return { data: doc.toJS({ maxAliasCount: 100 }) as unknown };
+  } catch (e) {
+    return { problem: (e as Error).message };
+  }
+}
+
 /** Parses YAML text (the one place a config document is read). */
 export function parseConfigText(text: string, source = "config", profiles: ProfileSource = {}): Config {
   if (text.length > MAX_CONFIG_BYTES)
     throw new ConfigError([
       { path: source, message: `is ${text.length} characters; at most ${MAX_CONFIG_BYTES} are allowed` },
     ]);
-  let doc: unknown;
-  try {
-    doc = parseYaml(text, { prettyErrors: true, maxAliasCount: 100 });
-  } catch (e) {
+  const yaml = yamlData(text);
+  if ("problem" in yaml)
     throw new ConfigError([
-      { path: source, message: `is not valid YAML: ${(e as Error).message.split("\n")[0] ?? ""}` },
+      { path: source, message: `is not valid YAML: ${excerpt(yaml.problem.split("\n")[0] ?? "", 200)}` },
     ]);
-  }
-  return parseConfig(doc, profiles);
+  return parseConfig(yaml.data, profiles);
 }
 
 export function enabledServices(config: Config): readonly ServiceConfig[] {

@@ -17,7 +17,7 @@
 // - ITL at the percentile q: each step gives every decoding sequence one token, so ITL's quantile
 //   is the steps' quantile: s_p when more than 1 - q of the steps hold prefill, else s_d (every
 //   step past φ = 1).
-// - TTFT at q = residual + ceil(P / c) x s_p + queueing: a new request waits out the step
+// - TTFT at q = residual + ceil(P / c) x s_p + queueing + overhead: a new request waits out the step
 //   running when it arrives (counted as a prefill step, the longest), then its own chunks;
 //   queueing for the prefill budget is an M/M/1 queue on prompt tokens served at
 //   μ = (B - n) / s_B tokens/s (s_B: a step with the whole budget in prefill beside the n
@@ -25,7 +25,8 @@
 //   ρ exp(-(1 - ρ) t / S) for a prompt's service time S = P / μ: the wait at q is
 //   S ln(ρ / (1 - q)) / (1 - ρ) when ρ > 1 - q, else 0. vLLM's service is closer to deterministic
 //   per token (M/D/1 waits about half as long): the exponential tail is the margin, and so is
-//   counting the residual as a prefill step.
+//   counting the residual as a prefill step. Plus the profile's per-request overhead
+//   (`requestOverheadSeconds`, latency the serving path adds outside the steps), once.
 // - KV cache: the running sequences hold n x (P + O / 2) tokens (the prompt and, on average, half
 //   the output), kept within (1 - headroom) of kvCacheTokens.
 //
@@ -287,7 +288,7 @@ export function predictReplica(
   const mean = st.next;
   const withPrefill = Math.max(st.prefillStep, st.saturated ? mean : 0);
   const itl = st.saturated ? mean : st.phi > 1 - percentile ? st.prefillStep : st.decodeStep;
-  const ttft = withPrefill + st.chunks * withPrefill + wait;
+  const ttft = withPrefill + st.chunks * withPrefill + wait + (p.requestOverheadSeconds ?? 0);
   const kv = (st.n * (shape.promptTokens + shape.outputTokens / 2)) / p.kvCacheTokens;
   return {
     requestRate: rate,

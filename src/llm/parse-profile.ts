@@ -14,6 +14,8 @@ export const PROFILE_BOUNDS = {
   tableValues: 65536,
   checks: 1000,
   stepMs: 1e7,
+  /** A minute: a per-request overhead beyond it is a unit mistake, not a serving path. */
+  requestOverheadMs: 60000,
 } as const;
 
 /** The tables and the interpolation twin agree to this relative difference on recorded checks. */
@@ -31,6 +33,7 @@ const TOP_KEYS = [
   "loadSeconds",
   "maxModelLen",
   "limits",
+  "overhead",
   "stepTime",
   "checkTolerance",
   "checks",
@@ -90,6 +93,21 @@ function identity(r: Reader, d: Obj): ProfileIdentity | undefined {
     maxModelLen: maxModelLen as number,
     limits: { maxBatchedTokens, maxSeqs },
   };
+}
+
+/**
+ * The optional `overhead` block: `perRequestMs`, milliseconds the serving path adds to each request
+ * outside the engine's steps (profile.ts, `requestOverheadSeconds`). Absent: 0.
+ */
+function requestOverhead(r: Reader, v: unknown): number | undefined {
+  if (v === undefined) return 0;
+  const o = r.obj("overhead", v, ["perRequestMs"]);
+  if (o === undefined) return undefined;
+  const ms = r.reqNum("overhead.perRequestMs", o["perRequestMs"], {
+    min: 0,
+    max: PROFILE_BOUNDS.requestOverheadMs,
+  });
+  return ms === undefined ? undefined : ms / 1000;
 }
 
 /** A grid axis: 2..axisPoints finite numbers, strictly increasing, the first >= `min`. */
@@ -271,11 +289,13 @@ function readProfile(r: Reader, doc: unknown): TabulatedProfile | undefined {
   if (d["format"] !== PROFILE_FORMAT)
     r.fail("format", `must be "${PROFILE_FORMAT}", got ${show(d["format"])}`);
   const id = identity(r, d);
+  const overheadSeconds = requestOverhead(r, d["overhead"]);
   const tables = stepTables(r, d["stepTime"], id?.limits);
   const tolerance = r.num("checkTolerance", d["checkTolerance"], 0.05, { above: 0, max: 1 });
   provenance(r, d["provenance"]);
-  if (id === undefined || tables === undefined || r.issues.length > 0) return undefined;
-  const profile = new TabulatedProfile(id, tables);
+  if (id === undefined || overheadSeconds === undefined || tables === undefined || r.issues.length > 0)
+    return undefined;
+  const profile = new TabulatedProfile({ ...id, requestOverheadSeconds: overheadSeconds }, tables);
   checks(r, d, profile, tolerance);
   return profile;
 }

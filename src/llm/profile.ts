@@ -38,6 +38,14 @@ export interface PerformanceProfile {
   /** Seconds from container start until the engine serves (weights loaded, graphs captured). */
   readonly loadSeconds: number;
   readonly limits: SchedulerLimits;
+  /**
+   * Seconds the serving path adds to every request outside the engine's steps (absent: none): a
+   * request's first token, and so every later one and its end, reaches the client this long after
+   * the step that produced it. Once per request, whatever its number of prefill chunks; no step
+   * takes longer for it, so it costs latency, not engine time. The shipped profiles carry
+   * aiconfigurator's vLLM dispatch overhead here (28.8 ms for Qwen3-8B: profiles/README.md).
+   */
+  readonly requestOverheadSeconds?: number;
   /** Seconds one engine step takes for the given batch. Finite and positive for any valid batch. */
   stepSeconds(batch: StepBatch): number;
 }

@@ -16,6 +16,9 @@
 // Worked example, qwen3-8b/h100_sxm/vllm/tp1: 512 prompt tokens of one new request with 32
 // sequences decoding at context 1,152 take mixedLinear(544) 11.96 ms + prefillAttention(1, 512)
 // 2.22 ms + decodeAttention(32, 1152) 2.35 ms = 16.53 ms.
+//
+// A file's optional `overhead.perRequestMs` is no part of any step: it is carried as
+// `requestOverheadSeconds`, the latency the serving path adds to each request (profile.ts).
 
 import { Table1, Table2 } from "./interpolate.ts";
 import type { PerformanceProfile, SchedulerLimits, StepBatch } from "./profile.ts";
@@ -47,6 +50,8 @@ export interface ProfileIdentity {
   readonly loadSeconds: number;
   readonly maxModelLen: number;
   readonly limits: SchedulerLimits;
+  /** The file's `overhead.perRequestMs` in seconds; absent: 0. */
+  readonly requestOverheadSeconds?: number;
 }
 
 const BATCH_FIELDS = [
@@ -94,6 +99,7 @@ export class TabulatedProfile implements PerformanceProfile, ProfileIdentity {
   readonly loadSeconds: number;
   readonly maxModelLen: number;
   readonly limits: SchedulerLimits;
+  readonly requestOverheadSeconds: number;
   private readonly decodeLinear: Table1;
   private readonly mixedLinear: Table1;
   private readonly prefillAttention: Table2;
@@ -110,6 +116,7 @@ export class TabulatedProfile implements PerformanceProfile, ProfileIdentity {
     this.loadSeconds = identity.loadSeconds;
     this.maxModelLen = identity.maxModelLen;
     this.limits = identity.limits;
+    this.requestOverheadSeconds = identity.requestOverheadSeconds ?? 0;
     const { decodeLinear, mixedLinear, prefillAttention, decodeAttention } = tables;
     this.decodeLinear = new Table1(decodeLinear.decodeSeqs, decodeLinear.ms);
     this.mixedLinear = new Table1(mixedLinear.batchedTokens, mixedLinear.ms);

@@ -14,6 +14,7 @@
 // the origin in effect then (09:59:00, its forecasts in effect from 09:59:48) and uses them as soon
 // as they are ready, then fits 10:00:00 at once, in effect at 10:00:48 or when ready.
 
+import { errorText } from "../config/redact.ts";
 import type { Config } from "../config/schema.ts";
 import { inlineHistory, type HistoryReader, type HistoryTask } from "./history.ts";
 import type { Logger } from "./log.ts";
@@ -153,7 +154,7 @@ export class ForecastScheduler {
         delete rt.forecastError;
       };
     } catch (e) {
-      const error = (e as Error).message;
+      const error = errorText(e);
       this.log.warn("history read failed", { service: rt.service.name, error });
       apply = () => {
         rt.forecastError = error;

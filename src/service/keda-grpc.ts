@@ -5,6 +5,7 @@
 
 import * as grpc from "@grpc/grpc-js";
 import * as protoLoader from "@grpc/proto-loader";
+import { show } from "../config/read.ts";
 import type { Logger } from "./log.ts";
 import { MetadataError, metricNameFor, serviceFromMetadata } from "./metadata.ts";
 import type { Verdict, VerdictSource } from "./verdicts.ts";
@@ -16,6 +17,14 @@ export interface ScaledObjectRef {
   namespace?: string;
   scalerMetadata?: Record<string, string>;
 }
+
+/**
+ * The largest request read (grpc-js's default is 4 MB). KEDA sends a ScaledObjectRef: a name, a
+ * namespace and the trigger's metadata, with TLS material from a TriggerAuthentication at most (a
+ * whole public CA bundle is about 200 KB). A larger request is refused (RESOURCE_EXHAUSTED) before
+ * it is decoded: decoding 4 MB of metadata keys held the gRPC thread for seconds.
+ */
+export const MAX_REQUEST_BYTES = 1024 * 1024;
 
 class CallError extends Error {
   readonly code: grpc.status;
@@ -108,7 +117,10 @@ class ServerCertificates implements grpc.experimental.CertificateProvider {
 
 export class KedaGrpcServer {
   private certificates: ServerCertificates | undefined;
-  private readonly server = new grpc.Server({ "grpc.keepalive_permit_without_calls": 1 });
+  private readonly server = new grpc.Server({
+    "grpc.keepalive_permit_without_calls": 1,
+    "grpc.max_receive_message_length": MAX_REQUEST_BYTES,
+  });
   /** Open server streams (StreamIsActive and health Watch): each is ended at shutdown. */
   private readonly streams = new Set<grpc.ServerWritableStream<unknown, unknown>>();
   private readonly verdicts: VerdictSource;
@@ -139,7 +151,7 @@ export class KedaGrpcServer {
           if (req.metricName !== undefined && req.metricName !== "" && req.metricName !== want) {
             throw new CallError(
               grpc.status.INVALID_ARGUMENT,
-              `metricName: expected ${JSON.stringify(want)} for service ${name}, got ${JSON.stringify(req.metricName.slice(0, 80))}`,
+              `metricName: expected ${JSON.stringify(want)} for service ${name}, got ${show(req.metricName)}`,
             );
           }
           const n = this.decided(name).desiredReplicas;
@@ -166,7 +178,7 @@ export class KedaGrpcServer {
       Check: (call: grpc.ServerUnaryCall<{ service?: string }, unknown>, cb: grpc.sendUnaryData<unknown>) => {
         const s = call.request.service ?? "";
         if (s !== "" && s !== "externalscaler.ExternalScaler") {
-          cb({ code: grpc.status.NOT_FOUND, details: `unknown service ${JSON.stringify(s.slice(0, 80))}` });
+          cb({ code: grpc.status.NOT_FOUND, details: `unknown service ${show(s)}` });
           return;
         }
         cb(null, { status: this.serving && this.verdicts.ready() ? "SERVING" : "NOT_SERVING" });
@@ -174,7 +186,7 @@ export class KedaGrpcServer {
       Watch: (call: grpc.ServerWritableStream<{ service?: string }, unknown>) => {
         const s = call.request.service ?? "";
         if (s !== "" && s !== "externalscaler.ExternalScaler") {
-          failStream(call, grpc.status.NOT_FOUND, `unknown service ${JSON.stringify(s.slice(0, 80))}`);
+          failStream(call, grpc.status.NOT_FOUND, `unknown service ${show(s)}`);
           return;
         }
         if (!this.serving) {

@@ -1,7 +1,9 @@
 // KEDA's scalerMetadata for our trigger: it names the service. Validated like any external input;
-// an error names the key and the value.
+// an error names the key and the value. Anyone who reaches the port can send 4 MB of metadata: each
+// string is bounded before anything else reads it.
 
 import { show } from "../config/read.ts";
+import { excerpt } from "../config/redact.ts";
 
 /** Keys KEDA itself may put in the trigger metadata besides ours. */
 const KEDA_KEYS = new Set([
@@ -21,6 +23,12 @@ export class MetadataError extends Error {
   }
 }
 
+/**
+ * The longest metadata value read: a Kubernetes object name (253). A service name in the config is
+ * at most 63 characters; longer is an error that states the length, with nothing else read or echoed.
+ */
+export const MAX_METADATA_VALUE = 253;
+
 export function serviceFromMetadata(
   meta: Readonly<Record<string, string>> | undefined,
   known: ReadonlySet<string>,
@@ -29,13 +37,17 @@ export function serviceFromMetadata(
   for (const k of Object.keys(m)) {
     if (k !== "service" && !KEDA_KEYS.has(k))
       throw new MetadataError(
-        `scalerMetadata.${k.length > 64 ? `${k.slice(0, 61)}...` : k}: unknown key (allowed: service, ${[...KEDA_KEYS].join(", ")})`,
+        `scalerMetadata.${excerpt(k, 64)}: unknown key (allowed: service, ${[...KEDA_KEYS].join(", ")})`,
       );
   }
   const s = m.service;
   if (s === undefined || s === "")
     throw new MetadataError(
       "scalerMetadata.service: is required (the name of a service in the scaler's config)",
+    );
+  if (s.length > MAX_METADATA_VALUE)
+    throw new MetadataError(
+      `scalerMetadata.service: must be at most ${MAX_METADATA_VALUE} characters (a service's name), got ${s.length}`,
     );
   if (!known.has(s)) throw new MetadataError(`scalerMetadata.service: no enabled service named ${show(s)}`);
   return s;

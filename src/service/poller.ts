@@ -2,6 +2,7 @@
 // runs on its own schedule and under its own deadline, so a slow or hung source only ages its own
 // signals. A read never overlaps itself: asking again while it runs joins the read in flight.
 
+import { errorText } from "../config/redact.ts";
 import type { Config, ServiceConfig, TriggerConfig } from "../config/schema.ts";
 import type { Reading } from "../engine/types.ts";
 import type { Sources } from "../signals/registry.ts";
@@ -194,7 +195,7 @@ export class SignalPoller {
       delete st.lastError;
     } catch (e) {
       st.errors++;
-      const msg = (e as Error).message;
+      const msg = errorText(e);
       if (st.lastError !== msg)
         this.log.warn("signal read failed", { service: rt.service.name, trigger: t.name, error: msg });
       st.lastError = msg;
@@ -219,7 +220,7 @@ export class SignalPoller {
       delete rt.readyError;
     } catch (e) {
       rt.readyErrors++;
-      const msg = (e as Error).message;
+      const msg = errorText(e);
       if (rt.readyError !== msg)
         this.log.warn("replica count read failed", { service: rt.service.name, error: msg });
       rt.readyError = msg;

@@ -3,7 +3,7 @@
 // one clear line at start-up (and from `mlas validate`), not a handshake that fails for every client.
 
 import type { KeyObject, X509Certificate } from "node:crypto";
-import { readFileSync } from "node:fs";
+import { FileProblem, readBoundedFile } from "../config/files.ts";
 import type { ServerConfig } from "../config/schema.ts";
 import { pemCertificates, pemPrivateKey } from "../signals/pem.ts";
 
@@ -29,14 +29,15 @@ export interface TlsIssue {
 
 type TlsConfig = NonNullable<ServerConfig["tls"]>;
 
+/** A CA bundle of every public CA is about 200 KB. */
+const MAX_TLS_FILE_BYTES = 4 * 1024 * 1024;
+
 function readOne(path: string, file: string, issues: TlsIssue[]): Buffer | undefined {
   try {
-    return readFileSync(file);
+    return readBoundedFile(file, MAX_TLS_FILE_BYTES);
   } catch (e) {
-    issues.push({
-      path,
-      message: `cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
-    });
+    if (!(e instanceof FileProblem)) throw e;
+    issues.push({ path, message: `cannot read ${file}: ${e.detail}` });
     return undefined;
   }
 }

@@ -7,9 +7,12 @@
 
 import * as http from "node:http";
 import * as https from "node:https";
+import { excerpt } from "../config/redact.ts";
 import { SourceError } from "./source.ts";
 
 const MAX_BODY = 16 * 1024 * 1024;
+/** Of an error status's body only the start is read: the message quotes at most 120 characters of it. */
+const MAX_ERROR_BODY = 4096;
 
 /** What an HTTPS agent trusts and presents: a CA bundle, a client certificate and key, the name to check. */
 export interface ClientTls {
@@ -29,6 +32,13 @@ export function keepAliveAgent(url: string, tls: ClientTls = {}): http.Agent {
   return new URL(url).protocol === "https:" ? new https.Agent({ ...o, ...tls }) : new http.Agent(o);
 }
 
+interface Answer {
+  readonly status: number;
+  readonly text: string;
+  /** Only the start of the body was read (an error page). */
+  readonly partial: boolean;
+}
+
 export async function getJson(
   source: string,
   url: string,
@@ -38,10 +48,10 @@ export async function getJson(
   if (u.protocol !== "http:" && u.protocol !== "https:")
     throw new SourceError(source, `unsupported URL scheme ${JSON.stringify(u.protocol)}`);
   const get = u.protocol === "https:" ? https.get : http.get;
-  const { status, text } = await new Promise<{ status: number; text: string }>((resolve, reject) => {
+  const { status, text, partial } = await new Promise<Answer>((resolve, reject) => {
     let settled = false;
     let answered = false;
-    const finish = (e: SourceError | undefined, r?: { status: number; text: string }): void => {
+    const finish = (e: SourceError | undefined, r?: Answer): void => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
@@ -63,13 +73,21 @@ export async function getJson(
       answered = true;
       const chunks: Buffer[] = [];
       let size = 0;
+      const status = res.statusCode ?? 0;
+      const failed = status < 200 || status > 299;
       res.on("data", (c: Buffer) => {
         size += c.length;
-        if (size > MAX_BODY) finish(new SourceError(source, `answer larger than ${MAX_BODY} bytes`));
+        if (failed && size >= MAX_ERROR_BODY) {
+          // Enough to quote: the rest of an error page is not read.
+          chunks.push(c);
+          const text = Buffer.concat(chunks).toString("utf8", 0, MAX_ERROR_BODY);
+          finish(undefined, { status, text, partial: true });
+          req.destroy();
+        } else if (size > MAX_BODY) finish(new SourceError(source, `answer larger than ${MAX_BODY} bytes`));
         else chunks.push(c);
       });
       res.on("end", () => {
-        finish(undefined, { status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString("utf8") });
+        finish(undefined, { status, text: Buffer.concat(chunks).toString("utf8"), partial: false });
       });
       res.on("error", (e) => {
         finish(cut(e.message));
@@ -92,11 +110,11 @@ export async function getJson(
   if (status < 200 || status > 299)
     throw new SourceError(
       source,
-      `HTTP ${status}${text ? `: ${text.slice(0, 120).replace(/\s+/g, " ")}` : ""}`,
+      `HTTP ${status}${text ? `: ${excerpt(text, 120, { partial }).replace(/\s+/g, " ")}` : ""}`,
     );
   try {
     return JSON.parse(text) as unknown;
   } catch {
-    throw new SourceError(source, `malformed JSON: ${JSON.stringify(text.slice(0, 40))}`);
+    throw new SourceError(source, `malformed JSON: ${JSON.stringify(excerpt(text, 40))}`);
   }
 }

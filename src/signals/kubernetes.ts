@@ -6,8 +6,9 @@
 //
 // The service account token is re-read from its file every minute: the kubelet rotates it.
 
-import { readFileSync } from "node:fs";
 import type { Agent } from "node:http";
+import { FileProblem, readBoundedFile, readTextFile } from "../config/files.ts";
+import { show } from "../config/read.ts";
 import type { ServiceConfig, SourcesConfig } from "../config/schema.ts";
 import { getJson, keepAliveAgent } from "./http.ts";
 import { Limiter } from "./limit.ts";
@@ -26,6 +27,8 @@ const PAGE = 500;
 const TOKEN_TTL_MS = 60_000;
 /** A LIST answer serves every service of that namespace read within this long (one refresh). */
 const LIST_TTL_MS = 1000;
+/** The token and the CA file: a few KB each. */
+const MAX_FILE_BYTES = 1024 * 1024;
 
 const RESOURCES: Readonly<Record<string, string>> = {
   Deployment: "deployments",
@@ -35,10 +38,7 @@ const RESOURCES: Readonly<Record<string, string>> = {
 function count(v: unknown, field: string, where: string): number {
   if (v === undefined || v === null) return 0;
   if (typeof v !== "number" || !Number.isInteger(v) || v < 0)
-    throw new SourceError(
-      "kubernetes",
-      `${where}: ${field} must be a non-negative integer, got ${JSON.stringify(v)}`,
-    );
+    throw new SourceError("kubernetes", `${where}: ${field} must be a non-negative integer, got ${show(v)}`);
   return v;
 }
 
@@ -59,12 +59,10 @@ export class KubernetesClient {
     let ca: Buffer | undefined;
     if (cfg.caFile !== undefined) {
       try {
-        ca = readFileSync(cfg.caFile);
+        ca = readBoundedFile(cfg.caFile, MAX_FILE_BYTES);
       } catch (e) {
-        throw new SourceError(
-          this.name,
-          `sources.kubernetes.caFile: cannot read ${cfg.caFile} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`,
-        );
+        if (!(e instanceof FileProblem)) throw e;
+        throw new SourceError(this.name, `sources.kubernetes.caFile: cannot read ${cfg.caFile}: ${e.detail}`);
       }
     }
     this.agent = keepAliveAgent(cfg.url, ca ? { ca } : {});
@@ -79,12 +77,10 @@ export class KubernetesClient {
     if (!this.token || now - this.token.readAt > TOKEN_TTL_MS) {
       let value: string;
       try {
-        value = readFileSync(this.cfg.tokenFile, "utf8").trim();
+        value = readTextFile(this.cfg.tokenFile, MAX_FILE_BYTES).trim();
       } catch (e) {
-        throw new SourceError(
-          this.name,
-          `cannot read the token file ${this.cfg.tokenFile} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`,
-        );
+        if (!(e instanceof FileProblem)) throw e;
+        throw new SourceError(this.name, `cannot read the token file ${this.cfg.tokenFile}: ${e.detail}`);
       }
       if (value === "") throw new SourceError(this.name, `the token file ${this.cfg.tokenFile} is empty`);
       this.token = { value, readAt: now };

@@ -3,14 +3,32 @@
 
 import { X509Certificate, createPrivateKey, type KeyObject } from "node:crypto";
 
-const PEM_CERT = /-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g;
+const PEM_BEGIN = "-----BEGIN CERTIFICATE-----";
+const PEM_END = "-----END CERTIFICATE-----";
+
+/**
+ * Each BEGIN ... END CERTIFICATE block of a PEM text, in order. One pass (a lazy regex over the
+ * text searched from every BEGIN to the end: quadratic in a file of BEGIN lines without END).
+ */
+export function pemCertificateBlocks(pem: string): string[] {
+  const out: string[] = [];
+  let from = 0;
+  for (;;) {
+    const begin = pem.indexOf(PEM_BEGIN, from);
+    if (begin < 0) return out;
+    const end = pem.indexOf(PEM_END, begin + PEM_BEGIN.length);
+    if (end < 0) return out;
+    out.push(pem.slice(begin, end + PEM_END.length));
+    from = end + PEM_END.length;
+  }
+}
 
 /** Every certificate in a PEM file, and what is wrong with it (no certificate, one that does not parse). */
 export function pemCertificates(
   file: string,
   pem: Buffer,
 ): { certificates: X509Certificate[]; problems: string[] } {
-  const blocks = pem.toString("latin1").match(PEM_CERT) ?? [];
+  const blocks = pemCertificateBlocks(pem.toString("latin1"));
   if (blocks.length === 0) return { certificates: [], problems: [`${file} holds no PEM certificate`] };
   const certificates: X509Certificate[] = [];
   const problems: string[] = [];

@@ -1,6 +1,7 @@
 // Prometheus over its HTTP API: instant queries for live values, range queries for history.
 // One file per source (as KEDA's scalers are): this one knows PromQL answers and nothing else.
 
+import { excerpt, MAX_ERROR_CHARS } from "../config/redact.ts";
 import type { PrometheusConfig, TriggerConfig } from "../config/schema.ts";
 import { ClientAuth, type ClientAuthConfig } from "./client-auth.ts";
 import { getJson } from "./http.ts";
@@ -83,7 +84,7 @@ export class PrometheusClient implements SignalSource {
     if (body.status !== "success")
       throw new SourceError(
         this.name,
-        `query ${JSON.stringify(brief(params.query ?? ""))} failed: ${typeof body.error === "string" ? body.error : JSON.stringify(body.status)}`,
+        `query ${JSON.stringify(brief(params.query ?? ""))} failed: ${typeof body.error === "string" ? excerpt(body.error, MAX_ERROR_CHARS) : body.status === undefined ? "undefined" : excerpt(JSON.stringify(body.status), 100)}`,
       );
     if (body.data === null || typeof body.data !== "object")
       throw new SourceError(this.name, "answer has no data");

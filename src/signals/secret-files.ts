@@ -4,7 +4,7 @@
 // refused what it sent (HTTP 401, a refused AMQP login, a failed TLS handshake), so that a password
 // changed on the server and then in the Secret is picked up at the next read, not ten seconds later.
 
-import { readFileSync } from "node:fs";
+import { FileProblem, readBoundedFile } from "../config/files.ts";
 import { SourceError } from "./source.ts";
 
 export const FILE_CHECK_MS = 10_000;
@@ -39,17 +39,19 @@ export class RereadSchedule {
   }
 }
 
-/** The system error code of a failed read (ENOENT, EACCES), or its message. */
-function why(e: unknown): string {
-  return (e as NodeJS.ErrnoException).code ?? (e as Error).message;
-}
+/** A CA bundle of every public CA is about 200 KB; a credential far less. */
+const MAX_SECRET_FILE_BYTES = 4 * 1024 * 1024;
 
-/** A file's bytes, or a SourceError naming the field and the file (never its content). */
+/**
+ * A file's bytes, or a SourceError naming the field and the file (never its content): a regular
+ * file only, read up to its bound (config/files.ts).
+ */
 export function readBytes(source: string, field: string, path: string): Buffer {
   try {
-    return readFileSync(path);
+    return readBoundedFile(path, MAX_SECRET_FILE_BYTES);
   } catch (e) {
-    throw new SourceError(source, `${field}: cannot read ${path} (${why(e)})`);
+    if (!(e instanceof FileProblem)) throw e;
+    throw new SourceError(source, `${field}: ${path} ${e.message}`);
   }
 }
 

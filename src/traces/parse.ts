@@ -4,7 +4,8 @@
 //  - request traces: `timestamp,input_tokens,output_tokens`, one row per request.
 // Shared by forecast-eval, simulate, the demo and the tests. Errors name the file and line.
 
-import { readFileSync, statSync } from "node:fs";
+import { FileProblem, readTextFile } from "../config/files.ts";
+import { show } from "../config/read.ts";
 
 export class TraceError extends Error {
   constructor(message: string) {
@@ -45,6 +46,8 @@ export const MAX_ROWS = 5_000_000;
  * at 1e200 every product overflows), so such a value is a unit mistake to report, not a load to clamp.
  */
 export const MAX_COUNT = 1e15;
+/** A header's column names name what a row counts ("requests", "tokens"). */
+const MAX_COLUMN_NAME = 64;
 /** Larger files cannot be held as one string by the runtime; 5 M rows fit well within. */
 const MAX_BYTES = 400 * 1024 * 1024;
 
@@ -88,7 +91,7 @@ function parseTime(s: string, where: string): number {
   const m = ISO.exec(s);
   if (!m)
     throw new TraceError(
-      `${where}: timestamp must be ISO 8601 with an offset (e.g. 2026-01-05T00:00:00Z), got ${JSON.stringify(s.slice(0, 40))}`,
+      `${where}: timestamp must be ISO 8601 with an offset (e.g. 2026-01-05T00:00:00Z), got ${show(s)}`,
     );
   const why = impossible(m);
   if (why !== undefined)
@@ -107,14 +110,10 @@ function spanText(ms: number): string {
 
 function parseCount(s: string, where: string, column: string): number {
   if (!/^\d+(\.\d+)?([eE][+-]?\d+)?$/.test(s))
-    throw new TraceError(
-      `${where}: ${column} must be a non-negative number, got ${JSON.stringify(s.slice(0, 40))}`,
-    );
+    throw new TraceError(`${where}: ${column} must be a non-negative number, got ${show(s)}`);
   const v = Number(s);
   if (!Number.isFinite(v) || v > MAX_COUNT)
-    throw new TraceError(
-      `${where}: ${column} must be at most 1e15 per row, got ${JSON.stringify(s.slice(0, 40))}`,
-    );
+    throw new TraceError(`${where}: ${column} must be at most 1e15 per row, got ${show(s)}`);
   return v;
 }
 
@@ -129,16 +128,19 @@ export function parseTraceText(text: string, name: string): Trace {
     .split(",")
     .map((h) => h.trim());
   if (header[0] !== "timestamp")
-    throw new TraceError(
-      `${name}:1: header must start with "timestamp", got ${JSON.stringify((lines[0] ?? "").slice(0, 60))}`,
-    );
+    throw new TraceError(`${name}:1: header must start with "timestamp", got ${show(lines[0] ?? "")}`);
   if (lines.length < 3)
     throw new TraceError(`${name}: needs at least two data rows, got ${lines.length - 1}`);
+  const long = header.find((h) => h.length > MAX_COLUMN_NAME);
+  if (long !== undefined)
+    throw new TraceError(
+      `${name}:1: a column name is ${long.length} characters, at most ${MAX_COLUMN_NAME} are allowed: ${show(long)}`,
+    );
   if (header.length === 2) return parseRate(lines, name, header[1] ?? "value");
   if (header.length === 3 && header[1] === "input_tokens" && header[2] === "output_tokens")
     return parseRequests(lines, name);
   throw new TraceError(
-    `${name}:1: header must be "timestamp,<count>" or "timestamp,input_tokens,output_tokens", got ${JSON.stringify(header.join(","))}`,
+    `${name}:1: header must be "timestamp,<count>" or "timestamp,input_tokens,output_tokens", got ${show(lines[0] ?? "")}`,
   );
 }
 
@@ -223,17 +225,10 @@ function parseRequests(lines: readonly string[], name: string): Trace {
 export function loadTrace(path: string): Trace {
   let text: string;
   try {
-    const bytes = statSync(path).size;
-    if (bytes > MAX_BYTES)
-      throw new TraceError(
-        `${path}: is ${(bytes / 1048576).toFixed(0)} MiB, more than the limit of ${MAX_BYTES / 1048576} MiB`,
-      );
-    text = readFileSync(path, "utf8");
+    text = readTextFile(path, MAX_BYTES);
   } catch (e) {
-    if (e instanceof TraceError) throw e;
-    throw new TraceError(
-      `${path}: cannot be read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
-    );
+    if (!(e instanceof FileProblem)) throw e;
+    throw new TraceError(`${path}: ${e.message}`);
   }
   return parseTraceText(text, path);
 }

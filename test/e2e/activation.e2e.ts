@@ -48,6 +48,18 @@ before(async () => {
   exporter.values.set('http_requests_total{service="e2e-web"}', 0);
   depth.start();
   await exporter.start();
+  // Two idle hours before the test, at the live scrape's 1 s step (the request rate's 5 s window
+  // needs two samples): idleness is known only from history (a fresh series says nothing about
+  // it), so without them the scaler keeps both services at 1 for scaleToZeroAfterMinutes.
+  const idle = {
+    startMs: Date.now() - 2 * 3600_000,
+    stepSeconds: 1,
+    values: new Float64Array(2 * 3600 - 60),
+  };
+  prometheus.backfill([
+    { name: `rabbitmq_queue_messages_ready{queue="${queue}"}`, ...idle },
+    { name: 'http_requests_total{service="e2e-web"}', ...idle },
+  ]);
   await prometheus.start([`127.0.0.1:${exporter.port}`]);
   await prometheus.waitForSeries('http_requests_total{service="e2e-web"}');
 

@@ -26,7 +26,13 @@ const STEP = 60_000;
 const WATCH_MS = 100_000;
 /** Polls half a second apart: a change caught between the two requests of one poll is not a disagreement. */
 const POLL_MS = 500;
-const MAX_DISAGREEMENT_MS = 1000;
+/** sources.refreshSeconds: a decision follows every read that lands, at least this often. */
+const REFRESH_S = 5;
+/**
+ * The README's bound: a plan whose window crosses a forecast step is redone at each replica's own
+ * next decision, within one refresh period; a poll sees the end of it up to one poll later.
+ */
+const MAX_DISAGREEMENT_MS = REFRESH_S * 1000 + POLL_MS;
 
 interface Svc {
   readonly name: string;
@@ -57,7 +63,7 @@ function configYaml(promUrl: string, svcs: readonly Svc[]): string {
     "logLevel: warn",
     "sources:",
     `  prometheus: { url: "${promUrl}", timeoutSeconds: 5 }`,
-    "  refreshSeconds: 5",
+    `  refreshSeconds: ${REFRESH_S}`,
     `predictiveScaling: { lookbackHours: ${LOOKBACK_H}, refreshSeconds: 60 }`,
     "services:",
   ];

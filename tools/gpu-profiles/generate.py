@@ -11,6 +11,11 @@ decode in one batch) is timed the way aiconfigurator's `mixed_step_latency` comp
 non-attention ops over every token of the step, plus context attention of the prefill chunks, plus
 decode attention of the decoding sequences. Each part is tabulated on its own grid from the
 compiled engine (`compile_engine` + `AicEngine.from_spec`); interpolation is interp.py's.
+
+Beside the steps, `overhead.perRequestMs`: the per-request latency the vLLM backend's `run_agg`
+adds to its TTFT and to no step (`_prefill_dispatch_overhead_ms`, CPU-side dispatch that kernel
+benchmarks do not capture, calibrated by aiconfigurator to measured vLLM serving). request_overhead
+takes it from the backend and proves that run_agg still applies it that way.
 """
 
 from __future__ import annotations
@@ -148,6 +153,58 @@ class Source:
         c, p = b["prefillTokens"] // s, b["prefillContextTokens"] // s
         attention += self.prompt_attention(s, c + 2 * p) * c / (c + 2 * p)
         return self.mixed_linear(b["prefillTokens"] + n) + attention
+
+
+def request_overhead(model_path: str, gpu: str, tp: int) -> tuple[float, dict]:
+    """The vLLM backend's per-request dispatch overhead (ms) and its provenance.
+
+    run_agg's TTFT is (mixed step x ceil(isl / ctx_tokens) + overhead) x queueing factor, and its
+    TPOT and step sum hold no overhead: latency outside the engine's steps, once per request. The
+    check below recomputes run_agg at two batch sizes from its parts and stops if it composes
+    otherwise (the package moved the term), so the profile never carries a term the source dropped.
+    """
+    from aiconfigurator_core.sdk import perf_database
+    from aiconfigurator_core.sdk.backends.factory import get_backend
+    from aiconfigurator_core.sdk.config import RuntimeConfig
+    from aiconfigurator_core.sdk.engine import build_model_config
+    from aiconfigurator_core.sdk.models import get_model
+
+    config = build_model_config(tp_size=tp, pp_size=1, attention_dp_size=1, moe_tp_size=tp, moe_ep_size=1)
+    model = get_model(model_path, config, "vllm")
+    backend = get_backend("vllm")
+    database = perf_database.get_database(gpu, "vllm", VLLM_DATA_VERSION)
+    overhead = backend._prefill_dispatch_overhead_ms(model)
+    isl, osl = 1024, 256
+    for b in (1, 8):
+        summary = backend.run_agg(model, database, RuntimeConfig(batch_size=b, isl=isl, osl=osl), ctx_tokens=isl)
+        sched = summary.get_per_ops_data()["scheduling"]
+        result = summary.get_result_dict()
+        factor = backend._ttft_queuing_factor(b, math.ceil(isl * b / isl))
+        ttft = (sched["mix_step_latency_ms"] + overhead) * factor
+        mix = sched["num_mix_steps"] if b > 1 else 0
+        tpot = (sched["mix_step_latency_ms"] * mix + sched["genonly_step_latency_ms"] * sched["num_genonly_steps"]) / (
+            mix + sched["num_genonly_steps"])
+        if abs(ttft - result["ttft"]) > 1e-6 * ttft or abs(tpot - result["tpot"]) > 1e-6 * tpot:
+            raise SystemExit(f"run_agg moved: batch {b}: ttft {result['ttft']} (parts {ttft}), "
+                             f"tpot {result['tpot']} (parts {tpot})")
+    layers = int(model._num_layers)
+    r = lambda v: float(f"{v:.6g}")  # noqa: E731
+    return r(overhead), {
+        "source": f"{PACKAGE} {metadata.version(PACKAGE)}, vLLM backend "
+                  "(aiconfigurator_core.sdk.backends.vllm_backend.VLLMBackend._prefill_dispatch_overhead_ms): "
+                  "CPU-side dispatch that kernel benchmarks do not capture, calibrated by aiconfigurator to "
+                  "measured vLLM serving (its comment: ~0.8 ms per layer against its silicon corpus across "
+                  "hardware platforms and model families; ai-dynamo/aiconfigurator#1166)",
+        "formula": "perRequestMs = layers x msPerLayer",
+        "layers": layers,
+        "msPerLayer": r(overhead / layers),
+        "appliedAs": "once per request, to the time to first token and so to the end-to-end latency, outside the "
+                     "engine's steps: run_agg adds it to its TTFT (before its queueing factor) and to no step, "
+                     "so not to TPOT or to the steps' sum (checked against run_agg at batch 1 and 8, ISL 1024, "
+                     "OSL 256)",
+        "notCarried": "run_agg's TTFT queueing factor 1 + log2(batch) / 8 (at most 2), fitted to measured TTFTs: "
+                      "a simulator using the profile queues requests itself",
+    }
 
 
 def capped(grid: list[int], top: int) -> list[int]:
@@ -353,6 +410,7 @@ def build_profile(name: str, model_path: str, gpu: str, command: str) -> dict:
     tp, est = choose_tp(model_path, gpu, limits)
     src = Source(model_path, gpu, tp)
     decomposition_check(src)
+    overhead_ms, overhead_provenance = request_overhead(model_path, gpu, tp)
     tables = build_tables(src, limits, max_len)
     interpolation, checks = held_out(src, tables, limits, max_len)
     weights_total = est["memory_breakdown"]["weights_bytes"] * tp
@@ -368,6 +426,7 @@ def build_profile(name: str, model_path: str, gpu: str, command: str) -> dict:
         "loadSeconds": load_seconds(weights_total),
         "maxModelLen": max_len,
         "limits": limits,
+        "overhead": {"perRequestMs": overhead_ms},
         "stepTime": tables,
         "checkTolerance": round(max(0.01, interpolation["maxRelError"] * 1.001), 5),
         "checks": checks,
@@ -381,6 +440,7 @@ def build_profile(name: str, model_path: str, gpu: str, command: str) -> dict:
             "vllmDataVersion": VLLM_DATA_VERSION,
             "schedulerLimits": "vLLM V1 `vllm serve` defaults (EngineArgs.get_batch_defaults)",
             "memory": memory_provenance(est, limits),
+            "overhead": overhead_provenance,
             "load": {
                 "kind": "model, not a measurement",
                 "formula": "loadSeconds = fixedSeconds + weightsBytes / bytesPerSecond",
@@ -398,7 +458,8 @@ def build_profile(name: str, model_path: str, gpu: str, command: str) -> dict:
 def compare(old: dict, new: dict) -> list[str]:
     """Differences between a committed profile and a re-derived one (provenance dates excepted)."""
     problems = []
-    for key in ("id", "tensorParallel", "kvCacheTokens", "loadSeconds", "maxModelLen", "limits", "stepTime", "checks"):
+    for key in ("id", "tensorParallel", "kvCacheTokens", "loadSeconds", "maxModelLen", "limits", "overhead", "stepTime",
+                "checks"):
         if old.get(key) != new.get(key):
             problems.append(f"{key} differs")
     return problems

@@ -4,11 +4,13 @@
 // policy where its frontier reaches the target, its ratio to reactive KEDA on waiting requests and
 // to the oracle, and the share of the reactive-to-oracle gap a policy closes. The table shows, per
 // policy, the run at the compared point: the cheapest run that reaches the target (or, when none
-// does, the one closest to it).
+// does, the one closest to it). With `keepSeries`, the shown run's per-minute series (replicas,
+// TTFT and ITL p99, SLO met) come with it, for the report's charts over time.
 
 import { costAtSlo, type FrontierPoint } from "../frontier.ts";
 import type { ReplicaCapacity } from "./capacity.ts";
 import { llmPolicy, type LlmPolicyContext } from "./policies.ts";
+import type { LlmSeries } from "./series.ts";
 import { simulateLlm, type LlmRunResult } from "./simulate.ts";
 
 export type LlmRow = Omit<LlmRunResult, "ledger" | "series">;
@@ -20,6 +22,8 @@ export interface LlmCompareOptions {
   readonly targetAttainmentPct: number;
   /** Policy whose cost the others are divided by (default reactive-waiting). */
   readonly baseline?: string;
+  /** Keep the shown run's per-minute series (for the report). */
+  readonly keepSeries?: boolean;
   readonly onProgress?: (done: number, total: number) => void;
 }
 
@@ -38,6 +42,9 @@ export interface LlmComparison {
   readonly arrivals: "real" | "constructed";
   readonly provenance: string;
   readonly profile: string;
+  /** Epoch ms of the trace's second 0, and the first measured second (the series start there). */
+  readonly start: number;
+  readonly measureFromSeconds: number;
   readonly slo: { readonly ttftSeconds: number; readonly itlSeconds: number };
   readonly capacity: ReplicaCapacity;
   readonly targetAttainmentPct: number;
@@ -46,6 +53,8 @@ export interface LlmComparison {
   /** Per policy: knob -> cost and percent of requests missing the SLO. */
   readonly frontier: Readonly<Record<string, readonly FrontierPoint[]>>;
   readonly atTarget: readonly PolicyAtTarget[];
+  /** Per policy, the shown run's series per measured minute (with keepSeries). */
+  readonly series?: Readonly<Record<string, LlmSeries>>;
 }
 
 function row(r: LlmRunResult): LlmRow {
@@ -70,10 +79,16 @@ export function compareLlm(ctx: LlmPolicyContext, opt: LlmCompareOptions): LlmCo
   let done = 0;
   const rows: LlmRow[] = [];
   const frontier: Record<string, FrontierPoint[]> = {};
+  const series: Record<string, LlmSeries> = {};
   for (const p of policies) {
     const runs: LlmRow[] = [];
+    const seriesOf = new Map<LlmRow, LlmSeries>();
     for (const knob of opt.sweep ? p.sweep : [p.single]) {
-      runs.push(row(simulateLlm(ctx.arrivals, ctx.settings, p.make(ctx, knob), { policy: p.name, knob })));
+      const label = { policy: p.name, knob, keepSeries: opt.keepSeries === true };
+      const run = simulateLlm(ctx.arrivals, ctx.settings, p.make(ctx, knob), label);
+      const r = row(run);
+      runs.push(r);
+      if (run.series) seriesOf.set(r, run.series);
       opt.onProgress?.(++done, total);
     }
     frontier[p.name] = runs.map((r) => ({
@@ -82,13 +97,18 @@ export function compareLlm(ctx: LlmPolicyContext, opt: LlmCompareOptions): LlmCo
       sloViolationMinutesPct: 100 - r.attainmentPct,
     }));
     const shown = comparedRun(runs, opt.targetAttainmentPct);
-    if (shown) rows.push(shown);
+    if (!shown) continue;
+    rows.push(shown);
+    const kept = seriesOf.get(shown);
+    if (kept) series[p.name] = kept;
   }
   return {
     trace: ctx.arrivals.name,
     arrivals: ctx.arrivals.origin,
     provenance: ctx.arrivals.provenance,
     profile: ctx.settings.profile.id,
+    start: ctx.arrivals.start,
+    measureFromSeconds: ctx.settings.measureFromSeconds,
     slo: ctx.settings.slo,
     capacity: ctx.capacity,
     targetAttainmentPct: opt.targetAttainmentPct,
@@ -96,6 +116,7 @@ export function compareLlm(ctx: LlmPolicyContext, opt: LlmCompareOptions): LlmCo
     rows,
     frontier,
     atTarget: atTarget(frontier, opt.targetAttainmentPct, baseline),
+    ...(opt.keepSeries === true ? { series } : {}),
   };
 }
 

@@ -147,6 +147,10 @@ export class Fleet implements LiveMetrics {
     return this.ledger.preemptionsTotal;
   }
 
+  get finishedOutputTokens(): number {
+    return this.ledger.finishedOutputTokens;
+  }
+
   get ttft(): LatencyHistogram {
     return this.ledger.ttftHistogram;
   }

@@ -26,6 +26,8 @@ export class RequestLedger {
   generationTokens = 0;
   /** vllm:num_preemptions_total. */
   preemptionsTotal = 0;
+  /** vllm:request_generation_tokens_sum: the output tokens of finished requests. */
+  finishedOutputTokens = 0;
   finished = 0;
   /** Requests longer than one replica's KV cache (vLLM refuses a prompt + max_tokens over max_model_len). */
   rejected = 0;
@@ -46,8 +48,9 @@ export class RequestLedger {
     this.promptTokens += promptTokens;
   }
 
-  finish(req: number, arrival: number, t: number): void {
+  finish(req: number, arrival: number, t: number, outputTokens: number): void {
     const v = t - arrival;
+    this.finishedOutputTokens += outputTokens;
     this.e2e[req] = v;
     this.e2eHistogram.observe(v);
     this.status[req] = FINISHED;

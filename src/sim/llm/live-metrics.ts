@@ -14,6 +14,7 @@ export const METRIC_NAMES = {
   promptTokens: "vllm:prompt_tokens_total",
   generationTokens: "vllm:generation_tokens_total",
   preemptions: "vllm:num_preemptions_total",
+  finishedOutputTokens: "vllm:request_generation_tokens (the histogram's sum)",
   running: "vllm:num_requests_running",
   waiting: "vllm:num_requests_waiting",
   kvCacheUsage: "vllm:kv_cache_usage_perc",
@@ -32,6 +33,8 @@ export interface LiveMetrics {
   readonly promptTokens: number;
   readonly generationTokens: number;
   readonly preemptions: number;
+  /** Output tokens of the requests finished so far (the sum of vllm:request_generation_tokens). */
+  readonly finishedOutputTokens: number;
   /** sum(vllm:num_requests_running). */
   running(): number;
   /** sum(vllm:num_requests_waiting). */

@@ -10,7 +10,10 @@
 //     front of the waiting queue, to be recomputed (prompt and generated tokens) when readmitted;
 //     a waiting request that does not fit stays waiting;
 //  4. the step takes profile.stepSeconds(batch); a request whose prompt is complete samples a token
-//     at the end of the step (its first: time to first token), decoding ones one token each.
+//     at the end of the step (its first: time to first token), decoding ones one token each;
+//  5. the profile's per-request overhead (requestOverheadSeconds: the serving path outside the
+//     engine) delays what the client sees of a request, not the engine: its first token and its end
+//     are recorded that much after the step that produced them; its inter-token gaps are the steps'.
 // Performance: between two scheduling events (a routed arrival, a finish, the KV cache filling) the
 // steps are identical but for the context, so they run as one span (span-times.ts) with lazy
 // per-request state (a decoding request's KV length is base + the replica's decode-step count), and
@@ -57,6 +60,8 @@ export class Replica {
   routerViewAt = -Infinity;
 
   private readonly profile: PerformanceProfile;
+  /** The profile's requestOverheadSeconds (0 when it has none). */
+  private readonly requestOverhead: number;
   private readonly slots: RequestSlots;
   private readonly ledger: RequestLedger;
   private readonly maxSeqs: number;
@@ -119,7 +124,13 @@ export class Replica {
       throw new RangeError(
         `profile ${profile.id}: kvCacheTokens must hold one block of ${BLOCK_SIZE}, got ${profile.kvCacheTokens}`,
       );
+    const overhead = profile.requestOverheadSeconds ?? 0;
+    if (!(overhead >= 0 && overhead < Infinity))
+      throw new RangeError(
+        `profile ${profile.id}: requestOverheadSeconds must be finite and >= 0, got ${overhead}`,
+      );
     this.profile = profile;
+    this.requestOverhead = overhead;
     this.slots = slots;
     this.ledger = ledger;
     this.maxSeqs = maxSeqs;
@@ -478,7 +489,8 @@ export class Replica {
     const g = (sl.generated[s] ?? 0) + 1;
     sl.generated[s] = g;
     this.ledger.generationTokens++;
-    if (g === 1) this.ledger.firstToken(sl.req[s] ?? 0, sl.arrival[s] ?? 0, t, sl.prompt[s] ?? 0);
+    if (g === 1)
+      this.ledger.firstToken(sl.req[s] ?? 0, sl.arrival[s] ?? 0, t + this.requestOverhead, sl.prompt[s] ?? 0);
     else this.ledger.itlHistogram.observe(t - (sl.lastTokenAt[s] ?? t));
     if (this.partial === s) this.partial = -1;
     if (g >= (sl.output[s] ?? 0)) {
@@ -514,7 +526,7 @@ export class Replica {
   private leave(s: number, t: number): void {
     const sl = this.slots;
     this.removeRunning(s);
-    this.ledger.finish(sl.req[s] ?? 0, sl.arrival[s] ?? 0, t);
+    this.ledger.finish(sl.req[s] ?? 0, sl.arrival[s] ?? 0, t + this.requestOverhead, sl.output[s] ?? 0);
     sl.release(s);
   }
 

@@ -24,13 +24,13 @@ function run(profiles: string[]): { code: number; out: string[]; err: string[] }
 }
 
 describe("mlas validate --profile", () => {
-  it("a shipped profile: ok with KV tokens, load time, decode and prefill figures", () => {
+  it("a shipped profile: ok with KV tokens, load time, decode and prefill figures, per-request overhead", () => {
     const r = run([SHIPPED]);
     assert.equal(r.code, 0);
     assert.deepEqual(r.err, []);
     assert.match(
       r.out[0] ?? "",
-      /: ok \(qwen3-8b\/h100_sxm\/vllm\/tp1: KV cache 382,705 tokens, load 53\.7 s, decode step 6\.36 ms at batch 1 and 10\.95 ms at 64 \(context 1,024\), prefill of 2,048 tokens 44\.52 ms\)$/,
+      /: ok \(qwen3-8b\/h100_sxm\/vllm\/tp1: KV cache 382,705 tokens, load 53\.7 s, decode step 6\.36 ms at batch 1 and 10\.95 ms at 64 \(context 1,024\), prefill of 2,048 tokens 44\.52 ms, per-request overhead 28\.8 ms\)$/,
     );
   });
 

@@ -101,6 +101,32 @@ describe("config: business-hours holidays must exist in the calendar", () => {
   }
 });
 
+describe("config: a holiday error names the holiday's own index", () => {
+  it("after an entry that fails its pattern, a date that does not exist is named at its index", () => {
+    const issues = (): string[] => {
+      try {
+        configOf(
+          { s: serviceDoc() },
+          { businessRules: { businessHours: { holidays: ["25/12/2026", "2026-12-24", "2026-02-30"] } } },
+        );
+        return [];
+      } catch (e) {
+        return (e as Error).message.split("\n");
+      }
+    };
+    const got = issues().filter((l) => l.includes("holidays"));
+    assert.deepEqual(
+      got.map((l) => l.split(":")[0]),
+      ["businessRules.businessHours.holidays[0]", "businessRules.businessHours.holidays[2]"],
+      got.join("\n"),
+    );
+    assert.match(
+      got[1] ?? "",
+      /holidays\[2\]: must be a date YYYY-MM-DD that exists in the calendar, got "2026-02-30"/,
+    );
+  });
+});
+
 describe("config fields: each kind reads, defaults and rejects, naming the path and the value", () => {
   const NAME = /^[a-z]+$/;
   const kinds: Record<string, Field> = {

@@ -238,4 +238,9 @@ describe("config: an llm service", () => {
     });
     assert.ok(Math.abs(step - 0.01653) < 5e-6, String(step));
   });
+
+  it("the profile the engine gets carries the file's per-request overhead (Qwen3-8B: 36 layers x 0.8 ms)", () => {
+    const p = configOf(QWEN).services[0]?.llm?.profile;
+    assert.equal(p?.requestOverheadSeconds, 0.0288);
+  });
 });

@@ -120,6 +120,35 @@ describe("capacity of one replica, linear profile", () => {
   });
 });
 
+describe("the profile's per-request overhead, linear profile", () => {
+  const slow = (seconds: number): PerformanceProfile => ({ ...LINEAR, requestOverheadSeconds: seconds });
+  const slo = (ttftSeconds: number): LlmSlo => ({ ttftSeconds, itlSeconds: 0.05, percentile: 0.99 });
+
+  it("50 ms at 10 req/s: TTFT p99 174.57 + 50 = 224.57 ms; step, ITL and KV use as without it", () => {
+    const plain = predictReplica(LINEAR, SHAPE, 10, 0.99);
+    const r = predictReplica(slow(0.05), SHAPE, 10, 0.99);
+    close(r.ttftSeconds, plain.ttftSeconds + 0.05);
+    close(r.ttftSeconds, 0.22457, 1e-4);
+    assert.equal(r.stepSeconds, plain.stepSeconds);
+    assert.equal(r.itlSeconds, plain.itlSeconds);
+    assert.equal(r.kvCacheUse, plain.kvCacheUse);
+  });
+
+  it("TTFT p99 <= 500 ms with 185 ms of overhead sizes as <= 315 ms without it: just under 20/s (315.06 ms there)", () => {
+    const c = replicaCapacity(slow(0.185), slo(0.5), SHAPE, 0.1);
+    const same = replicaCapacity(LINEAR, slo(0.315), SHAPE, 0.1);
+    assert.equal(c.boundBy, "ttft");
+    close(c.requestsPerSecond, same.requestsPerSecond, 1e-9);
+    assert.ok(c.requestsPerSecond > 19.9 && c.requestsPerSecond < 20, String(c.requestsPerSecond));
+  });
+
+  it("an overhead above the TTFT target makes it unattainable: sized for ITL alone", () => {
+    const c = replicaCapacity(slow(0.6), slo(0.5), SHAPE, 0.1);
+    assert.deepEqual(c.unattainable, ["ttft"]);
+    close(c.requestsPerSecond, replicaCapacity(LINEAR, slo(100), SHAPE, 0.1).requestsPerSecond);
+  });
+});
+
 const QWEN = shippedProfile("qwen3-8b/h100_sxm/vllm/tp1");
 if (!QWEN) throw new Error("shipped profile qwen3-8b/h100_sxm/vllm/tp1 missing");
 const RUNS = { numRuns: 60, seed: 20261207 };

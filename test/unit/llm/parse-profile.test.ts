@@ -120,6 +120,23 @@ describe("parseProfile", () => {
     );
   });
 
+  it("overhead.perRequestMs 28.8 is carried as 0.0288 s beside the steps, which it leaves alone; absent, 0", () => {
+    const d = validDoc();
+    d["overhead"] = { perRequestMs: 28.8 };
+    const withOverhead = parseProfile(d);
+    const without = parseProfile(validDoc());
+    assert.equal(withOverhead.requestOverheadSeconds, 0.0288);
+    assert.equal(without.requestOverheadSeconds, 0);
+    const b = {
+      prefillTokens: 512,
+      prefillSeqs: 1,
+      prefillContextTokens: 0,
+      decodeSeqs: 0,
+      decodeContextTokens: 0,
+    };
+    assert.equal(withOverhead.stepSeconds(b), without.stepSeconds(b));
+  });
+
   const cases: [string, (d: Doc) => void, string[]][] = [
     [
       "every missing field at once",
@@ -142,7 +159,7 @@ describe("parseProfile", () => {
         d["kvCacheToken"] = 5;
       },
       [
-        "my.json: kvCacheToken: unknown key (allowed: format, id, model, gpuType, engine, tensorParallel, gpusPerReplica, kvCacheTokens, loadSeconds, maxModelLen, limits, stepTime, checkTolerance, checks, provenance)",
+        "my.json: kvCacheToken: unknown key (allowed: format, id, model, gpuType, engine, tensorParallel, gpusPerReplica, kvCacheTokens, loadSeconds, maxModelLen, limits, overhead, stepTime, checkTolerance, checks, provenance)",
       ],
     ],
     [
@@ -187,6 +204,41 @@ describe("parseProfile", () => {
         Reflect.deleteProperty(d.limits, "maxSeqs");
       },
       ["my.json: limits.maxSeqs: must be a finite number, got nothing"],
+    ],
+    [
+      "overhead not an object",
+      (d) => {
+        d["overhead"] = 28.8;
+      },
+      ["my.json: overhead: must be an object, got 28.8"],
+    ],
+    [
+      "overhead without its figure",
+      (d) => {
+        d["overhead"] = {};
+      },
+      ["my.json: overhead.perRequestMs: must be a finite number, got nothing"],
+    ],
+    [
+      "negative overhead",
+      (d) => {
+        d["overhead"] = { perRequestMs: -1 };
+      },
+      ["my.json: overhead.perRequestMs: must be >= 0, got -1"],
+    ],
+    [
+      "overhead above a minute (seconds written as ms)",
+      (d) => {
+        d["overhead"] = { perRequestMs: 60001 };
+      },
+      ["my.json: overhead.perRequestMs: must be <= 60000, got 60001"],
+    ],
+    [
+      "an overhead term the format does not have",
+      (d) => {
+        d["overhead"] = { perRequestMs: 28.8, perStepMs: 1 };
+      },
+      ["my.json: overhead.perStepMs: unknown key (allowed: perRequestMs)"],
     ],
     [
       "unit",

@@ -45,6 +45,7 @@ describe("shipped profiles", () => {
       checks: unknown[];
       provenance: {
         keyFigures: { decodeStepMsAtContext1024: Record<string, number>; prefillMs: Record<string, number> };
+        overhead: { layers: number; msPerLayer: number };
       };
     };
     it(`${file}: loads with its ${doc.checks.length} checks, its id matches the file name`, () => {
@@ -62,6 +63,13 @@ describe("shipped profiles", () => {
         assert.ok(Math.abs(p.stepMs(decode(n)) - (k.decodeStepMsAtContext1024[`bs${n}`] ?? 0)) < 6e-4);
       for (const c of [512, 2048])
         assert.ok(Math.abs(p.stepMs(prefill(c)) - (k.prefillMs[`isl${c}`] ?? 0)) < 6e-4);
+    });
+    it(`${file}: carries aiconfigurator's vLLM dispatch overhead, its layers x ms per layer`, () => {
+      const p = shippedProfile(doc.id);
+      assert.ok(p !== undefined);
+      const o = doc.provenance.overhead;
+      assert.ok(o.layers > 0 && o.msPerLayer > 0);
+      assert.ok(Math.abs(p.requestOverheadSeconds * 1000 - o.layers * o.msPerLayer) < 1e-9);
     });
   }
 

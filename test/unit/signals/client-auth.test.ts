@@ -145,7 +145,7 @@ describe("Prometheus source: credentials and headers", () => {
     [
       "a missing token file",
       { bearerTokenFile: join(dir, "absent") },
-      /sources\.prometheus\.bearerTokenFile: cannot read .*absent \(ENOENT\)/,
+      /sources\.prometheus\.bearerTokenFile: .*absent cannot be read: ENOENT/,
     ],
     [
       "an empty token file",
@@ -261,7 +261,7 @@ describe("RabbitMQ credentials", () => {
           { managementUrl: "http://x", timeoutSeconds: 1, passwordFile: join(dir, "absent") },
           {},
         ),
-      /sources\.rabbitmq\.passwordFile: cannot read .*absent \(ENOENT\)/,
+      /sources\.rabbitmq\.passwordFile: .*absent cannot be read: ENOENT/,
     );
   });
 });

@@ -48,11 +48,11 @@ describe("compareLlm", () => {
         capacity,
         forecasts: [],
       },
-      { policies: LLM_POLICIES.map((p) => p.name), sweep: false, targetAttainmentPct: 99 },
+      { policies: LLM_POLICIES.map((p) => p.name), sweep: false, targetAttainmentPct: 99, keepSeries: true },
     );
     assert.deepEqual(
       c.rows.map((r) => r.policy),
-      ["ours-requests", "reactive-waiting", "reactive-requests", "static", "oracle"],
+      ["ours-requests", "dynamo-planner", "reactive-waiting", "reactive-requests", "static", "oracle"],
     );
     const by = Object.fromEntries(c.rows.map((r) => [r.policy, r]));
     assert.ok((by.oracle?.costDollars ?? Infinity) < (by.static?.costDollars ?? 0));
@@ -63,5 +63,11 @@ describe("compareLlm", () => {
     }
     assert.ok((by["ours-requests"]?.peakReplicas ?? 0) >= 2, "ours scales up on the request rate");
     assert.match(formatLlmComparison(c), /cost at 99% of requests within the SLO/);
+    // The shown run's series per measured minute, for the report: 40 minutes.
+    assert.deepEqual(
+      Object.keys(c.series ?? {}),
+      c.rows.map((r) => r.policy),
+    );
+    for (const s of Object.values(c.series ?? {})) assert.equal(s.ttftP99Seconds.length, 40);
   });
 });

@@ -4,6 +4,13 @@
 import type { PerformanceProfile, StepBatch } from "../../../../src/llm/profile.ts";
 import type { LlmArrivals } from "../../../../src/sim/llm/arrivals.ts";
 import {
+  E2E_BUCKETS,
+  ITL_BUCKETS,
+  LatencyHistogram,
+  TTFT_BUCKETS,
+} from "../../../../src/sim/llm/histogram.ts";
+import type { LiveMetrics } from "../../../../src/sim/llm/live-metrics.ts";
+import {
   defaultLlmSettings,
   simulateLlm,
   type LlmController,
@@ -22,6 +29,8 @@ export interface HandProfile {
   readonly maxBatchedTokens?: number;
   readonly maxSeqs?: number;
   readonly loadSeconds?: number;
+  /** The profile's per-request overhead, milliseconds (none when absent). */
+  readonly requestOverheadMs?: number;
 }
 
 /**
@@ -44,6 +53,7 @@ export function handProfile(p: HandProfile = {}): PerformanceProfile & { readonl
     kvCacheTokens: p.kvCacheTokens ?? 1_000_000,
     loadSeconds: p.loadSeconds ?? 0,
     limits: { maxBatchedTokens: p.maxBatchedTokens ?? 8192, maxSeqs: p.maxSeqs ?? 64 },
+    ...(p.requestOverheadMs !== undefined ? { requestOverheadSeconds: p.requestOverheadMs / 1000 } : {}),
     calls,
     stepSeconds(b: StepBatch): number {
       calls.push({ ...b });
@@ -90,4 +100,31 @@ export function runWith(
 
 export function near(actual: number | undefined, expected: number, eps = 1e-9): boolean {
   return actual !== undefined && Math.abs(actual - expected) <= eps;
+}
+
+/** Live metrics a test sets by hand. */
+export class LiveStub implements LiveMetrics {
+  arrivals = 0;
+  gatewayQueue = 0;
+  exporters = 1;
+  promptTokens = 0;
+  generationTokens = 0;
+  preemptions = 0;
+  finishedOutputTokens = 0;
+  waitingNow = 0;
+  readonly ttft = new LatencyHistogram(TTFT_BUCKETS);
+  readonly itl = new LatencyHistogram(ITL_BUCKETS);
+  readonly e2e = new LatencyHistogram(E2E_BUCKETS);
+  running(): number {
+    return 0;
+  }
+  waiting(): number {
+    return this.waitingNow;
+  }
+  kvCacheUsageMean(): number {
+    return 0;
+  }
+  kvCacheUsageMax(): number {
+    return 0;
+  }
 }

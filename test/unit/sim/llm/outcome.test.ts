@@ -69,11 +69,11 @@ describe("attainment, goodput and throughput per GPU over a run", () => {
     const ledger = new RequestLedger(4);
     // Three served with 5 tokens (ITL 37.5 ms), the fourth never.
     ledger.firstToken(0, 0, 0.1, 10);
-    ledger.finish(0, 0, 0.25);
+    ledger.finish(0, 0, 0.25, 5);
     ledger.firstToken(1, 0, 0.2, 10);
-    ledger.finish(1, 0, 0.35);
+    ledger.finish(1, 0, 0.35, 5);
     ledger.firstToken(2, 0, 0.3, 10);
-    ledger.finish(2, 0, 0.45);
+    ledger.finish(2, 0, 0.45, 5);
     const q = requestQuality(ledger, Int32Array.from([5, 5, 5, 5]), 0, 4, SLO);
     assert.equal(q.unfinished, 1);
     assert.equal(q.ttftP99Seconds, Infinity);

@@ -5,8 +5,6 @@ import { describe, it } from "node:test";
 import { Cluster } from "../../../../src/sim/cluster.ts";
 import { DEFAULT_CONTROL_PLANE } from "../../../../src/sim/control-plane.ts";
 import { atTarget, comparedRun, type LlmRow } from "../../../../src/sim/llm/compare.ts";
-import { ITL_BUCKETS, LatencyHistogram, TTFT_BUCKETS } from "../../../../src/sim/llm/histogram.ts";
-import type { LiveMetrics } from "../../../../src/sim/llm/live-metrics.ts";
 import {
   fromRequestController,
   llmPolicy,
@@ -15,33 +13,7 @@ import {
 } from "../../../../src/sim/llm/policies.ts";
 import { defaultLlmSettings } from "../../../../src/sim/llm/simulate.ts";
 import { configOf, serviceDoc } from "../../helpers.ts";
-import { arrivalsOf, handProfile, PRICE, SLO } from "./fixtures.ts";
-
-/** Live metrics a test sets by hand. */
-class Stub implements LiveMetrics {
-  arrivals = 0;
-  gatewayQueue = 0;
-  exporters = 1;
-  promptTokens = 0;
-  generationTokens = 0;
-  preemptions = 0;
-  waitingNow = 0;
-  readonly ttft = new LatencyHistogram(TTFT_BUCKETS);
-  readonly itl = new LatencyHistogram(ITL_BUCKETS);
-  readonly e2e = new LatencyHistogram(ITL_BUCKETS);
-  running(): number {
-    return 0;
-  }
-  waiting(): number {
-    return this.waitingNow;
-  }
-  kvCacheUsageMean(): number {
-    return 0;
-  }
-  kvCacheUsageMax(): number {
-    return 0;
-  }
-}
+import { arrivalsOf, handProfile, LiveStub as Stub, PRICE, SLO } from "./fixtures.ts";
 
 function context(minReplicas: number, rows: readonly (readonly [number, number, number])[] = [[0, 1, 1]]) {
   const config = configOf({ llm: serviceDoc({ minReplicas, maxReplicas: 20, podStartupSeconds: 60 }) });

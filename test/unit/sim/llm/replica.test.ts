@@ -85,6 +85,37 @@ describe("decodes first, then prefill (continuous batching)", () => {
   });
 });
 
+describe("the profile's per-request overhead", () => {
+  it("5 ms: every request's TTFT and E2E 5 ms later, the engine's steps and inter-token gaps unchanged", () => {
+    // The continuous-batching case above with requestOverheadSeconds 0.005: A's TTFT 20 + 5 ms and
+    // E2E 130 + 5 ms; B's TTFT 35 + 5 ms and E2E 55 + 5 ms. The same steps are timed, the same gaps
+    // observed: the overhead is the serving path's, outside the engine.
+    const rows = [
+      [0, 100, 10],
+      [0.025, 200, 3],
+    ] as const;
+    const plain = handProfile();
+    const slow = handProfile({ requestOverheadMs: 5 });
+    const a = runWith(arrivalsOf(rows), plain).ledger;
+    const b = runWith(arrivalsOf(rows), slow).ledger;
+    assert.ok(near(b.ttft[0], 0.025, 1e-7));
+    assert.ok(near(b.e2e[0], 0.135, 1e-7));
+    assert.ok(near(b.ttft[1], 0.04, 1e-7));
+    assert.ok(near(b.e2e[1], 0.06, 1e-7));
+    assert.deepEqual(slow.calls, plain.calls);
+    assert.deepEqual(b.itlHistogram.counts, a.itlHistogram.counts);
+    assert.ok(near(b.ttftHistogram.sum - a.ttftHistogram.sum, 2 * 0.005, 1e-12));
+  });
+
+  it("a negative or infinite overhead is refused when the replica is built, naming the profile", () => {
+    for (const bad of [-1, Infinity, Number.NaN])
+      assert.throws(
+        () => runWith(arrivalsOf([[0, 100, 5]]), handProfile({ requestOverheadMs: bad })),
+        /profile hand\/test: requestOverheadSeconds must be finite and >= 0/,
+      );
+  });
+});
+
 describe("KV-cache admission (blocks of 16 tokens)", () => {
   it("a waiting request whose prompt does not fit the free blocks waits for a finish", () => {
     // 64 tokens of cache = 4 blocks. A (40 in, 10 out) takes 3 blocks; B (20 in) needs 2: it waits.
