@@ -25,9 +25,12 @@
 // start-up, costs $7.00 + $3.20 = $10.20: the split moves.
 //
 // Ties in the objective go to the first declared variants (the larger kept count of the first
-// variant that differs; then the cheaper hold, the same way), so the split is one function of its inputs, and it is stable: tightening a constraint the
-// split does not bind leaves it as it was (the old split is still feasible and still the least of
-// the smaller set).
+// variant that differs; then the cheaper hold, the same way), so the split is one function of its
+// inputs, and it is stable: tightening a constraint the split does not bind leaves it as it was
+// (the old split is still feasible and still the least of the smaller set). A `short` split is the
+// exception: its targets are the most the variants serve at their bounds and each type's GPU cap,
+// so tightening one of those lowers a target, and a split of another shape (with held replicas,
+// which the shortfall search does not weigh) may then meet it.
 //
 // When the caps (budget, GPU caps, maxTotal) leave no feasible split, the constraints are given up
 // in order: first the hedge (`hedge-dropped`), then the demand: the replicas that serve the most of

@@ -220,6 +220,22 @@ describe("the split: worked examples", () => {
     assert.equal(r.outcome, "minimums");
   });
 
+  it("minimums over a GPU quota (1 H100 against an H100 quota of 0): the H100 runs, the quota is raised to it and no further, and the $14/h budget still holds: 3 L40S beside it (60,000 of 70,000), the budget named, not the quota", () => {
+    const p = problem({
+      variants: [L40S, { ...H100, min: 1 }],
+      gpuCaps: { "nvidia-h100": 0 },
+      budget: 14,
+      checkpoints: steady(70_000),
+    });
+    const r = solveSplit(p);
+    assert.deepEqual(r.counts, [3, 1]);
+    assert.equal(r.outcome, "minimums");
+    assert.equal(r.cost, 14);
+    assert.deepEqual(kinds(p), ["variant-min:h100", "budget"]);
+    assert.deepEqual(solveSplit({ ...p, budget: undefined }).counts, [4, 1]);
+    assert.deepEqual(solveSplit({ ...p, gpuCaps: {} }).counts, [3, 1]);
+  });
+
   it("ties go to the first declared variant: two identical variants, 3 replicas needed: 3 + 0", () => {
     const p = problem({
       variants: [variant({ name: "a" }), variant({ name: "b" })],

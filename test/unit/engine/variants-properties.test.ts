@@ -2,7 +2,8 @@
 // (fast-check, fixed seed): deterministic; every variant within its bounds and the total within the
 // service's; the budget and the GPU quotas never exceeded when the minimums fit them; and the
 // constraints the reasons name as binding are the ones whose relaxation in the config changes the
-// decision, while removing a quota or a budget they do not name changes nothing.
+// decision, while removing a quota or a budget they do not name changes nothing, and tightening a
+// quota, budget or variant maximum they do not name to what a met split uses of it changes nothing.
 
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
@@ -36,7 +37,26 @@ const worldArb = fc.record({
 
 type World = typeof worldArb extends fc.Arbitrary<infer W> ? W : never;
 
-function build(w: World, change: { quota?: boolean; budget?: boolean; maxOf?: string } = {}): Config {
+interface Change {
+  readonly quota?: boolean;
+  readonly budget?: boolean;
+  /** A variant whose maxReplicas is lifted to 10,000. */
+  readonly maxOf?: string;
+  /** A variant's maxReplicas set to a count. */
+  readonly maxTo?: { readonly variant: string; readonly count: number };
+  /** maxHourlyCost set to a value (the budget enabled). */
+  readonly budgetTo?: number;
+  /** The quota's GPUs set to a count. */
+  readonly quotaTo?: number;
+}
+
+function maxReplicasOf(v: World["variants"][number], name: string, change: Change): number {
+  if (change.maxOf === name) return 10_000;
+  if (change.maxTo?.variant === name) return change.maxTo.count;
+  return v.min + v.extra;
+}
+
+function build(w: World, change: Change = {}): Config {
   const variants: Record<string, unknown> = {};
   w.variants.forEach((v, i) => {
     variants[`v${i}`] = {
@@ -44,19 +64,22 @@ function build(w: World, change: { quota?: boolean; budget?: boolean; maxOf?: st
       resources: { gpuType: TYPES[v.type] },
       podStartupSeconds: v.startup,
       minReplicas: v.min,
-      maxReplicas: change.maxOf === `v${i}` ? 10_000 : v.min + v.extra,
+      maxReplicas: maxReplicasOf(v, `v${i}`, change),
       ...(v.spot > 0 ? { spotShare: 1, preemptionsPerHour: 1 } : {}),
     };
   });
   const quota =
-    w.quota !== undefined && change.quota !== false ? { [TYPES[w.quota.type]]: w.quota.gpus } : {};
+    w.quota !== undefined && change.quota !== false
+      ? { [TYPES[w.quota.type]]: change.quotaTo ?? w.quota.gpus }
+      : {};
+  const budget = change.budgetTo ?? w.budget;
   return parseConfig(
     {
       sources: { prometheus: { url: "http://127.0.0.1:9090" } },
       businessRules: {
         costOptimization: {
-          enabled: w.budget !== undefined && change.budget !== false,
-          ...(w.budget !== undefined ? { maxHourlyCost: w.budget } : {}),
+          enabled: budget !== undefined && change.budget !== false,
+          ...(budget !== undefined ? { maxHourlyCost: budget } : {}),
           gpuHourlyPrices: { "nvidia-l40s": 1.8, "nvidia-h100": 6.9, "nvidia-a100": 3.7 },
           cpuHourlyPrice: 0,
           memoryGiBHourlyPrice: 0,
@@ -163,6 +186,41 @@ describe("decide: a service with variants (property-based)", () => {
               counts(d),
               `${c.variant}'s maxReplicas relaxed`,
             );
+      }),
+      RUNS,
+    );
+  });
+  it("tightening a quota, budget or variant maximum the reasons do not name to what a split that meets its targets uses of it changes nothing", () => {
+    fc.assert(
+      fc.property(worldArb, (w) => {
+        const d = decide(build(w), observations(w), EMPTY_STATE, T0);
+        const named = d.services[0]?.variants?.bindingConstraints ?? [];
+        const again = (change: Change): number[] =>
+          counts(decide(build(w, change), observations(w), EMPTY_STATE, T0));
+        // A short split serves the most it can of targets set by the variants' bounds and each GPU
+        // type's cap (solve.ts), so tightening one can lower a target and turn the split into a
+        // met one of another shape: only a split that meets its targets is stable under tightening.
+        const outcome = d.services[0]?.variants?.outcome;
+        if (outcome !== "met" && outcome !== "hedge-dropped") return;
+        if (w.quota !== undefined && !named.some((c) => c.kind === "gpu-cap")) {
+          const used = d.gpuUse[TYPES[w.quota.type]]?.used ?? 0;
+          assert.deepEqual(again({ quotaTo: used }), counts(d), `the quota tightened to ${used} GPUs`);
+        }
+        if (w.budget !== undefined && !named.some((c) => c.kind === "budget") && d.totalHourlyCost > 0)
+          assert.deepEqual(
+            again({ budgetTo: d.totalHourlyCost }),
+            counts(d),
+            `the budget tightened to $${d.totalHourlyCost}/h`,
+          );
+        counts(d).forEach((count, i) => {
+          const variant = `v${i}`;
+          if (named.some((c) => c.kind === "variant-max" && c.variant === variant)) return;
+          assert.deepEqual(
+            again({ maxTo: { variant, count } }),
+            counts(d),
+            `${variant}'s maxReplicas tightened to ${count}`,
+          );
+        });
       }),
       RUNS,
     );
