@@ -72,6 +72,16 @@ describe("dashboard and alert queries against a real Prometheus scraping a runni
       0,
     );
     exporter.values.set('kube_deployment_status_replicas_ready{namespace="default",deployment="api"}', 4);
+    // A service with variants: its arrivals and each variant's Deployment.
+    exporter.values.set('mlas_test_rps{service="chat"}', 5);
+    exporter.values.set(
+      'kube_deployment_status_replicas_ready{namespace="default",deployment="chat-h100"}',
+      1,
+    );
+    exporter.values.set(
+      'kube_deployment_status_replicas_ready{namespace="default",deployment="chat-l40s-spot"}',
+      1,
+    );
     const dir = mkdtempSync(join(tmpdir(), "mlas-promql-"));
     const cfg = join(dir, "config.yaml");
     // The scaler starts first (its reads fail until Prometheus is up, then recover), so that
@@ -117,6 +127,22 @@ services:
     resources: { cpu: 0.1, memoryGiB: 0.1 }
     triggers:
       rps: { source: prometheus, query: 'sum(mlas_test_rps{service="batch"})', target: 5, kind: extensive }
+  chat:
+    workload: { name: chat }
+    minReplicas: 1
+    maxReplicas: 4
+    priority: 1
+    llm: { slo: { ttftSeconds: 2, itlSeconds: 0.1 } }
+    variants:
+      h100: { profile: qwen3-8b/h100_sxm/vllm/tp1, resources: { gpuType: nvidia-h100 } }
+      l40s-spot:
+        profile: qwen3-8b/l40s/vllm/tp1
+        resources: { gpuType: nvidia-l40s }
+        spotShare: 1
+        preemptionsPerHour: 0.5
+    triggers:
+      requestRate:
+        { source: prometheus, query: 'sum(mlas_test_rps{service="chat"})', target: 10, kind: extensive, arrival: true }
 `,
     );
     running = await startServer({
