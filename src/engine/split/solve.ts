@@ -53,8 +53,8 @@
 // remaining dollars per token/s: the linear relaxation) reaches the best split found. Worst case
 // O(prod_{i<k} (N_i + 1) x (J + s)) for k variants, J checkpoints and a leaf scan of s; a variant
 // whose capacity per dollar is below the best one's is enumerated only while its extra cost over
-// the relaxation stays within the rounding gap of the incumbent, which in practice is a few counts
-// (bench/split.bench.ts). A node limit keeps a pathological input from stalling the loop: past it
+// the relaxation stays within the rounding gap of the incumbent (bench/variants.bench.ts times
+// decide() with the split on the example's services). A node limit keeps a pathological input from stalling the loop: past it
 // the best split found is returned with `proven: false`.
 
 import { ceilSafe } from "../hpa.ts";
