@@ -13,7 +13,11 @@
 // Config: examples/llm-variants.yaml (prices and their source in its header). Demand: the shared
 // BurstGPT week (tokens per minute), each service on its own 2-day rotation of it, scaled to a
 // stated peak; one decision every 5 minutes, each asking the replicas the previous one asked for
-// ready (5 minutes exceed every start-up here). Also: the split's solve time and search nodes.
+// ready (5 minutes exceed every start-up here). Then spot preemptions: each spot replica of a
+// decision preempted at a stated rate per replica-hour (Poisson, seeded), its capacity lost until a
+// replacement serves (30 s + its start-up later), with and without the spot hedge, against the same
+// split without spot: the share of service-seconds whose modelled capacity met the demand. Also:
+// decide()'s time a step.
 //
 // Run: MLAS_TRACES=/path/to/shared/traces npm run bench -- variants
 
@@ -62,6 +66,22 @@ function withVariants(
   return parseConfig(doc);
 }
 
+/** The example with every spot variant's preemptionsPerHour at `rate`, and the hedge quantile `q` if given. */
+function withSpot(rate: number, q: number | undefined): Config {
+  const doc = structuredClone(raw) as {
+    services: Record<
+      string,
+      { llm: Record<string, unknown>; variants: Record<string, Record<string, unknown>> }
+    >;
+  };
+  for (const svc of Object.values(doc.services)) {
+    if (q !== undefined) svc.llm.spotHedgeQuantile = q;
+    for (const v of Object.values(svc.variants))
+      if (v.preemptionsPerHour !== undefined) v.preemptionsPerHour = rate;
+  }
+  return parseConfig(doc);
+}
+
 /** Demand per service per step, tokens/s: the trace's per-minute tokens, 5-minute means, scaled to the peak. */
 function demands(): Map<string, number[]> {
   const trace = loadTrace(`${dir}/burstgpt-week1-tokens-per-minute.csv`);
@@ -92,12 +112,61 @@ interface Totals {
   covered: number;
   overBudget: number;
   maxHourly: number;
+  /** With preemptions: spot replicas preempted, and service-seconds whose capacity met the demand. */
+  preemptions: number;
+  coveredSeconds: number;
+  serviceSeconds: number;
+}
+
+const empty = (): Totals => ({
+  dollars: 0,
+  steps: 0,
+  covered: 0,
+  overBudget: 0,
+  maxHourly: 0,
+  preemptions: 0,
+  coveredSeconds: 0,
+  serviceSeconds: 0,
+});
+
+/** Spot preemptions: each spot replica preempted at `perHour` a replica-hour (Poisson), seeded. */
+interface Preemption {
+  readonly perHour: number;
+  readonly random: () => number;
+}
+
+/**
+ * Seconds from a preemption until its replacement starts: the scaler reads the variant's ready
+ * replicas every few seconds and KEDA polls it every 30 s (its default pollingInterval), so the
+ * replacement pod is created about 30 s later (node provisioning for it is not modelled).
+ */
+const REPLACE_AFTER_SECONDS = 30;
+
+/** mulberry32: a small seeded generator, so a run is repeatable. */
+function seeded(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** A preempted replica's capacity, lost from `from` until its replacement serves (`to`), seconds. */
+interface Loss {
+  readonly service: string;
+  readonly capacity: number;
+  readonly from: number;
+  readonly to: number;
 }
 
 /** decide() every step, each variant's previous count ready; dollars, covered steps, budget breaches. */
-function runDecide(config: Config, demand: Map<string, number[]>): Totals {
+function runDecide(config: Config, demand: Map<string, number[]>, preempt?: Preemption): Totals {
+  const losses: Loss[] = [];
   const ready = new Map<string, Record<string, number>>();
-  const t: Totals = { dollars: 0, steps: 0, covered: 0, overBudget: 0, maxHourly: 0 };
+  const t: Totals = empty();
   const steps = demand.get("chat")?.length ?? 0;
   const t0 = Date.parse("2026-01-05T00:00:00Z");
   for (let i = 0; i < steps; i++) {
@@ -129,8 +198,82 @@ function runDecide(config: Config, demand: Map<string, number[]>): Totals {
         s.service,
         Object.fromEntries((s.variants?.variants ?? []).map((v) => [v.variant, v.desiredReplicas])),
       );
+    if (preempt) preemptStep(t, d, config, demand, i, preempt, losses, ready);
   }
   return t;
+}
+
+/**
+ * One step's spot preemptions: each spot replica of the decision is preempted within the step at
+ * the stated rate; its capacity is lost from then until a replacement serves, REPLACE_AFTER_SECONDS
+ * plus its variant's start-up later; the next decision sees it gone. Counts the service-seconds of
+ * the step whose capacity still met the demand.
+ */
+function preemptStep(
+  t: Totals,
+  d: Decisions,
+  config: Config,
+  demand: Map<string, number[]>,
+  i: number,
+  p: Preemption,
+  losses: Loss[],
+  ready: Map<string, Record<string, number>>,
+): void {
+  const start = i * STEP_MINUTES * 60;
+  const end = start + STEP_MINUTES * 60;
+  for (const s of d.services) {
+    const svc = config.services.find((x) => x.name === s.service);
+    const r = ready.get(s.service) ?? {};
+    for (const v of s.variants?.variants ?? []) {
+      const startup = svc?.variants?.find((x) => x.name === v.variant)?.podStartupSeconds ?? 0;
+      const perReplica = v.desiredReplicas > 0 ? v.capacityTokensPerSecond / v.desiredReplicas : 0;
+      for (let k = 0; k < Math.round(v.spotReplicas); k++) {
+        const at = start + (-Math.log(1 - p.random()) / p.perHour) * 3600;
+        if (at >= end) continue;
+        t.preemptions++;
+        losses.push({
+          service: s.service,
+          capacity: perReplica,
+          from: at,
+          to: at + REPLACE_AFTER_SECONDS + startup,
+        });
+        r[v.variant] = Math.max(0, (r[v.variant] ?? 0) - 1);
+      }
+    }
+    const base = (s.variants?.variants ?? []).reduce((sum, v) => sum + v.capacityTokensPerSecond, 0);
+    const want = demand.get(s.service)?.[i] ?? 0;
+    t.serviceSeconds += end - start;
+    t.coveredSeconds += coveredSeconds(
+      base,
+      want,
+      start,
+      end,
+      losses.filter((l) => l.service === s.service),
+    );
+  }
+  for (let j = losses.length - 1; j >= 0; j--) if ((losses[j]?.to ?? 0) <= end) losses.splice(j, 1);
+}
+
+/** Seconds of [start, end) in which `base` minus the losses in force meets `want`. */
+function coveredSeconds(
+  base: number,
+  want: number,
+  start: number,
+  end: number,
+  losses: readonly Loss[],
+): number {
+  const cuts = [start, end, ...losses.flatMap((l) => [l.from, l.to])]
+    .filter((x) => x >= start && x <= end)
+    .sort((a, b) => a - b);
+  let covered = 0;
+  for (let j = 0; j + 1 < cuts.length; j++) {
+    const a = cuts[j] ?? 0;
+    const b = cuts[j + 1] ?? 0;
+    if (b <= a) continue;
+    const lost = losses.reduce((sum, l) => (l.from <= a && l.to > a ? sum + l.capacity : sum), 0);
+    if (base - lost >= want - 1e-6) covered += b - a;
+  }
+  return covered;
 }
 
 function record(t: Totals, d: Decisions, config: Config, demand: Map<string, number[]>, i: number): void {
@@ -151,7 +294,7 @@ function record(t: Totals, d: Decisions, config: Config, demand: Map<string, num
  * per token/s, each variant to its maximum and the GPU quota left before the next; no budget.
  */
 function runGreedy(config: Config, demand: Map<string, number[]>): Totals {
-  const t: Totals = { dollars: 0, steps: 0, covered: 0, overBudget: 0, maxHourly: 0 };
+  const t: Totals = empty();
   const steps = demand.get("chat")?.length ?? 0;
   const byPriority = [...config.services].sort((a, b) => b.priority - a.priority);
   for (let i = 0; i < steps; i++) {
@@ -233,6 +376,28 @@ const best = singles.reduce((a, b) => (a.t.dollars <= b.t.dollars ? a : b));
 console.log(
   `ours / cheapest single type (${best.type}): ${(ours.dollars / best.t.dollars).toFixed(3)}; ours / greedy: ${(ours.dollars / greedy.dollars).toFixed(3)}; ours / no spot: ${(ours.dollars / onDemand.dollars).toFixed(3)}`,
 );
+const SEED = 20261206;
+const pct = (x: Totals): string => ((100 * x.coveredSeconds) / x.serviceSeconds).toFixed(3);
+const odOnly = runDecide(
+  withVariants((_, v) => !v.spot),
+  demand,
+  { perHour: 1, random: seeded(SEED) },
+);
+for (const rate of [0, 0.1, 1]) {
+  const spotOn = runDecide(withSpot(rate, undefined), demand, { perHour: rate, random: seeded(SEED) });
+  const spotNoHedge = runDecide(withSpot(rate, 0), demand, { perHour: rate, random: seeded(SEED) });
+  console.log(
+    `preemptions at ${rate} per spot replica-hour, the config's preemptionsPerHour the same (seed ${SEED}); a replacement serves ${REPLACE_AFTER_SECONDS} s + its start-up after:`,
+  );
+  for (const [name, x] of [
+    [`ours (spot, hedge q${full.services[0]?.llm?.spotHedgeQuantile ?? ""})`, spotOn],
+    ["ours (spot, no hedge)", spotNoHedge],
+    ["ours without spot variants", odOnly],
+  ] as const)
+    console.log(
+      `  ${name.padEnd(30)} $${x.dollars.toFixed(0).padStart(7)}  preemptions ${String(x.preemptions).padStart(5)}  service-time covered ${pct(x)}%`,
+    );
+}
 console.log(
   `decide() for the 3 services with the split: ${((oursMs / ours.steps) * 1000).toFixed(0)} us a step (${ours.steps} steps)`,
 );
