@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs bench/anchors/statsforecast_anchors.py (statsforecast's models on the rolling origins of forecast-eval)
 # from a venv it makes once under ~/.cache/ml-autoscaling. The benchmark needs it, CI does not.
-# Usage: bash bench/anchors/statsforecast.sh [--max-origins N] [--zero-gaps] [--append] [TRACE...]
+# Usage: bash bench/anchors/statsforecast.sh [--max-origins N (0: every origin)] [--zero-gaps] [--append] [TRACE...]
 #   (default: the four shared rate traces under ../shared/traces or MLAS_TRACES; writes
 #   out/anchors/statsforecast.json, which `npm run bench -- forecast` reads; the benchmark's own
 #   run: the default, then --zero-gaps --append on the ServeGen trace)

@@ -101,6 +101,7 @@ def run(path, max_origins, zero_gaps):
     ms = {name: [] for name in makers}
     total = 0.0
     scored = 0
+    per_origin = []
     for o in origins:
         actual = x[o + 1 : o + 1 + horizon]
         if np.isnan(actual).all():
@@ -112,12 +113,16 @@ def run(path, max_origins, zero_gaps):
         scored += 1
         # As the TypeScript naive: a last window that is all gaps forecasts 0.
         last = history[-horizon:]
-        err["naive"] += abs((0.0 if np.isnan(last).all() else float(np.nanmean(last))) - a)
+        naive = 0.0 if np.isnan(last).all() else float(np.nanmean(last))
+        err["naive"] += abs(naive - a)
+        row = {"origin": o, "actual": a, "naive": naive}
         for name, make in makers.items():
             t0 = time.perf_counter()
             f = make().forecast(y=y, h=1)
             ms[name].append((time.perf_counter() - t0) * 1000)
-            err[name] += abs(max(0.0, float(f["mean"][0])) - a)
+            row[name] = max(0.0, float(f["mean"][0]))
+            err[name] += abs(row[name] - a)
+        per_origin.append(row)
     return {
         "trace": os.path.basename(path),
         "stepSeconds": step,
@@ -128,13 +133,14 @@ def run(path, max_origins, zero_gaps):
         "origins": scored,
         "wape": {name: e / total for name, e in err.items()},
         "medianMs": {name: float(np.median(v)) for name, v in ms.items()},
+        "perOrigin": per_origin,
     }
 
 
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("--out", required=True)
-    p.add_argument("--max-origins", type=int, default=100)
+    p.add_argument("--max-origins", type=int, default=100, help="0: every origin")
     p.add_argument("--zero-gaps", action="store_true", help="zero samples are collection gaps (as forecast-eval --zero-gaps)")
     p.add_argument("--append", action="store_true", help="add to the results already in --out")
     p.add_argument("traces", nargs="+")

@@ -1,11 +1,11 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { calibrate, forecastWith } from "../../../src/forecast/calibrate.ts";
+import { calibrate, forecastWith, noiseFactors } from "../../../src/forecast/calibrate.ts";
 import { evaluate } from "../../../src/forecast/evaluate.ts";
 import { holtWinters } from "../../../src/forecast/models/holt-winters.ts";
 import { MODELS } from "../../../src/forecast/models/index.ts";
 import { naive } from "../../../src/forecast/models/naive.ts";
-import { fitOurs, leadWeights, ours } from "../../../src/forecast/models/ours.ts";
+import { fitOurs, leadWeights, ours, stackedPairWeight } from "../../../src/forecast/models/ours.ts";
 import { fitProfile, profile } from "../../../src/forecast/models/profile.ts";
 import { seasonalNaiveDaily, seasonalNaiveWeekly } from "../../../src/forecast/models/seasonal-naive.ts";
 import { MONDAY, rng, seasonal, truth } from "./synthetic.ts";
@@ -111,7 +111,7 @@ describe("profile", () => {
 
   const degrade: [days: number, mode: string][] = [
     [0.5, "level"],
-    [1.5, "level"],
+    [1.5, "daily"],
     [3, "daily"],
     [8, "weekly"],
   ];
@@ -133,6 +133,38 @@ describe("profile", () => {
 });
 
 describe("calibration", () => {
+  it("noise factors: the mean step-to-step change over the window, over its median, at half weight", () => {
+    // Changes 2, 2, 2, 2, 10, 10, 10 (t = 1..7). Windows of 2 samples up to origins 2, 4, 7: means
+    // 2, 2, 10; median 2; factors 0.5 x 1 + 0.5 = 1, 1, 0.5 x 5 + 0.5 = 3. Origin 0 has no change
+    // in its window: 1.
+    const x = Float64Array.from([10, 12, 10, 12, 10, 20, 10, 20]);
+    const f = noiseFactors(x, [0, 2, 4, 7], () => 1, 0, 2);
+    assert.deepEqual([...f], [1, 1, 1, 3]);
+    // In the error scale: changes of 10% at level 100 with scale(p) = p are 0.1.
+    const y = Float64Array.from([100, 110, 100, 110]);
+    assert.deepEqual([...noiseFactors(y, [3], (p) => p, 1, 3)], [1]);
+    // A flat window: changes 0 against a median of 2 (changes 0, 0, 0 and 0, 4, 8): 0.5, never 0.
+    const flat = Float64Array.from([5, 5, 5, 5, 9, 1]);
+    assert.deepEqual([...noiseFactors(flat, [3, 5], () => 1, 0, 3)], [0.5, 1.5]);
+  });
+  it("the band is wider after a noisy day than after a calm one, at the same level", () => {
+    // Ten-minute steps (144 a day, calibrated on the last 300 steps: both kinds of day), load 100
+    // with noise of +/-5 on even days and +/-20 on odd days; the band at the end of the noisy day 7
+    // against the end of the calm day 6. With one scale for the whole window they are about equal.
+    const r = rng(11);
+    const values = Float64Array.from({ length: 8 * 144 }, (_, i) => {
+      const amp = Math.floor(i / 144) % 2 === 1 ? 20 : 5;
+      return 100 + amp * (2 * r() - 1);
+    });
+    const width = (days: number): number => {
+      const input = { values: values.subarray(0, days * 144), stepSeconds: 600, start: MONDAY };
+      const f = forecastWith(naive, input, 3);
+      return (f.quantile(0.95)[0] ?? 0) - (f.quantile(0.05)[0] ?? 0);
+    };
+    const noisy = width(8);
+    const calm = width(7);
+    assert.ok(noisy > 1.5 * calm, `${noisy} against ${calm}`);
+  });
   it("intervals on noisy data cover about their nominal share, and confidence is high on clean data", () => {
     const s = seasonal(10, { noise: 0.3, seed: 5 });
     const scores = evaluate(s, [ours], {
@@ -217,19 +249,29 @@ describe("ours: the combination", () => {
     assert.ok(p && t && p.wape < t.wape, fit.mode);
     assert.ok((p.weights[H - 1] ?? 0) > (t.weights[H - 1] ?? 0), fit.mode);
   });
-  it("guard: no daily season (noise around a level) -> Theta, SES, damped trend and naive, no profile", () => {
+  it("guard: no daily season, the profile model no better than the simple ones (a random walk) -> Theta, SES, damped trend and naive", () => {
     const r = rng(8);
-    const values = Float64Array.from({ length: 9 * 1440 }, () => 100 + 20 * r());
+    let level = 100;
+    const values = Float64Array.from(
+      { length: 9 * 1440 },
+      () => (level = Math.max(1, level + 2 * (r() - 0.5))),
+    );
     const fit = fitOurs({ values, stepSeconds: 60, start: MONDAY }, H);
     assert.deepEqual(
       fit.candidates.map((c) => c.name),
       ["theta", "ses", "damped-trend", "naive"],
     );
   });
-  it("guard: a day and a half of history is too short for a daily profile", () => {
+  it("guard: a day and a half of a daily cycle (too short for the season test) keeps the profile model, whose one-day shape is best", () => {
     const s = seasonal(2);
     const fit = fitOurs({ ...s, values: s.values.subarray(0, 36 * 60) }, H);
-    assert.ok(!fit.candidates.some((c) => c.name === "profile"), fit.mode);
+    assert.deepEqual(
+      fit.candidates.map((c) => c.name),
+      ["profile", "theta"],
+    );
+    assert.match(fit.mode, /^profile:daily /);
+    const [p, t] = fit.candidates;
+    assert.ok(p && t && p.wape < t.wape / 5, fit.mode);
   });
   it("ten-minute steps over 14 days with collection gaps: finite, non-negative, both seasonal candidates", () => {
     const minute = seasonal(14, { noise: 0.2, seed: 2 });
@@ -241,18 +283,47 @@ describe("ours: the combination", () => {
     assert.ok(f.quantile(0.95).every((v, h) => v >= (f.mean[h] ?? 0)));
     assert.match(f.mode, /profile/);
   });
-  it("weights with no evidence are equal; with many origins they follow the errors, shrunk", () => {
-    // Two candidates at 200 origins with MSE 4 and 6: shrunk by 30 pseudo-origins at 5 -> 4.13, 5.87.
+  it("more than two candidates: weights as the shrunk mean absolute error to the power -4; equal with no evidence", () => {
+    // Three candidates at 200 origins with MAE 4, 6 and 5 (mean 5): shrunk by 30 pseudo-origins at 5
+    // -> 950/230, 1350/230 and 5; weights in proportion to their power -4: 0.584, 0.143, 0.272.
     const origins = Array.from({ length: 200 }, (_, j) => j);
     const a = new Float64Array(200);
-    const p = [new Float64Array(200).fill(2), new Float64Array(200).fill(Math.sqrt(6))];
-    const w = leadWeights({ origins, p, a }, [0, 1], 1, 2);
-    const s1 = (200 * 4 + 30 * 5) / 230;
-    const s2 = (200 * 6 + 30 * 5) / 230;
-    assert.ok(Math.abs((w[0]?.[0] ?? 0) - 1 / s1 / (1 / s1 + 1 / s2)) < 1e-12);
-    assert.ok(Math.abs((w[0]?.[0] ?? 0) - 0.587) < 1e-3, String(w[0]?.[0]));
-    const none = leadWeights({ origins: [], p: [], a: new Float64Array(0) }, [0, 1], 1, 2);
-    assert.deepEqual([none[0]?.[0], none[1]?.[0]], [0.5, 0.5]);
+    const p = [new Float64Array(200).fill(4), new Float64Array(200).fill(-6), new Float64Array(200).fill(5)];
+    const w = leadWeights({ origins, p, a }, [0, 1, 2], 1, 3);
+    const raw = [950 / 230, 1350 / 230, 5].map((m) => m ** -4);
+    const total = raw.reduce((s, v) => s + v, 0);
+    raw.forEach((v, c) => assert.ok(Math.abs((w[c]?.[0] ?? 0) - v / total) < 1e-12, `candidate ${c}`));
+    assert.ok(Math.abs((w[0]?.[0] ?? 0) - 0.584) < 1e-3, String(w[0]?.[0]));
+    const none = leadWeights({ origins: [], p: [], a: new Float64Array(0) }, [0, 1, 2], 1, 3);
+    assert.deepEqual([none[0]?.[0], none[1]?.[0], none[2]?.[0]], [1 / 3, 1 / 3, 1 / 3]);
+  });
+  it("a pair: the weight that minimises the combination's absolute error, shrunk toward 1/2", () => {
+    // a 10, 10, 10; p 12, 9, 10; q 6, 11, 14: ratios (a - q) / (p - q) 2/3, 1/2, 1 weighted by
+    // |p - q| 6, 2, 4; the weighted median is 2/3 (errors 0, 1/3, 4/3: 1.67 against 3 at 1/2 or 1),
+    // shrunk by 30 pseudo-cells at 1/2: (3 x 2/3 + 15) / 33 = 17/33.
+    const a = Float64Array.from([10, 10, 10]);
+    const p = Float64Array.from([12, 9, 10]);
+    const q = Float64Array.from([6, 11, 14]);
+    // (bisection to 2^-12: within 3/33 x 2^-12 of it)
+    assert.ok(Math.abs(stackedPairWeight(a, p, q, [0, 1, 2]) - 17 / 33) < 3e-5);
+    // 300 origins where p is exact and q is 2 off: w* = 1, shrunk (300 + 15) / 330.
+    const n = 300;
+    const origins = Array.from({ length: n }, (_, j) => j);
+    const w = leadWeights(
+      {
+        origins,
+        p: [new Float64Array(n).fill(7), new Float64Array(n).fill(9)],
+        a: new Float64Array(n).fill(7),
+      },
+      [0, 1],
+      1,
+      2,
+    );
+    assert.ok(Math.abs((w[0]?.[0] ?? 0) - 315 / 330) < 1e-12, String(w[0]?.[0]));
+    assert.ok(Math.abs((w[1]?.[0] ?? 0) - 15 / 330) < 1e-12, String(w[1]?.[0]));
+    // No evidence, or candidates that always agree: 1/2 each.
+    assert.equal(stackedPairWeight(a, p, q, []), 0.5);
+    assert.equal(stackedPairWeight(a, p, p, [0, 1, 2]), 0.5);
   });
   it("on a rolling origin over the shifted series, ours is no worse than naive", () => {
     const by = Object.fromEntries(
