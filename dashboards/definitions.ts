@@ -313,6 +313,53 @@ export const cost: DashboardSpec = {
       ],
     },
     {
+      title: "Hourly cost by variant, against the budget",
+      description:
+        "USD per hour of each variant's desired replicas (a service served by several GPU-type workloads), on demand and spot, and maxHourlyCost for all services together.",
+      type: "timeseries",
+      unit: "currencyUSD",
+      stack: true,
+      targets: [
+        {
+          expr: `max by (scaled_service, variant, capacity_type) (mlas_variant_hourly_cost_dollars{${S}})`,
+          legend: "{{scaled_service}}/{{variant}} {{capacity_type}}",
+        },
+        { expr: `max(mlas_budget_max_hourly_cost_dollars{${R}})`, legend: "budget" },
+      ],
+    },
+    {
+      title: "Spot share by variant",
+      description: "Of each variant's desired replicas, the share on spot (the hedge included).",
+      type: "timeseries",
+      unit: "percentunit",
+      targets: [
+        {
+          expr: `max by (scaled_service, variant) (mlas_variant_spot_replicas{${S}}) / (max by (scaled_service, variant) (mlas_variant_desired_replicas{${S}}) > 0)`,
+          legend: "{{scaled_service}}/{{variant}}",
+        },
+      ],
+    },
+    {
+      title: "Spot preemptions expected, hedge and unavailability",
+      description:
+        "Preemptions per hour each variant's spot replicas are expected to see (its configured preemptionsPerHour x spot replicas: a planning rate, not observed), the replicas kept to absorb them, and 1 while its spot capacity counts as unavailable.",
+      type: "timeseries",
+      targets: [
+        {
+          expr: `max by (scaled_service, variant) (mlas_variant_expected_preemptions_per_hour{${S}})`,
+          legend: "{{scaled_service}}/{{variant}} preemptions/h",
+        },
+        {
+          expr: `max by (scaled_service, variant) (mlas_variant_hedge_replicas{${S}})`,
+          legend: "{{scaled_service}}/{{variant}} hedge",
+        },
+        {
+          expr: `max by (scaled_service, variant) (mlas_variant_spot_unavailable{${S}})`,
+          legend: "{{scaled_service}}/{{variant}} spot unavailable",
+        },
+      ],
+    },
+    {
       title: "Budget use",
       description: "Total hourly cost over maxHourlyCost.",
       type: "stat",

@@ -152,6 +152,7 @@ export function namedLikeSchema(config: string): Record<string, unknown> {
 export const VALUES_MAPS: readonly ValuesKey[] = [
   { values: "services", config: "services" },
   { values: "services.*.triggers", config: "services.*.triggers" },
+  { values: "services.*.variants", config: "services.*.variants" },
 ];
 
 export function describe(comment: string | null | undefined): string | undefined {
@@ -223,7 +224,10 @@ function codeDefault(f: Field): string {
 
 /** A path as the README shows it: services.<name>.triggers.<trigger>.target. */
 export function displayPath(path: string): string {
-  return path.replace(/\*/g, "<name>").replace("triggers.<name>", "triggers.<trigger>");
+  return path
+    .replace(/\*/g, "<name>")
+    .replace("triggers.<name>", "triggers.<trigger>")
+    .replace("variants.<name>", "variants.<variant>");
 }
 
 /** The table of the chart values that are scaler config fields, from their declarations. */

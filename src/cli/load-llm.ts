@@ -240,6 +240,10 @@ function warmupSeconds(o: SingleTraceOptions, span: number): number {
 /** The request for an llm service: flags, trace, capacity and window; nothing is simulated but the capacity. */
 export function llmRequest(o: SingleTraceOptions, config: Config, picked: ServiceConfig): LlmCompareRequest {
   refuseRequestFlags(o, picked);
+  if (picked.variants !== undefined)
+    throw new UsageError(
+      `services.${picked.name}.variants: the token simulator replays one workload per service; a service with variants is compared at the planning level (npm run bench -- variants)`,
+    );
   const policies = namesFrom(
     o.policy,
     LLM_POLICIES.map((p) => p.name),

@@ -13,7 +13,7 @@ import { createMetrics, type ScalerMetrics } from "../service/metrics.ts";
 import { lowerOwnPriority, MAIN_NICENESS } from "../service/priority.ts";
 import { readTlsFiles, StartupError } from "../service/tls-files.ts";
 import { watchTlsFiles } from "../service/tls-reload.ts";
-import { VerdictTable } from "../service/verdicts.ts";
+import { VerdictTable, verdictKeys } from "../service/verdicts.ts";
 import type { Watchdog } from "../service/watchdog.ts";
 import { buildSources, sourceFileIssues } from "../signals/registry.ts";
 
@@ -143,11 +143,15 @@ export async function startServer(opts: {
       log.error("the gRPC thread failed; exiting", { error: e.message });
       process.exit(1);
     });
+  // KEDA's trigger metadata names a service, or a service and one of its variants.
+  const keys = verdictKeys(
+    loop.serviceNames().map((name) => config.services.find((s) => s.name === name) ?? { name }),
+  );
   const grpcPort0 = opts.grpcPort ?? config.server.grpcPort;
   const httpPort0 = opts.httpPort ?? config.server.httpPort;
   try {
     grpc = await GrpcThread.start(
-      { services: loop.serviceNames(), host, port: grpcPort0, ...(tls ? { tls } : {}) },
+      { services: keys, host, port: grpcPort0, ...(tls ? { tls } : {}) },
       log,
       grpcMetrics(metrics),
       onFatal,
@@ -169,7 +173,7 @@ export async function startServer(opts: {
   const niceness = lowerOwnPriority(MAIN_NICENESS);
   // Every engine run: the duration for /metrics, and the gRPC thread's table projected from the
   // snapshot the run published (only what changed is sent).
-  const verdicts = new VerdictTable(loop.serviceNames());
+  const verdicts = new VerdictTable(keys);
   const thread = grpc;
   const tlsWatch =
     config.server.tls && tls

@@ -4,7 +4,9 @@
 
 import { loadConfigFile } from "../config/load.ts";
 import { ConfigError } from "../config/read.ts";
-import { enabledServices, type Config } from "../config/schema.ts";
+import type { LlmConfig } from "../config/llm.ts";
+import { enabledServices, type Config, type ServiceConfig } from "../config/schema.ts";
+import { priceOf } from "../engine/cost.ts";
 import { checkTlsFiles } from "../service/tls-files.ts";
 import { loadProfileFile } from "../llm/profile-file.ts";
 import type { TabulatedProfile } from "../llm/step-time.ts";
@@ -35,14 +37,40 @@ export function llmSummaries(config: Config): string[] {
   return enabledServices(config).flatMap((s) => {
     const llm = s.llm;
     if (llm === undefined) return [];
+    if (s.variants !== undefined) return variantSummaries(config, s, llm);
     const shape = { promptTokens: llm.meanPromptTokens, outputTokens: llm.meanOutputTokens };
     const c = capacityAt(llm, shape);
-    const q = `p${Number((llm.slo.percentile * 100).toFixed(1))}`;
-    const n = (x: number): string => Math.round(x).toLocaleString("en-US");
     return [
-      `${s.name} in tokens: ${llm.profile.id} sustains ${c.requestsPerSecond.toFixed(2)} req/s = ${n(c.tokensPerSecond)} tokens/s a replica at ${n(shape.promptTokens)} + ${n(shape.outputTokens)} tokens a request within TTFT ${q} <= ${llm.slo.ttftSeconds} s and ITL ${q} <= ${llm.slo.itlSeconds} s, KV <= ${Math.round((1 - llm.kvCacheHeadroom) * 100)}% (bound by ${c.boundBy}); start-up ${s.podStartupSeconds} s`,
+      `${s.name} in tokens: ${llm.profile.id} sustains ${c.requestsPerSecond.toFixed(2)} req/s = ${n(c.tokensPerSecond)} tokens/s a replica at ${n(shape.promptTokens)} + ${n(shape.outputTokens)} tokens a request within ${sloText(llm)} (bound by ${c.boundBy}); start-up ${s.podStartupSeconds} s`,
     ];
   });
+}
+
+const n = (x: number): string => Math.round(x).toLocaleString("en-US");
+
+function sloText(llm: LlmConfig): string {
+  const q = `p${Number((llm.slo.percentile * 100).toFixed(1))}`;
+  return `TTFT ${q} <= ${llm.slo.ttftSeconds} s and ITL ${q} <= ${llm.slo.itlSeconds} s, KV <= ${Math.round((1 - llm.kvCacheHeadroom) * 100)}%`;
+}
+
+/**
+ * A service with variants: one line for the service, then one per variant with its capacity,
+ * price and tokens per dollar, e.g. `chat.h100: qwen3-8b/h100_sxm/vllm/tp1 on nvidia-h100 sustains
+ * 30,205 tokens/s a replica (bound by throughput) at $6.98/h on demand: 15.6 M tokens per $;
+ * replicas 0-40; start-up 54 s`.
+ */
+function variantSummaries(config: Config, s: ServiceConfig, llm: LlmConfig): string[] {
+  const head = `${s.name} in tokens across ${s.variants?.length ?? 0} variants at ${n(llm.meanPromptTokens)} + ${n(llm.meanOutputTokens)} tokens a request within ${sloText(llm)}:`;
+  const lines = (s.variants ?? []).map((v) => {
+    const price = priceOf(v.resources, v.spotShare, config.cost);
+    const perDollar = price.blended > 0 ? (v.expectedCapacity * 3600) / price.blended / 1e6 : Infinity;
+    const spot =
+      v.spotShare > 0
+        ? `${Math.round(v.spotShare * 100)}% spot (on demand $${price.onDemand.toFixed(2)}/h, ${v.preemptionsPerHour} preemptions per replica-hour)`
+        : "on demand";
+    return `${s.name}.${v.name}: ${v.profile.id} on ${v.resources.gpuType} sustains ${n(v.expectedCapacity)} tokens/s a replica at $${price.blended.toFixed(2)}/h ${spot}: ${Number.isFinite(perDollar) ? perDollar.toFixed(1) : "free"} M tokens per $; replicas ${v.minReplicas}-${v.maxReplicas}; start-up ${v.podStartupSeconds} s`;
+  });
+  return [head, ...lines];
 }
 
 /**

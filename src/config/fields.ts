@@ -657,6 +657,14 @@ export const COST_FIELDS = {
     values: { type: "number", min: 0, max: 1e6, doc: "USD per GPU-hour." },
     doc: "USD per GPU-hour by GPU type, merged over built-in list prices.",
   },
+  gpuSpotHourlyPrices: {
+    type: "record",
+    entry: "GPU type",
+    keyPattern: NAME,
+    keyHint: NAME_HINT,
+    values: { type: "number", min: 0, max: 1e6, doc: "USD per spot GPU-hour." },
+    doc: "USD per spot GPU-hour by GPU type; a type without one is priced at gpuHourlyPrices x (1 - spotDiscountPercentage / 100).",
+  },
 } as const satisfies Fields;
 
 /** sources: the signal sources, how often they are read and how old a reading may be. */
@@ -900,8 +908,8 @@ export const LLM_FIELDS = {
     maxLength: 1024,
     pattern: PROFILE_REF,
     hint: `must be a shipped profile id (${SHIPPED_PROFILE_IDS.join(", ")}) or the path of a profile file ending in .json`,
-    required: "is required: a shipped profile id or the path of a profile file",
-    doc: "Performance profile of one replica: a shipped id (profiles/README.md) or the path of an mlas-llm-profile/v1 file ending in .json (a relative path from the working directory, as for the TLS files). The chart schema checks ids; a file's content is checked when the scaler starts (and by mlas validate), not at helm install.",
+    optional: true,
+    doc: "Performance profile of one replica: a shipped id (profiles/README.md) or the path of an mlas-llm-profile/v1 file ending in .json (a relative path from the working directory, as for the TLS files). The chart schema checks ids; a file's content is checked when the scaler starts (and by mlas validate), not at helm install. Required unless the service declares variants, each with its own profile.",
   },
   slo: { type: "object", fields: LLM_SLO_FIELDS, doc: "TTFT and ITL targets at a percentile." },
   meanPromptTokens: {
@@ -925,6 +933,13 @@ export const LLM_FIELDS = {
     default: 0.1,
     doc: "Share of each replica's KV cache the plan keeps free.",
   },
+  spotHedgeQuantile: {
+    type: "number",
+    min: 0,
+    max: 0.9999,
+    default: 0.99,
+    doc: "With variants on spot: the quantile of spot preemptions within a start-up the split keeps capacity for beyond the demand (a Poisson count at each variant's preemptionsPerHour); 0 keeps no hedge.",
+  },
   metricsSelector: {
     type: "string",
     maxLength: 1024,
@@ -943,6 +958,128 @@ export const LLM_FIELDS = {
     derived:
       "the service's first trigger with arrival: true that reads a rate (a Prometheus query or a queue's publish_rate; none: no arrival signal)",
     doc: "The trigger counting requests arriving at the service (its ingress), read as requests/s and turned into tokens with the mean lengths, so that the service wakes from zero. The scaler does not use its target (KEDA's native trigger does, with nativeTriggers).",
+  },
+} as const satisfies Fields;
+
+// ---- services.<name>.variants: one llm service served by several workloads (src/config/variants.ts) ----
+
+/** A variant's name: part of its workload's and ScaledObject's names, so lower case and short. */
+export const VARIANT_NAME = /^[a-z]([a-z0-9-]{0,22}[a-z0-9])?$/;
+export const VARIANT_NAME_HINT =
+  "must be lower case letters, digits and '-', start with a letter and end with a letter or digit (at most 24)";
+
+/** A declared field without its fixed default (a variant derives it from its service). */
+function noDefault<F extends { readonly default?: unknown }>(f: F): Omit<F, "default"> {
+  const { default: _, ...rest } = f;
+  return rest;
+}
+
+/** services.<name>.variants.<variant>.workload: the variant's own workload (its own ScaledObject). */
+export const VARIANT_WORKLOAD_FIELDS = {
+  kind: { ...noDefault(WORKLOAD_FIELDS.kind), derived: "the service's workload.kind" },
+  name: { ...WORKLOAD_FIELDS.name, derived: "<the service's workload.name>-<variant>" },
+  namespace: { ...noDefault(WORKLOAD_FIELDS.namespace), derived: "the service's workload.namespace" },
+} as const satisfies Fields;
+
+/** services.<name>.variants.<variant>.resources: one replica of the variant, for cost and GPU quotas. */
+export const VARIANT_RESOURCES_FIELDS = {
+  gpuType: {
+    ...RESOURCES_FIELDS.gpuType,
+    required:
+      "is required: the GPU type a replica runs on (a key of businessRules.costOptimization.gpuHourlyPrices)",
+    doc: "GPU type a replica runs on: its price (gpuHourlyPrices, gpuSpotHourlyPrices) and its quota (gpuQuotas).",
+  },
+  gpusPerReplica: {
+    ...noDefault(RESOURCES_FIELDS.gpusPerReplica),
+    min: 1,
+    derived: "the GPUs one replica of the profile holds (it must equal them)",
+  },
+  cpu: { ...noDefault(RESOURCES_FIELDS.cpu), derived: "the service's resources.cpu" },
+  memoryGiB: { ...noDefault(RESOURCES_FIELDS.memoryGiB), derived: "the service's resources.memoryGiB" },
+} as const satisfies Fields;
+
+/** services.<name>.variants.<variant>: one workload serving the llm service on one GPU type. */
+export const VARIANT_FIELDS = {
+  profile: {
+    type: "string",
+    maxLength: 1024,
+    pattern: PROFILE_REF,
+    hint: LLM_FIELDS.profile.hint,
+    required: "is required: the variant's performance profile (a shipped id or the path of a profile file)",
+    doc: "Performance profile of one replica of this variant: a shipped id (profiles/README.md) or the path of a profile file ending in .json.",
+  },
+  workload: {
+    type: "object",
+    fields: VARIANT_WORKLOAD_FIELDS,
+    doc: "The variant's workload (one ScaledObject each).",
+  },
+  resources: {
+    type: "object",
+    fields: VARIANT_RESOURCES_FIELDS,
+    doc: "One replica's resources, for cost and GPU quotas.",
+  },
+  minReplicas: {
+    type: "number",
+    integer: true,
+    min: 0,
+    max: MAX_REPLICAS,
+    default: 0,
+    doc: "Replicas this variant always runs.",
+  },
+  maxReplicas: {
+    type: "number",
+    integer: true,
+    min: 0,
+    max: MAX_REPLICAS,
+    derived: "the service's maxReplicas",
+    doc: "Replicas this variant runs at most.",
+  },
+  podStartupSeconds: {
+    type: "number",
+    min: 0,
+    max: 3600,
+    derived: "the profile's loadSeconds rounded up",
+    doc: "Seconds a new replica of this variant needs before it serves (add image pull and node provisioning if your nodes need them).",
+  },
+  spotShare: {
+    type: "number",
+    min: 0,
+    max: 1,
+    default: 0,
+    doc: "Share of this variant's replicas on spot capacity (1: a spot-only node pool; 0: on demand).",
+  },
+  preemptionsPerHour: {
+    type: "number",
+    min: 0,
+    max: 60,
+    optional: true,
+    doc: "Preemptions per spot replica-hour you expect of this GPU type (your cloud's interruption history); required with spotShare > 0. The split keeps capacity for the llm block's spotHedgeQuantile of them within a start-up.",
+  },
+  spotAvailable: {
+    type: "boolean",
+    default: true,
+    doc: "false: spot capacity of this variant is known to be unavailable (the variant does not grow; on-demand variants take the load within the budget).",
+  },
+  spotPendingSeconds: {
+    type: "number",
+    min: 30,
+    max: 86_400,
+    default: 600,
+    doc: "Spot capacity counts as unavailable while a pod of this variant (with spotShare > 0) has waited Pending longer than this (spotPendingQuery).",
+  },
+  spotPendingQuery: {
+    type: "string",
+    maxLength: 8192,
+    derived:
+      "kube-state-metrics: the variant's pods in phase Pending created more than spotPendingSeconds ago, counted (only with spotShare > 0)",
+    doc: "PromQL counting the variant's pods that have waited for capacity longer than spotPendingSeconds; above 0, spot is unavailable.",
+  },
+  readyReplicasQuery: {
+    type: "string",
+    maxLength: 8192,
+    derived:
+      "kube-state-metrics' ready replicas of the variant's Deployment or StatefulSet (required for other kinds)",
+    doc: "PromQL giving the variant's ready replicas.",
   },
 } as const satisfies Fields;
 
@@ -1039,6 +1176,19 @@ export const SERVICE_FIELDS = {
     optional: true,
     fields: LLM_FIELDS,
     doc: "An LLM service sized in tokens: its replicas' performance profile, its TTFT/ITL SLO and the expected request lengths (README: How a decision is made in tokens).",
+  },
+  variants: {
+    type: "record",
+    entry: "variant",
+    keyPattern: VARIANT_NAME,
+    keyHint: VARIANT_NAME_HINT,
+    maxEntries: 6,
+    values: {
+      type: "object",
+      fields: VARIANT_FIELDS,
+      doc: "One workload serving the service on one GPU type.",
+    },
+    doc: "An llm service served by several workloads, one per GPU type or tensor parallelism, each with its own profile, price, quota, bounds and ScaledObject; the scaler splits the token demand across them at the least cost (README: Variants). Absent: the service is one workload.",
   },
   readyReplicasQuery: {
     type: "string",

@@ -27,8 +27,12 @@ import type { TabulatedProfile } from "../llm/step-time.ts";
 import type { LLM_FIELDS, ReadOf } from "./fields.ts";
 import { ConfigError, join, type Reader } from "./read.ts";
 
-/** The role a trigger plays for the token rules. */
-export type LlmSignal = "tokens" | "meanPromptTokens" | "meanOutputTokens" | "ttft" | "itl" | "requests";
+/**
+ * The role a trigger plays for the token rules; `spotPending` counts a variant's pods waiting for
+ * spot capacity (variants.ts).
+ */
+export type LlmSignal =
+  "tokens" | "meanPromptTokens" | "meanOutputTokens" | "ttft" | "itl" | "requests" | "spotPending";
 
 /** The triggers the llm block adds, by name (a service may not declare triggers of these names). */
 export const LLM_TRIGGER_NAMES = ["tokens", "meanPromptTokens", "meanOutputTokens", "ttft", "itl"] as const;
@@ -42,6 +46,8 @@ export interface LlmConfig {
   readonly meanPromptTokens: number;
   readonly meanOutputTokens: number;
   readonly kvCacheHeadroom: number;
+  /** With variants on spot: the quantile of preemptions within a start-up the split keeps capacity for. */
+  readonly spotHedgeQuantile: number;
   readonly metricsSelector: string;
   /** The arrival trigger the token rules read as requests/s (none: no arrival signal). */
   readonly requestsTrigger?: string;
@@ -92,7 +98,7 @@ export function loadProfile(ref: string, baseDir: string): PerformanceProfile {
   return facade(loadProfileFile(isAbsolute(ref) ? ref : resolve(baseDir, ref)));
 }
 
-function resolveProfile(
+export function resolveProfile(
   r: Reader,
   path: string,
   ref: string,
@@ -122,6 +128,11 @@ export interface LlmContext {
   readonly gpusPerReplica: number;
   /** The raw service: loadSignal and capacityPerReplica may not be set with llm. */
   readonly given: Readonly<Record<string, unknown>>;
+  /**
+   * A service with variants: its first variant's profile and reference, standing in for the block's
+   * own (each variant sizes with its own; variants.ts).
+   */
+  readonly reference?: { readonly ref: string; readonly profile: PerformanceProfile };
 }
 
 /**
@@ -164,23 +175,31 @@ function requestsTrigger(
 }
 
 function checkService(r: Reader, profile: PerformanceProfile, ctx: LlmContext): void {
+  if (ctx.reference !== undefined) {
+    checkTriggers(r, ctx);
+    return;
+  }
   for (const key of ["loadSignal", "capacityPerReplica"])
     if (ctx.given[key] !== undefined)
       r.fail(
         join(ctx.path, key),
         `an llm service forecasts its token load and takes its capacity from the profile: leave ${key} unset`,
       );
+  checkTriggers(r, ctx);
+  if (ctx.gpusPerReplica !== profile.gpusPerReplica)
+    r.fail(
+      join(ctx.path, "resources.gpusPerReplica"),
+      `must be the ${profile.gpusPerReplica} GPU(s) one replica of ${profile.id} holds, got ${ctx.gpusPerReplica}`,
+    );
+}
+
+function checkTriggers(r: Reader, ctx: LlmContext): void {
   for (const name of LLM_TRIGGER_NAMES)
     if (ctx.triggers.some((t) => t.name === name))
       r.fail(
         join(join(ctx.path, "triggers"), name),
         "the llm block reads a signal of this name: rename the trigger",
       );
-  if (ctx.gpusPerReplica !== profile.gpusPerReplica)
-    r.fail(
-      join(ctx.path, "resources.gpusPerReplica"),
-      `must be the ${profile.gpusPerReplica} GPU(s) one replica of ${profile.id} holds, got ${ctx.gpusPerReplica}`,
-    );
 }
 
 /**
@@ -213,22 +232,62 @@ export function readLlm(
   const path = join(ctx.path, "llm");
   const selector = raw.metricsSelector ?? defaultSelector(ctx.workload);
   const requests = requestsTrigger(r, path, raw.requestsTrigger, ctx);
-  if (raw.profile === undefined || raw.slo.ttftSeconds === undefined || raw.slo.itlSeconds === undefined)
+  const resolved = blockProfile(r, path, raw.profile, ctx, src);
+  if (resolved === undefined || raw.slo.ttftSeconds === undefined || raw.slo.itlSeconds === undefined)
     return undefined;
-  const profile = resolveProfile(r, join(path, "profile"), raw.profile, src);
-  if (profile === undefined) return undefined;
+  const { ref, profile } = resolved;
   checkService(r, profile, ctx);
   const base = {
-    profileRef: raw.profile,
+    profileRef: ref,
     profile,
     slo: { ttftSeconds: raw.slo.ttftSeconds, itlSeconds: raw.slo.itlSeconds, percentile: raw.slo.percentile },
     meanPromptTokens: raw.meanPromptTokens,
     meanOutputTokens: raw.meanOutputTokens,
     kvCacheHeadroom: raw.kvCacheHeadroom,
+    spotHedgeQuantile: raw.spotHedgeQuantile,
     metricsSelector: selector,
     ...(requests !== undefined ? { requestsTrigger: requests } : {}),
   };
-  return { ...base, expectedCapacity: expectedCapacity(r, path, base) };
+  // A variant service's reference profile is checked where it is declared, as each variant's.
+  const capacity =
+    ctx.reference === undefined
+      ? expectedCapacity(r, path, base)
+      : replicaCapacity(
+          profile,
+          base.slo,
+          { promptTokens: base.meanPromptTokens, outputTokens: base.meanOutputTokens },
+          base.kvCacheHeadroom,
+        ).tokensPerSecond;
+  return { ...base, expectedCapacity: capacity };
+}
+
+/** The block's profile: its own (required), or, with variants, the first variant's (its own may not be set). */
+function blockProfile(
+  r: Reader,
+  path: string,
+  given: string | undefined,
+  ctx: LlmContext,
+  src: ProfileSource,
+): { readonly ref: string; readonly profile: PerformanceProfile } | undefined {
+  if (ctx.reference !== undefined) {
+    if (given !== undefined)
+      r.fail(
+        join(path, "profile"),
+        "each variant names its own profile (variants.<variant>.profile): leave this unset",
+      );
+    return ctx.reference;
+  }
+  const block = ctx.given.llm;
+  const written =
+    block !== null && typeof block === "object" && (block as Record<string, unknown>).profile !== undefined;
+  if (given === undefined && written) return undefined; // given but invalid: already reported
+  if (given === undefined)
+    return r.fail(
+      join(path, "profile"),
+      "is required: a shipped profile id or the path of a profile file (or declare variants, each with its own)",
+    );
+  const profile = resolveProfile(r, join(path, "profile"), given, src);
+  return profile === undefined ? undefined : { ref: given, profile };
 }
 
 /** A trigger the llm block adds (the shape of TriggerConfig, with its role). */

@@ -27,11 +27,19 @@ import {
   type SectionOf,
 } from "./fields.ts";
 import { llmTriggers, readLlm, type LlmConfig, type LlmSignal, type ProfileSource } from "./llm.ts";
+import {
+  checkServiceWithVariants,
+  readVariants,
+  withCapacities,
+  type ResolvedVariant,
+  type VariantConfig,
+} from "./variants.ts";
 import { ConfigError, Reader, deepFreeze, join, show, type Obj } from "./read.ts";
 import { excerpt } from "./redact.ts";
 
 export { MAX_SERVICES } from "./fields.ts";
 export type { LlmConfig, LlmSignal, ProfileSource } from "./llm.ts";
+export type { VariantConfig } from "./variants.ts";
 
 type Trigger = SectionOf<typeof TRIGGER_FIELDS>;
 export type SignalKind = Trigger["kind"];
@@ -50,6 +58,8 @@ export type TriggerConfig = Omit<Trigger, "metric" | "historyQuery" | "arrival">
   readonly historyQuery?: string;
   readonly arrival?: boolean;
   readonly llm?: LlmSignal;
+  /** The variant a `spotPending` trigger reads. */
+  readonly variant?: string;
 };
 
 export type ResourcesConfig = SectionOf<typeof RESOURCES_FIELDS>;
@@ -59,12 +69,22 @@ export type ResourcesConfig = SectionOf<typeof RESOURCES_FIELDS>;
  * capacityPerReplica are absent for a service without an extensive trigger. An llm service
  * carries its parsed llm block (the profile resolved) and the triggers that block adds.
  */
-export type ServiceConfig = Omit<SectionOf<typeof SERVICE_FIELDS>, "loadSignal" | "triggers" | "llm"> & {
+export type ServiceConfig = Omit<
+  SectionOf<typeof SERVICE_FIELDS>,
+  "loadSignal" | "triggers" | "llm" | "variants"
+> & {
   readonly name: string;
   /** The trigger whose signal is forecast; must be extensive. Undefined: no predictive scaling. */
   readonly loadTrigger?: string;
   readonly triggers: readonly TriggerConfig[];
   readonly llm?: LlmConfig;
+  /**
+   * An llm service served by several workloads: the variants, in declared order (absent: one
+   * workload, `workload`). With variants, `minReplicas` and `maxReplicas` bound the replicas of all
+   * of them together, `podStartupSeconds` is the longest variant's, `readyReplicasQuery` is unused
+   * (each variant has its own) and `llm.profile` is the first variant's.
+   */
+  readonly variants?: readonly VariantConfig[];
 };
 
 /** predictiveScaling. false enableProactiveScaling = forecast-only. */
@@ -260,8 +280,51 @@ function withLlmTriggers(
   return [...own, ...llmTriggers(llm)];
 }
 
-function podStartupSeconds(raw: ReadOf<typeof SERVICE_FIELDS>, llm: LlmConfig | undefined): number {
+/** A variant's pods waiting for spot capacity, as a trigger of its service the token rules read. */
+function spotPendingTriggers(variants: readonly VariantConfig[]): TriggerConfig[] {
+  return variants.flatMap((v) =>
+    v.spotPendingTrigger !== undefined && v.spotPendingQuery !== undefined
+      ? [
+          {
+            name: v.spotPendingTrigger,
+            source: "prometheus" as const,
+            query: v.spotPendingQuery,
+            historyQuery: v.spotPendingQuery,
+            vhost: "/",
+            rabbitMetric: "messages" as const,
+            target: 1,
+            kind: "extensive" as const,
+            arrival: false,
+            llm: "spotPending" as const,
+            variant: v.name,
+          },
+        ]
+      : [],
+  );
+}
+
+/** A service with variants sizes in tokens: an extensive trigger other than its arrivals has no per-replica meaning across GPU types. */
+function checkVariantTriggers(
+  r: Reader,
+  path: string,
+  triggers: readonly TriggerConfig[],
+  llm: LlmConfig | undefined,
+): void {
+  for (const t of triggers)
+    if (t.kind === "extensive" && t.name !== llm?.requestsTrigger)
+      r.fail(
+        join(join(path, "triggers"), t.name),
+        "a service with variants is sized in tokens across GPU types, where a per-replica target of an extensive signal means nothing: remove it (the arrival trigger and intensive guards stay)",
+      );
+}
+
+function podStartupSeconds(
+  raw: ReadOf<typeof SERVICE_FIELDS>,
+  llm: LlmConfig | undefined,
+  variants: readonly ResolvedVariant[],
+): number {
   if (raw.podStartupSeconds !== undefined) return raw.podStartupSeconds;
+  if (variants.length > 0) return Math.max(...variants.map((v) => v.podStartupSeconds));
   if (llm !== undefined) return Math.ceil(llm.profile.loadSeconds);
   return raw.resources.gpusPerReplica > 0 ? 180 : 30;
 }
@@ -275,17 +338,46 @@ function service(
   profiles: ProfileSource,
 ): ServiceConfig {
   const p = join("services", name);
-  const { loadSignal, triggers: _, capacityPerReplica, llm: rawLlm, ...rest } = raw;
+  const { loadSignal, triggers: _, capacityPerReplica, llm: rawLlm, variants: rawVariants, ...rest } = raw;
   const maxReplicas = Math.max(raw.maxReplicas ?? Math.max(10, raw.minReplicas), raw.minReplicas);
   checkReplicas(r, p, raw, maxReplicas);
   const declared = declaredTriggers(r, p, raw, given);
   const wl = workload(raw.workload, name);
+  const hasVariants = Object.keys(rawVariants).length > 0;
+  if (hasVariants) checkServiceWithVariants(r, p, given, rawLlm !== undefined);
+  const resolved = hasVariants
+    ? readVariants(
+        r,
+        rawVariants,
+        {
+          path: p,
+          workload: wl,
+          cpu: raw.resources.cpu,
+          memoryGiB: raw.resources.memoryGiB,
+          minReplicas: raw.minReplicas,
+          maxReplicas,
+          prices: costConfig.gpuHourlyPrices,
+          triggerNames: declared.map((t) => t.name),
+        },
+        profiles,
+      )
+    : [];
+  const first = resolved[0];
   const llm = readLlm(
     r,
     rawLlm,
-    { path: p, workload: wl, triggers: declared, gpusPerReplica: raw.resources.gpusPerReplica, given },
+    {
+      path: p,
+      workload: wl,
+      triggers: declared,
+      gpusPerReplica: raw.resources.gpusPerReplica,
+      given,
+      ...(first !== undefined ? { reference: { ref: first.profileRef, profile: first.profile } } : {}),
+    },
     profiles,
   );
+  const variants = llm !== undefined ? withCapacities(r, p, resolved, llm) : [];
+  if (hasVariants) checkVariantTriggers(r, p, declared, llm);
   const load =
     rawLlm !== undefined ? "tokens" : loadTrigger(r, p, loadSignal, declared, asObj(given.triggers));
   checkResources(r, p, raw.resources, costConfig.gpuHourlyPrices);
@@ -296,13 +388,14 @@ function service(
     name,
     workload: wl,
     maxReplicas,
-    podStartupSeconds: podStartupSeconds(raw, llm),
+    podStartupSeconds: podStartupSeconds(raw, llm, resolved),
     ...(load !== undefined ? { loadTrigger: load } : {}),
     ...(capacity !== undefined ? { capacityPerReplica: capacity } : {}),
     preferSpotInstances: raw.preferSpotInstances ?? costConfig.preferSpotInstances,
-    readyReplicasQuery: raw.readyReplicasQuery ?? defaultReadyReplicasQuery(r, p, wl),
-    triggers: withLlmTriggers(declared, llm),
+    readyReplicasQuery: raw.readyReplicasQuery ?? (hasVariants ? "" : defaultReadyReplicasQuery(r, p, wl)),
+    triggers: [...withLlmTriggers(declared, llm), ...spotPendingTriggers(variants)],
     ...(llm !== undefined ? { llm } : {}),
+    ...(variants.length > 0 ? { variants } : {}),
   };
 }
 

@@ -15,6 +15,10 @@ import { llmReactiveStep } from "./rules/llm-reactive.ts";
 import { predictiveStep } from "./rules/predictive-step.ts";
 import { reactiveStep } from "./rules/reactive.ts";
 import { scaleToZeroStep } from "./rules/scale-to-zero.ts";
+import { variantDemandStep, variantSplitStep } from "./rules/variant-split.ts";
+import { bindingConstraints } from "./split/binding.ts";
+import { solveUnderCaps, underCaps } from "./split/claim.ts";
+import { variantsDecision } from "./split/explain.ts";
 import {
   bounded,
   invalidDraft,
@@ -33,6 +37,7 @@ import type {
   Rule,
   ServiceDecision,
   ServiceObservations,
+  VariantObservations,
   Writable,
 } from "./types.ts";
 
@@ -93,6 +98,26 @@ function observationsOf(all: Observations, name: string, reasons: Reason[]): Ser
   if (current !== undefined) out.currentReplicas = current;
   if (o.idleSeconds !== undefined) out.idleSeconds = o.idleSeconds;
   if (forecast !== undefined) out.forecast = forecast;
+  if (o.variants !== undefined && o.variants !== null && typeof o.variants === "object")
+    out.variants = variantObservations(o.variants);
+  return out;
+}
+
+/** Each variant's counts, those the rules may use (finite, non-negative), looked up as own properties. */
+function variantObservations(
+  all: NonNullable<ServiceObservations["variants"]>,
+): NonNullable<ServiceObservations["variants"]> {
+  const out: Record<string, VariantObservations> = {};
+  for (const name of Object.keys(all)) {
+    const v = own(all, name);
+    if (v === undefined || v === null || typeof v !== "object") continue;
+    const ready = usableCount(v.readyReplicas);
+    const current = usableCount(v.currentReplicas);
+    out[name] = {
+      ...(ready !== undefined ? { readyReplicas: ready } : {}),
+      ...(current !== undefined ? { currentReplicas: current } : {}),
+    };
+  }
   return out;
 }
 
@@ -105,9 +130,11 @@ export const SERVICE_STEPS: readonly ServiceStep[] = [
   llmReactiveStep,
   predictiveStep,
   llmPlanStep,
+  variantDemandStep,
   businessHoursStep,
   scaleToZeroStep,
   clampStep,
+  variantSplitStep,
 ];
 
 /** Rule 6 across services, in this order, over every service's claim. */
@@ -177,6 +204,7 @@ function decideService(
     trimmable: draft.valid,
     price: replicaPrice(svc, config.cost),
     reasons: draft.reasons,
+    ...(draft.valid && draft.variants !== undefined ? { variants: draft.variants } : {}),
   };
   return { ctx, draft, claim };
 }
@@ -189,8 +217,28 @@ function sameDecision(a: ServiceDecision | undefined, desired: number, valid: bo
  * The decision for one service: its draft after the cross-service trims of its claim, and for an
  * llm service its token arithmetic with the model's prediction at the final count.
  */
-function decisionOf(decided: Decided, claim: Claim): ServiceDecision {
+function decisionOf(config: Config, decided: Decided, claims: readonly Claim[], i: number): ServiceDecision {
+  const claim = claims[i] ?? decided.claim;
   const d = counts(decided, claim);
+  const split = claim.variants;
+  if (split !== undefined) {
+    const binding = bindingConstraints(
+      underCaps(config, claims, i, decided.claim.variants?.problem ?? split.problem),
+      split.result,
+      (p) => solveUnderCaps(p, claim.svc.minReplicas).result,
+    );
+    const variants = variantsDecision(split, binding);
+    const message =
+      variants.binding.length > 0
+        ? `variants: binding: ${variants.binding.join("; ")}`
+        : "variants: nothing binds: the least-cost split";
+    const hourlyCost = variants.variants.reduce(
+      (s, v) => ({ onDemand: s.onDemand + v.hourlyCost.onDemand, spot: s.spot + v.hourlyCost.spot }),
+      { onDemand: 0, spot: 0 },
+    );
+    const rule = claim.cappedBy ?? "reactive";
+    return { ...d, reasons: [...d.reasons, { rule, message }], hourlyCost, variants };
+  }
   const sizing = decided.draft.llm;
   return sizing === undefined ? d : { ...d, llm: llmDecision(sizing, d.desiredReplicas) };
 }
@@ -203,8 +251,11 @@ function decisionOf(decided: Decided, claim: Claim): ServiceDecision {
 function counts({ ctx, draft }: Decided, claim: Claim): ServiceDecision {
   const desiredReplicas = claim.desired;
   const valid = draft.valid;
+  // A split a cap changed is the cap's, whatever its total (a spill keeps the count).
   const reason: Rule =
-    claim.cappedBy !== undefined && desiredReplicas < draft.desired ? claim.cappedBy : draft.by;
+    claim.cappedBy !== undefined && (desiredReplicas < draft.desired || claim.variants !== undefined)
+      ? claim.cappedBy
+      : draft.by;
   const service = claim.svc.name;
   const active = desiredReplicas > 0;
   const reasons = claim.reasons;
@@ -259,7 +310,7 @@ export function decide(
   const claims = runClaimSteps(CLAIM_STEPS, config, asked);
   return {
     at: now,
-    services: decided.map((d, i) => decisionOf(d, claims[i] ?? d.claim)),
+    services: decided.map((d, i) => decisionOf(config, d, claims, i)),
     totalHourlyCost: totalCost(claims),
     ...(config.cost.enabled && config.cost.maxHourlyCost !== undefined
       ? { maxHourlyCost: config.cost.maxHourlyCost }

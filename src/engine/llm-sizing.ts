@@ -70,7 +70,7 @@ export function capacityAt(llm: LlmConfig, shape: WorkloadShape): ReplicaCapacit
 }
 
 /** A usable reading of the trigger playing `role`, else undefined. */
-function signal(svc: ServiceConfig, obs: ServiceObservations, role: string): number | undefined {
+export function signal(svc: ServiceConfig, obs: ServiceObservations, role: string): number | undefined {
   const t = svc.triggers.find((x) => x.llm === role);
   const v = t === undefined ? undefined : own(obs.signals, t.name)?.value;
   return v !== undefined && Number.isFinite(v) && v >= 0 ? v : undefined;
@@ -83,32 +83,50 @@ function length(measured: number | undefined, expected: number): [number, boolea
   return measured !== undefined && measured > 0 ? [Math.max(1, round3(measured)), true] : [expected, false];
 }
 
-/** The service's size in tokens from its observations; undefined for a service without llm. */
-export function sizeInTokens(svc: ServiceConfig, obs: ServiceObservations): LlmSizing | undefined {
+/** What the vLLM signals say of the demand now, before any profile: the shape, the tokens/s, the measured latencies. */
+export type TokenDemand = Omit<LlmSizing, "capacity" | "replicas">;
+
+/** The service's token demand from its observations; undefined for a service without llm. */
+export function tokenDemand(svc: ServiceConfig, obs: ServiceObservations): TokenDemand | undefined {
   const llm = svc.llm;
   if (llm === undefined) return undefined;
   const [promptTokens, prompt] = length(signal(svc, obs, "meanPromptTokens"), llm.meanPromptTokens);
   const [outputTokens, output] = length(signal(svc, obs, "meanOutputTokens"), llm.meanOutputTokens);
-  const shape = { promptTokens, outputTokens };
   const servedTokens = signal(svc, obs, "tokens");
   const arrivals = signal(svc, obs, "requests");
   const demand = Math.max(servedTokens ?? 0, (arrivals ?? 0) * (promptTokens + outputTokens));
-  const capacity = capacityAt(llm, shape);
-  const per = capacity.tokensPerSecond;
-  const replicas = per > 0 ? Math.max(0, ceilSafe(demand / per)) : demand > 0 ? svc.maxReplicas : 0;
   const ttft = signal(svc, obs, "ttft");
   const itl = signal(svc, obs, "itl");
   return {
     llm,
-    shape,
+    shape: { promptTokens, outputTokens },
     measured: { prompt, output },
     servedTokens,
     arrivals,
     demand,
-    capacity,
-    replicas,
     measuredTtft: ttft !== undefined && ttft > 0 ? ttft : undefined,
     measuredItl: itl !== undefined && itl > 0 ? itl : undefined,
+  };
+}
+
+/** The service's size in tokens from its observations; undefined for a service without llm. */
+export function sizeInTokens(svc: ServiceConfig, obs: ServiceObservations): LlmSizing | undefined {
+  const d = tokenDemand(svc, obs);
+  if (d === undefined) return undefined;
+  const capacity = capacityAt(d.llm, d.shape);
+  const per = capacity.tokensPerSecond;
+  const replicas = per > 0 ? Math.max(0, ceilSafe(d.demand / per)) : d.demand > 0 ? svc.maxReplicas : 0;
+  return {
+    llm: d.llm,
+    shape: d.shape,
+    measured: d.measured,
+    servedTokens: d.servedTokens,
+    arrivals: d.arrivals,
+    demand: d.demand,
+    capacity,
+    replicas,
+    measuredTtft: d.measuredTtft,
+    measuredItl: d.measuredItl,
   };
 }
 

@@ -6,6 +6,7 @@
 
 import type { Config, ServiceConfig } from "../config/schema.ts";
 import type { LlmSizing } from "./llm-sizing.ts";
+import type { VariantDraft } from "./split/explain.ts";
 import type { Claim } from "./rules/budget.ts";
 import type { Reason, Rule, ServiceDecision, ServiceObservations } from "./types.ts";
 
@@ -39,6 +40,8 @@ export interface Draft {
   readonly keepWarm: boolean;
   /** An llm service's size in tokens, once the token rule worked it out. */
   readonly llm: LlmSizing | undefined;
+  /** A service with variants: its split (desired is its total). */
+  readonly variants: VariantDraft | undefined;
 }
 
 /** What every step may read: one service, its sanitised observations, the time as a value. */
@@ -82,6 +85,7 @@ export function seedDraft(ctx: StepContext, reasons: readonly Reason[]): Draft {
     forecastPeak: undefined,
     keepWarm: false,
     llm: undefined,
+    variants: undefined,
   };
 }
 

@@ -2,6 +2,7 @@
 // reads a clock and performs no I/O, so the service and the simulator run the same decisions.
 
 import type { LlmDecision } from "./llm-sizing.ts";
+import type { VariantsDecision } from "./split/explain.ts";
 
 /** One reading of one trigger's signal. */
 export interface Reading {
@@ -41,6 +42,13 @@ export interface ForecastBand {
   readonly missBeyondLast?: readonly (number | null)[];
 }
 
+/** What the sources say about one variant's workload (a service with variants). */
+export interface VariantObservations {
+  readonly readyReplicas?: number;
+  /** Pods that exist, ready or not (else the ready count stands in). */
+  readonly currentReplicas?: number;
+}
+
 export interface ServiceObservations {
   /** Latest reading per trigger name; undefined when none was ever obtained. */
   readonly signals: Readonly<Record<string, Reading | undefined>>;
@@ -52,6 +60,11 @@ export interface ServiceObservations {
    */
   readonly idleSeconds?: number;
   readonly forecast?: ForecastView;
+  /**
+   * A service with variants: each variant's replicas, by variant name (the service's
+   * readyReplicas and currentReplicas are their sums).
+   */
+  readonly variants?: Readonly<Record<string, VariantObservations | undefined>>;
 }
 
 export type Observations = Readonly<Record<string, ServiceObservations | undefined>>;
@@ -96,6 +109,8 @@ export interface ServiceDecision {
   readonly changed: boolean;
   /** An llm service's token arithmetic, with the model's prediction at desiredReplicas. */
   readonly llm?: LlmDecision;
+  /** A service with variants: the split (desiredReplicas is its total). */
+  readonly variants?: VariantsDecision;
 }
 
 export interface Decisions {

@@ -25,6 +25,17 @@ export interface SourceReadings {
   readonly ready?: Reading;
   /** Pods that exist, ready or not (when the source knows them; else the ready count stands in). */
   readonly current?: Reading;
+  /**
+   * A service with variants: each variant's ready and existing pods, read with `ready` (which is
+   * their sum) and as old as it.
+   */
+  readonly variants?: Readonly<Record<string, VariantReplicas>>;
+}
+
+/** One variant's pods: ready, and existing (the ready count when the source knows no more). */
+export interface VariantReplicas {
+  readonly ready: number;
+  readonly current: number;
 }
 
 /** When the service was last busy, from the history and from live readings. */
@@ -90,6 +101,15 @@ function idleSeconds(
   return since === undefined ? undefined : Math.max(0, (now - since) / 1000);
 }
 
+function variantObservations(
+  variants: Readonly<Record<string, VariantReplicas>>,
+): NonNullable<ServiceObservations["variants"]> {
+  const out: Record<string, { readyReplicas: number; currentReplicas: number }> = {};
+  for (const [name, v] of Object.entries(variants))
+    out[name] = { readyReplicas: v.ready, currentReplicas: v.current };
+  return out;
+}
+
 /** The observations of one service at `now`; replica counts older than maxStalenessSeconds are dropped. */
 export function observeService(
   inputs: ServiceInputs,
@@ -113,6 +133,7 @@ export function observeService(
   const observations: ServiceObservations = {
     signals,
     ...(fresh ? { readyReplicas: fresh.value, currentReplicas: readings.current?.value ?? fresh.value } : {}),
+    ...(fresh && readings.variants ? { variants: variantObservations(readings.variants) } : {}),
     ...(idle !== undefined ? { idleSeconds: idle } : {}),
     ...(inputs.forecast ? { forecast: inputs.forecast } : {}),
   };

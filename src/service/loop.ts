@@ -45,6 +45,7 @@ function inputsOf(rt: ServiceRuntime): ServiceInputs {
       triggers,
       ...(rt.ready ? { ready: rt.ready } : {}),
       ...(rt.current ? { current: rt.current } : {}),
+      ...(rt.variantReplicas ? { variants: rt.variantReplicas } : {}),
     },
     activity: rt,
     ...(rt.forecast ? { forecast: rt.forecast.view } : {}),

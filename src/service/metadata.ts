@@ -4,6 +4,7 @@
 
 import { show } from "../config/read.ts";
 import { excerpt } from "../config/redact.ts";
+import { variantKey } from "./verdicts.ts";
 
 /** Keys KEDA itself may put in the trigger metadata besides ours. */
 const KEDA_KEYS = new Set([
@@ -29,15 +30,19 @@ export class MetadataError extends Error {
  */
 export const MAX_METADATA_VALUE = 253;
 
+/**
+ * The verdict key the metadata names: `service`, or with `variant` (a service with variants, one
+ * ScaledObject per variant) `<service>/<variant>`; `known` holds every key (verdicts.ts).
+ */
 export function serviceFromMetadata(
   meta: Readonly<Record<string, string>> | undefined,
   known: ReadonlySet<string>,
 ): string {
   const m = meta ?? {};
   for (const k of Object.keys(m)) {
-    if (k !== "service" && !KEDA_KEYS.has(k))
+    if (k !== "service" && k !== "variant" && !KEDA_KEYS.has(k))
       throw new MetadataError(
-        `scalerMetadata.${excerpt(k, 64)}: unknown key (allowed: service, ${[...KEDA_KEYS].join(", ")})`,
+        `scalerMetadata.${excerpt(k, 64)}: unknown key (allowed: service, variant, ${[...KEDA_KEYS].join(", ")})`,
       );
   }
   const s = m.service;
@@ -50,10 +55,19 @@ export function serviceFromMetadata(
       `scalerMetadata.service: must be at most ${MAX_METADATA_VALUE} characters (a service's name), got ${s.length}`,
     );
   if (!known.has(s)) throw new MetadataError(`scalerMetadata.service: no enabled service named ${show(s)}`);
-  return s;
+  const variant = m.variant;
+  if (variant === undefined) return s;
+  if (variant.length > MAX_METADATA_VALUE)
+    throw new MetadataError(
+      `scalerMetadata.variant: must be at most ${MAX_METADATA_VALUE} characters (a variant's name), got ${variant.length}`,
+    );
+  const key = variantKey(s, variant);
+  if (variant === "" || !known.has(key))
+    throw new MetadataError(`scalerMetadata.variant: service ${s} has no variant named ${show(variant)}`);
+  return key;
 }
 
-/** The metric name we announce for a service (KEDA prefixes it with s<index>- for the HPA). */
+/** The metric name we announce for a service or variant key (KEDA prefixes it with s<index>- for the HPA). */
 export function metricNameFor(service: string): string {
   return `mlas-${service.replace(/[^A-Za-z0-9-]/g, "-").toLowerCase()}`;
 }

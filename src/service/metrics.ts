@@ -5,6 +5,8 @@
 import { Counter, Gauge, Histogram, Registry } from "prom-client";
 import { replicaPrice } from "../engine/cost.ts";
 import type { LlmDecision } from "../engine/llm-sizing.ts";
+import type { Config } from "../config/schema.ts";
+import type { VariantDecision } from "../engine/split/explain.ts";
 import type { Decisions } from "../engine/types.ts";
 import type { ScalerLoop } from "./loop.ts";
 import type { LoopSnapshot } from "./snapshot.ts";
@@ -34,6 +36,81 @@ function llmEach(decisions: () => Decisions | undefined, set: LlmSet): (g: Gauge
 
 function finiteSet(g: Gauge, labels: Record<string, string>, v: number | null): void {
   if (v !== null && Number.isFinite(v)) g.set(labels, v);
+}
+
+/** Each variant of each service with variants, from the latest decision. */
+function variantEach(
+  decisions: () => Decisions | undefined,
+  set: (g: Gauge, labels: Record<string, string>, v: VariantDecision) => void,
+): (g: Gauge) => void {
+  return (g) => {
+    for (const s of decisions()?.services ?? [])
+      for (const v of s.variants?.variants ?? [])
+        set(g, { scaled_service: s.service, variant: v.variant, gpu_type: v.gpuType }, v);
+  };
+}
+
+/**
+ * A service with variants (src/engine/split): each variant's replicas, its hourly cost by capacity
+ * type, its routing weight, its spot replicas and the preemptions they are expected to see (the
+ * variant's preemptionsPerHour: a planning rate, not an observed count), and whether its spot
+ * capacity is unavailable.
+ */
+function variantGauges(gauge: GaugeOf, decisions: () => Decisions | undefined, config: Config): void {
+  const labels = ["scaled_service", "variant", "gpu_type"];
+  const replicas: [string, string, (v: VariantDecision) => number][] = [
+    ["mlas_variant_desired_replicas", "Replicas the split asks of the variant.", (v) => v.desiredReplicas],
+    ["mlas_variant_ready_replicas", "Ready replicas of the variant the split saw.", (v) => v.readyReplicas],
+    [
+      "mlas_variant_spot_replicas",
+      "Of the variant's desired replicas, those on spot.",
+      (v) => v.spotReplicas,
+    ],
+    [
+      "mlas_variant_hedge_replicas",
+      "Spot replicas kept beyond the demand for the preemptions expected within the variant's start-up.",
+      (v) => v.hedgeReplicas,
+    ],
+    [
+      "mlas_variant_routing_weight",
+      "Share of the service's demand to route to the variant once its desired replicas serve (capacity-proportional).",
+      (v) => v.routingWeight,
+    ],
+    [
+      "mlas_variant_spot_unavailable",
+      "1 while the variant's spot capacity counts as unavailable (configured, or its pods wait Pending).",
+      (v) => (v.spotUnavailable !== null ? 1 : 0),
+    ],
+  ];
+  for (const [name, help, of] of replicas)
+    gauge(
+      name,
+      help,
+      labels,
+      variantEach(decisions, (g, l, v) => finiteSet(g, l, of(v))),
+    );
+  gauge(
+    "mlas_variant_hourly_cost_dollars",
+    "Hourly cost of the variant's desired replicas by capacity type.",
+    [...labels, "capacity_type"],
+    variantEach(decisions, (g, l, v) => {
+      finiteSet(g, { ...l, capacity_type: "on_demand" }, v.hourlyCost.onDemand);
+      finiteSet(g, { ...l, capacity_type: "spot" }, v.hourlyCost.spot);
+    }),
+  );
+  const rates = new Map(
+    config.services.flatMap((s) =>
+      (s.variants ?? []).map((v) => [`${s.name}/${v.name}`, v.preemptionsPerHour]),
+    ),
+  );
+  gauge(
+    "mlas_variant_expected_preemptions_per_hour",
+    "Preemptions per hour the variant's spot replicas are expected to see: spot replicas x its preemptionsPerHour (the configured rate, not an observed count).",
+    labels,
+    variantEach(decisions, (g, l, v) =>
+      finiteSet(g, l, v.spotReplicas * (rates.get(`${l.scaled_service}/${v.variant}`) ?? 0)),
+    ),
+  );
 }
 
 /** What an llm service must serve and what one replica sustains, from its profile. */
@@ -343,7 +420,12 @@ export function createMetrics(loop: ScalerLoop, clock: () => number = Date.now):
     (g) => {
       for (const s of services()?.services ?? []) {
         const rt = runtimes().get(s.service);
-        if (rt)
+        if (s.variants !== undefined)
+          g.set(
+            { scaled_service: s.service },
+            s.variants.variants.reduce((sum, v) => sum + v.desiredReplicas * v.hourlyPrice.onDemand, 0),
+          );
+        else if (rt)
           g.set(
             { scaled_service: s.service },
             s.desiredReplicas * replicaPrice(rt.service, loop.config.cost).onDemand,
@@ -385,6 +467,7 @@ export function createMetrics(loop: ScalerLoop, clock: () => number = Date.now):
 
   llmLoadGauges(gauge, services);
   llmPredictionGauges(gauge, services);
+  variantGauges(gauge, services, loop.config);
 
   const decisionDuration = new Histogram({
     name: "mlas_decision_duration_seconds",

@@ -3,10 +3,11 @@
 // signals. A read never overlaps itself: asking again while it runs joins the read in flight.
 
 import { errorText } from "../config/redact.ts";
-import type { Config, ServiceConfig, TriggerConfig } from "../config/schema.ts";
+import type { Config, ServiceConfig, TriggerConfig, VariantConfig } from "../config/schema.ts";
 import type { Reading } from "../engine/types.ts";
 import type { Sources } from "../signals/registry.ts";
 import type { ForecastState } from "../pipeline/forecast.ts";
+import type { VariantReplicas } from "../pipeline/observe.ts";
 import type { Logger } from "./log.ts";
 import { withDeadline, type Scheduler } from "./scheduler.ts";
 
@@ -26,6 +27,8 @@ export interface ServiceRuntime {
   ready?: Reading;
   /** Pods that exist, ready or not (from the Kubernetes API; kube-state-metrics gives ready only). */
   current?: Reading;
+  /** A service with variants: each variant's pods, read together (`ready` and `current` their sums). */
+  variantReplicas?: Readonly<Record<string, VariantReplicas>>;
   readyError?: string;
   readyErrors: number;
   /** The replica count is older than maxStalenessSeconds and no longer used (logged once). */
@@ -204,10 +207,47 @@ export class SignalPoller {
     }
   }
 
+  /**
+   * Each variant's pods, from its own workload or readyReplicasQuery, all read before any is used
+   * (one failed read fails them all: a split needs every variant's count).
+   */
+  private async readVariants(
+    variants: readonly VariantConfig[],
+    signal: AbortSignal,
+  ): Promise<Record<string, VariantReplicas> | undefined> {
+    const { kubernetes, prometheus } = this.sources;
+    if (!kubernetes && !prometheus) return undefined;
+    const counts = await Promise.all(
+      variants.map(async (v): Promise<[string, VariantReplicas]> => {
+        if (kubernetes) {
+          const r = await kubernetes.replicas(v.workload, signal);
+          return [v.name, { ready: r.ready, current: r.current }];
+        }
+        const n = Math.round(
+          await (prometheus as NonNullable<typeof prometheus>).instant(v.readyReplicasQuery, {
+            empty: "error",
+            signal,
+          }),
+        );
+        return [v.name, { ready: n, current: n }];
+      }),
+    );
+    return Object.fromEntries(counts);
+  }
+
   private async readReady(rt: ServiceRuntime, signal: AbortSignal): Promise<void> {
     const { kubernetes, prometheus } = this.sources;
     try {
-      if (kubernetes) {
+      const variants = rt.service.variants;
+      if (variants !== undefined) {
+        const counts = await this.readVariants(variants, signal);
+        if (counts === undefined) return;
+        const at = this.scheduler.now();
+        const all = Object.values(counts);
+        rt.variantReplicas = counts;
+        rt.ready = { value: all.reduce((s, v) => s + v.ready, 0), observedAt: at };
+        rt.current = { value: all.reduce((s, v) => s + v.current, 0), observedAt: at };
+      } else if (kubernetes) {
         const r = await kubernetes.replicas(rt.service.workload, signal);
         const at = this.scheduler.now();
         rt.ready = { value: r.ready, observedAt: at };

@@ -25,6 +25,42 @@ export function verdictOf(d: ServiceDecision): Verdict {
     : { ...v, problem: d.reasons.find((r) => r.rule === "invalid")?.message ?? "decision invalid" };
 }
 
+/**
+ * The key of a variant's verdict: `<service>/<variant>` (a service's name holds no '/'). Each
+ * variant has its own ScaledObject, whose trigger metadata names the service and the variant.
+ */
+export const variantKey = (service: string, variant: string): string => `${service}/${variant}`;
+
+/** Every verdict key of the services: each service's, and each of its variants'. */
+export function verdictKeys(
+  services: readonly { readonly name: string; readonly variants?: readonly { readonly name: string }[] }[],
+): string[] {
+  return services.flatMap((s) => [s.name, ...(s.variants ?? []).map((v) => variantKey(s.name, v.name))]);
+}
+
+/**
+ * The verdicts of one decision: the service's, and each of `variants`' (its count in the split;
+ * invalid with the service's problem when the decision is, or when it holds no split).
+ */
+export function verdictsOf(d: ServiceDecision, variants: readonly string[]): VerdictChange[] {
+  const service = verdictOf(d);
+  const out: VerdictChange[] = [[d.service, service]];
+  for (const name of variants) {
+    const v = d.variants?.variants.find((x) => x.variant === name);
+    const verdict: Verdict =
+      service.valid && v !== undefined
+        ? { valid: true, active: v.desiredReplicas > 0, desiredReplicas: safeCount(v.desiredReplicas) }
+        : {
+            valid: false,
+            active: service.active,
+            desiredReplicas: 0,
+            problem: service.problem ?? `no split for variant ${name}`,
+          };
+    out.push([variantKey(d.service, name), verdict]);
+  }
+  return out;
+}
+
 function same(a: Verdict | undefined, b: Verdict): boolean {
   return (
     a !== undefined &&
@@ -37,7 +73,10 @@ function same(a: Verdict | undefined, b: Verdict): boolean {
 
 export type VerdictChange = readonly [service: string, verdict: Verdict];
 
-/** What the gRPC server reads: the latest verdict per service, and each change as it happens. */
+/**
+ * What the gRPC server reads: the latest verdict per service (and per variant, keyed
+ * `<service>/<variant>`), and each change as it happens.
+ */
 export interface VerdictSource {
   readonly services: ReadonlySet<string>;
   verdict(service: string): Verdict | undefined;
@@ -51,9 +90,18 @@ export class VerdictTable implements VerdictSource {
   readonly services: ReadonlySet<string>;
   private readonly table = new Map<string, Verdict>();
   private readonly watchers = new Map<string, Set<(v: Verdict) => void>>();
+  /** Per service, the names of its variants (from the keys `<service>/<variant>`). */
+  private readonly variants = new Map<string, string[]>();
 
+  /** `services`: the verdict keys, each service's and each variant's (verdictKeys). */
   constructor(services: Iterable<string>) {
     this.services = new Set(services);
+    for (const key of this.services) {
+      const slash = key.indexOf("/");
+      if (slash < 0) continue;
+      const service = key.slice(0, slash);
+      this.variants.set(service, [...(this.variants.get(service) ?? []), key.slice(slash + 1)]);
+    }
   }
 
   verdict(service: string): Verdict | undefined {
@@ -76,7 +124,7 @@ export class VerdictTable implements VerdictSource {
 
   /** Records the decisions; returns only what changed, for forwarding to another table. */
   update(decisions: Iterable<ServiceDecision>): VerdictChange[] {
-    return this.apply([...decisions].map((d) => [d.service, verdictOf(d)] as const));
+    return this.apply([...decisions].flatMap((d) => verdictsOf(d, this.variants.get(d.service) ?? [])));
   }
 
   /** The table as a projection of the loop's snapshot: each service's published decision. */

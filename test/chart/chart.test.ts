@@ -112,9 +112,13 @@ describe("helm lint and template over ci/", () => {
       const config = parseConfigText(cm.data["config.yaml"] as string, `${f} ConfigMap`);
       const so = find(byFile.get(f) ?? [], "ScaledObject") as Any[];
       assert.deepEqual(
-        config.services.map((s) => s.name).sort(),
-        so.map((s) => s.spec.triggers[0].metadata.service).sort(),
-        "one ScaledObject per configured service",
+        config.services
+          .flatMap((s) => (s.variants ?? [{ name: "" }]).map((v) => `${s.name}/${v.name}`))
+          .sort(),
+        so
+          .map((s) => `${s.spec.triggers[0].metadata.service}/${s.spec.triggers[0].metadata.variant ?? ""}`)
+          .sort(),
+        "one ScaledObject per configured service, or per variant of a service with variants",
       );
       assert.deepEqual(wakeFromZeroWarnings(config), [], "every service that may sit at zero can wake");
     });
@@ -143,6 +147,49 @@ describe("rendered objects", () => {
     );
     assert.equal(vllm?.spec.minReplicaCount, 0);
     assert.equal(vllm?.spec.maxReplicaCount, 4);
+  });
+  it("a service with variants: one ScaledObject per variant, scaling <workload>-<variant> within the variant's bounds, its trigger naming the service and the variant; none for the service's own workload", () => {
+    const objs = byFile.get("llm-variants-values.yaml") ?? [];
+    const so = (find(objs, "ScaledObject") as Any[]).filter(
+      (s) => s.spec.triggers[0].metadata.service === "chat",
+    );
+    assert.deepEqual(
+      so.map((s) => [
+        s.metadata.name,
+        s.metadata.labels["ml-autoscaling/variant"],
+        s.spec.scaleTargetRef.kind,
+        s.spec.scaleTargetRef.name,
+        s.spec.minReplicaCount,
+        s.spec.maxReplicaCount,
+        s.spec.fallback.replicas,
+        s.spec.triggers[0].metadata.variant,
+        s.spec.triggers.length,
+      ]),
+      [
+        ["mlas-ml-autoscaling-chat-h100", "h100", "Deployment", "chat-h100", 0, 8, 1, "h100", 1],
+        [
+          "mlas-ml-autoscaling-chat-l40s-spot",
+          "l40s-spot",
+          "Deployment",
+          "chat-l40s-spot",
+          1,
+          6,
+          1,
+          "l40s-spot",
+          1,
+        ],
+      ],
+    );
+    const cm = objs.find((o) => o.kind === "ConfigMap" && o.metadata.name.endsWith("-config")) as Any;
+    const config = parseConfigText(cm.data["config.yaml"] as string, "llm-variants ConfigMap");
+    const vllm = config.services.find((s) => s.name === "chat");
+    assert.deepEqual(
+      vllm?.variants?.map((v) => [v.name, v.workload.name, v.profile.id, v.spotShare]),
+      [
+        ["h100", "chat-h100", "qwen3-8b/h100_sxm/vllm/tp1", 0],
+        ["l40s-spot", "chat-l40s-spot", "qwen3-8b/l40s/vllm/tp1", 1],
+      ],
+    );
   });
   it("native triggers: intensive signals use Value, extensive ones AverageValue", () => {
     const so = find(byFile.get("native-triggers-values.yaml") ?? [], "ScaledObject") as Any[];
@@ -326,6 +373,47 @@ describe("values schema and template checks reject bad values with a readable me
       /at '\/services\/orchestrator\/triggers': additional properties 'rps-' not allowed/,
     ],
     ["an image digest that is not one", ["--set", "scaler.image.digest=latest"], /digest/],
+    // A service with variants (ci/llm-variants-values.yaml): what the scaler would refuse, at install.
+    [
+      "a variant's spot share above 1",
+      ["-f", join(chart, "ci/llm-variants-values.yaml"), "--set", "services.chat.variants.h100.spotShare=2"],
+      /variants\/h100\/spotShare|variants\.h100\.spotShare/,
+    ],
+    [
+      "a variant name with upper case",
+      [
+        "-f",
+        join(chart, "ci/llm-variants-values.yaml"),
+        "--set",
+        "services.chat.variants.H100.profile=qwen3-8b/h100_sxm/vllm/tp1",
+      ],
+      /additional properties 'H100' not allowed/,
+    ],
+    [
+      "a variant without a profile",
+      [
+        "-f",
+        join(chart, "ci/llm-variants-values.yaml"),
+        "--set",
+        "services.chat.variants.b200.resources.gpuType=nvidia-b200",
+      ],
+      /b200'?: missing propert(y|ies) 'profile'/,
+    ],
+    [
+      "an unknown variant key",
+      ["-f", join(chart, "ci/llm-variants-values.yaml"), "--set", "services.chat.variants.h100.gpu=h100"],
+      /additional properties 'gpu' not allowed/,
+    ],
+    [
+      "a variant's negative preemption rate",
+      [
+        "-f",
+        join(chart, "ci/llm-variants-values.yaml"),
+        "--set",
+        "services.chat.variants.l40s-spot.preemptionsPerHour=-1",
+      ],
+      /preemptionsPerHour/,
+    ],
     [
       "an alert that does not exist in prometheusRule.disabled",
       ["--set", "monitoring.prometheusRule.disabled.MlasNope=true"],
@@ -406,6 +494,29 @@ describe("values the scaler would crash-loop on stop helm, naming the field (one
         "services.vllm-service.triggers.requestRate.arrival=true",
       ],
       'services.vllmService: its ScaledObject name "mlas-ml-autoscaling-vllm-service" is the same as services.vllm-service\'s; rename one of them',
+    ],
+    [
+      "a service named like another service's variant's ScaledObject",
+      [
+        "services.chat.enabled=true",
+        "services.chat.workload.name=chat",
+        "services.chat.llm.slo.ttftSeconds=2",
+        "services.chat.llm.slo.itlSeconds=1",
+        "services.chat.minReplicas=0",
+        "services.chat.maxReplicas=4",
+        "services.chat.variants.h100.profile=qwen3-8b/h100_sxm/vllm/tp1",
+        "services.chat.variants.h100.resources.gpuType=nvidia-h100",
+        "services.chat.triggers.requestRate.targetValue=1",
+        "services.chat.triggers.requestRate.query=up",
+        "services.chat.triggers.requestRate.arrival=true",
+        "services.chat-h100.enabled=true",
+        "services.chat-h100.minReplicas=0",
+        "services.chat-h100.maxReplicas=2",
+        "services.chat-h100.triggers.requestRate.targetValue=1",
+        "services.chat-h100.triggers.requestRate.query=up",
+        "services.chat-h100.triggers.requestRate.arrival=true",
+      ],
+      'services.chat-h100: its ScaledObject name "mlas-ml-autoscaling-chat-h100" is the same as services.chat.variants.h100\'s; rename one of them',
     ],
     [
       "a ServiceMonitor and a PodMonitor both",

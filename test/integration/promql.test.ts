@@ -109,6 +109,16 @@ describe("dashboard and alert queries against a real Prometheus scraping a runni
     vllmTraffic = setInterval(() => {
       vllmSecond(exporter.values);
     }, 1000);
+    // A service with variants: its arrivals and each variant's Deployment.
+    exporter.values.set('mlas_test_rps{service="fleet"}', 5);
+    exporter.values.set(
+      'kube_deployment_status_replicas_ready{namespace="default",deployment="fleet-h100"}',
+      1,
+    );
+    exporter.values.set(
+      'kube_deployment_status_replicas_ready{namespace="default",deployment="fleet-l40s-spot"}',
+      1,
+    );
     const dir = mkdtempSync(join(tmpdir(), "mlas-promql-"));
     const cfg = join(dir, "config.yaml");
     // The scaler starts first (its reads fail until Prometheus is up, then recover), so that
@@ -167,6 +177,22 @@ services:
     triggers:
       requestRate:
         { source: prometheus, query: 'sum(mlas_test_rps{service="chat"})', target: 10, kind: extensive, arrival: true }
+  fleet:
+    workload: { name: fleet }
+    minReplicas: 1
+    maxReplicas: 4
+    priority: 1
+    llm: { slo: { ttftSeconds: 2, itlSeconds: 0.1 } }
+    variants:
+      h100: { profile: qwen3-8b/h100_sxm/vllm/tp1, resources: { gpuType: nvidia-h100 } }
+      l40s-spot:
+        profile: qwen3-8b/l40s/vllm/tp1
+        resources: { gpuType: nvidia-l40s }
+        spotShare: 1
+        preemptionsPerHour: 0.5
+    triggers:
+      requestRate:
+        { source: prometheus, query: 'sum(mlas_test_rps{service="fleet"})', target: 10, kind: extensive, arrival: true }
 `,
     );
     running = await startServer({

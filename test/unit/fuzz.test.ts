@@ -46,11 +46,14 @@ function onlyOwnErrors(fn: () => unknown, own: new (...a: never[]) => Error): vo
 
 describe("fuzz: scaler metadata from KEDA", () => {
   it("any map of strings is a known service or INVALID_ARGUMENT material naming the key", () => {
-    const known = new Set(["api", "vllmService"]);
+    const known = new Set(["api", "vllmService", "vllmService/h100"]);
     fc.assert(
       fc.property(
         fc.dictionary(
-          fc.oneof(fc.constantFrom("service", "scalerAddress", "enableTLS"), fc.string({ maxLength: 300 })),
+          fc.oneof(
+            fc.constantFrom("service", "variant", "scalerAddress", "enableTLS"),
+            fc.string({ maxLength: 300 }),
+          ),
           fc.string({ maxLength: 300 }),
         ),
         (meta) => {

@@ -61,6 +61,11 @@ the release by it and by its namespace. */}}
 {{- printf "%s-%s" .fullname (kebabcase .name) | trunc 63 | trimSuffix "-" }}
 {{- end }}
 
+{{/* A variant's ScaledObject: the service's name, then the variant's (already lower case). */}}
+{{- define "mlas.variantScaledObjectName" -}}
+{{- printf "%s-%s-%s" .fullname (kebabcase .name) .variant | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
 {{- define "mlas.serviceAccountName" -}}
 {{- if .Values.scaler.serviceAccount.create }}
 {{- default (include "mlas.fullname" .) .Values.scaler.serviceAccount.name }}
@@ -200,7 +205,13 @@ default query; the values' targetValue / queueLength become the per-replica targ
 {{- $names := list }}
 {{- range $name, $svc := .Values.services }}
 {{- if $svc.enabled }}
+{{- if $svc.variants }}
+{{- range $vname, $_ := $svc.variants }}
+{{- $names = append $names (include "mlas.variantScaledObjectName" (dict "fullname" $fullname "name" $name "variant" $vname)) }}
+{{- end }}
+{{- else }}
 {{- $names = append $names (include "mlas.scaledObjectName" (dict "fullname" $fullname "name" $name)) }}
+{{- end }}
 {{- end }}
 {{- end }}
 {{- sortAlpha $names | toJson }}
@@ -216,6 +227,11 @@ default query; the values' targetValue / queueLength become the per-replica targ
 {{- if $svc.enabled }}
 {{- $w := default dict $svc.workload }}
 {{- $_ := set $patterns (printf "%s%s" ($w.name | replace "." "[.]") (get $suffix (default "Deployment" $w.kind) | default "-.+")) true }}
+{{- range $vname, $v := (default dict $svc.variants) }}
+{{- $vw := default dict $v.workload }}
+{{- $vn := default (printf "%s-%s" $w.name $vname) $vw.name }}
+{{- $_ := set $patterns (printf "%s%s" ($vn | replace "." "[.]") (get $suffix (default (default "Deployment" $w.kind) $vw.kind) | default "-.+")) true }}
+{{- end }}
 {{- end }}
 {{- end }}
 {{- printf "(%s)" (keys $patterns | sortAlpha | join "|") }}

@@ -7,6 +7,8 @@ import { ceilSafe } from "../hpa.ts";
 import type { ReplicaPrice } from "../cost.ts";
 import { own } from "../own.ts";
 import type { Reason } from "../types.ts";
+import { changeText, claimGpus, claimGpuTypes, shrinkForBudget, shrinkForQuota } from "../split/claim.ts";
+import type { VariantDraft } from "../split/explain.ts";
 
 /**
  * One service's claim on the shared budget and quotas. Claims are values: a claim step that trims
@@ -22,6 +24,8 @@ export interface Claim {
   readonly reasons: readonly Reason[];
   /** The last cap applied, if any. */
   readonly cappedBy?: "gpu-quota" | "budget";
+  /** A service with variants: its split (desired is the split's total). */
+  readonly variants?: VariantDraft;
 }
 
 /** Lowest priority first; ties broken by name so the order is total and replicas agree. */
@@ -35,6 +39,24 @@ interface Cap {
   readonly why: string;
   /** What one replica of the claim's service costs in the capped unit (GPUs, dollars per hour). */
   readonly unitOf: (c: Claim) => number;
+  /** A service with variants giving up `left` of the unit: its split again under the cap (split/claim.ts). */
+  readonly shrink: (
+    claims: readonly Claim[],
+    i: number,
+    left: number,
+  ) => { readonly claim: Claim; readonly freed: number };
+}
+
+/** A claim of a service with variants, trimmed by solving its split under the cap. */
+function trimVariants(out: Claim[], i: number, left: number, cap: Cap): number {
+  const c = out[i] as Claim;
+  const before = c.variants as VariantDraft;
+  const { claim, freed } = cap.shrink(out, i, left);
+  if (!(freed > 1e-9)) return 0;
+  const after = claim.variants as VariantDraft;
+  const message = `${cap.why}: ${c.desired} -> ${claim.desired} (priority ${c.svc.priority}): ${changeText(before, after)}, ${after.result.outcome}`;
+  out[i] = { ...claim, cappedBy: cap.rule, reasons: [...c.reasons, { rule: cap.rule, message }] };
+  return freed;
 }
 
 /**
@@ -56,6 +78,10 @@ function trim(
   let left = excess;
   for (const [i, c] of order) {
     if (left <= 1e-9) break;
+    if (c.variants !== undefined) {
+      left -= trimVariants(out, i, left, cap);
+      continue;
+    }
     const unit = cap.unitOf(c);
     if (!(unit > 0 && Number.isFinite(unit))) continue;
     const removable = c.desired - c.svc.minReplicas;
@@ -82,6 +108,10 @@ function withReason(
 export function gpusByType(claims: readonly Claim[]): Map<string, number> {
   const out = new Map<string, number>();
   for (const c of claims) {
+    if (c.variants !== undefined) {
+      for (const type of claimGpuTypes(c)) out.set(type, (out.get(type) ?? 0) + claimGpus(c, type));
+      continue;
+    }
     const type = c.svc.resources.gpuType;
     if (type === undefined) continue;
     out.set(type, (out.get(type) ?? 0) + c.desired * c.svc.resources.gpusPerReplica);
@@ -117,16 +147,16 @@ export function applyGpuQuotas(config: Config, claims: readonly Claim[]): readon
     const quota = own(config.gpuQuotas, type);
     if (quota === undefined) continue;
     const ofType = (c: Claim): boolean =>
-      c.svc.resources.gpuType === type && c.svc.resources.gpusPerReplica > 0;
-    const used = out.reduce(
-      (sum, c) => (ofType(c) ? sum + c.desired * c.svc.resources.gpusPerReplica : sum),
-      0,
-    );
+      c.variants !== undefined
+        ? claimGpuTypes(c).includes(type)
+        : c.svc.resources.gpuType === type && c.svc.resources.gpusPerReplica > 0;
+    const used = out.reduce((sum, c) => (ofType(c) ? sum + claimGpus(c, type) : sum), 0);
     if (!(used > quota)) continue;
     const trimmed = trim(out, ofType, used - quota, {
       rule: "gpu-quota",
       why: `GPU quota ${type} ${quota}`,
       unitOf: (c) => c.svc.resources.gpusPerReplica,
+      shrink: (claims, i, left) => shrinkForQuota(config, claims, i, type, left),
     });
     out =
       trimmed.left > 1e-9
@@ -139,8 +169,13 @@ export function applyGpuQuotas(config: Config, claims: readonly Claim[]): readon
   return out;
 }
 
+/** USD per hour of a claim: its replicas at their price, or its split's cost. */
+export function claimCost(c: Claim): number {
+  return c.variants !== undefined ? c.variants.result.cost : c.desired * c.price.blended;
+}
+
 export function totalCost(claims: readonly Claim[]): number {
-  return claims.reduce((s, c) => s + c.desired * c.price.blended, 0);
+  return claims.reduce((s, c) => s + claimCost(c), 0);
 }
 
 /**
@@ -156,6 +191,7 @@ export function applyBudget(config: Config, claims: readonly Claim[]): readonly 
     rule: "budget",
     why: `budget $${max}/h (demand $${total.toFixed(2)}/h)`,
     unitOf: (c) => c.price.blended,
+    shrink: (cs, i, left) => shrinkForBudget(config, cs, i, left),
   });
   if (trimmed.left <= 1e-9) return trimmed.claims;
   return withReason(trimmed.claims, () => true, {

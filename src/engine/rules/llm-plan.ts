@@ -24,6 +24,7 @@ import { capacityText, predictionText, tokens } from "./llm-reactive.ts";
 import { applyPlan, plan } from "./predictive-step.ts";
 
 export function llmPlanStep(draft: Draft, ctx: StepContext): Draft {
+  if (ctx.svc.variants !== undefined) return draft; // planned by its variants (variant-split.ts)
   const s = draft.llm ?? sizeInTokens(ctx.svc, ctx.obs);
   if (s === undefined) return draft;
   const per = s.capacity.tokensPerSecond;

@@ -78,6 +78,7 @@ function reasonOf(s: LlmSizing): Reason {
  * count (an arrival above zero holds a replica).
  */
 export function llmReactiveStep(draft: Draft, ctx: StepContext): Draft {
+  if (ctx.svc.variants !== undefined) return draft; // sized by its variants (variant-split.ts)
   const s = sizeInTokens(ctx.svc, ctx.obs);
   if (s === undefined) return draft;
   if (s.servedTokens === undefined && s.arrivals === undefined) {

@@ -91,7 +91,7 @@ const MAX_FORECAST_AGE_PERIODS = 3;
 export const SCALE_IN_COOLDOWN_SECONDS = 300;
 
 /** Highest value of `series` over the steps overlapping [from, to]; -1 when none does. */
-function peakOver(f: ForecastView, series: readonly number[], from: number, to: number): number {
+export function peakOver(f: ForecastView, series: readonly number[], from: number, to: number): number {
   const stepMs = f.stepSeconds * 1000;
   let peak = -1;
   for (let i = 0; i < series.length; i++) {

@@ -6,12 +6,16 @@ import { own } from "../own.ts";
 import { invalidDraft, type Draft, type StepContext } from "../step.ts";
 import type { Reason, ServiceObservations, Writable } from "../types.ts";
 
-/** Signals of an llm service that the token rule reads instead of this one (TTFT and ITL stay here). */
+/**
+ * Signals of an llm service that the token rule reads instead of this one (TTFT and ITL stay
+ * here), and a variant's pods waiting for spot capacity (the split reads them).
+ */
 const TOKEN_RULE_SIGNALS: ReadonlySet<string> = new Set([
   "tokens",
   "meanPromptTokens",
   "meanOutputTokens",
   "requests",
+  "spotPending",
 ]);
 
 export interface ReactiveResult {

@@ -66,7 +66,8 @@ export function tokenServiceInputs(
 ): ServiceInputs {
   const triggers: Record<string, Reading | undefined> = {};
   for (const t of service.triggers) {
-    if (t.llm === undefined) continue;
+    // A variant's spot-pending count has no place in a one-workload replay (variants are refused).
+    if (t.llm === undefined || t.llm === "spotPending") continue;
     const v = readings[t.llm];
     triggers[t.name] = v === undefined ? undefined : { value: v, observedAt };
   }

@@ -117,6 +117,15 @@ describe("simulate: a service sized in tokens", () => {
     );
   });
 
+  it("a service with variants is refused, naming the field (the replay runs one workload)", () => {
+    const hour = requestTrace("variants-hour.csv", 60);
+    const config = join(root, "examples/llm-variants.yaml");
+    assert.throws(() => loadRequest(parseSimulateArgs({ trace: hour, config, service: "chat" })), {
+      name: "UsageError",
+      message: /^services\.[\w-]+\.variants: the token simulator replays one workload per service/,
+    });
+  });
+
   it("the constructed trace names the shared file it misses", () => {
     assert.throws(
       () =>

@@ -15,6 +15,7 @@ import { scaleToZeroStep } from "../../../src/engine/rules/scale-to-zero.ts";
 import { seedDraft, type Draft, type ServiceStep, type StepContext } from "../../../src/engine/step.ts";
 import { llmPlanStep } from "../../../src/engine/rules/llm-plan.ts";
 import { llmReactiveStep } from "../../../src/engine/rules/llm-reactive.ts";
+import { variantDemandStep, variantSplitStep } from "../../../src/engine/rules/variant-split.ts";
 import type { Rule, ServiceObservations } from "../../../src/engine/types.ts";
 import { configOf, flatForecast, obs, serviceDoc, T0 } from "../helpers.ts";
 import type { Config } from "../../../src/config/schema.ts";
@@ -235,15 +236,17 @@ const cases: Case[] = [
 ];
 
 describe("steps: the lists decide() runs", () => {
-  it("service steps in rule order: reactive (and in tokens), predictive (and in tokens), business hours, scale to zero, clamp", () => {
+  it("service steps in rule order: reactive (and in tokens), predictive (and in tokens), the variants' demand and split, business hours, scale to zero, clamp, the split within the total", () => {
     assert.deepEqual(SERVICE_STEPS, [
       reactiveStep,
       llmReactiveStep,
       predictiveStep,
       llmPlanStep,
+      variantDemandStep,
       businessHoursStep,
       scaleToZeroStep,
       clampStep,
+      variantSplitStep,
     ]);
   });
   it("claim steps: GPU quota, then budget", () => {

@@ -12,7 +12,7 @@ import { VerdictTable } from "../../../src/service/verdicts.ts";
 type Call = (req: unknown, cb: (e: grpc.ServiceError | null, v: unknown) => void) => void;
 
 describe("scalerMetadata as anyone on the port may send it", () => {
-  const table = new VerdictTable(["a"]);
+  const table = new VerdictTable(["a", "a/h100"]);
   let server: KedaGrpcServer;
   let c: Record<string, Call> & grpc.Client;
 
@@ -26,7 +26,10 @@ describe("scalerMetadata as anyone on the port may send it", () => {
   before(async () => {
     server = new KedaGrpcServer(table, silentLogger);
     const port = await server.listen("127.0.0.1", 0);
-    table.apply([["a", { valid: true, active: true, desiredReplicas: 1 }]]);
+    table.apply([
+      ["a", { valid: true, active: true, desiredReplicas: 1 }],
+      ["a/h100", { valid: true, active: false, desiredReplicas: 0 }],
+    ]);
     const { scaler } = loadProtos();
     const Ctor = (scaler.externalscaler as grpc.GrpcObject).ExternalScaler as grpc.ServiceClientConstructor;
     c = new Ctor(`127.0.0.1:${port}`, grpc.credentials.createInsecure(), {
@@ -64,5 +67,34 @@ describe("scalerMetadata as anyone on the port may send it", () => {
     assert.equal(r.code, grpc.status.INVALID_ARGUMENT);
     assert.ok(r.details.length < 300, `${r.details.length} characters`);
     assert.match(r.details, /^scalerMetadata\.kyyy+\.\.\.: unknown key/);
+  });
+
+  it("a variant's ScaledObject names the service and the variant: its own answer; an unknown variant is INVALID_ARGUMENT naming it", async () => {
+    const metrics = (
+      meta: Record<string, string>,
+    ): Promise<{ code: grpc.status; details: string; value?: unknown }> =>
+      new Promise((resolve) => {
+        c.GetMetrics?.({ scaledObjectRef: { scalerMetadata: meta } }, (e, v) => {
+          resolve({ code: e?.code ?? grpc.status.OK, details: e?.details ?? "", value: v });
+        });
+      });
+    const ok = await metrics({ service: "a", variant: "h100" });
+    assert.equal(ok.code, grpc.status.OK, ok.details);
+    assert.deepEqual(
+      (ok.value as { metricValues: { metricName: string; metricValue: string }[] }).metricValues.map((m) => [
+        m.metricName,
+        Number(m.metricValue),
+      ]),
+      [["mlas-a-h100", 0]],
+    );
+    assert.equal((await isActive({ service: "a", variant: "h100" })).code, grpc.status.OK);
+    const bad = await isActive({ service: "a", variant: "l40s" });
+    assert.equal(bad.code, grpc.status.INVALID_ARGUMENT);
+    assert.equal(bad.details, 'scalerMetadata.variant: service a has no variant named "l40s"');
+    const long = await isActive({ service: "a", variant: "v".repeat(300) });
+    assert.equal(
+      long.details,
+      "scalerMetadata.variant: must be at most 253 characters (a variant's name), got 300",
+    );
   });
 });

@@ -5,7 +5,14 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import type { ServiceDecision } from "../../../src/engine/types.ts";
 import type { LoopSnapshot, ServiceSnapshot } from "../../../src/service/snapshot.ts";
-import { VerdictTable, verdictOf, type Verdict } from "../../../src/service/verdicts.ts";
+import {
+  VerdictTable,
+  variantKey,
+  verdictKeys,
+  verdictOf,
+  verdictsOf,
+  type Verdict,
+} from "../../../src/service/verdicts.ts";
 
 function decision(service: string, over: Partial<ServiceDecision> = {}): ServiceDecision {
   return {
@@ -149,5 +156,55 @@ describe("VerdictTable.project", () => {
       ["b", { valid: true, active: true, desiredReplicas: 3 }],
     ]);
     assert.equal(t.ready(), true);
+  });
+});
+
+describe("verdicts of a service with variants", () => {
+  const split = (counts: Record<string, number>): Partial<ServiceDecision> => ({
+    desiredReplicas: Object.values(counts).reduce((a, b) => a + b, 0),
+    variants: {
+      variants: Object.entries(counts).map(([variant, desiredReplicas]) => ({ variant, desiredReplicas })),
+    } as unknown as NonNullable<ServiceDecision["variants"]>,
+  });
+
+  it("keys each variant <service>/<variant> beside its service", () => {
+    assert.deepEqual(
+      verdictKeys([{ name: "chat", variants: [{ name: "l40s" }, { name: "h100" }] }, { name: "api" }]),
+      ["chat", "chat/l40s", "chat/h100", "api"],
+    );
+    assert.equal(variantKey("chat", "h100"), "chat/h100");
+  });
+
+  it("a split of 3 L40S + 0 H100: chat 3, chat/l40s 3 (active), chat/h100 0 (inactive); ready once all three have one", () => {
+    const t = new VerdictTable(["chat", "chat/l40s", "chat/h100"]);
+    assert.equal(t.ready(), false);
+    t.update([decision("chat", split({ l40s: 3, h100: 0 }))]);
+    assert.equal(t.ready(), true);
+    assert.deepEqual(t.verdict("chat"), { valid: true, active: true, desiredReplicas: 3 });
+    assert.deepEqual(t.verdict("chat/l40s"), { valid: true, active: true, desiredReplicas: 3 });
+    assert.deepEqual(t.verdict("chat/h100"), { valid: true, active: false, desiredReplicas: 0 });
+  });
+
+  it("an invalid decision makes every variant invalid with the service's problem (KEDA's fallback applies to each)", () => {
+    const t = new VerdictTable(["chat", "chat/l40s"]);
+    t.update([
+      decision("chat", {
+        valid: false,
+        reasons: [{ rule: "invalid", message: "signal tokens is 700 s old" }],
+      }),
+    ]);
+    assert.deepEqual(t.verdict("chat/l40s"), {
+      valid: false,
+      active: true,
+      desiredReplicas: 0,
+      problem: "signal tokens is 700 s old",
+    });
+  });
+
+  it("a valid decision without the variant in its split: that variant is invalid, named", () => {
+    assert.deepEqual(verdictsOf(decision("chat", split({ l40s: 2 })), ["h100"]), [
+      ["chat", { valid: true, active: true, desiredReplicas: 2 }],
+      ["chat/h100", { valid: false, active: true, desiredReplicas: 0, problem: "no split for variant h100" }],
+    ]);
   });
 });

@@ -12,6 +12,7 @@ import { silentLogger } from "../../../src/service/log.ts";
 import { ScalerLoop } from "../../../src/service/loop.ts";
 import { KubernetesClient } from "../../../src/signals/kubernetes.ts";
 import { buildSources } from "../../../src/signals/registry.ts";
+import { LINEAR } from "../llm/linear-profile.ts";
 import { FakeUpstream, vector, type Reply } from "./fake-upstream.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "mlas-k8s-"));
@@ -230,6 +231,64 @@ describe("the loop with sources.kubernetes", () => {
       prom.requests.join(" "),
     );
     assert.equal(loop.decision("a")?.valid, true);
+    await sources.close();
+  });
+
+  it("a service with variants: each variant's ready and current pods from its own Deployment, their sums the service's", async () => {
+    k8s.reply = {
+      body: list([
+        dep("chat-h100", { readyReplicas: 2, replicas: 3 }),
+        dep("chat-l40s", { readyReplicas: 1, replicas: 1 }),
+      ]),
+    };
+    const config = parseConfig(
+      {
+        sources: { prometheus: { url: prom.url }, kubernetes: { url: k8s.url, tokenFile } },
+        predictiveScaling: { enabled: false },
+        services: {
+          chat: {
+            workload: { kind: "Deployment", name: "chat", namespace: "ml" },
+            minReplicas: 0,
+            llm: {
+              slo: { ttftSeconds: 0.5, itlSeconds: 0.035 },
+              meanPromptTokens: 1000,
+              meanOutputTokens: 100,
+            },
+            variants: {
+              h100: { profile: "linear.json", resources: { gpuType: "nvidia-h100" } },
+              l40s: { profile: "linear.json", resources: { gpuType: "nvidia-l40s" } },
+            },
+            triggers: {
+              requestRate: {
+                source: "prometheus",
+                query: "sum(rps)",
+                target: 10,
+                kind: "extensive",
+                arrival: true,
+              },
+            },
+          },
+        },
+      },
+      { load: () => LINEAR },
+    );
+    const sources = buildSources(config, {});
+    const loop = new ScalerLoop(config, sources, silentLogger, () => 1_700_000_000_000);
+    await loop.refresh();
+    const o = loop.observations(1_700_000_000_000).chat;
+    assert.equal(o?.readyReplicas, 3);
+    assert.equal(o?.currentReplicas, 4);
+    assert.deepEqual(o?.variants, {
+      h100: { readyReplicas: 2, currentReplicas: 3 },
+      l40s: { readyReplicas: 1, currentReplicas: 1 },
+    });
+    assert.deepEqual(
+      loop.decision("chat")?.variants?.variants.map((v) => [v.variant, v.readyReplicas]),
+      [
+        ["h100", 2],
+        ["l40s", 1],
+      ],
+    );
     await sources.close();
   });
 });

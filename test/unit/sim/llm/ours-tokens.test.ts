@@ -105,7 +105,10 @@ function replayedSources(current: () => WorldAtRefresh): Sources {
       prometheus: {
         name: "prometheus",
         read: (trigger) => {
-          const v = trigger.llm === undefined ? undefined : current().readings[trigger.llm];
+          const v =
+            trigger.llm === undefined || trigger.llm === "spotPending"
+              ? undefined
+              : current().readings[trigger.llm];
           return v === undefined ? Promise.reject(new Error("no answer yet")) : Promise.resolve(v);
         },
       },
