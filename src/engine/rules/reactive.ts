@@ -6,12 +6,14 @@ import { own } from "../own.ts";
 import { invalidDraft, type Draft, type StepContext } from "../step.ts";
 import type { Reason, ServiceObservations, Writable } from "../types.ts";
 
-/** Signals of an llm service that the token rule reads instead of this one (TTFT and ITL stay here). */
+/** Signals of an llm service that the token rule reads instead of this one (llm-reactive.ts). */
 const TOKEN_RULE_SIGNALS: ReadonlySet<string> = new Set([
   "tokens",
   "meanPromptTokens",
   "meanOutputTokens",
   "requests",
+  "ttft",
+  "itl",
 ]);
 
 export interface ReactiveResult {
@@ -68,7 +70,7 @@ export function reactive(
       });
     }
     if (t.name === svc.loadTrigger) load = rd.value;
-    // An llm service's token load, request lengths and arrivals are the token rule's (llm-reactive.ts).
+    // An llm service's token load, request lengths, arrivals and latencies are the token rule's (llm-reactive.ts).
     if (t.llm !== undefined && TOKEN_RULE_SIGNALS.has(t.llm)) continue;
     const n =
       t.kind === "extensive"
