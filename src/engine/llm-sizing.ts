@@ -133,10 +133,10 @@ export interface LatencyGuard {
  * measurement catches up. Within the target (or the tolerance) it asks for nothing: the token
  * count stands, and a latency that more replicas would not lower holds none.
  *
- * Worked example (the Azure conversation trace, qwen3-8b/h100_sxm/vllm/tp1, 1,270 + 235 tokens a
- * request): ITL p99 80.7 ms against 50 ms at a demand of 153,849 tokens/s, one replica 30,619
- * tokens/s by the profile: corrected 30,619 x 50 / 80.7 = 18,971 tokens/s, ceil(153,849 /
- * 18,971) = 9, where ceil(9 ready x 80.7 / 50) = 15 would follow, then 15 x the same 80.7 ms.
+ * Worked example (the Azure conversation trace, qwen3-8b/h100_sxm/vllm/tp1, 1,240 + 239 tokens a
+ * request): ITL p99 80.7 ms against 50 ms at a demand of 153,849 tokens/s, one replica 30,478
+ * tokens/s by the profile: corrected 30,478 x 50 / 80.7 = 18,883 tokens/s, ceil(153,849 /
+ * 18,883) = 9, where ceil(9 ready x 80.7 / 50) = 15 would follow, then 15 x the same 80.7 ms.
  */
 export function latencyGuard(
   s: Pick<LlmSizing, "demand" | "capacity">,

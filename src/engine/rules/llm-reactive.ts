@@ -66,7 +66,7 @@ function demandText(s: LlmSizing): string {
   return `demand ${tokens(s.demand)} tokens/s (${parts.join("; ")}, ${how})`;
 }
 
-/** "itl: measured p99 80.7 ms > 50 ms: 30,619 tokens/s per replica x 50 ms / 80.7 ms = 18,971; demand ... = 9" */
+/** "itl: measured p99 80.7 ms > 50 ms: 30,478 tokens/s per replica x 50 ms / 80.7 ms = 18,883; demand ... = 9" */
 function guardReason(s: LlmSizing, g: LatencyGuard): Reason {
   const q = `p${Number((s.llm.slo.percentile * 100).toFixed(1))}`;
   return {
