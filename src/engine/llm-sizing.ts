@@ -26,7 +26,7 @@ import {
   type ReplicaCapacity,
   type WorkloadShape,
 } from "../llm/capacity.ts";
-import { ceilSafe } from "./hpa.ts";
+import { ceilSafe, HPA_TOLERANCE } from "./hpa.ts";
 import { own } from "./own.ts";
 import type { ServiceObservations } from "./types.ts";
 
@@ -127,6 +127,51 @@ export function sizeInTokens(svc: ServiceConfig, obs: ServiceObservations): LlmS
     replicas,
     measuredTtft: d.measuredTtft,
     measuredItl: d.measuredItl,
+  };
+}
+
+/** A measured TTFT or ITL above its target, and the replicas it asks for (latencyGuard). */
+export interface LatencyGuard {
+  readonly signal: "ttft" | "itl";
+  readonly measured: number;
+  readonly target: number;
+  /** One replica's capacity corrected by the measurement: capacity x target / measured. */
+  readonly correctedTokensPerSecond: number;
+  /** ceil(demand / correctedTokensPerSecond). */
+  readonly replicas: number;
+}
+
+/**
+ * A measured latency at the SLO's percentile above its target beyond the HPA tolerance says the
+ * profile overrates a replica on this workload (a long-prompt tail, prefill steps packed to the
+ * token budget): the guard takes one replica's capacity as the profile's x target / measured and
+ * sizes the demand with it. It is sized from the demand, not from the ready count: the latency is
+ * a percentile over the last minutes, so it has not yet seen the replicas started since, and
+ * ceil(ready x measured / target) would multiply them again at every decision until the
+ * measurement catches up. Within the target (or the tolerance) it asks for nothing: the token
+ * count stands, and a latency that more replicas would not lower holds none.
+ *
+ * Worked example (the Azure conversation trace, qwen3-8b/h100_sxm/vllm/tp1, 1,240 + 239 tokens a
+ * request): ITL p99 80.7 ms against 50 ms at a demand of 153,849 tokens/s, one replica 30,478
+ * tokens/s by the profile: corrected 30,478 x 50 / 80.7 = 18,883 tokens/s, ceil(153,849 /
+ * 18,883) = 9, where ceil(9 ready x 80.7 / 50) = 15 would follow, then 15 x the same 80.7 ms.
+ */
+export function latencyGuard(
+  s: Pick<LlmSizing, "demand" | "capacity">,
+  signal: "ttft" | "itl",
+  measured: number | undefined,
+  target: number,
+  tolerance = HPA_TOLERANCE,
+): LatencyGuard | undefined {
+  if (measured === undefined || !(target > 0) || !(measured > target * (1 + tolerance))) return undefined;
+  const corrected = (s.capacity.tokensPerSecond * target) / measured;
+  if (!(corrected > 0)) return undefined;
+  return {
+    signal,
+    measured,
+    target,
+    correctedTokensPerSecond: corrected,
+    replicas: Math.max(0, ceilSafe(s.demand / corrected)),
   };
 }
 

@@ -1,9 +1,10 @@
 // Rule 1 in tokens, for an llm service: one more reactive count beside the triggers' (the maximum
 // wins, as between triggers). The token demand now (served tokens/s, or the ingress's arrivals
 // times the tokens a request brings, whichever is larger) over one replica's capacity in tokens/s
-// from the profile at the measured request lengths (llm-sizing.ts). The measured TTFT and ITL are
-// the service's `ttft` and `itl` triggers, intensive guards of rule 1 (ceil(ready x measured /
-// target) outside the HPA tolerance), as latency triggers are.
+// from the profile at the measured request lengths (llm-sizing.ts). The measured TTFT and ITL (the
+// service's `ttft` and `itl` triggers) are guards beside it: above its target beyond the HPA
+// tolerance, a latency corrects one replica's capacity by target / measured and asks for
+// ceil(demand / the corrected capacity) (latencyGuard in llm-sizing.ts); within it, nothing.
 //
 // Its reason shows the arithmetic (the example of llm-sizing.ts): "tokens: demand 63,800 tokens/s
 // (served 61,000; arrivals 50 req/s x (1,020 + 256) tokens, measured) / 30,203 tokens/s per
@@ -12,7 +13,7 @@
 // ITL p99 29.7 ms, KV 21%".
 
 import { extensiveReplicas } from "../hpa.ts";
-import { predictAt, sizeInTokens, type LlmSizing } from "../llm-sizing.ts";
+import { latencyGuard, predictAt, sizeInTokens, type LatencyGuard, type LlmSizing } from "../llm-sizing.ts";
 import type { Draft, StepContext } from "../step.ts";
 import type { Reason } from "../types.ts";
 import { fmt } from "./reactive.ts";
@@ -65,6 +66,26 @@ function demandText(s: LlmSizing): string {
   return `demand ${tokens(s.demand)} tokens/s (${parts.join("; ")}, ${how})`;
 }
 
+/** "itl: measured p99 80.7 ms > 50 ms: 30,478 tokens/s per replica x 50 ms / 80.7 ms = 18,883; demand ... = 9" */
+function guardReason(s: LlmSizing, g: LatencyGuard): Reason {
+  const q = `p${Number((s.llm.slo.percentile * 100).toFixed(1))}`;
+  return {
+    rule: "reactive",
+    message: `${g.signal}: measured ${q} ${seconds(g.measured)} > ${seconds(g.target)}: ${tokens(s.capacity.tokensPerSecond)} tokens/s per replica x ${seconds(g.target)} / ${seconds(g.measured)} = ${tokens(g.correctedTokensPerSecond)}; demand ${tokens(s.demand)} tokens/s / ${tokens(g.correctedTokensPerSecond)} = ${g.replicas}`,
+  };
+}
+
+/** The latency guards that act, one per `ttft` / `itl` trigger. */
+function guardsOf(ctx: StepContext, s: LlmSizing): { readonly name: string; readonly guard: LatencyGuard }[] {
+  const out: { readonly name: string; readonly guard: LatencyGuard }[] = [];
+  for (const t of ctx.svc.triggers) {
+    if (t.llm !== "ttft" && t.llm !== "itl") continue;
+    const g = latencyGuard(s, t.llm, t.llm === "ttft" ? s.measuredTtft : s.measuredItl, t.target);
+    if (g !== undefined) out.push({ name: t.name, guard: g });
+  }
+  return out;
+}
+
 function reasonOf(s: LlmSizing): Reason {
   return {
     rule: "reactive",
@@ -102,8 +123,10 @@ export function llmReactiveStep(draft: Draft, ctx: StepContext): Draft {
         extensiveReplicas(s.arrivals * (s.shape.promptTokens + s.shape.outputTokens), per),
       );
   }
+  const guards = guardsOf(ctx, s);
+  for (const { name, guard } of guards) perTrigger.set(name, guard.replicas);
   const others = draft.reactive;
-  const reactive = others === undefined ? s.replicas : Math.max(others, s.replicas);
+  const reactive = Math.max(others ?? 0, s.replicas, ...guards.map((g) => g.guard.replicas));
   return {
     ...draft,
     desired: reactive,
@@ -112,6 +135,6 @@ export function llmReactiveStep(draft: Draft, ctx: StepContext): Draft {
     load: s.demand,
     perTrigger,
     llm: s,
-    reasons: [...draft.reasons, reasonOf(s)],
+    reasons: [...draft.reasons, reasonOf(s), ...guards.map((g) => guardReason(s, g.guard))],
   };
 }

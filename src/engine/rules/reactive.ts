@@ -7,8 +7,9 @@ import { invalidDraft, type Draft, type StepContext } from "../step.ts";
 import type { Reason, ServiceObservations, Writable } from "../types.ts";
 
 /**
- * Signals of an llm service that the token rule reads instead of this one (TTFT and ITL stay
- * here), and a variant's pods waiting for spot capacity (the split reads them).
+ * Signals of an llm service that the token rule reads instead of this one (llm-reactive.ts: the
+ * demand and the TTFT and ITL guards), and a variant's pods waiting for spot capacity (the split
+ * reads them).
  */
 const TOKEN_RULE_SIGNALS: ReadonlySet<string> = new Set([
   "tokens",
@@ -16,6 +17,8 @@ const TOKEN_RULE_SIGNALS: ReadonlySet<string> = new Set([
   "meanOutputTokens",
   "requests",
   "spotPending",
+  "ttft",
+  "itl",
 ]);
 
 export interface ReactiveResult {
@@ -72,7 +75,7 @@ export function reactive(
       });
     }
     if (t.name === svc.loadTrigger) load = rd.value;
-    // An llm service's token load, request lengths and arrivals are the token rule's (llm-reactive.ts).
+    // An llm service's token load, request lengths, arrivals and latencies are the token rule's (llm-reactive.ts).
     if (t.llm !== undefined && TOKEN_RULE_SIGNALS.has(t.llm)) continue;
     const n =
       t.kind === "extensive"

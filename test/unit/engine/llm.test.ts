@@ -115,12 +115,75 @@ describe("an llm service, reactive in tokens", () => {
     assert.equal(decideOne(config, obs({ tokens: 43_000, requestRate: 0 })).desiredReplicas, 2);
   });
 
-  it("the measured TTFT p99 (1 s against 0.5 s) is an intensive guard: ceil(2 ready x 1 / 0.5) = 4 beats 1 in tokens", () => {
+  it("the measured TTFT p99 (1 s against 0.5 s) corrects the capacity: 22,000 x 0.5 / 1 = 11,000, ceil(20,000 / 11,000) = 2 beats 1 in tokens", () => {
     const d = decideOne(config, obs({ tokens: 20_000, requestRate: 0, ttft: 1, itl: 0.03 }));
-    assert.equal(d.desiredReplicas, 4);
-    assert.match(text(d), /ttft: ceil\(2 ready \* 1 \/ 0\.500\) = 4/);
+    assert.equal(d.desiredReplicas, 2);
+    assert.equal(d.reactiveReplicas, 2);
+    assert.match(
+      text(d),
+      /ttft: measured p99 1 s > 500 ms: 22,000 tokens\/s per replica x 500 ms \/ 1 s = 11,000; demand 20,000 tokens\/s \/ 11,000 = 2/,
+    );
     assert.equal(d.llm?.measured.ttftSeconds, 1);
   });
+
+  // The guard is sized from the demand, not from the ready count: a percentile measured over the
+  // last minutes has not seen the replicas started since, and ceil(ready x measured / target)
+  // would multiply them again at every decision (10 ready x 1 / 0.5 = 20, then 20 x 2 = 40, ...).
+  const guardCases: readonly {
+    readonly name: string;
+    readonly ready: number;
+    readonly ttft: number;
+    readonly itl: number;
+    readonly want: number;
+  }[] = [
+    {
+      name: "TTFT 1 s at 10 ready: still ceil(20,000 / 11,000) = 2, not ceil(10 x 1 / 0.5) = 20",
+      ready: 10,
+      ttft: 1,
+      itl: 0.03,
+      want: 2,
+    },
+    { name: "TTFT 1 s at 40 ready: 2 as at 2 ready", ready: 40, ttft: 1, itl: 0.03, want: 2 },
+    {
+      name: "ITL 34.9 ms within 35 ms at 10 ready: nothing held, 1 in tokens (the intensive rule held 10)",
+      ready: 10,
+      ttft: 0.2,
+      itl: 0.0349,
+      want: 1,
+    },
+    {
+      name: "ITL 38 ms within the 10% tolerance (38.5 ms): nothing, 1 in tokens",
+      ready: 10,
+      ttft: 0.2,
+      itl: 0.038,
+      want: 1,
+    },
+    {
+      name: "ITL 70 ms: 22,000 x 35 / 70 = 11,000, ceil(20,000 / 11,000) = 2",
+      ready: 10,
+      ttft: 0.2,
+      itl: 0.07,
+      want: 2,
+    },
+    {
+      name: "TTFT 2.5 s and ITL 70 ms: the larger, 22,000 x 0.5 / 2.5 = 4,400, ceil(20,000 / 4,400) = 5",
+      ready: 3,
+      ttft: 2.5,
+      itl: 0.07,
+      want: 5,
+    },
+  ];
+  for (const c of guardCases)
+    it(`latency guard: ${c.name}`, () => {
+      const d = decideOne(
+        config,
+        obs(
+          { tokens: 20_000, requestRate: 0, ttft: c.ttft, itl: c.itl },
+          { readyReplicas: c.ready, currentReplicas: c.ready },
+        ),
+      );
+      assert.equal(d.reactiveReplicas, c.want);
+    });
 });
 
 describe("an llm service at zero", () => {
