@@ -186,3 +186,15 @@ export function peakMinuteTokens(a: LlmArrivals): number {
   for (const v of tokensPerMinute(a)) if (v > peak) peak = v;
   return peak;
 }
+
+/** The first index of `times` (ascending seconds) at or after second `s`: a binary search. */
+export function firstArrivalAt(times: Float64Array, s: number): number {
+  let lo = 0;
+  let hi = times.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if ((times[mid] ?? 0) < s) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}

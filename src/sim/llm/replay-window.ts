@@ -20,7 +20,7 @@
 import type { Config, ServiceConfig } from "../../config/schema.ts";
 import { runForecastJobs } from "../parallel-forecasts.ts";
 import { traceForecastJob, type ForecastTimeline } from "../trace-forecasts.ts";
-import { spanSeconds, tokensPerMinute, type LlmArrivals } from "./arrivals.ts";
+import { firstArrivalAt, spanSeconds, tokensPerMinute, type LlmArrivals } from "./arrivals.ts";
 
 /** How long a run replays before its measured part. */
 export const SETTLE_SECONDS = 3600;
@@ -38,18 +38,6 @@ export interface ReplayWindow {
   readonly historyFrom: number;
 }
 
-/** First index of `times` at or after `s`. */
-function firstAt(times: Float64Array, s: number): number {
-  let lo = 0;
-  let hi = times.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if ((times[mid] ?? 0) < s) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
-
 /** The window of `a` a run replays when the first `warmupSeconds` are not measured. */
 export function replayWindow(
   a: LlmArrivals,
@@ -59,7 +47,7 @@ export function replayWindow(
   const offset = Math.max(0, Math.floor((warmupSeconds - settleSeconds) / 60) * 60);
   if (offset === 0)
     return { arrivals: a, offsetSeconds: 0, measureFromSeconds: warmupSeconds, historyFrom: a.start };
-  const i = firstAt(a.times, offset);
+  const i = firstArrivalAt(a.times, offset);
   const times = a.times.slice(i);
   for (let k = 0; k < times.length; k++) times[k] = (times[k] ?? 0) - offset;
   return {

@@ -12,7 +12,7 @@
 import type { ReplicaPrice } from "../../engine/cost.ts";
 import type { PerformanceProfile } from "../../llm/profile.ts";
 import { Cluster } from "../cluster.ts";
-import { spanSeconds, type ArrivalOrigin, type LlmArrivals } from "./arrivals.ts";
+import { firstArrivalAt, spanSeconds, type ArrivalOrigin, type LlmArrivals } from "./arrivals.ts";
 import { Fleet } from "./fleet.ts";
 import { ABORTED, REJECTED, RequestLedger } from "./ledger.ts";
 import type { LiveMetrics } from "./live-metrics.ts";
@@ -220,21 +220,9 @@ interface RunState {
   readonly seconds: number;
 }
 
-/** First arrival index at or after second `s`. */
-function firstAt(times: Float64Array, s: number): number {
-  let lo = 0;
-  let hi = times.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if ((times[mid] ?? 0) < s) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
-
 function result(a: LlmArrivals, s: LlmSimSettings, label: RunLabel, run: RunState): LlmRunResult {
   const { ledger, meter, cluster, from, seconds } = run;
-  const first = firstAt(a.times, from);
+  const first = firstArrivalAt(a.times, from);
   const quality = requestQuality(ledger, a.outputTokens, first, a.times.length, s.slo);
   const measured = seconds - from;
   const replicaHours = meter.payingSeconds / 3600;
