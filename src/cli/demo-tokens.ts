@@ -7,14 +7,12 @@
 // request costs far more than the request simulator's per second, and the demo stays quick.
 
 import { loadConfigFile } from "../config/load.ts";
-import { replicaPrice } from "../engine/cost.ts";
 import { HPA_TOLERANCE_BEFORE_1_35, withHpaTolerance } from "../sim/control-plane.ts";
 import { arrivalsFromCounts } from "../sim/llm/arrivals.ts";
 import { measureReplicaCapacity } from "../sim/llm/capacity.ts";
 import { replayWindow } from "../sim/llm/replay-window.ts";
-import { defaultLlmSettings } from "../sim/llm/simulate.ts";
 import type { Workload } from "../sim/workload.ts";
-import type { LlmCompareRequest } from "./load-llm.ts";
+import { sloOf, tokenSettings, type LlmCompareRequest } from "./load-llm.ts";
 import { pickService } from "./load-request.ts";
 
 /** Days of the built-in workload the token part replays (the last ones). */
@@ -34,10 +32,9 @@ export function tokenDemoRequest(w: Workload, configPath: string): LlmCompareReq
   const counts = Float64Array.from(w.minuteRate.subarray(from), (perSecond) => perSecond * 60);
   const series = { start: w.start + from * 60_000, stepSeconds: 60, values: counts, unit: "requests" };
   const lengths = { promptTokens: llm.meanPromptTokens, outputTokens: llm.meanOutputTokens };
-  const slo = { ttftSeconds: llm.slo.ttftSeconds, itlSeconds: llm.slo.itlSeconds };
   const targetAttainmentPct = 100 * llm.slo.percentile;
   const one = arrivalsFromCounts("one request", { ...series, values: Float64Array.of(1) }, 1, lengths);
-  const capacity = measureReplicaCapacity(llm.profile, one, slo, {
+  const capacity = measureReplicaCapacity(llm.profile, one, sloOf(llm), {
     targetPct: targetAttainmentPct,
     seconds: 300,
   });
@@ -52,10 +49,7 @@ export function tokenDemoRequest(w: Workload, configPath: string): LlmCompareReq
     trace,
     window,
     capacity,
-    settings: {
-      ...defaultLlmSettings(llm.profile, replicaPrice(service, config.cost), slo, service.maxReplicas),
-      measureFromSeconds: window.measureFromSeconds,
-    },
+    settings: tokenSettings(config, service, window),
     controlPlane: withHpaTolerance(HPA_TOLERANCE_BEFORE_1_35),
     policies: ["ours", "dynamo-planner", "reactive-waiting", "reactive-requests", "static", "oracle"],
     // The request-based demo's baseline, reactive KEDA on the request rate: reactive KEDA on

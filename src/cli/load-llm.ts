@@ -237,6 +237,23 @@ function warmupSeconds(o: SingleTraceOptions, span: number): number {
   return w;
 }
 
+type LlmBlock = NonNullable<ServiceConfig["llm"]>;
+
+/** The targets the simulator judges a request by: the llm block's TTFT and ITL. */
+export const sloOf = (llm: LlmBlock): { ttftSeconds: number; itlSeconds: number } => ({
+  ttftSeconds: llm.slo.ttftSeconds,
+  itlSeconds: llm.slo.itlSeconds,
+});
+
+/** The simulator's settings for an llm service on `window`: the profile's defaults at its price and SLO. */
+export function tokenSettings(config: Config, service: ServiceConfig, window: ReplayWindow): LlmSimSettings {
+  const llm = service.llm as LlmBlock;
+  return {
+    ...defaultLlmSettings(llm.profile, replicaPrice(service, config.cost), sloOf(llm), service.maxReplicas),
+    measureFromSeconds: window.measureFromSeconds,
+  };
+}
+
 /** The request for an llm service: flags, trace, capacity and window; nothing is simulated but the capacity. */
 export function llmRequest(o: SingleTraceOptions, config: Config, picked: ServiceConfig): LlmCompareRequest {
   refuseRequestFlags(o, picked);
@@ -252,8 +269,9 @@ export function llmRequest(o: SingleTraceOptions, config: Config, picked: Servic
   const service = o.run.scaleToZero ? picked : { ...picked, minReplicas: Math.max(1, picked.minReplicas) };
   const targetAttainmentPct = o.given.includes("sloTarget") ? 100 - o.sloTargetPct : 100 * llm.slo.percentile;
   const source = o.tracePath === CONSTRUCTED_TRACE ? constructedSource(o) : fileSource(o.tracePath, service);
-  const slo = { ttftSeconds: llm.slo.ttftSeconds, itlSeconds: llm.slo.itlSeconds };
-  const capacity = measureReplicaCapacity(llm.profile, source.mix, slo, { targetPct: targetAttainmentPct });
+  const capacity = measureReplicaCapacity(llm.profile, source.mix, sloOf(llm), {
+    targetPct: targetAttainmentPct,
+  });
   const trace = source.build(scaleOf(o, source, capacity));
   const window = replayWindow(trace, warmupSeconds(o, spanSeconds(trace)));
   return {
@@ -263,10 +281,7 @@ export function llmRequest(o: SingleTraceOptions, config: Config, picked: Servic
     trace,
     window,
     capacity,
-    settings: {
-      ...defaultLlmSettings(llm.profile, replicaPrice(service, config.cost), slo, service.maxReplicas),
-      measureFromSeconds: window.measureFromSeconds,
-    },
+    settings: tokenSettings(config, service, window),
     controlPlane: withHpaTolerance(o.hpaTolerances[0]),
     policies,
     sweep: o.sweep,
