@@ -10,7 +10,7 @@ import { execFileSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { Prometheus } from "../integration/harness.ts";
+import { instantQuery, labelKey, Prometheus, type InstantSeries } from "../integration/harness.ts";
 import {
   openMetrics,
   platform,
@@ -148,32 +148,17 @@ async function backfilled(samples: readonly Sample[], endMs: number, extra = "")
   return prom;
 }
 
-type Series = { metric: Record<string, string>; value: number };
+type Series = InstantSeries;
 
 /** An instant query at the end of the backfilled data (a fixed time, so rates compare). */
-async function instant(url: string, expr: string, atMs: number): Promise<Series[]> {
-  const r = (await (
-    await fetch(`${url}/api/v1/query?query=${encodeURIComponent(expr)}&time=${atMs / 1000}`)
-  ).json()) as {
-    status: string;
-    error?: string;
-    data?: { result: { metric: Record<string, string>; value: [number, string] }[] };
-  };
-  if (r.status !== "success") throw new Error(`${expr}: ${r.error ?? r.status}`);
-  return (r.data?.result ?? []).map((s) => ({ metric: s.metric, value: Number(s.value[1]) }));
-}
-
-const key = (m: Record<string, string>): string =>
-  Object.entries(m)
-    .sort(([a], [b]) => a.localeCompare(b))
-    .map(([k, v]) => `${k}=${v}`)
-    .join(",");
+const instant = (url: string, expr: string, atMs: number): Promise<Series[]> =>
+  instantQuery(url, expr, atMs / 1000);
 
 const same = (a: Series[], b: Series[]): boolean => {
   if (a.length !== b.length) return false;
-  const byKey = new Map(a.map((s) => [key(s.metric), s.value]));
+  const byKey = new Map(a.map((s) => [labelKey(s.metric), s.value]));
   return b.every((s) => {
-    const v = byKey.get(key(s.metric));
+    const v = byKey.get(labelKey(s.metric));
     return v !== undefined && Math.abs(v - s.value) <= 1e-9 * Math.max(1, Math.abs(v));
   });
 };

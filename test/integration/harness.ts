@@ -76,6 +76,35 @@ export interface BackfillSeries {
   readonly values: ArrayLike<number>;
 }
 
+/** One series of an instant query's answer, its value as a number. */
+export interface InstantSeries {
+  readonly metric: Record<string, string>;
+  readonly value: number;
+}
+
+/**
+ * An instant query against a Prometheus at `atSeconds` (e.g. the backfill's last sample, so that
+ * rate() sees the same samples on every server however long the machine took to get there), or
+ * now. Throws with the query when Prometheus answers an error.
+ */
+export async function instantQuery(url: string, expr: string, atSeconds?: number): Promise<InstantSeries[]> {
+  const at = atSeconds === undefined ? "" : `&time=${atSeconds}`;
+  const r = (await (await fetch(`${url}/api/v1/query?query=${encodeURIComponent(expr)}${at}`)).json()) as {
+    status: string;
+    error?: string;
+    data?: { result: { metric: Record<string, string>; value: [number, string] }[] };
+  };
+  if (r.status !== "success") throw new Error(`${expr}: ${r.error ?? r.status}`);
+  return (r.data?.result ?? []).map((s) => ({ metric: s.metric, value: Number(s.value[1]) }));
+}
+
+/** A series' labels as one comparable string, sorted by label name. */
+export const labelKey = (m: Record<string, string>): string =>
+  Object.entries(m)
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([k, v]) => `${k}=${v}`)
+    .join(",");
+
 export class Prometheus {
   private proc: ChildProcess | undefined;
   url = "";

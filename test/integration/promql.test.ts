@@ -17,7 +17,7 @@ import * as grpc from "@grpc/grpc-js";
 import { loadProtos } from "../../src/service/keda-grpc.ts";
 import { parseConfigText } from "../../src/config/schema.ts";
 import { render } from "../chart/helm.ts";
-import { Exporter, freePort, Prometheus } from "./harness.ts";
+import { Exporter, freePort, instantQuery, labelKey, Prometheus } from "./harness.ts";
 import { openMetrics, parseExposition, platform, scrape } from "./operator-scrape.ts";
 
 const root = new URL("../../", import.meta.url).pathname;
@@ -317,31 +317,6 @@ services:
 
 const STEP_SECONDS = 15;
 
-/**
- * An instant query at `atSeconds` (the backfill's last sample, so that rate() sees the same samples
- * on every server however long the machine took to get there), or now.
- */
-async function instant(
-  url: string,
-  expr: string,
-  atSeconds?: number,
-): Promise<{ metric: Record<string, string>; value: number }[]> {
-  const at = atSeconds === undefined ? "" : `&time=${atSeconds}`;
-  const r = (await (await fetch(`${url}/api/v1/query?query=${encodeURIComponent(expr)}${at}`)).json()) as {
-    status: string;
-    error?: string;
-    data?: { result: { metric: Record<string, string>; value: [number, string] }[] };
-  };
-  if (r.status !== "success") throw new Error(`${expr}: ${r.error ?? r.status}`);
-  return (r.data?.result ?? []).map((s) => ({ metric: s.metric, value: Number(s.value[1]) }));
-}
-
-const key = (m: Record<string, string>): string =>
-  Object.entries(m)
-    .sort(([a], [b]) => a.localeCompare(b))
-    .map(([k, v]) => `${k}=${v}`)
-    .join(",");
-
 async function backfilledPrometheus(replicas: 1 | 2, endMs: number): Promise<Prometheus> {
   const prom = new Prometheus();
   const samples = platform(replicas).flatMap(scrape);
@@ -377,22 +352,22 @@ describe("under Prometheus Operator, with two scaler replicas and the real expor
   for (const [file, expr] of panelQueries) {
     it(`${file}: ${expr.slice(0, 80)} returns series that a second replica does not change`, async () => {
       const [a, b] = await Promise.all([
-        instant(one.url, expr, endMs / 1000),
-        instant(two.url, expr, endMs / 1000),
+        instantQuery(one.url, expr, endMs / 1000),
+        instantQuery(two.url, expr, endMs / 1000),
       ]);
       assert.ok(b.length > 0, "returned no data");
       for (const s of b)
         for (const l of ["pod", "instance", "job"])
-          assert.ok(!(l in s.metric), `a series keeps the scrape target's ${l}: ${key(s.metric)}`);
+          assert.ok(!(l in s.metric), `a series keeps the scrape target's ${l}: ${labelKey(s.metric)}`);
       if (SUMMED_OVER_REPLICAS.test(expr)) return;
-      const byKey = new Map(a.map((s) => [key(s.metric), s.value]));
+      const byKey = new Map(a.map((s) => [labelKey(s.metric), s.value]));
       assert.equal(b.length, a.length, "a second replica adds series");
       for (const s of b) {
-        const v = byKey.get(key(s.metric));
-        assert.ok(v !== undefined, `only with two replicas: ${key(s.metric)}`);
+        const v = byKey.get(labelKey(s.metric));
+        assert.ok(v !== undefined, `only with two replicas: ${labelKey(s.metric)}`);
         assert.ok(
           Math.abs(v - s.value) <= 1e-9 * Math.max(1, Math.abs(v)),
-          `${key(s.metric)}: ${v} vs ${s.value}`,
+          `${labelKey(s.metric)}: ${v} vs ${s.value}`,
         );
       }
     });
@@ -407,7 +382,7 @@ describe("under Prometheus Operator, with two scaler replicas and the real expor
 
   const values = async (expr: string, label: string): Promise<Record<string, number>> =>
     Object.fromEntries(
-      (await instant(two.url, expr, endMs / 1000)).map((s) => [s.metric[label] ?? "", s.value]),
+      (await instantQuery(two.url, expr, endMs / 1000)).map((s) => [s.metric[label] ?? "", s.value]),
     );
 
   it("replicas, cost and GPUs are one replica's numbers, not their sum", async () => {
@@ -420,7 +395,7 @@ describe("under Prometheus Operator, with two scaler replicas and the real expor
       },
     );
     assert.deepEqual(await values("max by (gpu_type) (mlas_gpus_used)", "gpu_type"), { "nvidia-a100": 2 });
-    const cost = await instant(
+    const cost = await instantQuery(
       two.url,
       'max by (scaled_service, capacity_type) (mlas_hourly_cost_dollars{scaled_service="vllmService"})',
     );
@@ -453,10 +428,12 @@ describe("under Prometheus Operator, with two scaler replicas and the real expor
       'histogram_quantile(0.95, sum by (le) (rate(celery_task_runtime_seconds_bucket{queue="celery"}[2m])))',
       'sum(rabbitmq_queue_messages_ready{queue="celery"})',
     ])
-      assert.deepEqual(await instant(two.url, old), [], old);
+      assert.deepEqual(await instantQuery(two.url, old), [], old);
     // A label of ours named like a target label collapses under the operator: it is overwritten.
     assert.deepEqual(
-      (await instant(two.url, "count by (service) (mlas_desired_replicas)")).map((s) => s.metric.service),
+      (await instantQuery(two.url, "count by (service) (mlas_desired_replicas)")).map(
+        (s) => s.metric.service,
+      ),
       ["ml-autoscaling"],
     );
   });
@@ -490,7 +467,7 @@ describe("under Prometheus Operator, with two scaler replicas and the real expor
     };
     const seen = new Set<string>();
     const check = async (name: string, expr: string): Promise<void> => {
-      const r = await instant(two.url, expr, endMs / 1000);
+      const r = await instantQuery(two.url, expr, endMs / 1000);
       assert.equal(r.length, 1, `${name}: ${expr} returned ${r.length} series`);
       const want = expected[name];
       assert.ok(want !== undefined, `${name}: no expected value for ${expr}`);
@@ -514,11 +491,11 @@ describe("under Prometheus Operator, with two scaler replicas and the real expor
   it("KEDA alerts see only this release's ScaledObjects failing", async () => {
     const exprOf = (name: string): string => alertRules.find((a) => a.alert === name)?.expr ?? "";
     assert.deepEqual(
-      (await instant(two.url, exprOf("MlasKedaScalerErrors"))).map((s) => s.metric.scaledObject),
+      (await instantQuery(two.url, exprOf("MlasKedaScalerErrors"))).map((s) => s.metric.scaledObject),
       ["ml-autoscaling-vllm-service"],
     );
     assert.deepEqual(
-      (await instant(two.url, exprOf("MlasKedaScaledObjectErrors"))).map((s) => s.metric.scaledObject),
+      (await instantQuery(two.url, exprOf("MlasKedaScaledObjectErrors"))).map((s) => s.metric.scaledObject),
       ["ml-autoscaling-vllm-service"],
     );
   });
