@@ -1,0 +1,212 @@
+// mlas simulate --trace chat=FILE,code=FILE,agents=constructed:burstgpt-azure --config X: the
+// platform replay in tokens of services with variants (sim/llm/platform-replay.ts). Each named
+// service replays its own per-request trace (a file, or the constructed BurstGPT x Azure week),
+// scaled by its own @SCALE, under the config's one budget and GPU quotas, with spot preemption
+// events at a stated rate; reported per service, per variant and in total.
+
+import { show } from "../config/read.ts";
+import type { Config } from "../config/schema.ts";
+import { DEFAULT_CONTROL_PLANE, type ControlPlaneParams } from "../sim/control-plane.ts";
+import { spanSeconds } from "../sim/llm/arrivals.ts";
+import type { PlatformResult } from "../sim/llm/platform.ts";
+import {
+  alignMembers,
+  platformPolicies,
+  runPlatformPolicy,
+  type PlatformReplayInput,
+  type ReplayMember,
+} from "../sim/llm/platform-replay.ts";
+import { replayWindow } from "../sim/llm/replay-window.ts";
+import { UsageError } from "./duration.ts";
+import { CONSTRUCTED_TRACE, constructedSource, fileSource, MAX_LLM_REQUESTS } from "./load-llm.ts";
+import { namesFrom, type OutputFlags, type PlatformOptions } from "./request.ts";
+
+/** The seed of the preemption draws unless --preemption-seed says otherwise. */
+export const DEFAULT_PREEMPTION_SEED = 20261206;
+
+export interface LlmPlatformRequest {
+  readonly kind: "llm-platform";
+  readonly input: PlatformReplayInput;
+  readonly policies: readonly string[];
+  /** Where each service's arrivals come from, in words. */
+  readonly sources: readonly string[];
+  readonly output: OutputFlags;
+}
+
+/** --preemption-rate: "R" for every GPU type of the spot variants, or "type=R,type=R". */
+export function preemptionRates(flag: string | undefined, config: Config): Record<string, number> {
+  const spot = config.services.flatMap((s) => (s.variants ?? []).filter((v) => v.spotShare > 0));
+  const types = [...new Set(spot.map((v) => v.resources.gpuType))];
+  const out: Record<string, number> = {};
+  if (flag === undefined) {
+    // The config's stated expectation: the largest preemptionsPerHour of the type's spot variants.
+    for (const v of spot)
+      out[v.resources.gpuType] = Math.max(out[v.resources.gpuType] ?? 0, v.preemptionsPerHour);
+    return out;
+  }
+  const rate = (text: string): number => {
+    const n = Number(text);
+    if (text.trim() === "" || !Number.isFinite(n) || n < 0 || n > 3600)
+      throw new UsageError(
+        `--preemption-rate: must be preemptions per spot replica-hour from 0 to 3600, got ${show(text)}`,
+      );
+    return n;
+  };
+  if (!flag.includes("=")) {
+    const r = rate(flag);
+    for (const t of types) out[t] = r;
+    return out;
+  }
+  for (const part of flag.split(",", types.length + 1)) {
+    const eq = part.indexOf("=");
+    const type = part.slice(0, eq).trim();
+    if (!types.includes(type))
+      throw new UsageError(
+        `--preemption-rate: ${show(type)} is no GPU type of a spot variant (have: ${types.join(", ") || "none"})`,
+      );
+    out[type] = rate(part.slice(eq + 1));
+  }
+  return out;
+}
+
+function member(o: PlatformOptions, config: Config, name: string, path: string, scale: number): ReplayMember {
+  const service = config.services.find((s) => s.name === name && s.enabled);
+  if (service === undefined)
+    throw new UsageError(
+      `--trace: no enabled service ${show(name)} in the config (have: ${config.services.map((s) => s.name).join(", ")})`,
+    );
+  if (service.variants === undefined || service.llm === undefined)
+    throw new UsageError(
+      `--trace: ${name}: the platform replay in tokens takes services with variants only; replay ${name} on its own (--trace FILE --service ${name})`,
+    );
+  const source = path === CONSTRUCTED_TRACE ? constructedSource(o) : fileSource(path, service);
+  const n = source.requestsAt(scale);
+  if (!(n <= MAX_LLM_REQUESTS))
+    throw new UsageError(
+      `--trace: ${name}: about ${n.toPrecision(3)} requests at scale ${scale}, more than ${MAX_LLM_REQUESTS}`,
+    );
+  const trace = source.build(scale);
+  const span = spanSeconds(trace);
+  const warmup = o.run.warmup?.seconds ?? Math.min(7 * 86400, Math.floor(span / 2));
+  if (warmup + 60 > span)
+    throw new UsageError(
+      `--warmup: leaves no minute to measure of ${name}'s trace (${(span / 3600).toFixed(1)} hours)`,
+    );
+  return { service, trace, window: replayWindow(trace, warmup) };
+}
+
+/** The request: every trace read and scaled, the policies and preemption rates checked. */
+export function llmPlatformRequest(o: PlatformOptions, config: Config): LlmPlatformRequest {
+  if (o.run.scaling.kind !== "as-is")
+    throw new UsageError(
+      "--scale, --peak-replicas: give each service's scale in --trace (service=FILE@SCALE)",
+    );
+  const members = o.traces.map((t) => member(o, config, t.service, t.path, t.scale ?? 1));
+  const policies = namesFrom(
+    o.policy ?? "ours",
+    platformPolicies(config).map((p) => p.name),
+  );
+  const controlPlane: ControlPlaneParams = { ...DEFAULT_CONTROL_PLANE, tolerance: o.hpaTolerance };
+  return {
+    kind: "llm-platform",
+    input: {
+      config,
+      members,
+      controlPlane,
+      nodeProvisioningSeconds: o.nodeProvisioningSeconds ?? 0,
+      drainSeconds: 30,
+      tailSeconds: 1800,
+      preemption: {
+        perHour: preemptionRates(o.preemptionRate, config),
+        seed: o.preemptionSeed ?? DEFAULT_PREEMPTION_SEED,
+      },
+    },
+    policies,
+    sources: members.map((m) => `${m.service.name} <- ${m.trace.provenance}`),
+    output: o.output,
+  };
+}
+
+export interface LlmPlatformRun {
+  readonly request: LlmPlatformRequest;
+  /** Per policy: the run with the preemption events, and without them when the policy has spot. */
+  readonly runs: readonly { readonly with: PlatformResult; readonly without?: PlatformResult }[];
+}
+
+const hasSpot = (config: Config, names: readonly string[]): boolean =>
+  config.services.some((s) => names.includes(s.name) && (s.variants ?? []).some((v) => v.spotShare > 0));
+
+export function runLlmPlatform(
+  req: LlmPlatformRequest,
+  onProgress?: (what: string, done: number, total: number) => void,
+): LlmPlatformRun {
+  const aligned = alignMembers(req.input, onProgress);
+  const all = platformPolicies(req.input.config).filter((p) => req.policies.includes(p.name));
+  const names = req.input.members.map((m) => m.service.name);
+  const anyRate = Object.values(req.input.preemption.perHour).some((r) => r > 0);
+  const runs = all.map((p, i) => {
+    onProgress?.("runs", i, all.length);
+    const withEvents = runPlatformPolicy(req.input, aligned, p, true);
+    const without =
+      anyRate && hasSpot(p.config, names) ? runPlatformPolicy(req.input, aligned, p, false) : undefined;
+    return without !== undefined ? { with: withEvents, without } : { with: withEvents };
+  });
+  onProgress?.("runs", all.length, all.length);
+  return { request: req, runs };
+}
+
+const pct = (x: number): string => `${x.toFixed(2)}%`;
+
+function serviceLines(r: PlatformResult, without: PlatformResult | undefined): string[] {
+  const lines: string[] = [];
+  for (const s of r.services) {
+    const base = without?.services.find((x) => x.service === s.service);
+    const loss =
+      base !== undefined
+        ? ` (without preemptions ${pct(base.attainmentPct)}: -${(base.attainmentPct - s.attainmentPct).toFixed(2)} points)`
+        : "";
+    lines.push(
+      `  ${s.service}: $${s.dollars.toFixed(2)}, ${s.gpuHours.toFixed(1)} GPU-h, SLO ${pct(s.attainmentPct)} of ${s.requests} requests${loss}; preemptions ${s.preemptions}, requests hit ${s.hitByPreemption} (${s.hitMetSlo} met the SLO)`,
+    );
+    for (const v of s.variants)
+      lines.push(
+        `    ${v.variant.padEnd(14)} ${v.gpuType.padEnd(12)} spot ${String(Math.round(v.spotShare * 100)).padStart(3)}%  $${(v.onDemandDollars + v.spotDollars).toFixed(2).padStart(8)}  ${v.replicaHours.toFixed(1).padStart(6)} replica-h  ${v.gpuHours.toFixed(1).padStart(6)} GPU-h  peak ${String(v.peakPods).padStart(3)} pods  preemptions ${v.preemptions}`,
+      );
+  }
+  return lines;
+}
+
+export function formatLlmPlatform(run: LlmPlatformRun): string {
+  const req = run.request;
+  const budget = req.input.config.cost.maxHourlyCost;
+  const rates = Object.entries(req.input.preemption.perHour)
+    .map(([t, r]) => `${t} ${r}`)
+    .join(", ");
+  const lines = [
+    `platform replay in tokens: ${req.sources.join("; ")}`,
+    `spot preemptions per spot replica-hour: ${rates || "none"} (seed ${req.input.preemption.seed}); node provisioning ${req.input.nodeProvisioningSeconds} s`,
+  ];
+  for (const { with: r, without } of run.runs) {
+    const loss =
+      without !== undefined
+        ? `; without preemptions ${pct(without.attainmentPct)} at $${without.dollars.toFixed(2)}`
+        : "";
+    lines.push(
+      `${r.policy}: ${(r.measuredSeconds / 3600).toFixed(2)} h measured; $${r.dollars.toFixed(2)}, ${r.gpuHours.toFixed(1)} GPU-h, SLO ${pct(r.attainmentPct)} of ${r.requests} requests, preemptions ${r.preemptions}${loss}; peak $${r.peakHourlyPaid.toFixed(2)}/h paid` +
+        (budget !== undefined ? ` against a budget of $${budget}/h (over it ${r.secondsOverBudget} s)` : ""),
+      ...serviceLines(r, without),
+    );
+  }
+  return lines.join("\n");
+}
+
+export function llmPlatformJson(run: LlmPlatformRun): unknown {
+  const req = run.request;
+  return {
+    sources: req.sources,
+    preemption: req.input.preemption,
+    nodeProvisioningSeconds: req.input.nodeProvisioningSeconds,
+    maxHourlyCost: req.input.config.cost.maxHourlyCost ?? null,
+    runs: run.runs,
+  };
+}

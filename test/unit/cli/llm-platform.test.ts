@@ -1,0 +1,132 @@
+// mlas simulate --trace svc=FILE[@SCALE],... for services with variants: the platform replay in
+// tokens. Its flags (per-service scale, preemption rates and seed), what it refuses, and a short
+// replay of two services of examples/llm-variants.yaml reported per service, per variant and in
+// total.
+
+import assert from "node:assert/strict";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, it } from "node:test";
+import { loadConfigFile } from "../../../src/config/load.ts";
+import {
+  formatLlmPlatform,
+  preemptionRates,
+  runLlmPlatform,
+  type LlmPlatformRequest,
+} from "../../../src/cli/llm-platform.ts";
+import { loadRequest } from "../../../src/cli/load-request.ts";
+import { parseSimulateArgs, type SimulateArgs } from "../../../src/cli/request.ts";
+
+const root = new URL("../../../", import.meta.url).pathname;
+const dir = mkdtempSync(join(tmpdir(), "mlas-llm-platform-"));
+const START = Date.parse("2026-03-02T09:00:00Z");
+const variantsConfig = join(root, "examples/llm-variants.yaml");
+const config = loadConfigFile(variantsConfig);
+
+/** One request every `every` seconds for `minutes`, prompt + output tokens each. */
+function requestTrace(name: string, minutes: number, every: number, prompt: number, output: number): string {
+  const rows = ["timestamp,input_tokens,output_tokens"];
+  for (let t = 0; t < minutes * 60; t += every)
+    rows.push(`${new Date(START + t * 1000).toISOString()},${prompt},${output}`);
+  const file = join(dir, name);
+  writeFileSync(file, rows.join("\n") + "\n");
+  return file;
+}
+
+const chat = requestTrace("chat.csv", 40, 0.25, 1000, 250);
+const code = requestTrace("code.csv", 40, 1, 2000, 100);
+
+describe("simulate flags: the platform replay of services with variants", () => {
+  it("each service's trace takes its own scale after @", () => {
+    const o = parseSimulateArgs({ trace: `chat=${chat}@2.5,code=${code}`, config: variantsConfig });
+    assert.equal(o.kind, "platform");
+    assert.deepEqual(o.kind === "platform" ? o.traces : [], [
+      { service: "chat", path: chat, scale: 2.5 },
+      { service: "code", path: code },
+    ]);
+  });
+  const refused: [Partial<SimulateArgs>, RegExp][] = [
+    [{ trace: `chat=${chat}@0` }, /^--trace: @SCALE: must be a positive number, got "0"$/],
+    [
+      { trace: chat, preemptionRate: "1" },
+      /^--preemption-rate: only with a platform replay of services with variants/,
+    ],
+    [{ trace: `chat=${chat}`, preemptionSeed: "-1" }, /^--preemption-seed: must be a whole number/],
+    [{ trace: `chat=${chat}`, nodeProvisioning: "x" }, /^--node-provisioning: must be seconds/],
+  ];
+  for (const [flags, message] of refused)
+    it(`${JSON.stringify(flags).replaceAll(dir, "DIR")} is rejected`, () => {
+      assert.throws(() => parseSimulateArgs({ config: variantsConfig, trace: chat, ...flags }), {
+        name: "UsageError",
+        message,
+      });
+    });
+
+  it("preemption rates: the config's by default, one for every spot GPU type, or per type", () => {
+    assert.deepEqual(preemptionRates(undefined, config), { "nvidia-l40s": 0.1, "nvidia-h100": 0.1 });
+    assert.deepEqual(preemptionRates("2", config), { "nvidia-l40s": 2, "nvidia-h100": 2 });
+    assert.deepEqual(preemptionRates("nvidia-h100=0.5", config), { "nvidia-h100": 0.5 });
+    assert.throws(
+      () => preemptionRates("nvidia-a100=1", config),
+      /^UsageError: --preemption-rate: "nvidia-a100" is no GPU type/,
+    );
+    assert.throws(() => preemptionRates("-1", config), /must be preemptions per spot replica-hour/);
+  });
+
+  it("--scale and an unknown policy are refused once the config is read", () => {
+    const base: SimulateArgs = { trace: `chat=${chat},code=${code}`, config: variantsConfig };
+    assert.throws(
+      () => loadRequest(parseSimulateArgs({ ...base, scale: "2" })),
+      /^UsageError: --scale, --peak-replicas: give each service's scale in --trace/,
+    );
+    assert.throws(
+      () => loadRequest(parseSimulateArgs({ ...base, policy: "magic" })),
+      /--policy: must be one of ours, ours-on-demand, greedy, single-type:nvidia-l40s, single-type:nvidia-h100 or all/,
+    );
+  });
+});
+
+describe("mlas simulate: the platform replay of services with variants", () => {
+  it("replays two services on their own traces, per service, per variant and in total", () => {
+    const req = loadRequest(
+      parseSimulateArgs({
+        trace: `chat=${chat},code=${code}@2`,
+        config: variantsConfig,
+        policy: "ours,greedy",
+        preemptionRate: "nvidia-h100=6",
+        warmup: "10m",
+      }),
+    ) as LlmPlatformRequest;
+    assert.equal(req.kind, "llm-platform");
+    const run = runLlmPlatform(req);
+    assert.deepEqual(
+      run.runs.map((r) => [r.with.policy, r.without?.policy]),
+      [
+        ["ours", "ours (no preemption)"],
+        ["greedy", "greedy (no preemption)"],
+      ],
+    );
+    for (const { with: r } of run.runs) {
+      assert.equal(r.measuredSeconds, 30 * 60);
+      assert.deepEqual(
+        r.services.map((s) => [s.service, s.variants.map((v) => v.variant)]),
+        [
+          ["chat", ["l40s", "l40s-spot", "h100"]],
+          ["code", ["h100", "h100-spot"]],
+        ],
+      );
+      const sum = r.services.reduce((x, s) => x + s.dollars, 0);
+      assert.ok(Math.abs(sum - r.dollars) < 1e-9);
+      assert.ok(r.dollars > 0 && r.requests > 8000, `${r.dollars} ${r.requests}`);
+      assert.equal(r.secondsOverBudget, 0);
+    }
+    const ours = run.runs[0]?.with;
+    assert.ok(ours);
+    assert.ok((ours.services[1]?.preemptions ?? 0) > 0, "the code service's spot H100s were preempted");
+    const text = formatLlmPlatform(run);
+    assert.match(text, /^platform replay in tokens: chat <- chat.csv .*; code <- code.csv/);
+    assert.match(text, /spot preemptions per spot replica-hour: nvidia-h100 6 \(seed 20261206\)/);
+    assert.match(text, /\n {4}h100-spot +nvidia-h100 +spot 100%/);
+  });
+});
