@@ -170,7 +170,7 @@ function serviceLines(r: PlatformResult, without: PlatformResult | undefined): s
     );
     for (const v of s.variants)
       lines.push(
-        `    ${v.variant.padEnd(14)} ${v.gpuType.padEnd(12)} spot ${String(Math.round(v.spotShare * 100)).padStart(3)}%  $${(v.onDemandDollars + v.spotDollars).toFixed(2).padStart(8)}  ${v.replicaHours.toFixed(1).padStart(6)} replica-h  ${v.gpuHours.toFixed(1).padStart(6)} GPU-h  peak ${String(v.peakPods).padStart(3)} pods  preemptions ${v.preemptions}`,
+        `    ${v.variant.padEnd(14)} ${v.gpuType.padEnd(12)} spot ${String(Math.round(v.spotShare * 100)).padStart(3)}%  $${(v.onDemandDollars + v.spotDollars).toFixed(2).padStart(8)}  ${v.replicaHours.toFixed(1).padStart(6)} replica-h  ${v.gpuHours.toFixed(1).padStart(6)} GPU-h  peak ${String(v.peakPods).padStart(3)} pods  preemptions ${v.preemptions}  SLO ${v.requests > 0 ? pct((100 * v.sloMet) / v.requests) : "-"} of ${v.requests} routed here`,
       );
   }
   return lines;
@@ -192,7 +192,7 @@ export function formatLlmPlatform(run: LlmPlatformRun): string {
         ? `; without preemptions ${pct(without.attainmentPct)} at $${without.dollars.toFixed(2)}`
         : "";
     lines.push(
-      `${r.policy}: ${(r.measuredSeconds / 3600).toFixed(2)} h measured; $${r.dollars.toFixed(2)}, ${r.gpuHours.toFixed(1)} GPU-h, SLO ${pct(r.attainmentPct)} of ${r.requests} requests, preemptions ${r.preemptions}${loss}; peak $${r.peakHourlyPaid.toFixed(2)}/h paid` +
+      `${r.policy}: ${(r.measuredSeconds / 3600).toFixed(2)} h measured; $${r.dollars.toFixed(2)}, ${r.gpuHours.toFixed(1)} GPU-h, SLO ${pct(r.attainmentPct)} of ${r.requests} requests, preemptions ${r.preemptions}${loss}; peak $${r.peakHourlyDecided.toFixed(2)}/h decided, $${r.peakHourlyPaid.toFixed(2)}/h paid` +
         (budget !== undefined ? ` against a budget of $${budget}/h (over it ${r.secondsOverBudget} s)` : ""),
       ...serviceLines(r, without),
     );

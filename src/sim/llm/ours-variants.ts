@@ -169,6 +169,18 @@ export class OursVariants implements PlatformController {
     return { ...base, readings: { ...base.readings, triggers, variants } };
   }
 
+  /** USD per hour of every variant's verdict at its blended price (the split's own, or the override's). */
+  decidedHourly(): number {
+    let sum = 0;
+    this.per.forEach((p, i) => {
+      for (const v of this.decisions[i]?.variants?.variants ?? []) {
+        const verdict = p.verdicts.get(v.variant);
+        if (verdict?.valid === true) sum += verdict.desiredReplicas * v.hourlyPrice.blended;
+      }
+    });
+    return sum;
+  }
+
   weight(service: number, variant: string): number {
     const v = this.decisions[service]?.variants?.variants.find((x) => x.variant === variant);
     return v?.capacityPerReplica.tokensPerSecond ?? 1;

@@ -21,7 +21,8 @@ import type { Config, ServiceConfig } from "../../config/schema.ts";
 import type { ForecastView } from "../../engine/types.ts";
 import type { ControlPlaneParams } from "../control-plane.ts";
 import type { LlmArrivals } from "./arrivals.ts";
-import { tokenServiceConfig } from "./ours-tokens.ts";
+import { replicaCapacity } from "../../llm/capacity.ts";
+import { plannedProfile, tokenServiceConfig } from "./ours-tokens.ts";
 import { OursVariants, type SplitOverride } from "./ours-variants.ts";
 import { simulatePlatform, type PlatformResult, type PreemptionSpec } from "./platform.ts";
 import { platformServices } from "./platform-setup.ts";
@@ -137,26 +138,51 @@ export function platformPolicies(config: Config): PolicyRun[] {
   ];
 }
 
-/** One policy's run on the aligned platform, with or without the preemption events. */
+/**
+ * The service as the engine sees it at headroom u: its variants' profiles every step 1 / u as long
+ * (ours-tokens.ts plannedProfile), so it plans for more replicas at u < 1, and their capacity at
+ * the expected lengths (what the greedy policy ranks by) from those; the simulated replicas keep
+ * the real profiles.
+ */
+export function plannedService(s: ServiceConfig, u: number): ServiceConfig {
+  const engine = tokenServiceConfig(s, u);
+  const llm = s.llm;
+  if (u === 1 || s.variants === undefined || llm === undefined) return engine;
+  const shape = { promptTokens: llm.meanPromptTokens, outputTokens: llm.meanOutputTokens };
+  return {
+    ...engine,
+    variants: s.variants.map((v) => {
+      const profile = plannedProfile(v.profile, u);
+      const c = replicaCapacity(profile, llm.slo, shape, llm.kvCacheHeadroom);
+      return { ...v, profile, expectedCapacity: c.tokensPerSecond };
+    }),
+  };
+}
+
+/** One policy's run on the aligned platform at headroom u, with or without the preemption events. */
 export function runPlatformPolicy(
   input: PlatformReplayInput,
   aligned: AlignedPlatform,
   policy: PolicyRun,
   preemption: boolean,
+  headroom = 1,
 ): PlatformResult {
-  const names = input.members.map((x) => x.service.name);
-  const configured = policy.config.services.filter((s) => names.includes(s.name));
-  const engine = names.map((n) =>
-    tokenServiceConfig(configured.find((s) => s.name === n) as ServiceConfig, 1),
-  );
+  const configured = input.members.map(({ service: { name } }) => {
+    const s = policy.config.services.find((x) => x.name === name);
+    if (s === undefined) throw new RangeError(`services: no ${name} in the config of policy ${policy.name}`);
+    return s;
+  });
+  const engine = configured.map((s) => plannedService(s, headroom));
   const config: Config = { ...policy.config, services: engine };
   const services = platformServices(
-    config,
-    engine,
+    policy.config,
+    configured,
     (i) => aligned.arrivals[i] as LlmArrivals,
     input.nodeProvisioningSeconds,
   );
-  const label = preemption ? policy.name : `${policy.name} (no preemption)`;
+  // The greedy policy ranks and fills by the capacities the engine plans with.
+  const override = policy.override !== undefined && headroom !== 1 ? greedyOverride(config) : policy.override;
+  const label = `${policy.name}${headroom === 1 ? "" : ` u=${headroom}`}${preemption ? "" : " (no preemption)"}`;
   return simulatePlatform(
     services,
     {
@@ -178,7 +204,7 @@ export function runPlatformPolicy(
           controlPlane: input.controlPlane,
           start: aligned.start,
         },
-        policy.override,
+        override,
       ),
     label,
     preemption ? input.preemption : undefined,

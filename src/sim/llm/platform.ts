@@ -50,6 +50,8 @@ export interface PlatformController {
   step(t: number, services: readonly VariantFleets[]): void;
   /** Tokens/s one ready replica of the variant serves (the router's weight per replica). */
   weight(service: number, variant: string): number;
+  /** USD per hour of the replicas the controller asks for now (the budget's view), if it knows. */
+  decidedHourly?(): number;
 }
 
 export interface VariantResult {
@@ -62,6 +64,9 @@ export interface VariantResult {
   readonly spotDollars: number;
   readonly preemptions: number;
   readonly peakPods: number;
+  /** Measured requests last routed to this variant, and how many of them met the SLO. */
+  readonly requests: number;
+  readonly sloMet: number;
 }
 
 export interface ServiceResult extends RequestQuality {
@@ -88,6 +93,8 @@ export interface PlatformResult {
   readonly preemptions: number;
   /** The most USD per hour paid in a second (pods alive and draining, at their blended price). */
   readonly peakHourlyPaid: number;
+  /** The most USD per hour the controller asked for (0 when it does not say). */
+  readonly peakHourlyDecided: number;
   /** Seconds whose paid rate exceeded maxHourlyCost. */
   readonly secondsOverBudget: number;
 }
@@ -197,7 +204,17 @@ class PlatformRun {
       hit++;
       if (meetsSlo(ledger.ttft[r] ?? NaN, ledger.e2e[r] ?? NaN, a.outputTokens[r] ?? 1, s.slo)) hitMet++;
     }
-    const variants = s.variants.map((v, k) => variantResult(v, this.meters[i]?.[k] as VariantMeter));
+    const served = s.variants.map(() => ({ requests: 0, sloMet: 0 }));
+    for (let r = first; r < last; r++) {
+      const v = served[fleets.servedBy[r] ?? 255];
+      if (v === undefined) continue;
+      v.requests++;
+      if (meetsSlo(ledger.ttft[r] ?? NaN, ledger.e2e[r] ?? NaN, a.outputTokens[r] ?? 1, s.slo)) v.sloMet++;
+    }
+    const variants = s.variants.map((v, k) => ({
+      ...variantResult(v, this.meters[i]?.[k] as VariantMeter),
+      ...(served[k] as { requests: number; sloMet: number }),
+    }));
     return {
       service: s.name,
       ...quality,
@@ -212,7 +229,7 @@ class PlatformRun {
   }
 }
 
-function variantResult(v: VariantSim, m: VariantMeter): VariantResult {
+function variantResult(v: VariantSim, m: VariantMeter): Omit<VariantResult, "requests" | "sloMet"> {
   const replicaHours = m.payingSeconds / 3600;
   const spotHours = replicaHours * v.spotShare;
   return {
@@ -260,8 +277,11 @@ export function simulatePlatform(
   made.controller = controller;
   const next = services.map(() => 0);
   const end = Math.min(settings.endSeconds, Math.max(...services.map((s) => spanSeconds(s.arrivals))));
+  let peakDecided = 0;
   for (let t = 0; t < end + settings.tailSeconds; t++) {
     controller.step(t, run.fleets);
+    if (t >= settings.measureFromSeconds && t < end)
+      peakDecided = Math.max(peakDecided, controller.decidedHourly?.() ?? 0);
     for (const f of run.fleets) for (const p of f.pods) p.cluster.advance(t);
     for (const f of run.fleets) f.sync(t);
     if (t >= settings.measureFromSeconds && t < end) run.pay();
@@ -279,7 +299,7 @@ export function simulatePlatform(
     for (const f of run.fleets) f.advanceAll(t + 1);
     if (t >= end && run.fleets.every((f) => f.idle())) break;
   }
-  return platformResult(policy, run, services, settings, end);
+  return { ...platformResult(policy, run, services, settings, end), peakHourlyDecided: peakDecided };
 }
 
 function platformResult(
@@ -288,7 +308,7 @@ function platformResult(
   services: readonly PlatformService[],
   settings: PlatformSettings,
   end: number,
-): PlatformResult {
+): Omit<PlatformResult, "peakHourlyDecided"> {
   const results = services.map((_, i) => run.serviceResult(i, end));
   const requests = results.reduce((x, r) => x + r.requests, 0);
   const sloMet = results.reduce((x, r) => x + r.sloMet, 0);

@@ -56,6 +56,8 @@ export class VariantFleets implements LiveMetrics {
   rerouted = 0;
   /** Per request: how many times a preemption took it off its replica (saturates at 255). */
   readonly hitByPreemption: Uint8Array;
+  /** Per request: the variant (index) it was last routed to; 255 while never routed. */
+  readonly servedBy: Uint8Array;
   private readonly ledger: RequestLedger;
   private readonly slots = new RequestSlots();
   private readonly gateway = new IntDeque();
@@ -75,6 +77,8 @@ export class VariantFleets implements LiveMetrics {
     this.ledger = ledger;
     this.weights = weights;
     this.hitByPreemption = new Uint8Array(requests.times.length);
+    this.servedBy = new Uint8Array(requests.times.length).fill(255);
+    if (variants.length > 254) throw new RangeError(`variants: at most 254, got ${variants.length}`);
     this.current = new Float64Array(variants.length);
     this.pods = variants.map((v) => ({
       variant: v,
@@ -128,6 +132,7 @@ export class VariantFleets implements LiveMetrics {
     }
     const f = (this.pods[k] as VariantPods).fleet;
     // The fleet counts its own arrivals and rejects a request longer than its KV cache.
+    this.servedBy[req] = k;
     f.arrive(req, t);
     return true;
   }
@@ -136,12 +141,16 @@ export class VariantFleets implements LiveMetrics {
     while (this.evicted.length > 0) {
       const k = this.pick();
       if (k < 0) break;
-      (this.pods[k] as VariantPods).fleet.routeSlot(this.evicted.popFront(), t);
+      const s = this.evicted.popFront();
+      this.servedBy[this.slots.req[s] ?? 0] = k;
+      (this.pods[k] as VariantPods).fleet.routeSlot(s, t);
     }
     while (this.gateway.length > 0 && this.evicted.length === 0) {
       const k = this.pick();
       if (k < 0) break;
-      (this.pods[k] as VariantPods).fleet.arrive(this.gateway.popFront(), t);
+      const req = this.gateway.popFront();
+      this.servedBy[req] = k;
+      (this.pods[k] as VariantPods).fleet.arrive(req, t);
     }
   }
 

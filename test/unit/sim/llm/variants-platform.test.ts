@@ -28,6 +28,7 @@ import {
   type PreemptionSpec,
 } from "../../../../src/sim/llm/platform.ts";
 import { platformServices } from "../../../../src/sim/llm/platform-setup.ts";
+import { plannedService } from "../../../../src/sim/llm/platform-replay.ts";
 import { replayWindow, tokenForecasts } from "../../../../src/sim/llm/replay-window.ts";
 import { VllmPrometheus, type TokenReadings } from "../../../../src/sim/llm/vllm-prometheus.ts";
 
@@ -334,5 +335,29 @@ describe("platform replay: routing and cost", () => {
     assert.ok(s);
     assert.ok(Math.abs(s.dollars - 0.5 * (1.86 + 6.98)) < 1e-6, `${s.dollars}`);
     assert.ok(Math.abs(s.gpuHours - 1) < 1e-9);
+  });
+});
+
+describe("platform replay: the headroom the engine plans with", () => {
+  it("at u = 0.5 every variant's steps take twice as long and its capacity drops; u = 1 is the service as it is", () => {
+    const chat = example.services[0] as ServiceConfig;
+    const planned = plannedService(chat, 0.5);
+    const batch = {
+      prefillTokens: 512,
+      prefillSeqs: 1,
+      prefillContextTokens: 0,
+      decodeSeqs: 8,
+      decodeContextTokens: 8000,
+    };
+    for (const [i, v] of (chat.variants ?? []).entries()) {
+      const p = planned.variants?.[i];
+      assert.ok(p);
+      assert.equal(p.profile.stepSeconds(batch), 2 * v.profile.stepSeconds(batch));
+      assert.ok(
+        p.expectedCapacity < v.expectedCapacity,
+        `${v.name}: ${p.expectedCapacity} >= ${v.expectedCapacity}`,
+      );
+    }
+    assert.deepEqual(plannedService(chat, 1).variants, chat.variants);
   });
 });
