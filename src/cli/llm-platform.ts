@@ -156,6 +156,7 @@ export function runLlmPlatform(
 }
 
 const pct = (x: number): string => `${x.toFixed(2)}%`;
+const signed = (x: number): string => `${x > 0 ? "+" : ""}${x.toFixed(2)}`;
 
 function serviceLines(r: PlatformResult, without: PlatformResult | undefined): string[] {
   const lines: string[] = [];
@@ -163,7 +164,7 @@ function serviceLines(r: PlatformResult, without: PlatformResult | undefined): s
     const base = without?.services.find((x) => x.service === s.service);
     const loss =
       base !== undefined
-        ? ` (without preemptions ${pct(base.attainmentPct)}: -${(base.attainmentPct - s.attainmentPct).toFixed(2)} points)`
+        ? ` (without preemptions ${pct(base.attainmentPct)}: ${signed(s.attainmentPct - base.attainmentPct)} points)`
         : "";
     lines.push(
       `  ${s.service}: $${s.dollars.toFixed(2)}, ${s.gpuHours.toFixed(1)} GPU-h, SLO ${pct(s.attainmentPct)} of ${s.requests} requests${loss}; preemptions ${s.preemptions}, requests hit ${s.hitByPreemption} (${s.hitMetSlo} met the SLO)`,
