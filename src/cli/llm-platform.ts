@@ -4,7 +4,9 @@
 // scaled by its own @SCALE, under the config's one budget and GPU quotas, with spot preemption
 // events at a stated rate; reported per service, per variant and in total.
 
-import { show } from "../config/read.ts";
+import { basename } from "node:path";
+import { FileProblem, readTextFile } from "../config/files.ts";
+import { show, SHOWN_PATH_CHARS } from "../config/read.ts";
 import type { Config } from "../config/schema.ts";
 import { DEFAULT_CONTROL_PLANE, type ControlPlaneParams } from "../sim/control-plane.ts";
 import { spanSeconds } from "../sim/llm/arrivals.ts";
@@ -17,6 +19,7 @@ import {
   type ReplayMember,
 } from "../sim/llm/platform-replay.ts";
 import { replayWindow } from "../sim/llm/replay-window.ts";
+import { parseSpotTrace, type SpotTrace } from "../sim/llm/spot-trace.ts";
 import { UsageError } from "./duration.ts";
 import { CONSTRUCTED_TRACE, constructedSource, fileSource, MAX_LLM_REQUESTS } from "./load-llm.ts";
 import { namesFrom, type OutputFlags, type PlatformOptions } from "./request.ts";
@@ -30,6 +33,8 @@ export interface LlmPlatformRequest {
   readonly policies: readonly string[];
   /** Where each service's arrivals come from, in words. */
   readonly sources: readonly string[];
+  /** The recorded preemption traces, in words (their GPU types take no Poisson events). */
+  readonly recorded: readonly string[];
   readonly output: OutputFlags;
 }
 
@@ -95,12 +100,59 @@ function member(o: PlatformOptions, config: Config, name: string, path: string, 
   return { service, trace, window: replayWindow(trace, warmup) };
 }
 
+/** The most bytes a recorded preemption trace may hold. */
+export const MAX_SPOT_TRACE_BYTES = 256 * 1024 * 1024;
+
+interface TraceEntry {
+  readonly type: string;
+  readonly trace: SpotTrace;
+}
+
+/** --preemption-trace gpuType=FILE,...: each file read and parsed (spot-trace.ts). */
+function preemptionTraceEntries(flag: string | undefined, config: Config): TraceEntry[] {
+  if (flag === undefined) return [];
+  const types = [
+    ...new Set(
+      config.services.flatMap((s) =>
+        (s.variants ?? []).filter((v) => v.spotShare > 0).map((v) => v.resources.gpuType),
+      ),
+    ),
+  ];
+  const seen = new Set<string>();
+  return flag.split(",", types.length + 1).map((part) => {
+    const eq = part.indexOf("=");
+    const type = part.slice(0, Math.max(0, eq)).trim();
+    const path = part.slice(eq + 1).trim();
+    if (eq <= 0 || path === "")
+      throw new UsageError(`--preemption-trace: expected gpuType=FILE[,gpuType=FILE...], got ${show(part)}`);
+    if (!types.includes(type))
+      throw new UsageError(
+        `--preemption-trace: ${show(type)} is no GPU type of a spot variant (have: ${types.join(", ") || "none"})`,
+      );
+    if (seen.has(type)) throw new UsageError(`--preemption-trace: ${show(type)} is given twice`);
+    seen.add(type);
+    let text: string;
+    try {
+      text = readTextFile(path, MAX_SPOT_TRACE_BYTES);
+    } catch (e) {
+      if (!(e instanceof FileProblem)) throw e;
+      throw new UsageError(`--preemption-trace: ${show(path, SHOWN_PATH_CHARS)} ${e.message}`);
+    }
+    try {
+      return { type, trace: parseSpotTrace(text, basename(path)) };
+    } catch (e) {
+      throw new UsageError(`--preemption-trace: ${e instanceof Error ? e.message : String(e)}`);
+    }
+  });
+}
+
 /** The request: every trace read and scaled, the policies and preemption rates checked. */
 export function llmPlatformRequest(o: PlatformOptions, config: Config): LlmPlatformRequest {
   if (o.run.scaling.kind !== "as-is")
     throw new UsageError(
       "--scale, --peak-replicas: give each service's scale in --trace (service=FILE@SCALE)",
     );
+  const recorded = preemptionTraceEntries(o.preemptionTrace, config);
   const members = o.traces.map((t) => member(o, config, t.service, t.path, t.scale ?? 1));
   const policies = namesFrom(
     o.policy ?? "ours",
@@ -119,10 +171,17 @@ export function llmPlatformRequest(o: PlatformOptions, config: Config): LlmPlatf
       preemption: {
         perHour: preemptionRates(o.preemptionRate, config),
         seed: o.preemptionSeed ?? DEFAULT_PREEMPTION_SEED,
+        ...(recorded.length > 0
+          ? { events: Object.fromEntries(recorded.map((e) => [e.type, e.trace.events])) }
+          : {}),
       },
     },
     policies,
     sources: members.map((m) => `${m.service.name} <- ${m.trace.provenance}`),
+    recorded: recorded.map(
+      (e) =>
+        `${e.type} <- ${e.trace.name}: ${e.trace.events.length} preemptions over ${(e.trace.spanSeconds / 3600).toFixed(1)} h, ${e.trace.instanceHours.toFixed(1)} instance-hours held (${e.trace.instanceHours > 0 ? (e.trace.events.length / e.trace.instanceHours).toFixed(3) : "-"} per instance-hour), from the run's second 0`,
+    ),
     output: o.output,
   };
 }
@@ -186,6 +245,7 @@ export function formatLlmPlatform(run: LlmPlatformRun): string {
   const lines = [
     `platform replay in tokens: ${req.sources.join("; ")}`,
     `spot preemptions per spot replica-hour: ${rates || "none"} (seed ${req.input.preemption.seed}); node provisioning ${req.input.nodeProvisioningSeconds} s`,
+    ...req.recorded.map((r) => `recorded spot preemptions: ${r}`),
   ];
   for (const { with: r, without } of run.runs) {
     const loss =
@@ -205,6 +265,7 @@ export function llmPlatformJson(run: LlmPlatformRun): unknown {
   const req = run.request;
   return {
     sources: req.sources,
+    recorded: req.recorded,
     preemption: req.input.preemption,
     nodeProvisioningSeconds: req.input.nodeProvisioningSeconds,
     maxHourlyCost: req.input.config.cost.maxHourlyCost ?? null,

@@ -50,6 +50,8 @@ export interface SimulateArgs {
   /** The platform replay with variants: preemptions per spot replica-hour (R, or gpuType=R,...). */
   readonly preemptionRate?: string;
   readonly preemptionSeed?: string;
+  /** The platform replay with variants: recorded preemption traces, gpuType=FILE,... */
+  readonly preemptionTrace?: string;
   /** Seconds to provision a node before a pod's model loads (the token simulators). */
   readonly nodeProvisioning?: string;
 }
@@ -120,6 +122,7 @@ export interface PlatformOptions {
   readonly sharedTraces?: string;
   readonly preemptionRate?: string;
   readonly preemptionSeed?: number;
+  readonly preemptionTrace?: string;
   readonly nodeProvisioningSeconds?: number;
   readonly headroom: number;
   readonly hpaTolerance: number;
@@ -319,6 +322,7 @@ export function isPlatformTrace(trace: string): boolean {
 export const PLATFORM_VARIANTS_ONLY: readonly (readonly [keyof SimulateArgs, string])[] = [
   ["preemptionRate", "--preemption-rate"],
   ["preemptionSeed", "--preemption-seed"],
+  ["preemptionTrace", "--preemption-trace"],
   ["nodeProvisioning", "--node-provisioning"],
 ];
 
@@ -362,6 +366,7 @@ function platformOptions(a: SimulateArgs, run: RunFlags, output: OutputFlags): P
     ...(a.sharedTraces !== undefined ? { sharedTraces: folderFrom(a.sharedTraces) } : {}),
     ...(a.preemptionRate !== undefined ? { preemptionRate: a.preemptionRate } : {}),
     ...(seed !== undefined ? { preemptionSeed: seed } : {}),
+    ...(a.preemptionTrace !== undefined ? { preemptionTrace: a.preemptionTrace } : {}),
     ...(provisioning !== undefined ? { nodeProvisioningSeconds: provisioning } : {}),
     headroom: headroomFrom(a.headroom ?? SIMULATE_DEFAULTS.headroom),
     hpaTolerance,

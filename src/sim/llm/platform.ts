@@ -43,6 +43,12 @@ export interface PlatformSettings {
 export interface PreemptionSpec {
   readonly perHour: Readonly<Record<string, number>>;
   readonly seed: number;
+  /**
+   * Recorded events by GPU type (spot-trace.ts): seconds of the run, ascending, at each of which
+   * one spot pod of that type, anywhere on the platform, is preempted (uniformly among them, by
+   * the seed); a type given here takes no Poisson events.
+   */
+  readonly events?: Readonly<Record<string, readonly number[]>>;
 }
 
 /** What sets the pods: once a second, before pods advance and requests are routed. */
@@ -122,6 +128,8 @@ class PlatformRun {
   private readonly services: readonly PlatformService[];
   private readonly settings: PlatformSettings;
   private readonly preemption: PreemptionSpec | undefined;
+  private readonly eventIndex = new Map<string, number>();
+  private readonly eventRandom: () => number;
 
   constructor(
     services: readonly PlatformService[],
@@ -132,6 +140,7 @@ class PlatformRun {
     this.services = services;
     this.settings = settings;
     this.preemption = preemption;
+    this.eventRandom = rng(seedOf(preemption?.seed ?? 0, services.length, 0) ^ 0x5eed);
     this.ledgers = services.map((s) => new RequestLedger(s.arrivals.times.length));
     this.fleets = services.map(
       (s, i) =>
@@ -157,8 +166,10 @@ class PlatformRun {
   preempt(t: number): void {
     const p = this.preemption;
     if (p === undefined) return;
+    this.replayEvents(t, p);
     this.fleets.forEach((f, i) =>
       f.pods.forEach((pods, k) => {
+        if (p.events?.[pods.variant.gpuType] !== undefined) return;
         const rate = (p.perHour[pods.variant.gpuType] ?? 0) * pods.variant.spotShare;
         const n = pods.cluster.size;
         if (!(rate > 0) || n === 0) return;
@@ -168,6 +179,43 @@ class PlatformRun {
         if (t >= this.settings.measureFromSeconds && t < this.settings.endSeconds) m.preemptions++;
       }),
     );
+  }
+
+  /** The recorded events falling in second t, each preempting one spot pod of its GPU type. */
+  private replayEvents(t: number, p: PreemptionSpec): void {
+    for (const [type, times] of Object.entries(p.events ?? {})) {
+      let next = this.eventIndex.get(type) ?? 0;
+      while (next < times.length && (times[next] ?? Infinity) < t + 1) {
+        if ((times[next] ?? -1) >= t) this.preemptOneOf(type, t);
+        next++;
+      }
+      this.eventIndex.set(type, next);
+    }
+  }
+
+  /** One spot pod of GPU type `type`, drawn among all of them (weighted by each variant's spot share). */
+  private preemptOneOf(type: string, t: number): void {
+    const pool: { i: number; k: number; n: number; w: number }[] = [];
+    let total = 0;
+    this.fleets.forEach((f, i) =>
+      f.pods.forEach((pods, k) => {
+        const n = pods.cluster.size;
+        const w = n * pods.variant.spotShare;
+        if (pods.variant.gpuType !== type || !(w > 0)) return;
+        pool.push({ i, k, n, w });
+        total += w;
+      }),
+    );
+    let x = this.eventRandom() * total;
+    const hit = pool.find((c) => (x -= c.w) < 0) ?? pool[pool.length - 1];
+    if (hit === undefined) return;
+    (this.fleets[hit.i] as VariantFleets).preempt(
+      hit.k,
+      Math.min(hit.n - 1, Math.floor(this.eventRandom() * hit.n)),
+      t,
+    );
+    const m = this.meters[hit.i]?.[hit.k] as VariantMeter;
+    if (t >= this.settings.measureFromSeconds && t < this.settings.endSeconds) m.preemptions++;
   }
 
   /** The second t is paid: the pods alive at its start and those draining. */

@@ -87,6 +87,36 @@ describe("simulate flags: the platform replay of services with variants", () => 
   });
 });
 
+describe("simulate flags: recorded spot preemptions (--preemption-trace)", () => {
+  const spot = join(dir, "spot.json");
+  writeFileSync(spot, JSON.stringify({ metadata: { gap_seconds: 60 }, data: [1, 1, 0, 1, 1, 1, 0, 0] }));
+  const bad = join(dir, "bad.json");
+  writeFileSync(bad, JSON.stringify({ metadata: { gap_seconds: 60 }, data: [1, -1] }));
+  const base: SimulateArgs = { trace: `chat=${chat},code=${code}`, config: variantsConfig };
+  it("each file's drops are the events of its GPU type, said in words", () => {
+    const req = loadRequest(
+      parseSimulateArgs({ ...base, preemptionTrace: `nvidia-h100=${spot}` }),
+    ) as LlmPlatformRequest;
+    assert.deepEqual(req.input.preemption.events, { "nvidia-h100": [120, 360] });
+    assert.deepEqual(req.recorded, [
+      "nvidia-h100 <- spot.json: 2 preemptions over 0.1 h, 0.1 instance-hours held (24.000 per instance-hour), from the run's second 0",
+    ]);
+  });
+  const refused: [string, RegExp][] = [
+    [`nvidia-a100=${spot}`, /^--preemption-trace: "nvidia-a100" is no GPU type of a spot variant/],
+    [`nvidia-h100=${bad}`, /^--preemption-trace: bad.json: data\[1\]: must be a whole number/],
+    [`nvidia-h100=${join(dir, "none.json")}`, /^--preemption-trace: .*none.json/],
+    [spot, /^--preemption-trace: expected gpuType=FILE/],
+  ];
+  for (const [flag, message] of refused)
+    it(`${flag.replaceAll(dir, "DIR")} is rejected`, () => {
+      assert.throws(() => loadRequest(parseSimulateArgs({ ...base, preemptionTrace: flag })), {
+        name: "UsageError",
+        message,
+      });
+    });
+});
+
 describe("mlas simulate: the platform replay of services with variants", () => {
   it("replays two services on their own traces, per service, per variant and in total", () => {
     const req = loadRequest(

@@ -29,6 +29,7 @@ import {
 } from "../../../../src/sim/llm/platform.ts";
 import { platformServices } from "../../../../src/sim/llm/platform-setup.ts";
 import { plannedService } from "../../../../src/sim/llm/platform-replay.ts";
+import { parseSpotTrace } from "../../../../src/sim/llm/spot-trace.ts";
 import { replayWindow, tokenForecasts } from "../../../../src/sim/llm/replay-window.ts";
 import { VllmPrometheus, type TokenReadings } from "../../../../src/sim/llm/vllm-prometheus.ts";
 
@@ -359,5 +360,46 @@ describe("platform replay: the headroom the engine plans with", () => {
       );
     }
     assert.deepEqual(plannedService(chat, 1).variants, chat.variants);
+  });
+});
+
+describe("platform replay: recorded spot preemptions (SkyPilot's spot-traces format)", () => {
+  it("a drop in the instances held is that many preemptions at the later tick", () => {
+    const t = parseSpotTrace(
+      JSON.stringify({ metadata: { gap_seconds: 30 }, data: [0, 1, 1, 0, 0, 2, 0, 1] }),
+      "x.json",
+    );
+    assert.deepEqual(t.events, [90, 180, 180]);
+    assert.equal(t.spanSeconds, 240);
+    assert.equal(t.instanceHours, (5 * 30) / 3600);
+  });
+  const bad: [string, RegExp][] = [
+    ["{", /^RangeError: x.json: is not JSON/],
+    ["[]", /^RangeError: x.json: must be a JSON object$/],
+    [
+      JSON.stringify({ metadata: { gap_seconds: 0 }, data: [1] }),
+      /metadata.gap_seconds: must be seconds .* got 0$/,
+    ],
+    [JSON.stringify({ metadata: { gap_seconds: 30 }, data: [] }), /data: must be a non-empty array/],
+    [
+      JSON.stringify({ metadata: { gap_seconds: 30 }, data: [1, 0.5] }),
+      /data\[1\]: must be a whole number of instances .* got 0.5$/,
+    ],
+    [JSON.stringify({ metadata: { gap_seconds: 30 }, data: [1, "x"] }), /data\[1\]: .* got x$/],
+  ];
+  for (const [text, message] of bad)
+    it(`${text.slice(0, 50)} is rejected, naming the field`, () => {
+      assert.throws(() => parseSpotTrace(text, "x.json"), message);
+    });
+
+  it("each recorded event preempts one spot pod of its GPU type; that type takes no Poisson events", () => {
+    const events = { "nvidia-l40s": [700.5, 900, 1500, 5000] };
+    const r = chatRun({ perHour: { "nvidia-l40s": 1000 }, seed: 3, events }, true);
+    const s = r.services[0];
+    assert.ok(s);
+    // Three events in the measured window (600-2,400 s); the one at 5,000 s is after the run.
+    assert.equal(s.preemptions, 3);
+    assert.ok(s.hitByPreemption > 0);
+    assert.equal(s.unfinished - s.rejected, 0);
   });
 });
