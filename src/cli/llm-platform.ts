@@ -22,7 +22,7 @@ import { replayWindow } from "../sim/llm/replay-window.ts";
 import { parseSpotTrace, type SpotTrace } from "../sim/llm/spot-trace.ts";
 import { UsageError } from "./duration.ts";
 import { CONSTRUCTED_TRACE, constructedSource, fileSource, MAX_LLM_REQUESTS } from "./load-llm.ts";
-import { namesFrom, type OutputFlags, type PlatformOptions } from "./request.ts";
+import { namesFrom, type OutputFlags, type PlatformOptions, type SimulateArgs } from "./request.ts";
 
 /** The seed of the preemption draws unless --preemption-seed says otherwise. */
 export const DEFAULT_PREEMPTION_SEED = 20261206;
@@ -31,6 +31,8 @@ export interface LlmPlatformRequest {
   readonly kind: "llm-platform";
   readonly input: PlatformReplayInput;
   readonly policies: readonly string[];
+  /** The headroom u the engine plans with (each variant's steps / u; --headroom, default 1). */
+  readonly headroom: number;
   /** Where each service's arrivals come from, in words. */
   readonly sources: readonly string[];
   /** The recorded preemption traces, in words (their GPU types take no Poisson events). */
@@ -146,12 +148,23 @@ function preemptionTraceEntries(flag: string | undefined, config: Config): Trace
   });
 }
 
+/** Flags the platform replay in tokens refuses, and why. */
+const NOT_IN_TOKENS: readonly (readonly [keyof SimulateArgs, string, string])[] = [
+  ["capacity", "--capacity", "sizes each variant from its profile"],
+  ["sloSeconds", "--slo-seconds", "judges requests by each llm block's TTFT and ITL"],
+  ["serviceTime", "--service-time", "times requests with each variant's profile"],
+  ["report", "--report", "prints a table or --json; it writes no HTML report"],
+];
+
 /** The request: every trace read and scaled, the policies and preemption rates checked. */
 export function llmPlatformRequest(o: PlatformOptions, config: Config): LlmPlatformRequest {
   if (o.run.scaling.kind !== "as-is")
     throw new UsageError(
       "--scale, --peak-replicas: give each service's scale in --trace (service=FILE@SCALE)",
     );
+  for (const [key, flag, why] of NOT_IN_TOKENS)
+    if (o.given.includes(key))
+      throw new UsageError(`${flag}: the platform replay of services with variants ${why}`);
   const recorded = preemptionTraceEntries(o.preemptionTrace, config);
   const members = o.traces.map((t) => member(o, config, t.service, t.path, t.scale ?? 1));
   const policies = namesFrom(
@@ -177,6 +190,7 @@ export function llmPlatformRequest(o: PlatformOptions, config: Config): LlmPlatf
       },
     },
     policies,
+    headroom: o.given.includes("headroom") ? o.headroom : 1,
     sources: members.map((m) => `${m.service.name} <- ${m.trace.provenance}`),
     recorded: recorded.map(
       (e) =>
@@ -205,9 +219,11 @@ export function runLlmPlatform(
   const anyRate = Object.values(req.input.preemption.perHour).some((r) => r > 0);
   const runs = all.map((p, i) => {
     onProgress?.("runs", i, all.length);
-    const withEvents = runPlatformPolicy(req.input, aligned, p, true);
+    const withEvents = runPlatformPolicy(req.input, aligned, p, true, req.headroom);
     const without =
-      anyRate && hasSpot(p.config, names) ? runPlatformPolicy(req.input, aligned, p, false) : undefined;
+      anyRate && hasSpot(p.config, names)
+        ? runPlatformPolicy(req.input, aligned, p, false, req.headroom)
+        : undefined;
     return without !== undefined ? { with: withEvents, without } : { with: withEvents };
   });
   onProgress?.("runs", all.length, all.length);

@@ -10,8 +10,9 @@
 // pod-hour (rate: the stated preemptions per spot replica-hour of its GPU type), Poisson, drawn
 // each second from a generator seeded per service and variant: with n pods, one of them (uniformly)
 // is preempted in a second with probability 1 - exp(-n rate s / 3600) (at most one a second per
-// variant). Measured: requests arriving from measureFromSeconds on; cost over the same seconds up to
-// the end of the arrivals.
+// variant). Or recorded events (spot-trace.ts): at each, one spot pod of its GPU type, drawn among
+// all of them. Measured: requests arriving from measureFromSeconds on; cost over the same seconds
+// up to the end of the arrivals.
 
 import { rng } from "../workload.ts";
 import type { LlmArrivals } from "./arrivals.ts";

@@ -124,17 +124,15 @@ export class VariantFleets implements LiveMetrics {
     else this.routeRequest(req, t);
   }
 
-  private routeRequest(req: number, t: number): boolean {
+  private routeRequest(req: number, t: number): void {
     const k = this.pick();
     if (k < 0) {
       this.gateway.pushBack(req);
-      return false;
+      return;
     }
-    const f = (this.pods[k] as VariantPods).fleet;
-    // The fleet counts its own arrivals and rejects a request longer than its KV cache.
     this.servedBy[req] = k;
-    f.arrive(req, t);
-    return true;
+    // The fleet counts its own arrivals and rejects a request longer than its KV cache.
+    (this.pods[k] as VariantPods).fleet.arrive(req, t);
   }
 
   private flush(t: number): void {

@@ -74,6 +74,31 @@ describe("simulate flags: the platform replay of services with variants", () => 
     assert.throws(() => preemptionRates("-1", config), /must be preemptions per spot replica-hour/);
   });
 
+  it("--headroom is the u the engine plans with (1 unless given)", () => {
+    const base: SimulateArgs = { trace: `chat=${chat},code=${code}`, config: variantsConfig };
+    assert.equal((loadRequest(parseSimulateArgs(base)) as LlmPlatformRequest).headroom, 1);
+    const at = loadRequest(parseSimulateArgs({ ...base, headroom: "0.7" })) as LlmPlatformRequest;
+    assert.equal(at.headroom, 0.7);
+  });
+
+  for (const [flags, message] of [
+    [
+      { report: join(dir, "r.html") },
+      /^--report: the platform replay of services with variants prints a table or --json/,
+    ],
+    [
+      { capacity: "3" },
+      /^--capacity: the platform replay of services with variants sizes each variant from its profile$/,
+    ],
+  ] as const)
+    it(`${JSON.stringify(flags).replaceAll(dir, "DIR")} is refused once the config is read`, () => {
+      const base: SimulateArgs = { trace: `chat=${chat},code=${code}`, config: variantsConfig };
+      assert.throws(() => loadRequest(parseSimulateArgs({ ...base, ...flags })), {
+        name: "UsageError",
+        message,
+      });
+    });
+
   it("--scale and an unknown policy are refused once the config is read", () => {
     const base: SimulateArgs = { trace: `chat=${chat},code=${code}`, config: variantsConfig };
     assert.throws(
