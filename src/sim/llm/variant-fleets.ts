@@ -52,8 +52,6 @@ export type ReplicaWeights = (variant: string) => number;
 export class VariantFleets implements LiveMetrics {
   readonly pods: readonly VariantPods[];
   arrivals = 0;
-  /** Requests routed again after their replica was preempted (a request may count more than once). */
-  rerouted = 0;
   /** Per request: how many times a preemption took it off its replica (saturates at 255). */
   readonly hitByPreemption: Uint8Array;
   /** Per request: the variant (index) it was last routed to; 255 while never routed. */
@@ -64,7 +62,6 @@ export class VariantFleets implements LiveMetrics {
   private readonly evicted = new IntDeque();
   private readonly current: Float64Array;
   private readonly weights: ReplicaWeights;
-  private now = 0;
 
   constructor(
     variants: readonly VariantSim[],
@@ -111,7 +108,6 @@ export class VariantFleets implements LiveMetrics {
       const req = this.slots.req[s] ?? 0;
       const hits = this.hitByPreemption[req] ?? 0;
       if (hits < 255) this.hitByPreemption[req] = hits + 1;
-      this.rerouted++;
       this.evicted.pushBack(s);
     }
     this.flush(t);
@@ -171,7 +167,6 @@ export class VariantFleets implements LiveMetrics {
 
   /** Runs every replica of every variant up to time t. */
   advanceAll(t: number): void {
-    this.now = t;
     for (const p of this.pods) p.fleet.advanceAll(t);
   }
 
@@ -248,11 +243,6 @@ export class VariantFleets implements LiveMetrics {
 
   kvCacheUsageMax(): number {
     return this.pods.reduce((m, p) => Math.max(m, p.fleet.kvCacheUsageMax()), 0);
-  }
-
-  /** The moment every replica has been advanced to. */
-  get time(): number {
-    return this.now;
   }
 
   private sum(f: (fleet: Fleet) => number): number {
