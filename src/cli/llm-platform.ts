@@ -270,7 +270,9 @@ export function formatLlmPlatform(run: LlmPlatformRun): string {
         : "";
     lines.push(
       `${r.policy}: ${(r.measuredSeconds / 3600).toFixed(2)} h measured; $${r.dollars.toFixed(2)}, ${r.gpuHours.toFixed(1)} GPU-h, SLO ${pct(r.attainmentPct)} of ${r.requests} requests, preemptions ${r.preemptions}${loss}; peak $${r.peakHourlyDecided.toFixed(2)}/h decided, $${r.peakHourlyPaid.toFixed(2)}/h paid` +
-        (budget !== undefined ? ` against a budget of $${budget}/h (over it ${r.secondsOverBudget} s)` : ""),
+        (budget !== undefined
+          ? ` against a budget of $${budget}/h: the decisions ${r.peakHourlyDecided > budget + 1e-9 ? "EXCEEDED it" : "stayed within it"}, the pods paid exceeded it for ${r.secondsOverBudget} s`
+          : ""),
       ...serviceLines(r, without),
     );
   }
