@@ -23,10 +23,10 @@
 
 import { readFileSync } from "node:fs";
 import { parse as parseYaml } from "yaml";
-import { parseConfig, type Config, type ServiceConfig } from "../src/config/schema.ts";
-import { priceOf } from "../src/engine/cost.ts";
+import { parseConfig, type Config } from "../src/config/schema.ts";
 import { decide } from "../src/engine/decide.ts";
 import { EMPTY_STATE, type Decisions, type ServiceObservations } from "../src/engine/types.ts";
+import { greedySplit } from "../src/sim/llm/variant-baselines.ts";
 import { loadTrace } from "../src/traces/parse.ts";
 import { machine } from "./util.ts";
 
@@ -289,10 +289,7 @@ function record(t: Totals, d: Decisions, config: Config, demand: Map<string, num
   if (ok) t.covered++;
 }
 
-/**
- * Greedy: services by priority (highest first), each filling its variants in order of blended $
- * per token/s, each variant to its maximum and the GPU quota left before the next; no budget.
- */
+/** Greedy (variant-baselines.ts greedySplit): services by priority, each filled cheapest $ per token/s first. */
 function runGreedy(config: Config, demand: Map<string, number[]>): Totals {
   const t: Totals = empty();
   const steps = demand.get("chat")?.length ?? 0;
@@ -302,7 +299,7 @@ function runGreedy(config: Config, demand: Map<string, number[]>): Totals {
     let hourly = 0;
     let ok = true;
     for (const s of byPriority) {
-      const r = greedyService(s, config, demand.get(s.name)?.[i] ?? 0, quota);
+      const r = greedySplit(s, config, demand.get(s.name)?.[i] ?? 0, quota);
       hourly += r.hourly;
       ok &&= r.covered;
     }
@@ -313,34 +310,6 @@ function runGreedy(config: Config, demand: Map<string, number[]>): Totals {
     if (ok) t.covered++;
   }
   return t;
-}
-
-function greedyService(
-  s: ServiceConfig,
-  config: Config,
-  demand: number,
-  quota: Map<string, number>,
-): { hourly: number; covered: boolean } {
-  const ranked = (s.variants ?? [])
-    .map((v) => ({ v, price: priceOf(v.resources, v.spotShare, config.cost).blended }))
-    .filter((x) => x.v.expectedCapacity > 0)
-    .sort((a, b) => a.price / a.v.expectedCapacity - b.price / b.v.expectedCapacity);
-  let left = demand;
-  let hourly = 0;
-  let replicas = 0;
-  for (const { v, price } of ranked) {
-    const type = v.resources.gpuType;
-    const room = quota.get(type);
-    const byQuota = room === undefined ? Infinity : Math.floor(room / v.resources.gpusPerReplica);
-    const want = Math.max(v.minReplicas, Math.ceil(Math.max(0, left) / v.expectedCapacity - 1e-9));
-    const n = Math.min(v.maxReplicas, want, Math.max(v.minReplicas, byQuota));
-    if (room !== undefined) quota.set(type, room - n * v.resources.gpusPerReplica);
-    hourly += n * price;
-    replicas += n;
-    left -= n * v.expectedCapacity;
-  }
-  if (replicas < s.minReplicas && ranked[0]) hourly += (s.minReplicas - replicas) * ranked[0].price;
-  return { hourly, covered: left <= 1e-6 };
 }
 
 function line(name: string, t: Totals, ref?: Totals): string {

@@ -83,7 +83,7 @@ export interface LlmCompareRequest {
 }
 
 /** Where the arrivals come from, before scaling, and the length mix one replica is measured on. */
-interface Source {
+export interface Source {
   readonly mix: LlmArrivals;
   /** The busiest minute's prompt + output tokens/s at scale 1. */
   readonly peakTokensPerSecond: number;
@@ -133,7 +133,7 @@ function sharedFile(dir: string, file: string): Trace {
   return loadTrace(path);
 }
 
-function constructedSource(o: SingleTraceOptions): Source {
+export function constructedSource(o: { readonly sharedTraces?: string; readonly days?: number }): Source {
   const dir = o.sharedTraces ?? DEFAULT_SHARED_TRACES;
   const volume = sharedFile(dir, CONSTRUCTED_FILES.volume);
   const pools = [CONSTRUCTED_FILES.code, CONSTRUCTED_FILES.conv].map((f) => {
@@ -165,7 +165,7 @@ function constructedSource(o: SingleTraceOptions): Source {
   };
 }
 
-function fileSource(path: string, service: ServiceConfig): Source {
+export function fileSource(path: string, service: ServiceConfig): Source {
   const trace = loadTrace(path);
   checkSimulable(path, trace.series, 1);
   if (trace.requests) {
@@ -259,7 +259,7 @@ export function llmRequest(o: SingleTraceOptions, config: Config, picked: Servic
   refuseRequestFlags(o, picked);
   if (picked.variants !== undefined)
     throw new UsageError(
-      `services.${picked.name}.variants: the token simulator replays one workload per service; a service with variants is compared at the planning level (npm run bench -- variants)`,
+      `services.${picked.name}.variants: a service with variants replays in the platform replay: --trace ${picked.name}=FILE[@SCALE][,service=FILE...]`,
     );
   const policies = namesFrom(
     o.policy,

@@ -13,10 +13,12 @@ import { defaultSettings, type SimSettings } from "../sim/run.ts";
 import { generateWorkload, peakMinuteRate, workloadFromSeries, type Workload } from "../sim/workload.ts";
 import { loadTrace, type Series } from "../traces/parse.ts";
 import { UsageError } from "./duration.ts";
+import { llmPlatformRequest, type LlmPlatformRequest } from "./llm-platform.ts";
 import { llmRequest, type LlmCompareRequest } from "./load-llm.ts";
 import {
   DEMO_RUN,
   DEMO_TRACE_RUN,
+  PLATFORM_VARIANTS_ONLY,
   policiesFrom,
   type CompareRequest,
   type DemoArgs,
@@ -24,6 +26,7 @@ import {
   type PlatformOptions,
   type PlatformRequest,
   type RunFlags,
+  type SimulateArgs,
   type SimulateOptions,
   type SingleTraceOptions,
   type TraceScaling,
@@ -185,8 +188,25 @@ function platformMembers(config: Config, o: PlatformOptions): [PlatformMember, .
   return [first, ...rest.map((m) => ({ ...m, workload: { ...m.workload, start } }))];
 }
 
-function platformRequest(o: PlatformOptions): PlatformRequest {
+/** The flags only a platform replay of services with variants takes, refused for request-based services. */
+const VARIANTS_ONLY: readonly (readonly [keyof SimulateArgs, string])[] = [
+  ["policy", "--policy"],
+  ["days", "--days"],
+  ["sharedTraces", "--shared-traces"],
+  ...PLATFORM_VARIANTS_ONLY,
+];
+
+function platformRequest(o: PlatformOptions): PlatformRequest | LlmPlatformRequest {
   const config = loadConfigFile(o.configPath);
+  if (o.traces.some((t) => config.services.find((s) => s.name === t.service)?.variants !== undefined))
+    return llmPlatformRequest(o, config);
+  for (const [key, flag] of VARIANTS_ONLY)
+    if (o.given.includes(key))
+      throw new UsageError(
+        `${flag}: a platform replay of request-based services (--trace service=FILE,...) does not take it; it compares ours and reactive KEDA at one headroom with each service's own settings`,
+      );
+  if (o.traces.some((t) => t.scale !== undefined))
+    throw new UsageError("--trace: @SCALE applies to services with variants; use --scale or --peak-replicas");
   const members = platformMembers(config, o);
   const days = Math.min(...members.map((m) => m.workload.rate.length)) / 86400;
   return {
@@ -201,7 +221,9 @@ function platformRequest(o: PlatformOptions): PlatformRequest {
 }
 
 /** The simulate command's request: the config and the traces read, every check done. */
-export function loadRequest(o: SimulateOptions): CompareRequest | PlatformRequest | LlmCompareRequest {
+export function loadRequest(
+  o: SimulateOptions,
+): CompareRequest | PlatformRequest | LlmCompareRequest | LlmPlatformRequest {
   if (o.output.reportPath !== undefined) checkReportPath(o.output.reportPath);
   if (o.kind === "platform") return platformRequest(o);
   const config = loadConfigFile(o.configPath);

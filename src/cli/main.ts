@@ -14,6 +14,7 @@ import { demoRequest, loadRequest } from "./load-request.ts";
 import { CONSTRUCTED_TRACE, DEFAULT_SHARED_TRACES } from "./load-llm.ts";
 import { progressPrinter, runCompare } from "./simulate.ts";
 import { runLlmCompare } from "./simulate-llm.ts";
+import { formatLlmPlatform, llmPlatformJson, runLlmPlatform } from "./llm-platform.ts";
 import { formatPlatform, platformJson, runPlatform, writePlatformReport } from "./platform.ts";
 import { parseSimulateArgs, SIMULATE_DEFAULTS, type DemoArgs, type SimulateArgs } from "./request.ts";
 import { runValidate } from "./validate.ts";
@@ -76,7 +77,7 @@ program
   .description("replay a trace through the engine against a modelled cluster and KEDA/HPA; compare policies")
   .requiredOption(
     "-t, --trace <file>",
-    `trace CSV; or service=FILE,service=FILE,... to replay several services at once (the platform view); for a service sized in tokens, a per-request trace (timestamp,input_tokens,output_tokens), a rate trace, or ${CONSTRUCTED_TRACE}`,
+    `trace CSV; or service=FILE,service=FILE,... to replay several services at once (the platform view; services with variants take service=FILE@SCALE and ${CONSTRUCTED_TRACE} as a FILE); for a service sized in tokens, a per-request trace (timestamp,input_tokens,output_tokens), a rate trace, or ${CONSTRUCTED_TRACE}`,
   )
   .requiredOption("-c, --config <file>", "scaler config")
   .option("-s, --service <name>", "service to simulate (default: the only enabled one)")
@@ -116,6 +117,18 @@ program
     "--shared-traces <dir>",
     `with --trace ${CONSTRUCTED_TRACE}: the folder of the shared traces it is built from (default ${DEFAULT_SHARED_TRACES})`,
   )
+  .option(
+    "--preemption-rate <r>",
+    "services with variants: spot preemptions per spot replica-hour, R or gpuType=R,... (default: each GPU type's largest preemptionsPerHour in the config)",
+  )
+  .option(
+    "--preemption-seed <n>",
+    "services with variants: the seed of the preemption draws (default 20261206)",
+  )
+  .option(
+    "--node-provisioning <s>",
+    "services with variants: seconds to provision a node before a pod's model loads (default 0)",
+  )
   .action((opts: Record<string, unknown>, cmd: Command) => {
     // Only what the command line gave: the parser applies the defaults and tells an absent flag
     // from a default one (a platform replay rejects the flags it does not take).
@@ -142,6 +155,11 @@ program
         },
         progress,
       );
+      return;
+    }
+    if (req.kind === "llm-platform") {
+      const run = runLlmPlatform(req, progress);
+      console.log(req.output.json ? JSON.stringify(llmPlatformJson(run), null, 2) : formatLlmPlatform(run));
       return;
     }
     const run = runPlatform(req, progress);

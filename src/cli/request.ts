@@ -47,6 +47,13 @@ export interface SimulateArgs {
   readonly days?: string;
   /** An llm service on the constructed trace: the folder of the shared traces it is built from. */
   readonly sharedTraces?: string;
+  /** The platform replay with variants: preemptions per spot replica-hour (R, or gpuType=R,...). */
+  readonly preemptionRate?: string;
+  readonly preemptionSeed?: string;
+  /** The platform replay with variants: recorded preemption traces, gpuType=FILE,... */
+  readonly preemptionTrace?: string;
+  /** Seconds to provision a node before a pod's model loads (the token simulators). */
+  readonly nodeProvisioning?: string;
 }
 
 /** How the trace's counts are scaled: as they are, by --scale, or so the peak minute needs --peak-replicas. */
@@ -73,10 +80,12 @@ export interface OutputFlags {
   readonly reportPath?: string;
 }
 
-/** One service's trace in a platform replay (--trace service=FILE,...). */
+/** One service's trace in a platform replay (--trace service=FILE[@SCALE],...). */
 export interface ServiceTrace {
   readonly service: string;
   readonly path: string;
+  /** @SCALE: this trace's scale factor (services with variants; else --scale applies to all). */
+  readonly scale?: number;
 }
 
 export interface SingleTraceOptions {
@@ -105,6 +114,16 @@ export interface PlatformOptions {
   readonly kind: "platform";
   readonly configPath: string;
   readonly traces: readonly ServiceTrace[];
+  /** The flags given (the request-based replay refuses those only services with variants take). */
+  readonly given: readonly (keyof SimulateArgs)[];
+  /** Services with variants (the token replay): --policy, the constructed trace's flags, preemptions. */
+  readonly policy?: string;
+  readonly days?: number;
+  readonly sharedTraces?: string;
+  readonly preemptionRate?: string;
+  readonly preemptionSeed?: number;
+  readonly preemptionTrace?: string;
+  readonly nodeProvisioningSeconds?: number;
   readonly headroom: number;
   readonly hpaTolerance: number;
   readonly run: RunFlags;
@@ -282,8 +301,16 @@ export function parseServiceTraces(trace: string): ServiceTrace[] {
       throw new UsageError(`--trace: expected service=FILE[,service=FILE...], got ${show(part)}`);
     if (seen.has(service)) throw new UsageError(`--trace: service ${show(service)} is named twice`);
     seen.add(service);
-    return { service, path };
+    return { service, ...pathAndScale(path) };
   });
+}
+
+/** "FILE@2.5" -> FILE at scale 2.5 (a trailing @ and a number); anything else is the path. */
+function pathAndScale(v: string): { path: string; scale?: number } {
+  const at = v.lastIndexOf("@");
+  const tail = at > 0 ? v.slice(at + 1) : "";
+  if (at <= 0 || !/^[0-9.eE+-]+$/.test(tail)) return { path: v };
+  return { path: v.slice(0, at), scale: positiveNumber("--trace: @SCALE", tail) };
 }
 
 /** True when --trace names services (svc=FILE,...): a platform replay. A path to an existing file is one trace. */
@@ -291,12 +318,17 @@ export function isPlatformTrace(trace: string): boolean {
   return trace.includes("=") && !existsSync(trace);
 }
 
+/** Flags only the platform replay of services with variants takes. */
+export const PLATFORM_VARIANTS_ONLY: readonly (readonly [keyof SimulateArgs, string])[] = [
+  ["preemptionRate", "--preemption-rate"],
+  ["preemptionSeed", "--preemption-seed"],
+  ["preemptionTrace", "--preemption-trace"],
+  ["nodeProvisioning", "--node-provisioning"],
+];
+
 /** Flags that a platform replay does not take (it runs ours and reactive KEDA at one headroom). */
 const NOT_FOR_PLATFORM: readonly (readonly [keyof SimulateArgs, string])[] = [
-  ["days", "--days"],
-  ["sharedTraces", "--shared-traces"],
   ["service", "--service"],
-  ["policy", "--policy"],
   ["sweep", "--sweep"],
   ["sloTarget", "--slo-target"],
   ["scaleToZero", "--no-scale-to-zero"],
@@ -311,10 +343,31 @@ function platformOptions(a: SimulateArgs, run: RunFlags, output: OutputFlags): P
   const [hpaTolerance, ...more] = hpaTolerancesFrom(a.hpaTolerance);
   if (more.length > 0)
     throw new UsageError(`--hpa-tolerance: the platform replay takes one value, got ${show(a.hpaTolerance)}`);
+  const seed = a.preemptionSeed === undefined ? undefined : Number(a.preemptionSeed);
+  if (seed !== undefined && !(Number.isInteger(seed) && seed >= 0 && seed < 2 ** 32))
+    throw new UsageError(
+      `--preemption-seed: must be a whole number from 0 to 2^32 - 1, got ${show(a.preemptionSeed ?? "")}`,
+    );
+  const provisioning = a.nodeProvisioning === undefined ? undefined : Number(a.nodeProvisioning);
+  if (
+    provisioning !== undefined &&
+    !(Number.isFinite(provisioning) && provisioning >= 0 && provisioning <= 86_400)
+  )
+    throw new UsageError(
+      `--node-provisioning: must be seconds from 0 to 86400, got ${show(a.nodeProvisioning ?? "")}`,
+    );
   return {
     kind: "platform",
     configPath: a.config,
     traces: parseServiceTraces(a.trace),
+    given: (Object.keys(a) as (keyof SimulateArgs)[]).filter((k) => a[k] !== undefined).sort(),
+    ...(a.policy !== undefined ? { policy: a.policy } : {}),
+    ...(a.days !== undefined ? { days: daysFrom(a.days) } : {}),
+    ...(a.sharedTraces !== undefined ? { sharedTraces: folderFrom(a.sharedTraces) } : {}),
+    ...(a.preemptionRate !== undefined ? { preemptionRate: a.preemptionRate } : {}),
+    ...(seed !== undefined ? { preemptionSeed: seed } : {}),
+    ...(a.preemptionTrace !== undefined ? { preemptionTrace: a.preemptionTrace } : {}),
+    ...(provisioning !== undefined ? { nodeProvisioningSeconds: provisioning } : {}),
     headroom: headroomFrom(a.headroom ?? SIMULATE_DEFAULTS.headroom),
     hpaTolerance,
     run,
@@ -332,6 +385,11 @@ export function parseSimulateArgs(a: SimulateArgs): SimulateOptions {
     ...(a.report !== undefined ? { reportPath: nonEmpty("--report", a.report) } : {}),
   };
   if (isPlatformTrace(a.trace)) return platformOptions(a, run, output);
+  for (const [key, flag] of PLATFORM_VARIANTS_ONLY)
+    if (a[key] !== undefined)
+      throw new UsageError(
+        `${flag}: only with a platform replay of services with variants (--trace service=FILE,service=FILE,...)`,
+      );
   const days = a.days === undefined ? undefined : daysFrom(a.days);
   return {
     kind: "compare",

@@ -35,6 +35,14 @@ export class Cluster {
     }
   }
 
+  /** Pod `i` (oldest first) is gone at once (its node reclaimed): no scale event, the controller replaces it. */
+  remove(i: number): void {
+    if (!Number.isInteger(i) || i < 0 || i >= this.created.length)
+      throw new RangeError(`pod: must be an index below ${this.created.length}, got ${i}`);
+    this.created.splice(i, 1);
+    if (i < this.readyCount) this.readyCount--;
+  }
+
   /** Advances readiness to second t and returns the number of ready pods. */
   advance(t: number): number {
     while (

@@ -35,13 +35,14 @@ export class Fleet implements LiveMetrics {
   /** The time every replica has been advanced to (the live metrics' moment). */
   private now = 0;
   private readonly gateway = new IntDeque();
-  private readonly slots = new RequestSlots();
+  private readonly slots: RequestSlots;
   private readonly router: Router;
   private readonly profile: PerformanceProfile;
   private readonly requests: LlmArrivals;
   private readonly ledger: RequestLedger;
   private readonly drainSeconds: number;
-  private readonly kvCapacityTokens: number;
+  /** The longest prompt + output one replica's KV cache holds. */
+  readonly kvCapacityTokens: number;
   private readonly maxSpanSteps: number;
 
   constructor(
@@ -51,7 +52,9 @@ export class Fleet implements LiveMetrics {
     router: RouterKind,
     drainSeconds: number,
     maxSpanSteps = MAX_SPAN_STEPS,
+    slots = new RequestSlots(),
   ) {
+    this.slots = slots;
     this.profile = profile;
     this.requests = requests;
     this.ledger = ledger;
@@ -101,10 +104,27 @@ export class Fleet implements LiveMetrics {
 
   private route(req: number, t: number): void {
     const r = this.requests;
-    const prompt = r.inputTokens[req] ?? 1;
-    const i = this.router.pick(this.live, this.ready, t, prompt);
-    const s = this.slots.take(req, prompt, r.outputTokens[req] ?? 1, r.times[req] ?? t);
+    const s = this.slots.take(req, r.inputTokens[req] ?? 1, r.outputTokens[req] ?? 1, r.times[req] ?? t);
+    this.routeSlot(s, t);
+  }
+
+  /** A request already holding slot `s` (taken from a preempted replica) goes to a ready replica at t. */
+  routeSlot(s: number, t: number): void {
+    const left = (this.slots.target[s] ?? 0) - (this.slots.computed[s] ?? 0);
+    const i = this.router.pick(this.live, this.ready, t, left);
     (this.live[i] as Replica).enqueue(s, t);
+  }
+
+  /**
+   * Pod `i` (as Cluster.remove(i) removes it) is preempted: its replica is gone at once, paid no
+   * more; its requests' slots are returned, to be routed again (Replica.evictAll).
+   */
+  preempt(i: number): number[] {
+    const r = this.live[i];
+    if (r === undefined) throw new RangeError(`pod: must be an index below ${this.live.length}, got ${i}`);
+    this.live.splice(i, 1);
+    if (i < this.ready) this.ready--;
+    return r.evictAll();
   }
 
   /** Runs every replica up to time t; drained replicas leave, those past their drain time are aborted. */

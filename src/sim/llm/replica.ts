@@ -212,16 +212,53 @@ export class Replica {
 
   /** Drops every request on the replica (its drain time ran out); returns how many. */
   abortAll(): number {
-    let n = 0;
-    const drop = (s: number): void => {
+    const held = this.heldSlots();
+    for (const s of held) {
       this.ledger.abort(this.slots.req[s] ?? 0);
+      this.slots.release(s);
+    }
+    this.clear();
+    return held.length;
+  }
+
+  /**
+   * The replica is gone (a spot node reclaimed): its requests leave it, each waiting
+   * with nothing in a KV cache, to be routed elsewhere and recomputed there (its prompt and the
+   * tokens it generated prefilled again, as vLLM recomputes a preempted request). Tokens of the
+   * step in flight are lost. Returns their slots.
+   */
+  evictAll(): number[] {
+    const sl = this.slots;
+    const held = this.heldSlots();
+    for (const s of held) {
+      if (sl.phase[s] === DECODING) {
+        const g = (sl.output[s] ?? 0) - ((sl.finishAt[s] ?? 0) - this.decodeSteps);
+        sl.generated[s] = g;
+        sl.target[s] = (sl.prompt[s] ?? 0) + g;
+        // Its last token came out when the step in flight began.
+        sl.lastTokenAt[s] = this.spanStart;
+      }
+      sl.computed[s] = 0;
+      sl.phase[s] = WAITING;
+    }
+    this.clear();
+    return held;
+  }
+
+  /** The slots on the replica, running then waiting, taken off its heap and running set. */
+  private heldSlots(): number[] {
+    const out: number[] = [];
+    for (let i = 0; i < this.nRunning; i++) out.push(this.running[i] ?? 0);
+    for (let i = 0; i < this.waiting.length; i++) out.push(this.waiting.at(i));
+    for (const s of out) {
       this.slots.heapPos[s] = -1;
       this.slots.runPos[s] = -1;
-      this.slots.release(s);
-      n++;
-    };
-    for (let i = 0; i < this.nRunning; i++) drop(this.running[i] ?? 0);
-    for (let i = 0; i < this.waiting.length; i++) drop(this.waiting.at(i));
+    }
+    return out;
+  }
+
+  /** Empties the replica: no request, no block in use, idle. */
+  private clear(): void {
     this.waiting.clear();
     this.decoders.size = 0;
     this.nRunning = 0;
@@ -233,7 +270,6 @@ export class Replica {
     this.queuedTokens = 0;
     this.busy = false;
     this.wakeAt = -1;
-    return n;
   }
 
   private couldAdmit(s: number): boolean {

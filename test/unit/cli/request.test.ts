@@ -167,6 +167,7 @@ describe("simulate flags: a platform replay (--trace service=FILE,...)", () => {
         { service: "vllmService", path: trace },
         { service: "orchestrator", path: idle },
       ],
+      given: ["config", "headroom", "hpaTolerance", "peakReplicas", "trace"],
       headroom: 0.6,
       hpaTolerance: 0,
       run: {
@@ -184,7 +185,6 @@ describe("simulate flags: a platform replay (--trace service=FILE,...)", () => {
     [{ headroom: "3" }, /^--headroom: must be in \(0, 2\], got "3"$/],
     [{ capacity: "0" }, /^--capacity: must be a positive number, got "0"$/],
     [{ service: "vllmService" }, /^--service: a platform replay .* does not take it/],
-    [{ policy: "ours" }, /^--policy: a platform replay/],
     [{ sweep: true }, /^--sweep: a platform replay/],
     [{ sloTarget: "1" }, /^--slo-target: a platform replay/],
     [{ scaleToZero: false }, /^--no-scale-to-zero: a platform replay/],

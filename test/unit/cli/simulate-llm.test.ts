@@ -117,12 +117,13 @@ describe("simulate: a service sized in tokens", () => {
     );
   });
 
-  it("a service with variants is refused, naming the field (the replay runs one workload)", () => {
+  it("a service with variants is refused, naming the field and the platform replay", () => {
     const hour = requestTrace("variants-hour.csv", 60);
     const config = join(root, "examples/llm-variants.yaml");
     assert.throws(() => loadRequest(parseSimulateArgs({ trace: hour, config, service: "chat" })), {
       name: "UsageError",
-      message: /^services\.[\w-]+\.variants: the token simulator replays one workload per service/,
+      message:
+        /^services\.[\w-]+\.variants: a service with variants replays in the platform replay: --trace [\w-]+=FILE/,
     });
   });
 
