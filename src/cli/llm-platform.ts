@@ -40,6 +40,11 @@ export interface LlmPlatformRequest {
   readonly output: OutputFlags;
 }
 
+/** A variant's capacity type: "on-demand", or its spot share ("spot 100%"). */
+function capacityText(spotShare: number): string {
+  return spotShare > 0 ? `spot ${Math.round(spotShare * 100)}%` : "on-demand";
+}
+
 /** --preemption-rate: "R" for every GPU type of the spot variants, or "type=R,type=R". */
 export function preemptionRates(flag: string | undefined, config: Config): Record<string, number> {
   const spot = config.services.flatMap((s) => (s.variants ?? []).filter((v) => v.spotShare > 0));
@@ -246,7 +251,7 @@ function serviceLines(r: PlatformResult, without: PlatformResult | undefined): s
     );
     for (const v of s.variants)
       lines.push(
-        `    ${v.variant.padEnd(14)} ${v.gpuType.padEnd(12)} spot ${String(Math.round(v.spotShare * 100)).padStart(3)}%  $${(v.onDemandDollars + v.spotDollars).toFixed(2).padStart(8)}  ${v.replicaHours.toFixed(1).padStart(6)} replica-h  ${v.gpuHours.toFixed(1).padStart(6)} GPU-h  peak ${String(v.peakPods).padStart(3)} pods  preemptions ${v.preemptions}  SLO ${v.requests > 0 ? pct((100 * v.sloMet) / v.requests) : "-"} of ${v.requests} routed here`,
+        `    ${v.variant.padEnd(14)} ${v.gpuType.padEnd(12)} ${capacityText(v.spotShare).padEnd(9)}  $${(v.onDemandDollars + v.spotDollars).toFixed(2).padStart(8)}  ${v.replicaHours.toFixed(1).padStart(6)} replica-h  ${v.gpuHours.toFixed(1).padStart(6)} GPU-h  peak ${String(v.peakPods).padStart(3)} pods  preemptions ${v.preemptions}  SLO ${v.requests > 0 ? pct((100 * v.sloMet) / v.requests) : "-"} of ${v.requests} routed here`,
       );
   }
   return lines;

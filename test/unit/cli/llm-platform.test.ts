@@ -183,6 +183,7 @@ describe("mlas simulate: the platform replay of services with variants", () => {
     assert.match(text, /^platform replay in tokens: chat <- chat.csv .*; code <- code.csv/);
     assert.match(text, /spot preemptions per spot replica-hour: nvidia-h100 6 \(seed 20261206\)/);
     assert.match(text, /\n {4}h100-spot +nvidia-h100 +spot 100%/);
+    assert.match(text, /\n {4}h100 +nvidia-h100 +on-demand /);
     assert.match(
       text,
       /against a budget of \$120\/h: the decisions stayed within it, the pods paid exceeded it for 0 s/,
