@@ -13,10 +13,9 @@
 import type { PerformanceProfile } from "../../llm/profile.ts";
 import type { Cluster } from "../cluster.ts";
 import type { LlmArrivals } from "./arrivals.ts";
-import type { LatencyHistogram } from "./histogram.ts";
 import { IntDeque } from "./int-queues.ts";
 import type { RequestLedger } from "./ledger.ts";
-import type { LiveMetrics } from "./live-metrics.ts";
+import { LedgerMetrics } from "./ledger-metrics.ts";
 import { MAX_SPAN_STEPS, Replica } from "./replica.ts";
 import { makeRouter, type Router, type RouterKind } from "./router.ts";
 import { RequestSlots } from "./slots.ts";
@@ -26,7 +25,7 @@ interface Draining {
   readonly since: number;
 }
 
-export class Fleet implements LiveMetrics {
+export class Fleet extends LedgerMetrics {
   /** The pods' engines, oldest first, as Cluster holds them; the first `ready` serve. */
   readonly live: Replica[] = [];
   readonly draining: Draining[] = [];
@@ -39,7 +38,6 @@ export class Fleet implements LiveMetrics {
   private readonly router: Router;
   private readonly profile: PerformanceProfile;
   private readonly requests: LlmArrivals;
-  private readonly ledger: RequestLedger;
   private readonly drainSeconds: number;
   /** The longest prompt + output one replica's KV cache holds. */
   readonly kvCapacityTokens: number;
@@ -54,10 +52,10 @@ export class Fleet implements LiveMetrics {
     maxSpanSteps = MAX_SPAN_STEPS,
     slots = new RequestSlots(),
   ) {
+    super(ledger);
     this.slots = slots;
     this.profile = profile;
     this.requests = requests;
-    this.ledger = ledger;
     this.router = makeRouter(router);
     this.drainSeconds = drainSeconds;
     this.maxSpanSteps = maxSpanSteps;
@@ -155,36 +153,8 @@ export class Fleet implements LiveMetrics {
     return this.ready + this.draining.length;
   }
 
-  get promptTokens(): number {
-    return this.ledger.promptTokens;
-  }
-
   get generationTokens(): number {
     return this.ledger.generationTokens + this.sumOver((r) => r.tokensOutBy(this.now));
-  }
-
-  get preemptions(): number {
-    return this.ledger.preemptionsTotal;
-  }
-
-  get finishedOutputTokens(): number {
-    return this.ledger.finishedOutputTokens;
-  }
-
-  get finishedPromptTokens(): number {
-    return this.ledger.finishedPromptTokens;
-  }
-
-  get ttft(): LatencyHistogram {
-    return this.ledger.ttftHistogram;
-  }
-
-  get itl(): LatencyHistogram {
-    return this.ledger.itlHistogram;
-  }
-
-  get e2e(): LatencyHistogram {
-    return this.ledger.e2eHistogram;
   }
 
   running(): number {

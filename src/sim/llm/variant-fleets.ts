@@ -20,10 +20,9 @@ import type { PerformanceProfile } from "../../llm/profile.ts";
 import { Cluster } from "../cluster.ts";
 import type { LlmArrivals } from "./arrivals.ts";
 import { Fleet } from "./fleet.ts";
-import type { LatencyHistogram } from "./histogram.ts";
 import { IntDeque } from "./int-queues.ts";
 import type { RequestLedger } from "./ledger.ts";
-import type { LiveMetrics } from "./live-metrics.ts";
+import { LedgerMetrics } from "./ledger-metrics.ts";
 import { RequestSlots } from "./slots.ts";
 
 /** One variant as the simulator runs it. */
@@ -49,14 +48,13 @@ export interface VariantPods {
 /** Weight per ready replica of a variant (tokens/s one replica serves, per the last decision). */
 export type ReplicaWeights = (variant: string) => number;
 
-export class VariantFleets implements LiveMetrics {
+export class VariantFleets extends LedgerMetrics {
   readonly pods: readonly VariantPods[];
   arrivals = 0;
   /** Per request: how many times a preemption took it off its replica (saturates at 255). */
   readonly hitByPreemption: Uint8Array;
   /** Per request: the variant (index) it was last routed to; 255 while never routed. */
   readonly servedBy: Uint8Array;
-  private readonly ledger: RequestLedger;
   private readonly slots = new RequestSlots();
   private readonly gateway = new IntDeque();
   private readonly evicted = new IntDeque();
@@ -70,8 +68,8 @@ export class VariantFleets implements LiveMetrics {
     weights: ReplicaWeights,
     drainSeconds: number,
   ) {
+    super(ledger);
     if (variants.length === 0) throw new RangeError("variants: a service needs at least one");
-    this.ledger = ledger;
     this.weights = weights;
     this.hitByPreemption = new Uint8Array(requests.times.length);
     this.servedBy = new Uint8Array(requests.times.length).fill(255);
@@ -195,37 +193,9 @@ export class VariantFleets implements LiveMetrics {
     return this.sum((f) => f.exporters);
   }
 
-  get promptTokens(): number {
-    return this.ledger.promptTokens;
-  }
-
   get generationTokens(): number {
     // Each fleet counts the ledger's committed tokens plus its replicas' tokens in flight.
     return this.ledger.generationTokens + this.sum((f) => f.generationTokens - this.ledger.generationTokens);
-  }
-
-  get preemptions(): number {
-    return this.ledger.preemptionsTotal;
-  }
-
-  get finishedOutputTokens(): number {
-    return this.ledger.finishedOutputTokens;
-  }
-
-  get finishedPromptTokens(): number {
-    return this.ledger.finishedPromptTokens;
-  }
-
-  get ttft(): LatencyHistogram {
-    return this.ledger.ttftHistogram;
-  }
-
-  get itl(): LatencyHistogram {
-    return this.ledger.itlHistogram;
-  }
-
-  get e2e(): LatencyHistogram {
-    return this.ledger.e2eHistogram;
   }
 
   running(): number {
