@@ -63,7 +63,13 @@ function demandText(s: LlmSizing): string {
       ? [`arrivals ${fmt(s.arrivals)} req/s x ${lengths}`]
       : [`${lengths} a request`]),
   ];
-  return `demand ${tokens(s.demand)} tokens/s (${parts.join("; ")}, ${how})`;
+  const spread =
+    s.distribution === "measured"
+      ? ", with their distribution"
+      : s.distribution === "not measured"
+        ? ""
+        : `; their distribution ${s.distribution}: every request at the mean`;
+  return `demand ${tokens(s.demand)} tokens/s (${parts.join("; ")}, ${how}${spread})`;
 }
 
 /** "itl: measured p99 80.7 ms > 50 ms: 30,478 tokens/s per replica x 50 ms / 80.7 ms = 18,883; demand ... = 9" */

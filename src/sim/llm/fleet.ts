@@ -167,6 +167,18 @@ export class Fleet implements LiveMetrics {
     return this.ledger.e2eHistogram;
   }
 
+  get tpot(): LatencyHistogram {
+    return this.ledger.tpotHistogram;
+  }
+
+  get promptLengths(): LatencyHistogram {
+    return this.ledger.promptLengths;
+  }
+
+  get outputLengths(): LatencyHistogram {
+    return this.ledger.outputLengths;
+  }
+
   running(): number {
     return this.sumOver((r) => r.nRunning);
   }
