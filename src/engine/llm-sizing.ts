@@ -16,12 +16,13 @@
 // - Replicas: ceil(demand / one replica's capacity in tokens/s at that shape).
 //
 // Worked example, qwen3-8b/h100_sxm/vllm/tp1, TTFT p99 <= 2 s, ITL p99 <= 50 ms, 10% KV headroom,
-// measured 1,020.4 prompt and 255.6 output tokens (1,020 + 256 once rounded): one replica sustains
+// measured 1,020.4 prompt and 255.6 output tokens (1,020 + 256 once rounded), no distribution
+// measured (every request at the mean; test/unit/engine/llm.test.ts has one): one replica sustains
 // 23.67 req/s = 30,203 tokens/s (the KV cache reaches 90% there, and just above it the mean step
 // jumps from 49 to 59 ms: the replica tips into a backlog); vLLM served 61,000 tokens/s and
 // the ingress counts 50 req/s x 1,276 = 63,800 tokens/s: demand 63,800 tokens/s,
-// ceil(63,800 / 30,203) = 3 replicas, at which the model predicts TTFT p99 196 ms, ITL p99 29.7 ms
-// and 21% of the KV cache for the 16.7 req/s each replica gets.
+// ceil(63,800 / 30,203) = 3 replicas, at which the model predicts TTFT p99 225 ms, ITL p99 (a
+// request's mean) 18.5 ms and 21% of the KV cache for the 16.7 req/s each replica gets.
 
 import {
   LENGTH_QUANTILES,
@@ -63,7 +64,11 @@ export interface LlmSizing {
   readonly capacity: ReplicaCapacity;
   /** ceil(demand / capacity), or maxReplicas when no load is sustainable and there is demand. */
   readonly replicas: number;
-  /** TTFT and ITL at the SLO's percentile as vLLM measured them (0: nothing measured). */
+  /**
+   * TTFT and ITL at the SLO's percentile as vLLM measured them (0: nothing measured); ITL is a
+   * request's mean (vllm:request_time_per_output_token_seconds), or single gaps where vLLM exports
+   * no per-request histogram (config/llm.ts).
+   */
   readonly measuredTtft: number | undefined;
   readonly measuredItl: number | undefined;
 }
@@ -225,10 +230,10 @@ export interface LatencyGuard {
  * measurement catches up. Within the target (or the tolerance) it asks for nothing: the token
  * count stands, and a latency that more replicas would not lower holds none.
  *
- * Worked example (the Azure conversation trace, qwen3-8b/h100_sxm/vllm/tp1, 1,240 + 239 tokens a
- * request): ITL p99 80.7 ms against 50 ms at a demand of 153,849 tokens/s, one replica 30,478
- * tokens/s by the profile: corrected 30,478 x 50 / 80.7 = 18,883 tokens/s, ceil(153,849 /
- * 18,883) = 9, where ceil(9 ready x 80.7 / 50) = 15 would follow, then 15 x the same 80.7 ms.
+ * Worked example (qwen3-8b/h100_sxm/vllm/tp1, 1,240 + 239 tokens a request, no distribution
+ * measured): ITL p99 80.7 ms against 50 ms at a demand of 153,849 tokens/s, one replica 30,069
+ * tokens/s by the profile: corrected 30,069 x 50 / 80.7 = 18,630 tokens/s, ceil(153,849 /
+ * 18,630) = 9, where ceil(9 ready x 80.7 / 50) = 15 would follow, then 15 x the same 80.7 ms.
  */
 export function latencyGuard(
   s: Pick<LlmSizing, "demand" | "capacity">,
