@@ -25,23 +25,28 @@ const VLLM_PODS = 'namespace=~"$workload_namespaces", pod=~"$workload_pods"';
  * order, for the names of older vLLM releases) against each llm service's SLO and the profile's
  * prediction.
  */
+/** One vLLM latency histogram's p99 per namespace: the first of `histograms` that exists (older names after). */
+interface VllmQuantile {
+  readonly histograms: readonly string[];
+  readonly legend: string;
+}
+
 function llmLatencyPanel(
   what: "TTFT" | "ITL",
-  histograms: readonly string[],
+  measured: readonly VllmQuantile[],
+  description: string,
   signal: "ttft" | "itl",
 ): PanelSpec {
   const predicted = signal === "ttft" ? "mlas_llm_predicted_ttft_seconds" : "mlas_llm_predicted_itl_seconds";
-  const rates = histograms.map((h) => `rate(${h}_bucket{${VLLM_PODS}}[5m])`).join(" or ");
+  const p99 = (m: VllmQuantile): string =>
+    `histogram_quantile(0.99, sum by (namespace, le) (${m.histograms.map((h) => `rate(${h}_bucket{${VLLM_PODS}}[5m])`).join(" or ")}))`;
   return {
     title: `LLM ${what} against the SLO`,
-    description: `${what === "TTFT" ? "Time to first token" : "Inter-token latency"} p99 as vLLM measures it (${histograms.join(", or before vLLM 0.11 ")}, over 5 minutes), the SLO's target, and what the profile predicts at the desired replicas for the current token demand.`,
+    description: `${description}, the SLO's target, and what the profile predicts at the desired replicas for the current token demand.`,
     type: "timeseries",
     unit: "s",
     targets: [
-      {
-        expr: `histogram_quantile(0.99, sum by (namespace, le) (${rates}))`,
-        legend: "{{namespace}} vLLM p99",
-      },
+      ...measured.map((m) => ({ expr: p99(m), legend: `{{namespace}} ${m.legend}` })),
       {
         expr: `max by (scaled_service) (mlas_llm_slo_target_seconds{signal="${signal}", ${S}})`,
         legend: "{{scaled_service}} SLO",
@@ -271,8 +276,27 @@ export const predictive: DashboardSpec = {
         },
       ],
     },
-    llmLatencyPanel("TTFT", ["vllm:time_to_first_token_seconds"], "ttft"),
-    llmLatencyPanel("ITL", ["vllm:inter_token_latency_seconds", "vllm:time_per_output_token_seconds"], "itl"),
+    llmLatencyPanel(
+      "TTFT",
+      [{ histograms: ["vllm:time_to_first_token_seconds"], legend: "vLLM p99" }],
+      "Time to first token p99 as vLLM measures it (vllm:time_to_first_token_seconds, over 5 minutes)",
+      "ttft",
+    ),
+    llmLatencyPanel(
+      "ITL",
+      [
+        {
+          histograms: ["vllm:request_time_per_output_token_seconds"],
+          legend: "vLLM p99 of a request's mean",
+        },
+        {
+          histograms: ["vllm:inter_token_latency_seconds", "vllm:time_per_output_token_seconds"],
+          legend: "vLLM p99 of single gaps",
+        },
+      ],
+      "Inter-token latency p99 as vLLM measures it over 5 minutes: of a request's mean (vllm:request_time_per_output_token_seconds), what the SLO judges and the scaler reads, and of single gaps (vllm:inter_token_latency_seconds, or vllm:time_per_output_token_seconds before vLLM 0.11), where a prefill step counts in full in every gap it lengthens",
+      "itl",
+    ),
     {
       title: "Business hours",
       description: "1 inside business hours.",

@@ -11,10 +11,18 @@
 //   meanPromptTokens  mean prompt tokens per finished request over 5 minutes
 //   meanOutputTokens  mean output tokens per finished request (vllm:request_prompt_tokens and
 //                     vllm:request_generation_tokens histograms, _sum / _count)
-//   ttft, itl         the TTFT and inter-token latency at the SLO's percentile over 2 minutes
-//                     (vllm:time_to_first_token_seconds; vllm:inter_token_latency_seconds, or
-//                     vllm:time_per_output_token_seconds, its name before vLLM 0.11, where only
-//                     that one exists); intensive guards with the SLO targets as their targets.
+//   promptTokensP10 ... P98, outputTokensP10 ... P98
+//                     the same histograms' quantiles 0.1, 0.3, 0.5, 0.7, 0.88 and 0.98 over 5
+//                     minutes (histogram_quantile over their 1-2-5 buckets): the lengths'
+//                     distribution, six classes of 20, 20, 20, 20, 16 and 4% of requests
+//   ttft              the TTFT at the SLO's percentile over 2 minutes (vllm:time_to_first_token_seconds)
+//   itl               a request's mean inter-token latency at the SLO's percentile over 2 minutes,
+//                     the quantity the SLO judges (vllm:request_time_per_output_token_seconds);
+//                     where that histogram is absent or empty (vLLM before it existed), the
+//                     single inter-token gaps' (vllm:inter_token_latency_seconds, or
+//                     vllm:time_per_output_token_seconds, its name before vLLM 0.11), which count
+//                     a prefill step in full in every gap it lengthens; ttft and itl are
+//                     intensive guards with the SLO targets as their targets.
 // `> 0` drops the NaN that a ratio or a quantile of nothing gives (no request in the window).
 
 import { isAbsolute, resolve } from "node:path";
@@ -32,10 +40,52 @@ import { ConfigError, join, type Reader } from "./read.ts";
  * spot capacity (variants.ts).
  */
 export type LlmSignal =
-  "tokens" | "meanPromptTokens" | "meanOutputTokens" | "ttft" | "itl" | "requests" | "spotPending";
+  | "tokens"
+  | "meanPromptTokens"
+  | "meanOutputTokens"
+  | LengthSignal
+  | "ttft"
+  | "itl"
+  | "requests"
+  | "spotPending";
+
+/** The quantiles of the request lengths read, and the share of requests each stands for (the midpoints of 0-0.2, ..., 0.8-0.96, 0.96-1). */
+export const LENGTH_QUANTILES: readonly { readonly q: number; readonly share: number }[] = [
+  { q: 0.1, share: 0.2 },
+  { q: 0.3, share: 0.2 },
+  { q: 0.5, share: 0.2 },
+  { q: 0.7, share: 0.2 },
+  { q: 0.88, share: 0.16 },
+  { q: 0.98, share: 0.04 },
+];
+export const PROMPT_LENGTH_SIGNALS = [
+  "promptTokensP10",
+  "promptTokensP30",
+  "promptTokensP50",
+  "promptTokensP70",
+  "promptTokensP88",
+  "promptTokensP98",
+] as const;
+export const OUTPUT_LENGTH_SIGNALS = [
+  "outputTokensP10",
+  "outputTokensP30",
+  "outputTokensP50",
+  "outputTokensP70",
+  "outputTokensP88",
+  "outputTokensP98",
+] as const;
+export type LengthSignal = (typeof PROMPT_LENGTH_SIGNALS)[number] | (typeof OUTPUT_LENGTH_SIGNALS)[number];
 
 /** The triggers the llm block adds, by name (a service may not declare triggers of these names). */
-export const LLM_TRIGGER_NAMES = ["tokens", "meanPromptTokens", "meanOutputTokens", "ttft", "itl"] as const;
+export const LLM_TRIGGER_NAMES = [
+  "tokens",
+  "meanPromptTokens",
+  "meanOutputTokens",
+  ...PROMPT_LENGTH_SIGNALS,
+  ...OUTPUT_LENGTH_SIGNALS,
+  "ttft",
+  "itl",
+] as const;
 
 /** services.<name>.llm, parsed: the profile resolved once, here. */
 export interface LlmConfig {
@@ -82,6 +132,7 @@ function facade(p: TabulatedProfile): PerformanceProfile {
     kvCacheTokens: p.kvCacheTokens,
     loadSeconds: p.loadSeconds,
     limits: { ...p.limits },
+    maxModelLen: p.maxModelLen,
     requestOverheadSeconds: p.requestOverheadSeconds,
     stepSeconds: (b) => p.stepSeconds(b),
   };
@@ -311,12 +362,27 @@ export function llmQueries(
 ): Readonly<Record<(typeof LLM_TRIGGER_NAMES)[number], string>> {
   const rate = (m: string, w: string): string => `rate(${m}{${sel}}[${w}])`;
   const mean = (h: string): string => `sum(${rate(`${h}_sum`, "5m")}) / sum(${rate(`${h}_count`, "5m")}) > 0`;
+  const quantile = (q: number, buckets: string): string =>
+    `histogram_quantile(${q}, sum by (le) (${buckets})) > 0`;
+  const lengths = (signals: readonly LengthSignal[], h: string): Record<string, string> =>
+    Object.fromEntries(
+      signals.map((name, i) => [name, quantile(LENGTH_QUANTILES[i]?.q ?? 0.5, rate(`${h}_bucket`, "5m"))]),
+    );
+  const gaps = `${rate("vllm:inter_token_latency_seconds_bucket", "2m")} or ${rate("vllm:time_per_output_token_seconds_bucket", "2m")}`;
   return {
     tokens: `sum(${rate("vllm:prompt_tokens_total", "1m")}) + sum(${rate("vllm:generation_tokens_total", "1m")})`,
     meanPromptTokens: mean("vllm:request_prompt_tokens"),
     meanOutputTokens: mean("vllm:request_generation_tokens"),
-    ttft: `histogram_quantile(${percentile}, sum by (le) (${rate("vllm:time_to_first_token_seconds_bucket", "2m")})) > 0`,
-    itl: `histogram_quantile(${percentile}, sum by (le) (${rate("vllm:inter_token_latency_seconds_bucket", "2m")} or ${rate("vllm:time_per_output_token_seconds_bucket", "2m")})) > 0`,
+    ...(lengths(PROMPT_LENGTH_SIGNALS, "vllm:request_prompt_tokens") as Record<
+      (typeof PROMPT_LENGTH_SIGNALS)[number],
+      string
+    >),
+    ...(lengths(OUTPUT_LENGTH_SIGNALS, "vllm:request_generation_tokens") as Record<
+      (typeof OUTPUT_LENGTH_SIGNALS)[number],
+      string
+    >),
+    ttft: quantile(percentile, rate("vllm:time_to_first_token_seconds_bucket", "2m")),
+    itl: `${quantile(percentile, rate("vllm:request_time_per_output_token_seconds_bucket", "2m"))} or ${quantile(percentile, gaps)}`,
   };
 }
 
@@ -343,6 +409,8 @@ export function llmTriggers(llm: LlmConfig): LlmTrigger[] {
     t("tokens", "extensive", llm.expectedCapacity),
     t("meanPromptTokens", "intensive", llm.meanPromptTokens),
     t("meanOutputTokens", "intensive", llm.meanOutputTokens),
+    ...PROMPT_LENGTH_SIGNALS.map((name) => t(name, "intensive", llm.meanPromptTokens)),
+    ...OUTPUT_LENGTH_SIGNALS.map((name) => t(name, "intensive", llm.meanOutputTokens)),
     t("ttft", "intensive", llm.slo.ttftSeconds),
     t("itl", "intensive", llm.slo.itlSeconds),
   ];

@@ -3,25 +3,39 @@
 //
 // - Shape: the mean prompt and output tokens per request that vLLM measured over 5 minutes
 //   (each rounded to 3 significant figures, so that one replica's capacity is solved once per
-//   shape, not once per tick), or the configured expectation while it has measured none.
+//   shape, not once per tick), or the configured expectation while it has measured none; and
+//   their distributions: six classes per length, each a measured quantile (0.1, 0.3, 0.5, 0.7,
+//   0.88, 0.98 of vLLM's length histograms) standing for 20, 20, 20, 20, 16 and 4% of requests,
+//   scaled so that the classes' mean is the measured mean (histogram_quantile interpolates
+//   linearly inside 1-2-5 buckets; the _sum / _count mean is exact) and rounded to 2 significant
+//   figures. None measured: every request at the mean. Some measured and not others, or quantiles
+//   that fall as q rises: malformed, said in the reasons, and sized at the mean.
 // - Demand, tokens/s: the larger of the tokens vLLM served (prompt + generated, the load signal)
 //   and the requests arriving at the ingress times the tokens each one brings (P + O): arrivals
 //   count what waits in front of a saturated replica and what comes while no replica runs.
 // - Replicas: ceil(demand / one replica's capacity in tokens/s at that shape).
 //
 // Worked example, qwen3-8b/h100_sxm/vllm/tp1, TTFT p99 <= 2 s, ITL p99 <= 50 ms, 10% KV headroom,
-// measured 1,020.4 prompt and 255.6 output tokens (1,020 + 256 once rounded): one replica sustains
+// measured 1,020.4 prompt and 255.6 output tokens (1,020 + 256 once rounded), no distribution
+// measured (every request at the mean; test/unit/engine/llm.test.ts has one): one replica sustains
 // 23.67 req/s = 30,203 tokens/s (the KV cache reaches 90% there, and just above it the mean step
 // jumps from 49 to 59 ms: the replica tips into a backlog); vLLM served 61,000 tokens/s and
 // the ingress counts 50 req/s x 1,276 = 63,800 tokens/s: demand 63,800 tokens/s,
-// ceil(63,800 / 30,203) = 3 replicas, at which the model predicts TTFT p99 196 ms, ITL p99 29.7 ms
-// and 21% of the KV cache for the 16.7 req/s each replica gets.
+// ceil(63,800 / 30,203) = 3 replicas, at which the model predicts TTFT p99 225 ms, ITL p99 (a
+// request's mean) 18.5 ms and 21% of the KV cache for the 16.7 req/s each replica gets.
 
+import {
+  LENGTH_QUANTILES,
+  OUTPUT_LENGTH_SIGNALS,
+  PROMPT_LENGTH_SIGNALS,
+  type LengthSignal,
+} from "../config/llm.ts";
 import type { LlmConfig, ServiceConfig } from "../config/schema.ts";
 import {
   predictReplica,
   replicaCapacity,
   type CapacityBound,
+  type LengthClass,
   type LlmSlo,
   type ReplicaCapacity,
   type WorkloadShape,
@@ -36,6 +50,11 @@ export interface LlmSizing {
   readonly shape: WorkloadShape;
   /** Whether each mean length was measured (else the configured expectation). */
   readonly measured: { readonly prompt: boolean; readonly output: boolean };
+  /**
+   * The lengths' distributions: "measured" (in the shape), "not measured" (every request at the
+   * mean), or why the readings were refused (malformed; sized at the mean).
+   */
+  readonly distribution: string;
   /** Tokens/s vLLM served (prompt + generated), when read. */
   readonly servedTokens: number | undefined;
   /** Requests/s arriving at the ingress, when the service has an arrival trigger and it was read. */
@@ -45,7 +64,11 @@ export interface LlmSizing {
   readonly capacity: ReplicaCapacity;
   /** ceil(demand / capacity), or maxReplicas when no load is sustainable and there is demand. */
   readonly replicas: number;
-  /** TTFT and ITL at the SLO's percentile as vLLM measured them (0: nothing measured). */
+  /**
+   * TTFT and ITL at the SLO's percentile as vLLM measured them (0: nothing measured); ITL is a
+   * request's mean (vllm:request_time_per_output_token_seconds), or single gaps where vLLM exports
+   * no per-request histogram (config/llm.ts).
+   */
   readonly measuredTtft: number | undefined;
   readonly measuredItl: number | undefined;
 }
@@ -60,7 +83,9 @@ export function capacityAt(llm: LlmConfig, shape: WorkloadShape): ReplicaCapacit
     kept = new Map();
     capacities.set(llm, kept);
   }
-  const key = `${shape.promptTokens}|${shape.outputTokens}`;
+  const classes = (m: readonly LengthClass[] | undefined): string =>
+    m === undefined ? "" : m.map((c) => `${c.tokens}:${c.share}`).join(",");
+  const key = `${shape.promptTokens}|${shape.outputTokens}|${classes(shape.prompts)}|${classes(shape.outputs)}`;
   const hit = kept.get(key);
   if (hit) return hit;
   const c = replicaCapacity(llm.profile, llm.slo, shape, llm.kvCacheHeadroom);
@@ -83,6 +108,56 @@ function length(measured: number | undefined, expected: number): [number, boolea
   return measured !== undefined && measured > 0 ? [Math.max(1, round3(measured)), true] : [expected, false];
 }
 
+const round2 = (x: number): number => Number(x.toPrecision(2));
+
+/**
+ * One length's distribution from its quantile readings: classes scaled to `mean` when every
+ * quantile reads above 0 and none falls as q rises; undefined when none reads; else what is wrong.
+ */
+export function lengthClasses(
+  readings: readonly (number | undefined)[],
+  mean: number,
+  what: string,
+): readonly LengthClass[] | undefined | string {
+  const read = readings.filter((v) => v !== undefined && v > 0);
+  if (read.length === 0) return undefined;
+  if (read.length < readings.length)
+    return `${what}: ${readings.length - read.length} of ${readings.length} quantiles unmeasured`;
+  for (let i = 1; i < read.length; i++)
+    if ((read[i] ?? 0) < (read[i - 1] ?? 0))
+      return `${what}: quantile ${LENGTH_QUANTILES[i]?.q} reads ${read[i]}, below quantile ${LENGTH_QUANTILES[i - 1]?.q}'s ${read[i - 1]}`;
+  let own = 0;
+  read.forEach((v, i) => (own += (v ?? 0) * (LENGTH_QUANTILES[i]?.share ?? 0)));
+  return read.map((v, i) => ({
+    tokens: Math.max(1, round2(((v ?? 0) * mean) / own)),
+    share: LENGTH_QUANTILES[i]?.share ?? 0,
+  }));
+}
+
+/** Both lengths' distributions, or why they are not used. */
+function distributions(
+  svc: ServiceConfig,
+  obs: ServiceObservations,
+  shape: WorkloadShape,
+  measured: { readonly prompt: boolean; readonly output: boolean },
+): { readonly shape: WorkloadShape; readonly distribution: string } {
+  const read = (names: readonly LengthSignal[]): (number | undefined)[] =>
+    names.map((n) => signal(svc, obs, n));
+  const prompts = lengthClasses(read(PROMPT_LENGTH_SIGNALS), shape.promptTokens, "prompt lengths");
+  const outputs = lengthClasses(read(OUTPUT_LENGTH_SIGNALS), shape.outputTokens, "output lengths");
+  if (prompts === undefined && outputs === undefined) return { shape, distribution: "not measured" };
+  if (typeof prompts === "string" || typeof outputs === "string") {
+    const problem = [prompts, outputs].filter((x) => typeof x === "string");
+    return { shape, distribution: `malformed (${problem.join("; ")})` };
+  }
+  if (!measured.prompt || !measured.output || prompts === undefined || outputs === undefined)
+    return {
+      shape,
+      distribution: "malformed (quantiles without both means, or one length without quantiles)",
+    };
+  return { shape: { ...shape, prompts, outputs }, distribution: "measured" };
+}
+
 /** What the vLLM signals say of the demand now, before any profile: the shape, the tokens/s, the measured latencies. */
 export type TokenDemand = Omit<LlmSizing, "capacity" | "replicas">;
 
@@ -97,10 +172,13 @@ export function tokenDemand(svc: ServiceConfig, obs: ServiceObservations): Token
   const demand = Math.max(servedTokens ?? 0, (arrivals ?? 0) * (promptTokens + outputTokens));
   const ttft = signal(svc, obs, "ttft");
   const itl = signal(svc, obs, "itl");
+  const measured = { prompt, output };
+  const { shape, distribution } = distributions(svc, obs, { promptTokens, outputTokens }, measured);
   return {
     llm,
-    shape: { promptTokens, outputTokens },
-    measured: { prompt, output },
+    shape,
+    measured,
+    distribution,
     servedTokens,
     arrivals,
     demand,
@@ -120,6 +198,7 @@ export function sizeInTokens(svc: ServiceConfig, obs: ServiceObservations): LlmS
     llm: d.llm,
     shape: d.shape,
     measured: d.measured,
+    distribution: d.distribution,
     servedTokens: d.servedTokens,
     arrivals: d.arrivals,
     demand: d.demand,
@@ -151,10 +230,10 @@ export interface LatencyGuard {
  * measurement catches up. Within the target (or the tolerance) it asks for nothing: the token
  * count stands, and a latency that more replicas would not lower holds none.
  *
- * Worked example (the Azure conversation trace, qwen3-8b/h100_sxm/vllm/tp1, 1,240 + 239 tokens a
- * request): ITL p99 80.7 ms against 50 ms at a demand of 153,849 tokens/s, one replica 30,478
- * tokens/s by the profile: corrected 30,478 x 50 / 80.7 = 18,883 tokens/s, ceil(153,849 /
- * 18,883) = 9, where ceil(9 ready x 80.7 / 50) = 15 would follow, then 15 x the same 80.7 ms.
+ * Worked example (qwen3-8b/h100_sxm/vllm/tp1, 1,240 + 239 tokens a request, no distribution
+ * measured): ITL p99 80.7 ms against 50 ms at a demand of 153,849 tokens/s, one replica 30,069
+ * tokens/s by the profile: corrected 30,069 x 50 / 80.7 = 18,630 tokens/s, ceil(153,849 /
+ * 18,630) = 9, where ceil(9 ready x 80.7 / 50) = 15 would follow, then 15 x the same 80.7 ms.
  */
 export function latencyGuard(
   s: Pick<LlmSizing, "demand" | "capacity">,

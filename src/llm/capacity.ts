@@ -1,63 +1,85 @@
 // The token capacity of one LLM replica: how many requests per second (and so tokens per second)
 // one replica sustains with its predicted TTFT and ITL within the SLO at its percentile and its KV
 // cache within capacity, from the replica's performance profile and the workload's shape (the mean
-// prompt and output lengths). Pure arithmetic on a PerformanceProfile: no I/O, no clock.
+// prompt and output lengths and, when measured, their distributions as classes of requests). Pure
+// arithmetic on a PerformanceProfile: no I/O, no clock.
 //
 // The model of one replica at a steady request rate λ (vLLM V1: continuous batching, chunked
 // prefill under a token budget B = maxBatchedTokens, one token per decoding sequence per step):
 //
 // - mean step s (a fixed point, found from the one-sequence decode step upwards): decoding
-//   sequences n = λ x O x s (Little's law: a request decodes for O steps of mean s); prompt tokens
-//   are prefilled in chunks of c = min(P, B - n) tokens (a whole prompt when it fits beside the
-//   decodes), each chunk in a step with the n decodes (time s_p), the other steps decoding only
-//   (time s_d). The share of steps holding a chunk is φ = λ P s / c and g(s) = φ s_p + (1 - φ) s_d.
-//   Past φ = 1 every step prefills f = λ P s prompt tokens beside the decodes (several short
-//   prompts in one step), and g(s) is that step. The replica cannot keep up (unstable) when n
-//   exceeds maxSeqs, f + n exceeds B, or no steady step exists.
-// - ITL at the percentile q: each step gives every decoding sequence one token, so ITL's quantile
-//   is the steps' quantile: s_p when more than 1 - q of the steps hold prefill, else s_d (every
-//   step past φ = 1).
-// - TTFT at q = residual + ceil(P / c) x s_p + queueing + overhead: a new request waits out the step
-//   running when it arrives (counted as a prefill step, the longest), then its own chunks;
-//   queueing for the prefill budget is an M/M/1 queue on prompt tokens served at
-//   μ = (B - n) / s_B tokens/s (s_B: a step with the whole budget in prefill beside the n
-//   decodes), utilisation ρ = λ P / μ, whose wait exceeds t with probability
-//   ρ exp(-(1 - ρ) t / S) for a prompt's service time S = P / μ: the wait at q is
-//   S ln(ρ / (1 - q)) / (1 - ρ) when ρ > 1 - q, else 0. vLLM's service is closer to deterministic
-//   per token (M/D/1 waits about half as long): the exponential tail is the margin, and so is
-//   counting the residual as a prefill step. Plus the profile's per-request overhead
-//   (`requestOverheadSeconds`, latency the serving path adds outside the steps), once.
+//   sequences n = λ x O x s (Little's law, O the mean output); a prompt of class i (P_i tokens,
+//   share w_i of requests) is prefilled in chunks of c_i = min(P_i, B - n) tokens, each chunk in a
+//   step with the n decodes (time s_i), the other steps decoding only (time s_d). The share of steps
+//   holding a chunk of class i is φ_i = λ w_i P_i s / c_i, φ = Σ φ_i, and g(s) = Σ φ_i s_i +
+//   (1 - φ) s_d. Past φ = 1 every step prefills f = λ P s prompt tokens beside the decodes (several
+//   short prompts in one step; P the mean prompt), and g(s) is that step. The replica cannot keep
+//   up (unstable) when n exceeds maxSeqs, f + n exceeds B, or no steady step exists.
+// - ITL, as the SLO judges it: a request's mean inter-token latency (its TPOT, vLLM's
+//   vllm:request_time_per_output_token_seconds), at the percentile q over requests. A request of
+//   O_j output tokens has m = O_j - 1 gaps, each a decode step s_d plus, when the step also
+//   prefills, that prefill's extra time; the prefill its gaps hold is that of the requests arriving
+//   while it decodes (one of class i adds X_i = its prefill steps' time - as many decode steps). Its
+//   gaps last longer than m t when the prefill arriving within m t seconds takes more than
+//   m (t - s_d), so the share of class j past t is P(Σ X over Poisson(λ m t) arrivals > m (t - s_d)):
+//   the count summed exactly (one arrival exactly, the sum of two or more as a normal), a normal
+//   for the whole sum past 64 arrivals on average. ITL at q is the least t with Σ_j w_j x that
+//   share <= 1 - q. A prefill step among few gaps weighs in full (a 10-token answer beside one
+//   7,000-token prompt), among many it is diluted. Every step prefilling: each gap is the mean step.
+// - TTFT at q: class i's first token comes after a residual step (the mean prefill step, the
+//   margin), its own prefill steps, the queueing for the prefill budget and the profile's
+//   per-request overhead (`requestOverheadSeconds`, latency the serving path adds outside the
+//   steps). The queue is M/G/1 on prompt tokens served at μ = (B - n) / s_B tokens/s (s_B: a step
+//   with the whole budget in prefill beside the n decodes), utilisation ρ = λ P / μ, a class's
+//   service P_i / μ exponential within the class (vLLM's is closer to deterministic per token: the
+//   margin): E[S²] = 2 Σ w_i (P_i / μ)², mean wait W = λ E[S²] / (2 (1 - ρ)), and the wait exceeds
+//   x with probability ρ exp(-x ρ / W) (one class: the M/M/1 queue's ρ exp(-(1 - ρ) x μ / P)). TTFT
+//   at q is the least t at which the classes' shares past t sum to at most 1 - q.
 // - KV cache: the running sequences hold n x (P + O / 2) tokens (the prompt and, on average, half
 //   the output), kept within (1 - headroom) of kvCacheTokens.
 //
 // Capacity: the largest λ at which the replica is stable, ITL and TTFT at q are within their
-// targets and the KV cache within its headroom (bisection: each of these only grows with λ).
+// targets and the KV cache within its headroom (bisection).
 //
 // Worked example, a linear test profile (step = 10 ms + 0.02 ms per prompt token + 0.1 ms per
-// decoding sequence, B = 2,048, maxSeqs 256, 100,000 KV tokens), P = 1,000, O = 100, λ = 10/s:
-// g(s) = 0.010 + λ s (0.1 ms x 100 + 0.02 ms x 1,000) = 0.010 + 0.3 s, so s = 0.010 / 0.7 =
-// 14.29 ms; n = 10 x 100 x 0.01429 = 14.29; φ = 0.143; s_d = 10 + 1.43 = 11.43 ms, s_p = 11.43 +
-// 20 = 31.43 ms, and ITL p99 = s_p = 31.4 ms (φ > 1%). s_B = 11.43 + 0.02 x 2,033.7 = 52.10 ms,
-// μ = 2,033.7 / 0.05210 = 39,033 tokens/s, ρ = 10,000 / 39,033 = 0.256, S = 25.6 ms, wait p99 =
+// decoding sequence, B = 2,048, maxSeqs 256, 100,000 KV tokens), every request P = 1,000, O = 100,
+// λ = 10/s: g(s) = 0.010 + λ s (0.1 ms x 100 + 0.02 ms x 1,000) = 0.010 + 0.3 s, so s = 0.010 /
+// 0.7 = 14.29 ms; n = 10 x 100 x 0.01429 = 14.29; φ = 0.143; s_d = 10 + 1.43 = 11.43 ms, s_p =
+// 11.43 + 20 = 31.43 ms, X = 20 ms. ITL p99 = 16.88 ms: within 99 x 16.88 ms = 1.671 s come
+// Poisson(16.71) arrivals, and more than 99 x (16.88 - 11.43) / 20 = 27 of them with probability
+// 0.72% (under 1%, and over it just below). s_B = 11.43 + 0.02 x 2,033.7 = 52.10 ms, μ =
+// 2,033.7 / 0.05210 = 39,033 tokens/s, ρ = 10,000 / 39,033 = 0.256, P / μ = 25.6 ms, wait p99 =
 // 25.6 ms x ln(25.6) / 0.744 = 111.7 ms, TTFT p99 = 31.4 + 31.4 + 111.7 = 174.6 ms; KV 14.29 x
-// 1,050 = 15,000 tokens (15%). With ITL p99 <= 35 ms the capacity is where s_p = 30 ms + 10 ms x
-// λ s reaches 35 ms: λ s = 0.5, 0.010 λ / (1 - 0.03 λ) = 0.5, λ = 20/s = 22,000 tokens/s
-// (TTFT p99 there 315 ms, KV 52.5%).
+// 1,050 = 15,000 tokens (15%). With ITL p99 <= 35 ms the capacity is 21.40 req/s = 23,537 tokens/s
+// (TTFT p99 there 359 ms, KV 62.7%).
 
 import type { PerformanceProfile, StepBatch } from "./profile.ts";
 
 /** Service-level objectives of an LLM service: TTFT and ITL targets at one percentile. */
 export interface LlmSlo {
   readonly ttftSeconds: number;
+  /** Target for a request's mean inter-token latency (its TPOT). */
   readonly itlSeconds: number;
-  /** The percentile both targets hold at, e.g. 0.99. */
+  /** The percentile of requests both targets hold at, e.g. 0.99. */
   readonly percentile: number;
 }
 
-/** The workload's shape: mean prompt and output tokens per request. */
+/** One class of a length distribution: its length and the share of requests in it. */
+export interface LengthClass {
+  readonly tokens: number;
+  readonly share: number;
+}
+
+/**
+ * The workload's shape: mean prompt and output tokens per request and, when known, their
+ * distributions (classes whose shares sum to 1 and whose mean is the mean given); absent, every
+ * request has the mean length.
+ */
 export interface WorkloadShape {
   readonly promptTokens: number;
   readonly outputTokens: number;
+  readonly prompts?: readonly LengthClass[];
+  readonly outputs?: readonly LengthClass[];
 }
 
 /** What the model predicts for one replica at a request rate. */
@@ -73,7 +95,9 @@ export interface ReplicaPrediction {
   readonly decodeSeqs: number;
   /** Share of steps that hold prefill work (1 when every step does). */
   readonly prefillShare: number;
+  /** TTFT at the percentile, over requests. */
   readonly ttftSeconds: number;
+  /** A request's mean inter-token latency at the percentile, over requests. */
   readonly itlSeconds: number;
   /** Share of the KV cache the running sequences hold. */
   readonly kvCacheUse: number;
@@ -104,6 +128,13 @@ const MAX_ITERATIONS = 500;
 const IDLE_RATE = 1e-9;
 /** A mean step this much longer just above capacity than at it is a jump, not a slope (see boundOf). */
 const STEP_JUMP = 1.05;
+/** Up to this mean count of arrivals within a request's decode, their number is summed exactly (Poisson), above it a normal. */
+const EXACT_ARRIVALS = 64;
+/** Bisection steps of a quantile. */
+const QUANTILE_STEPS = 60;
+
+const classesOf = (mix: readonly LengthClass[] | undefined, mean: number): readonly LengthClass[] =>
+  mix !== undefined && mix.length > 0 ? mix : [{ tokens: mean, share: 1 }];
 
 function decodeBatch(n: number, context: number): StepBatch {
   return {
@@ -131,14 +162,25 @@ function mixedBatch(tokens: number, promptTokens: number, n: number, context: nu
   };
 }
 
+/** The prefill steps of one prompt class at a mean step. */
+interface PrefillClass {
+  readonly share: number;
+  /** Steps its prompt is prefilled in: whole chunks, then the rest. */
+  readonly chunks: number;
+  /** Share of all steps holding one of this class's chunks. */
+  readonly phi: number;
+  /** A step holding a whole chunk, seconds. */
+  readonly step: number;
+  /** All its prefill steps together, seconds. */
+  readonly prefillSeconds: number;
+}
+
 /** One evaluation of the step map at mean step s. */
 interface StepState {
   readonly next: number;
   readonly n: number;
-  readonly chunk: number;
-  readonly chunks: number;
   readonly phi: number;
-  readonly prefillStep: number;
+  readonly classes: readonly PrefillClass[];
   readonly decodeStep: number;
   /** Every step prefills (φ past 1). */
   readonly saturated: boolean;
@@ -152,20 +194,31 @@ function stepMap(p: PerformanceProfile, shape: WorkloadShape, rate: number, s: n
   if (n > maxSeqs) return `decoding sequences ${n.toFixed(0)} above maxSeqs ${maxSeqs}`;
   const room = B - n;
   if (room < 1) return `the ${B}-token budget is full of decodes`;
-  const chunk = Math.min(P, room);
-  const chunks = Math.ceil(P / chunk);
   const decodeStep = p.stepSeconds(decodeBatch(n, context));
-  const prefillStep = p.stepSeconds(mixedBatch(chunk, P, n, context));
-  const phi = (rate * P * s) / chunk;
+  const classes: PrefillClass[] = [];
+  let phi = 0;
+  let busy = 0;
+  for (const c of classesOf(shape.prompts, P)) {
+    const chunk = Math.min(c.tokens, room);
+    const step = p.stepSeconds(mixedBatch(chunk, c.tokens, n, context));
+    const whole = Math.floor(c.tokens / chunk);
+    const rest = c.tokens - whole * chunk;
+    const last = rest >= 1 ? p.stepSeconds(mixedBatch(rest, c.tokens, n, context)) : 0;
+    const share = (rate * c.share * c.tokens * s) / chunk;
+    const chunks = whole + (rest >= 1 ? 1 : 0);
+    classes.push({ share: c.share, chunks, phi: share, step, prefillSeconds: whole * step + last });
+    phi += share;
+    busy += share * step;
+  }
   if (phi <= 1) {
-    const next = phi * prefillStep + (1 - phi) * decodeStep;
-    return { next, n, chunk, chunks, phi, prefillStep, decodeStep, saturated: false };
+    const next = busy + (1 - phi) * decodeStep;
+    return { next, n, phi, classes, decodeStep, saturated: false };
   }
   const perStep = rate * P * s;
   if (perStep + n > B)
     return `prefill needs ${perStep.toFixed(0)} + ${n.toFixed(0)} tokens a step, above ${B}`;
   const next = p.stepSeconds(mixedBatch(perStep, P, n, context));
-  return { next, n, chunk, chunks, phi: 1, prefillStep, decodeStep, saturated: true };
+  return { next, n, phi: 1, classes, decodeStep, saturated: true };
 }
 
 function unstable(rate: number, why: string): ReplicaPrediction {
@@ -255,24 +308,188 @@ function falsePosition(
   return `no steady step time within ${MAX_ITERATIONS} iterations`;
 }
 
-/** Queueing wait for the prefill budget at percentile q (M/M/1 on prompt tokens). */
-function prefillWait(
+/** The prefill queue: M/G/1 on prompt tokens, its wait's tail P(W > x) = ρ exp(-x / θ). */
+interface PrefillQueue {
+  readonly rho: number;
+  /** The mean wait of a request that waits, seconds. */
+  readonly theta: number;
+}
+
+/**
+ * The queue for the prefill budget: prompt tokens served at μ = (B - n) / s_B tokens/s, ρ = λ P / μ;
+ * a request's service P_i / μ, exponential within its class (the margin), so E[S²] = 2 Σ w_i (P_i /
+ * μ)², the mean wait λ E[S²] / (2 (1 - ρ)) and θ = that / ρ (one class: the M/M/1 queue's P / μ /
+ * (1 - ρ)).
+ */
+function prefillQueue(
   p: PerformanceProfile,
   shape: WorkloadShape,
   rate: number,
   st: StepState,
-  q: number,
-): number | string {
+): PrefillQueue | string {
   const room = p.limits.maxBatchedTokens - st.n;
   const context = shape.promptTokens + shape.outputTokens / 2;
   const fullStep = p.stepSeconds(mixedBatch(room, shape.promptTokens, st.n, context));
-  const tokensPerSecond = room / fullStep;
-  const rho = (rate * shape.promptTokens) / tokensPerSecond;
+  const mu = room / fullStep;
+  const rho = (rate * shape.promptTokens) / mu;
   if (rho >= 1) return `prefill needs ${(rho * 100).toFixed(0)}% of the prefill budget`;
-  if (rho <= 1 - q) return 0;
-  const service = shape.promptTokens / tokensPerSecond;
-  return (service * Math.log(rho / (1 - q))) / (1 - rho);
+  let second = 0;
+  for (const c of classesOf(shape.prompts, shape.promptTokens)) second += 2 * c.share * (c.tokens / mu) ** 2;
+  const meanWait = (rate * second) / (2 * (1 - rho));
+  return { rho, theta: rho > 0 ? meanWait / rho : 0 };
 }
+
+/** Everything the latencies follow from at one rate, or why the replica cannot keep up. */
+interface Assessment {
+  readonly st: StepState;
+  readonly queue: PrefillQueue;
+  /** Seconds from arrival to first token of each prompt class, before queueing. */
+  readonly ttftBase: readonly { readonly share: number; readonly seconds: number }[];
+}
+
+function assess(p: PerformanceProfile, shape: WorkloadShape, rate: number): Assessment | string {
+  const st = meanStep(p, shape, rate);
+  if (typeof st === "string") return st;
+  const queue = prefillQueue(p, shape, rate, st);
+  if (typeof queue === "string") return queue;
+  const floor = st.saturated ? st.next : 0;
+  let residual = 0;
+  for (const c of st.classes) residual += (c.phi / st.phi) * Math.max(c.step, floor);
+  const overhead = p.requestOverheadSeconds ?? 0;
+  const ttftBase = st.classes.map((c) => ({
+    share: c.share,
+    seconds: residual + Math.max(c.prefillSeconds, c.chunks * floor) + overhead,
+  }));
+  return { st, queue, ttftBase };
+}
+
+/** Share of requests whose TTFT exceeds t: Σ w_i P(W > t - base_i). */
+function ttftMiss(a: Assessment, t: number): number {
+  const { rho, theta } = a.queue;
+  let miss = 0;
+  for (const c of a.ttftBase) {
+    const x = t - c.seconds;
+    miss += c.share * (x < 0 ? 1 : theta > 0 ? rho * Math.exp(-x / theta) : 0);
+  }
+  return miss;
+}
+
+/** Φ(-z), the standard normal's upper tail (Abramowitz and Stegun 7.1.26, error below 1.5e-7). */
+function normalTail(z: number): number {
+  const x = Math.abs(z) / Math.SQRT2;
+  const t = 1 / (1 + 0.3275911 * x);
+  const poly =
+    t * (0.254829592 + t * (-0.284496736 + t * (1.421413741 + t * (-1.453152027 + t * 1.061405429))));
+  const erfc = poly * Math.exp(-x * x);
+  return z >= 0 ? erfc / 2 : 1 - erfc / 2;
+}
+
+/** The prefill a request brings to the steps of the others decoding beside it: its extra time over decode steps. */
+interface Extras {
+  readonly values: readonly { readonly p: number; readonly extra: number }[];
+  readonly mean: number;
+  /** E[X²]. */
+  readonly second: number;
+}
+
+/** Per prompt class: its chunks x (its chunk's step - the decode step), with the class's share of arrivals. */
+function extrasOf(st: StepState): Extras {
+  const values = st.classes.map((c) => ({
+    p: c.share,
+    extra: Math.max(0, c.prefillSeconds - c.chunks * st.decodeStep),
+  }));
+  let mean = 0;
+  let second = 0;
+  for (const v of values) {
+    mean += v.p * v.extra;
+    second += v.p * v.extra * v.extra;
+  }
+  return { values, mean, second };
+}
+
+/** P(the extras of j arrivals sum above x): exact for j <= 1, a normal above. */
+function sumAbove(e: Extras, j: number, x: number): number {
+  if (x < 0) return 1;
+  if (j === 0) return 0;
+  if (j === 1) return e.values.reduce((acc, v) => acc + (v.extra > x ? v.p : 0), 0);
+  const sd = Math.sqrt(j * Math.max(0, e.second - e.mean * e.mean));
+  return sd > 0 ? normalTail((x - j * e.mean) / sd) : j * e.mean > x ? 1 : 0;
+}
+
+/**
+ * P(the prefill arriving within τ seconds takes more than x seconds of steps): arrivals are
+ * Poisson, λτ of them on average, each bringing its class's extra; their count is summed exactly up
+ * to a mean of EXACT_ARRIVALS (12 standard deviations past it), above it the sum is a normal of mean
+ * λτ E[X] and variance λτ E[X²].
+ */
+function extraAbove(e: Extras, arrivals: number, x: number): number {
+  if (x < 0) return 1;
+  if (arrivals > EXACT_ARRIVALS) {
+    const sd = Math.sqrt(arrivals * e.second);
+    return sd > 0 ? normalTail((x - arrivals * e.mean) / sd) : arrivals * e.mean > x ? 1 : 0;
+  }
+  const last = Math.ceil(arrivals + 12 * Math.sqrt(arrivals) + 12);
+  let pmf = Math.exp(-arrivals);
+  let miss = 0;
+  for (let j = 0; j <= last; j++) {
+    if (j > 0) pmf *= arrivals / j;
+    miss += pmf * sumAbove(e, j, x);
+  }
+  return miss;
+}
+
+/**
+ * Share of requests whose mean inter-token latency exceeds t. A request of O output tokens has
+ * m = O - 1 gaps, each a decode step s_d plus, when the step also prefills, that prefill's extra
+ * time; the prefill its gaps hold is that of the requests arriving while it decodes. Its mean
+ * exceeds t when its m gaps last longer than m t, which they do when the prefill arriving within
+ * m t seconds takes more than m (t - s_d): the share of its class missing t is
+ * P(extras of Poisson(λ m t) arrivals > m (t - s_d)). Every step prefilling (saturated): each gap is
+ * the mean step. A one-token answer has no gap (0).
+ */
+function itlMiss(a: Assessment, shape: WorkloadShape, rate: number, t: number): number {
+  const e = extrasOf(a.st);
+  let miss = 0;
+  for (const c of classesOf(shape.outputs, shape.outputTokens)) {
+    const m = Math.max(0, Math.round(c.tokens) - 1);
+    if (m === 0) continue;
+    if (a.st.saturated) miss += t < a.st.next ? c.share : 0;
+    else miss += c.share * extraAbove(e, rate * m * t, m * (t - a.st.decodeStep));
+  }
+  return miss;
+}
+
+/** The least t >= lo with miss(t) <= 1 - q (miss decreasing in t): doubling from `top`, then bisection. */
+function quantile(miss: (t: number) => number, q: number, lo: number, top: number): number {
+  if (miss(lo) <= 1 - q) return lo;
+  let hi = Math.max(top, 1e-6);
+  while (miss(hi) > 1 - q) {
+    if (hi > 1e6) return Infinity;
+    lo = hi;
+    hi *= 2;
+  }
+  for (let i = 0; i < QUANTILE_STEPS && hi - lo > RELATIVE_TOLERANCE * hi; i++) {
+    const mid = (lo + hi) / 2;
+    if (miss(mid) <= 1 - q) hi = mid;
+    else lo = mid;
+  }
+  return hi;
+}
+
+function ttftQuantile(a: Assessment, q: number): number {
+  const bases = a.ttftBase.map((c) => c.seconds);
+  const { rho, theta } = a.queue;
+  const tail = rho > 1 - q ? theta * Math.log(rho / (1 - q)) : 0;
+  return quantile((t) => ttftMiss(a, t), q, 0, Math.max(...bases) + tail);
+}
+
+function itlQuantile(a: Assessment, shape: WorkloadShape, rate: number, q: number): number {
+  const top = a.st.saturated ? a.st.next : Math.max(a.st.decodeStep, ...a.st.classes.map((c) => c.step));
+  return quantile((t) => itlMiss(a, shape, rate, t), q, 0, top);
+}
+
+const kvUse = (p: PerformanceProfile, shape: WorkloadShape, n: number): number =>
+  (n * (shape.promptTokens + shape.outputTokens / 2)) / p.kvCacheTokens;
 
 /** TTFT, ITL and KV use of one replica receiving `rate` requests per second of `shape`. */
 export function predictReplica(
@@ -281,24 +498,17 @@ export function predictReplica(
   rate: number,
   percentile: number,
 ): ReplicaPrediction {
-  const st = meanStep(p, shape, rate);
-  if (typeof st === "string") return unstable(rate, st);
-  const wait = prefillWait(p, shape, rate, st, percentile);
-  if (typeof wait === "string") return unstable(rate, wait);
-  const mean = st.next;
-  const withPrefill = Math.max(st.prefillStep, st.saturated ? mean : 0);
-  const itl = st.saturated ? mean : st.phi > 1 - percentile ? st.prefillStep : st.decodeStep;
-  const ttft = withPrefill + st.chunks * withPrefill + wait + (p.requestOverheadSeconds ?? 0);
-  const kv = (st.n * (shape.promptTokens + shape.outputTokens / 2)) / p.kvCacheTokens;
+  const a = assess(p, shape, rate);
+  if (typeof a === "string") return unstable(rate, a);
   return {
     requestRate: rate,
     stable: true,
-    stepSeconds: mean,
-    decodeSeqs: st.n,
-    prefillShare: st.phi,
-    ttftSeconds: ttft,
-    itlSeconds: itl,
-    kvCacheUse: kv,
+    stepSeconds: a.st.next,
+    decodeSeqs: a.st.n,
+    prefillShare: a.st.phi,
+    ttftSeconds: ttftQuantile(a, percentile),
+    itlSeconds: itlQuantile(a, shape, rate, percentile),
+    kvCacheUse: kvUse(p, shape, a.st.n),
   };
 }
 
@@ -317,6 +527,26 @@ function broken(
 }
 
 /**
+ * Whether one replica at `rate` keeps every limit: stable, KV within its limit, and the share of
+ * requests past each target within 1 - q (the same as the quantile within target, without
+ * searching for the quantile).
+ */
+function within(
+  p: PerformanceProfile,
+  shape: WorkloadShape,
+  rate: number,
+  slo: LlmSlo,
+  kvLimit: number,
+  ignore: readonly string[],
+): boolean {
+  const a = assess(p, shape, rate);
+  if (typeof a === "string" || kvUse(p, shape, a.st.n) > kvLimit) return false;
+  const allowed = 1 - slo.percentile + 1e-12;
+  if (!ignore.includes("itl") && itlQuantile(a, shape, rate, slo.percentile) > slo.itlSeconds) return false;
+  return ignore.includes("ttft") || ttftMiss(a, slo.ttftSeconds) <= allowed;
+}
+
+/**
  * The most requests per second one replica takes with TTFT and ITL at `slo.percentile` within
  * target and the KV cache within (1 - kvHeadroom) of its capacity (see the header).
  */
@@ -332,8 +562,7 @@ export function replicaCapacity(
   const unattainable: ("ttft" | "itl")[] = [];
   if (idle.itlSeconds > slo.itlSeconds) unattainable.push("itl");
   if (idle.ttftSeconds > slo.ttftSeconds) unattainable.push("ttft");
-  const ok = (rate: number): boolean =>
-    broken(predictReplica(p, shape, rate, q), slo, kvLimit, unattainable) === undefined;
+  const ok = (rate: number): boolean => within(p, shape, rate, slo, kvLimit, unattainable);
   if (!ok(IDLE_RATE)) {
     return {
       requestsPerSecond: 0,

@@ -38,6 +38,8 @@ export interface PerformanceProfile {
   /** Seconds from container start until the engine serves (weights loaded, graphs captured). */
   readonly loadSeconds: number;
   readonly limits: SchedulerLimits;
+  /** vLLM `max_model_len`: the longest prompt + output one request may have (absent: not stated). */
+  readonly maxModelLen?: number;
   /**
    * Seconds the serving path adds to every request outside the engine's steps (absent: none): a
    * request's first token, and so every later one and its end, reaches the client this long after

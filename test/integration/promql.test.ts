@@ -47,7 +47,7 @@ const liveRule = (expr: string): string =>
 /**
  * One vLLM pod's counters and latency histograms (names as vLLM V1 exports them), advanced by a
  * second's traffic on each call: 3 requests of 1,000 + 200 tokens, first tokens within 0.1-0.5 s,
- * inter-token gaps within 0.02-0.05 s.
+ * inter-token gaps within 0.02-0.05 s, requests' mean inter-token latency within 0.025-0.05 s.
  */
 function vllmSecond(values: Map<string, number>): void {
   const pod = 'namespace="default",pod="vllm-0"';
@@ -72,6 +72,14 @@ function vllmSecond(values: Map<string, number>): void {
     add(`vllm:inter_token_latency_seconds_bucket{${pod},le="${le}"}`, n);
   add(`vllm:inter_token_latency_seconds_sum{${pod}}`, 15);
   add(`vllm:inter_token_latency_seconds_count{${pod}}`, 597);
+  for (const [le, n] of [
+    ["0.025", 2],
+    ["0.05", 3],
+    ["+Inf", 3],
+  ] as const)
+    add(`vllm:request_time_per_output_token_seconds_bucket{${pod},le="${le}"}`, n);
+  add(`vllm:request_time_per_output_token_seconds_sum{${pod}}`, 0.075);
+  add(`vllm:request_time_per_output_token_seconds_count{${pod}}`, 3);
 }
 
 describe("dashboard and alert queries against a real Prometheus scraping a running scaler", () => {
@@ -454,13 +462,28 @@ describe("under Prometheus Operator, with two scaler replicas and the real expor
       "vllmService.requestRate": 12.5,
       // The llm block's vLLM signals over the two pods: 2 x (2,048 + 512) tokens/s; 2 x 2,048 / (2 x 2)
       // prompt and 2 x 512 / 4 output tokens a request; TTFT p99 at rank 3.96 of 4 in (0.75, 1]: 0.75 +
-      // 0.16 / 0.2 x 0.25; ITL p99 at rank 1,013.76 of 1,024 in (0.05, 0.075]: 0.05 + 13.76 / 20 x 0.025.
+      // 0.16 / 0.2 x 0.25; ITL p99, a request's mean (vllm:request_time_per_output_token_seconds), at
+      // rank 3.96 of 4 in (0.05, 0.075]: 0.05 + 0.16 / 0.2 x 0.025 (the single gaps' would be 0.0672).
+      // Length quantiles at rank q x 4 (2 a pod): prompts 0.4 <= 200, 1.2 <= 500, 2.4 <= 1,000, 3.6 <=
+      // 2,000, 4 <= 5,000; outputs 0.8 <= 100, 1.6 <= 200, 3.6 <= 500, 4 <= 1,000.
       "vllmService.tokens": 5120,
       "vllmService.tokens.history": 5120,
       "vllmService.meanPromptTokens": 1024,
       "vllmService.meanOutputTokens": 256,
+      "vllmService.promptTokensP10": 100 + (100 * 0.4) / 0.4,
+      "vllmService.promptTokensP30": 200 + (300 * (1.2 - 0.4)) / 0.8,
+      "vllmService.promptTokensP50": 500 + (500 * (2 - 1.2)) / 1.2,
+      "vllmService.promptTokensP70": 1000 + (1000 * (2.8 - 2.4)) / 1.2,
+      "vllmService.promptTokensP88": 1000 + (1000 * (3.52 - 2.4)) / 1.2,
+      "vllmService.promptTokensP98": 2000 + (3000 * (3.92 - 3.6)) / 0.4,
+      "vllmService.outputTokensP10": (100 * 0.4) / 0.8,
+      "vllmService.outputTokensP30": 100 + (100 * (1.2 - 0.8)) / 0.8,
+      "vllmService.outputTokensP50": 200 + (300 * (2 - 1.6)) / 2,
+      "vllmService.outputTokensP70": 200 + (300 * (2.8 - 1.6)) / 2,
+      "vllmService.outputTokensP88": 200 + (300 * (3.52 - 1.6)) / 2,
+      "vllmService.outputTokensP98": 500 + (500 * (3.92 - 3.6)) / 0.4,
       "vllmService.ttft": 0.95,
-      "vllmService.itl": 0.0672,
+      "vllmService.itl": 0.05 + (0.025 * (3.96 - 3.8)) / 0.2,
       "vllmService.kvCacheUsage": 0.7,
       "vllmService.gpuUtilization": 80,
       "vllmService.ready": 2,

@@ -9,6 +9,7 @@ import { execFileSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
+import { OUTPUT_LENGTH_SIGNALS, PROMPT_LENGTH_SIGNALS } from "../../src/config/llm.ts";
 import { parseConfig, type Config, type ServiceConfig } from "../../src/config/schema.ts";
 import { silentLogger } from "../../src/service/log.ts";
 import { ScalerLoop } from "../../src/service/loop.ts";
@@ -126,8 +127,25 @@ describe("an llm service's vLLM signals in a real Prometheus, on recorded vLLM s
       // request_prompt_tokens 3,928,691 / 6,226; request_generation_tokens 124,321 / 6,226.
       meanPromptTokens: 3_928_691 / 6226,
       meanOutputTokens: 124_321 / 6226,
+      // The length quantiles (0.1, 0.3, 0.5, 0.7, 0.88, 0.98) on the 1-2-5 buckets: rank q x 6,226
+      // in (200, 500] (520 to 1,345 requests) for 0.1, in (500, 1,000] (1,345 to 6,186) above.
+      promptTokensP10: 200 + ((0.1 * 6226 - 520) / (1345 - 520)) * 300,
+      promptTokensP30: 500 + ((0.3 * 6226 - 1345) / (6186 - 1345)) * 500,
+      promptTokensP50: 500 + ((0.5 * 6226 - 1345) / (6186 - 1345)) * 500,
+      promptTokensP70: 500 + ((0.7 * 6226 - 1345) / (6186 - 1345)) * 500,
+      promptTokensP88: 500 + ((0.88 * 6226 - 1345) / (6186 - 1345)) * 500,
+      promptTokensP98: 500 + ((0.98 * 6226 - 1345) / (6186 - 1345)) * 500,
+      // Output lengths: 1,466 requests <= 1, 2,103 <= 2, 3,701 <= 5, 4,945 <= 10, 5,676 <= 20,
+      // 6,047 <= 50, 6,129 <= 100 (the lowest bucket interpolated from 0).
+      outputTokensP10: ((0.1 * 6226) / 1466) * 1,
+      outputTokensP30: 1 + ((0.3 * 6226 - 1466) / (2103 - 1466)) * 1,
+      outputTokensP50: 2 + ((0.5 * 6226 - 2103) / (3701 - 2103)) * 3,
+      outputTokensP70: 5 + ((0.7 * 6226 - 3701) / (4945 - 3701)) * 5,
+      outputTokensP88: 10 + ((0.88 * 6226 - 4945) / (5676 - 4945)) * 10,
+      outputTokensP98: 50 + ((0.98 * 6226 - 6047) / (6129 - 6047)) * 50,
       // rank 0.99 x 8,499 = 8,414.01 in (2.5, 5]: 2.5 + (8,414.01 - 8,297) / (8,432 - 8,297) x 2.5.
       ttft: 2.5 + ((0.99 * 8499 - 8297) / (8432 - 8297)) * 2.5,
+      // No vllm:request_time_per_output_token_seconds in this version: the single gaps' histogram,
       // vllm:time_per_output_token_seconds (no inter_token_latency here): rank 145,750.77 in
       // (0.3, 0.4]: 0.3 + (145,750.77 - 142,037) / (147,174 - 142,037) x 0.1.
       itl: 0.3 + ((0.99 * 147_223 - 142_037) / (147_174 - 142_037)) * 0.1,
@@ -143,6 +161,7 @@ describe("an llm service's vLLM signals in a real Prometheus, on recorded vLLM s
       // The recording lists no request-length or latency bucket lines: not measured.
       meanPromptTokens: 0,
       meanOutputTokens: 0,
+      ...Object.fromEntries([...PROMPT_LENGTH_SIGNALS, ...OUTPUT_LENGTH_SIGNALS].map((n) => [n, 0])),
       ttft: 0,
       itl: 0,
       kvCacheUsage: 0,

@@ -16,7 +16,7 @@
 // "plan for ready time now+54s: q95 80000 / 30203 per replica = 3" then "in tokens: 30,203
 // tokens/s per replica (qwen3-8b/h100_sxm/vllm/tp1: 23.67 req/s within TTFT p99 <= 2 s, ITL p99
 // <= 50 ms, KV <= 90%, bound by throughput (the step time runs away above it)); the plan's 80,000
-// tokens/s at 3: TTFT p99 246 ms, ITL p99 33.1 ms, KV 38%".
+// tokens/s at 3: TTFT p99 275 ms, ITL p99 26.8 ms, KV 38%".
 
 import { sizeInTokens } from "../llm-sizing.ts";
 import type { Draft, StepContext } from "../step.ts";

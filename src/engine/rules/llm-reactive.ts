@@ -9,8 +9,8 @@
 // Its reason shows the arithmetic (the example of llm-sizing.ts): "tokens: demand 63,800 tokens/s
 // (served 61,000; arrivals 50 req/s x (1,020 + 256) tokens, measured) / 30,203 tokens/s per
 // replica (qwen3-8b/h100_sxm/vllm/tp1: 23.67 req/s within TTFT p99 <= 2 s, ITL p99 <= 50 ms,
-// KV <= 90%, bound by throughput (the step time runs away above it)) = 3; at 3: TTFT p99 196 ms,
-// ITL p99 29.7 ms, KV 21%".
+// KV <= 90%, bound by throughput (the step time runs away above it)) = 3; at 3: TTFT p99 225 ms,
+// ITL p99 18.5 ms, KV 21%".
 
 import { extensiveReplicas } from "../hpa.ts";
 import { latencyGuard, predictAt, sizeInTokens, type LatencyGuard, type LlmSizing } from "../llm-sizing.ts";
@@ -63,10 +63,16 @@ function demandText(s: LlmSizing): string {
       ? [`arrivals ${fmt(s.arrivals)} req/s x ${lengths}`]
       : [`${lengths} a request`]),
   ];
-  return `demand ${tokens(s.demand)} tokens/s (${parts.join("; ")}, ${how})`;
+  const spread =
+    s.distribution === "measured"
+      ? ", with their distribution"
+      : s.distribution === "not measured"
+        ? ""
+        : `; their distribution ${s.distribution}: every request at the mean`;
+  return `demand ${tokens(s.demand)} tokens/s (${parts.join("; ")}, ${how}${spread})`;
 }
 
-/** "itl: measured p99 80.7 ms > 50 ms: 30,478 tokens/s per replica x 50 ms / 80.7 ms = 18,883; demand ... = 9" */
+/** "itl: measured p99 80.7 ms > 50 ms: 30,069 tokens/s per replica x 50 ms / 80.7 ms = 18,630; demand ... = 9" */
 function guardReason(s: LlmSizing, g: LatencyGuard): Reason {
   const q = `p${Number((s.llm.slo.percentile * 100).toFixed(1))}`;
   return {

@@ -1,5 +1,6 @@
 // Rule 1, reactive: one replica count per trigger by the HPA's rules, then the maximum.
 
+import { OUTPUT_LENGTH_SIGNALS, PROMPT_LENGTH_SIGNALS } from "../../config/llm.ts";
 import type { ServiceConfig, SourcesConfig, TriggerConfig } from "../../config/schema.ts";
 import { extensiveReplicas, intensiveReplicas } from "../hpa.ts";
 import { own } from "../own.ts";
@@ -15,6 +16,8 @@ const TOKEN_RULE_SIGNALS: ReadonlySet<string> = new Set([
   "tokens",
   "meanPromptTokens",
   "meanOutputTokens",
+  ...PROMPT_LENGTH_SIGNALS,
+  ...OUTPUT_LENGTH_SIGNALS,
   "requests",
   "spotPending",
   "ttft",

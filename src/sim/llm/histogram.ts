@@ -4,7 +4,11 @@
 //  - vllm:time_to_first_token_seconds: 22 bounds from 1 ms to 2560 s;
 //  - vllm:inter_token_latency_seconds: 19 bounds from 10 ms to 80 s (one observation per
 //    generated token after a request's first, per engine step);
-//  - vllm:e2e_request_latency_seconds: 21 bounds from 0.3 s to 7680 s.
+//  - vllm:e2e_request_latency_seconds: 21 bounds from 0.3 s to 7680 s;
+//  - vllm:request_time_per_output_token_seconds: a finished request's mean inter-token latency
+//    (decode time / (output tokens - 1), 0 for a one-token answer), the bounds of the ITL histogram;
+//  - vllm:request_prompt_tokens, vllm:request_generation_tokens: a finished request's lengths,
+//    1-2-5 bounds up to max_model_len (`build_1_2_5_buckets`): 1, 2, 5, 10, 20, 50, ...
 
 export const TTFT_BUCKETS: readonly number[] = [
   0.001, 0.005, 0.01, 0.02, 0.04, 0.06, 0.08, 0.1, 0.25, 0.5, 0.75, 1.0, 2.5, 5.0, 7.5, 10.0, 20.0, 40.0,
@@ -17,6 +21,16 @@ export const E2E_BUCKETS: readonly number[] = [
   0.3, 0.5, 0.8, 1.0, 1.5, 2.0, 2.5, 5.0, 10.0, 15.0, 20.0, 30.0, 40.0, 50.0, 60.0, 120.0, 240.0, 480.0,
   960.0, 1920.0, 7680.0,
 ];
+
+export const TPOT_BUCKETS: readonly number[] = ITL_BUCKETS;
+
+/** vLLM's request-length bounds: 1, 2, 5 times the powers of 10 up to maxModelLen. Example: 100 -> 1, 2, 5, 10, 20, 50, 100. */
+export function lengthBuckets(maxModelLen: number): number[] {
+  const out: number[] = [];
+  for (let scale = 1; scale <= maxModelLen; scale *= 10)
+    for (const m of [1, 2, 5]) if (m * scale <= maxModelLen) out.push(m * scale);
+  return out;
+}
 
 /** A histogram as Prometheus exposes it: per-bucket counts (not yet cumulative), sum and count. */
 export class LatencyHistogram {

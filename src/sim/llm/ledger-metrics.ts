@@ -49,4 +49,16 @@ export abstract class LedgerMetrics implements LiveMetrics {
   get e2e(): LatencyHistogram {
     return this.ledger.e2eHistogram;
   }
+
+  get tpot(): LatencyHistogram {
+    return this.ledger.tpotHistogram;
+  }
+
+  get promptLengths(): LatencyHistogram {
+    return this.ledger.promptLengths;
+  }
+
+  get outputLengths(): LatencyHistogram {
+    return this.ledger.outputLengths;
+  }
 }

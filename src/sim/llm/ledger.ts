@@ -3,7 +3,14 @@
 // the gateway (NaN while it has none: never served, rejected, or aborted); its mean inter-token
 // latency follows from them: (e2e - ttft) / (output tokens - 1).
 
-import { E2E_BUCKETS, ITL_BUCKETS, LatencyHistogram, TTFT_BUCKETS } from "./histogram.ts";
+import {
+  E2E_BUCKETS,
+  ITL_BUCKETS,
+  LatencyHistogram,
+  lengthBuckets,
+  TPOT_BUCKETS,
+  TTFT_BUCKETS,
+} from "./histogram.ts";
 
 export const FINISHED = 1;
 export const REJECTED = 2;
@@ -20,6 +27,11 @@ export class RequestLedger {
   readonly ttftHistogram = new LatencyHistogram(TTFT_BUCKETS);
   readonly itlHistogram = new LatencyHistogram(ITL_BUCKETS);
   readonly e2eHistogram = new LatencyHistogram(E2E_BUCKETS);
+  /** vllm:request_time_per_output_token_seconds: a finished request's mean inter-token latency. */
+  readonly tpotHistogram = new LatencyHistogram(TPOT_BUCKETS);
+  /** vllm:request_prompt_tokens and vllm:request_generation_tokens: finished requests' lengths. */
+  readonly promptLengths: LatencyHistogram;
+  readonly outputLengths: LatencyHistogram;
   /** vllm:prompt_tokens_total: a request's prompt, counted when its first token is out. */
   promptTokens = 0;
   /** vllm:generation_tokens_total. */
@@ -36,7 +48,10 @@ export class RequestLedger {
   /** Requests still on a replica when its drain time ran out. */
   aborted = 0;
 
-  constructor(requests: number) {
+  /** `maxModelLen` bounds the length histograms, as vLLM's max_model_len does. */
+  constructor(requests: number, maxModelLen = 131_072) {
+    this.promptLengths = new LatencyHistogram(lengthBuckets(maxModelLen));
+    this.outputLengths = new LatencyHistogram(lengthBuckets(maxModelLen));
     this.ttft = new Float32Array(requests).fill(Number.NaN);
     this.e2e = new Float32Array(requests).fill(Number.NaN);
     this.preemptions = new Uint8Array(requests);
@@ -56,6 +71,10 @@ export class RequestLedger {
     this.finishedOutputTokens += outputTokens;
     this.e2e[req] = v;
     this.e2eHistogram.observe(v);
+    const first = this.ttft[req] ?? Number.NaN;
+    this.tpotHistogram.observe(outputTokens > 1 && first <= v ? (v - first) / (outputTokens - 1) : 0);
+    this.promptLengths.observe(promptTokens);
+    this.outputLengths.observe(outputTokens);
     this.status[req] = FINISHED;
     this.finished++;
   }

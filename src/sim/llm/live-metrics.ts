@@ -22,6 +22,9 @@ export const METRIC_NAMES = {
   ttft: "vllm:time_to_first_token_seconds",
   itl: "vllm:inter_token_latency_seconds",
   e2e: "vllm:e2e_request_latency_seconds",
+  tpot: "vllm:request_time_per_output_token_seconds",
+  promptLengths: "vllm:request_prompt_tokens",
+  outputLengths: "vllm:request_generation_tokens",
 } as const;
 
 export interface LiveMetrics {
@@ -49,4 +52,9 @@ export interface LiveMetrics {
   readonly ttft: LatencyHistogram;
   readonly itl: LatencyHistogram;
   readonly e2e: LatencyHistogram;
+  /** A finished request's mean inter-token latency (vLLM's per-request TPOT). */
+  readonly tpot: LatencyHistogram;
+  /** Finished requests' prompt and output lengths. */
+  readonly promptLengths: LatencyHistogram;
+  readonly outputLengths: LatencyHistogram;
 }

@@ -137,7 +137,10 @@ export function simulateLlm(
   validateLlmSettings(settings);
   const seconds = spanSeconds(arrivals);
   const from = Math.min(Math.max(0, Math.floor(settings.measureFromSeconds)), Math.max(0, seconds - 1));
-  const ledger = new RequestLedger(arrivals.times.length);
+  const ledger = new RequestLedger(
+    arrivals.times.length,
+    settings.profile.maxModelLen ?? settings.profile.kvCacheTokens,
+  );
   const cluster = new Cluster(startupSeconds(settings));
   const fleet = new Fleet(
     settings.profile,

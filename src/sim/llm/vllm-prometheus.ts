@@ -6,7 +6,12 @@
 //   tokens            (prompt + generated tokens) increase / time, over 1 minute;
 //   meanPromptTokens  increase of vllm:request_prompt_tokens_sum / increase of its _count, over
 //   meanOutputTokens  5 minutes (and of vllm:request_generation_tokens); the finished requests';
-//   ttft, itl         histogram_quantile(percentile) of the buckets' increases over 2 minutes;
+//   promptTokensP10 ... outputTokensP98
+//                     histogram_quantile(q) of the length histograms' increases over 5 minutes;
+//   ttft              histogram_quantile(percentile) of the buckets' increases over 2 minutes;
+//   itl               the same of vllm:request_time_per_output_token_seconds (a request's mean
+//                     inter-token latency), or, where it answers nothing, of the single gaps'
+//                     vllm:inter_token_latency_seconds (the query's `or`);
 //   requests          the ingress counter's increase / time, over 1 minute.
 // A ratio or a quantile of nothing (no request finished, no token out in the window) is NaN, which
 // the queries' `> 0` drops: the empty answer reads as 0, "not measured", as in the service.
@@ -14,6 +19,12 @@
 // Example, 15 s scrapes: 600 prompt and 1,200 generated tokens counted at t = 0 and 3,600 + 6,000
 // at t = 45: tokens = (9,600 - 1,800) / 45 = 173.3 tokens/s at t = 45 (4 samples in the minute).
 
+import {
+  LENGTH_QUANTILES,
+  OUTPUT_LENGTH_SIGNALS,
+  PROMPT_LENGTH_SIGNALS,
+  type LengthSignal,
+} from "../../config/llm.ts";
 import type { LiveMetrics } from "./live-metrics.ts";
 
 /** The windows of the llm block's queries (config/llm.ts llmQueries) and of the arrival rate, seconds. */
@@ -30,10 +41,13 @@ interface Scrape {
   /** Per-bucket counts (not cumulative), the +Inf bucket last. */
   readonly ttft: Float64Array;
   readonly itl: Float64Array;
+  readonly tpot: Float64Array;
+  readonly prompts: Float64Array;
+  readonly outputs: Float64Array;
 }
 
 /** The token signals as the service would read them at the last scrape; undefined: no answer yet. */
-export interface TokenReadings {
+export interface TokenReadings extends Readonly<Record<LengthSignal, number | undefined>> {
   /** The second of the scrape the readings come from. */
   readonly at: number;
   readonly tokens: number | undefined;
@@ -83,6 +97,9 @@ export class VllmPrometheus {
   private readonly percentile: number;
   private ttftBounds: Float64Array | undefined;
   private itlBounds: Float64Array | undefined;
+  private tpotBounds: Float64Array | undefined;
+  private promptBounds: Float64Array | undefined;
+  private outputBounds: Float64Array | undefined;
 
   constructor(scrapeSeconds: number, percentile: number) {
     if (!(scrapeSeconds >= 1)) throw new RangeError(`scrapeSeconds: must be >= 1, got ${scrapeSeconds}`);
@@ -97,6 +114,9 @@ export class VllmPrometheus {
     if (t % this.scrapeSeconds !== 0) return;
     this.ttftBounds ??= live.ttft.bounds;
     this.itlBounds ??= live.itl.bounds;
+    this.tpotBounds ??= live.tpot.bounds;
+    this.promptBounds ??= live.promptLengths.bounds;
+    this.outputBounds ??= live.outputLengths.bounds;
     this.scrapes.push({
       t,
       arrivals: live.arrivals,
@@ -106,6 +126,9 @@ export class VllmPrometheus {
       finishedOutput: live.finishedOutputTokens,
       ttft: live.ttft.counts.slice(),
       itl: live.itl.counts.slice(),
+      tpot: live.tpot.counts.slice(),
+      prompts: live.promptLengths.counts.slice(),
+      outputs: live.outputLengths.counts.slice(),
     });
     while ((this.scrapes[0]?.t ?? t) <= t - SIGNAL_WINDOWS.lengths) this.scrapes.shift();
   }
@@ -130,11 +153,40 @@ export class VllmPrometheus {
     return finished > 0 ? orZero((of(w[1]) - of(w[0])) / finished) : 0;
   }
 
-  private quantile(which: "ttft" | "itl"): number | undefined {
-    const w = this.window(SIGNAL_WINDOWS.latency);
-    const bounds = which === "ttft" ? this.ttftBounds : this.itlBounds;
+  private quantile(
+    which: "ttft" | "itl" | "tpot" | "prompts" | "outputs",
+    q: number,
+    seconds: number,
+  ): number | undefined {
+    const w = this.window(seconds);
+    const bounds = {
+      ttft: this.ttftBounds,
+      itl: this.itlBounds,
+      tpot: this.tpotBounds,
+      prompts: this.promptBounds,
+      outputs: this.outputBounds,
+    }[which];
     if (!w || !bounds) return undefined;
-    return orZero(quantileOfIncrease(bounds, w[0][which], w[1][which], this.percentile));
+    return orZero(quantileOfIncrease(bounds, w[0][which], w[1][which], q));
+  }
+
+  /** The per-request TPOT's quantile, or the single gaps' where it has none (the query's `or`). */
+  private itl(): number | undefined {
+    const perRequest = this.quantile("tpot", this.percentile, SIGNAL_WINDOWS.latency);
+    if (perRequest === undefined || perRequest > 0) return perRequest;
+    return this.quantile("itl", this.percentile, SIGNAL_WINDOWS.latency);
+  }
+
+  private lengths(
+    which: "prompts" | "outputs",
+    signals: readonly LengthSignal[],
+  ): Record<string, number | undefined> {
+    return Object.fromEntries(
+      signals.map((name, i) => [
+        name,
+        this.quantile(which, LENGTH_QUANTILES[i]?.q ?? 0.5, SIGNAL_WINDOWS.lengths),
+      ]),
+    );
   }
 
   readings(): TokenReadings {
@@ -143,8 +195,10 @@ export class VllmPrometheus {
       tokens: this.rate(SIGNAL_WINDOWS.tokens, (s) => s.tokens),
       meanPromptTokens: this.mean((s) => s.finishedPrompt),
       meanOutputTokens: this.mean((s) => s.finishedOutput),
-      ttft: this.quantile("ttft"),
-      itl: this.quantile("itl"),
+      ...(this.lengths("prompts", PROMPT_LENGTH_SIGNALS) as Record<LengthSignal, number | undefined>),
+      ...(this.lengths("outputs", OUTPUT_LENGTH_SIGNALS) as Record<LengthSignal, number | undefined>),
+      ttft: this.quantile("ttft", this.percentile, SIGNAL_WINDOWS.latency),
+      itl: this.itl(),
       requests: this.rate(SIGNAL_WINDOWS.requests, (s) => s.arrivals),
     };
   }

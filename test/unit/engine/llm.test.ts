@@ -1,11 +1,12 @@
 // An llm service through decide(): rules 1 and 2 in tokens, with the linear test profile whose
 // capacity is worked by hand (test/unit/llm/capacity.test.ts): at 1,000 prompt + 100 output tokens,
-// TTFT p99 <= 0.5 s and ITL p99 <= 35 ms, one replica sustains 20 req/s = 22,000 tokens/s.
+// TTFT p99 <= 0.5 s and ITL p99 <= 35 ms, one replica sustains 21.40 req/s = 23,537 tokens/s.
 
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import fc from "fast-check";
 import { parseConfig, type Config } from "../../../src/config/schema.ts";
+import { OUTPUT_LENGTH_SIGNALS, PROMPT_LENGTH_SIGNALS } from "../../../src/config/llm.ts";
 import { decide } from "../../../src/engine/decide.ts";
 import { EMPTY_STATE, type ServiceDecision, type ServiceObservations } from "../../../src/engine/types.ts";
 import { flatForecast, obs, T0 } from "../helpers.ts";
@@ -56,12 +57,12 @@ const text = (d: ServiceDecision): string => d.reasons.map((r) => `${r.rule}: ${
 describe("an llm service, reactive in tokens", () => {
   const config = llmConfig();
 
-  it("the config: load signal tokens, start-up the profile's 60 s, capacity 22,000 tokens/s at the expected lengths", () => {
+  it("the config: load signal tokens, start-up the profile's 60 s, capacity 23,537 tokens/s at the expected lengths", () => {
     const s = config.services[0];
     assert.ok(s?.llm);
     assert.equal(s.loadTrigger, "tokens");
     assert.equal(s.podStartupSeconds, 60);
-    assert.ok(Math.abs((s.capacityPerReplica ?? 0) - 22_000) < 1e-3);
+    assert.ok(Math.abs((s.capacityPerReplica ?? 0) - 23_537) < 1);
     assert.equal(s.llm.requestsTrigger, "requestRate");
     assert.deepEqual(
       s.triggers.map((t) => [t.name, t.llm ?? null]),
@@ -70,38 +71,40 @@ describe("an llm service, reactive in tokens", () => {
         ["tokens", "tokens"],
         ["meanPromptTokens", "meanPromptTokens"],
         ["meanOutputTokens", "meanOutputTokens"],
+        ...[...PROMPT_LENGTH_SIGNALS, ...OUTPUT_LENGTH_SIGNALS].map((n) => [n, n]),
         ["ttft", "ttft"],
         ["itl", "itl"],
       ],
     );
   });
 
-  it("served 50,000 tokens/s beats arrivals 40 req/s x 1,100 = 44,000: ceil(50,000 / 22,000) = 3", () => {
+  it("served 50,000 tokens/s beats arrivals 40 req/s x 1,100 = 44,000: ceil(50,000 / 23,537) = 3", () => {
     const d = decideOne(config, obs({ tokens: 50_000, requestRate: 40 }));
     assert.equal(d.desiredReplicas, 3);
     assert.equal(d.reason, "reactive");
-    assert.match(text(d), /tokens: demand 50,000 tokens\/s .* \/ 22,000 tokens\/s per replica .* = 3/);
+    assert.match(text(d), /tokens: demand 50,000 tokens\/s .* \/ 23,537 tokens\/s per replica .* = 3/);
     assert.equal(d.llm?.demandTokensPerSecond, 50_000);
     assert.equal(d.llm?.lengthsMeasured.prompt, false);
     assert.equal(d.llm?.capacityPerReplica.boundBy, "itl");
   });
 
-  it("arrivals 30 req/s x 1,100 = 33,000 beat served 20,000 (a backlog): ceil(33,000 / 22,000) = 2", () => {
+  it("arrivals 30 req/s x 1,100 = 33,000 beat served 20,000 (a backlog): ceil(33,000 / 23,537) = 2", () => {
     const d = decideOne(config, obs({ tokens: 20_000, requestRate: 30 }));
     assert.equal(d.desiredReplicas, 2);
     assert.equal(d.llm?.demandTokensPerSecond, 33_000);
   });
 
-  it("at 3 replicas the model predicts for 50,000 / 1,100 / 3 = 15.15 req/s each: ITL p99 = 30 ms + 10 ms x λs", () => {
+  it("at 3 replicas the model predicts for 50,000 / 1,100 / 3 = 15.15 req/s each: ITL p99 = s_d + 48 x 20 ms / 99 = 22.5 ms (48 of Poisson(33.7) prefills in a request's decode)", () => {
     const d = decideOne(config, obs({ tokens: 50_000, requestRate: 0 }));
     const rate = 50_000 / 1100 / 3;
     const s = 0.01 / (1 - 0.03 * rate);
+    const decodeStep = 0.01 + 0.0001 * rate * 100 * s;
     assert.equal(d.llm?.predicted?.replicas, 3);
-    assert.ok(Math.abs((d.llm?.predicted?.itlSeconds ?? 0) - (0.03 + 0.01 * rate * s)) < 1e-9);
-    assert.match(text(d), /at 3: TTFT p99 \d+(\.\d+)? ms, ITL p99 32\.8 ms, KV \d+%/);
+    assert.ok(Math.abs((d.llm?.predicted?.itlSeconds ?? 0) - (decodeStep + (48 * 0.02) / 99)) < 1e-9);
+    assert.match(text(d), /at 3: TTFT p99 \d+(\.\d+)? ms, ITL p99 22\.5 ms, KV \d+%/);
   });
 
-  it("measured 500 + 100 tokens: λ = (1 - 10 / 35) / 0.02 = 35.71 req/s x 600 = 21,429 tokens/s, so 43,000 needs 3 (2 at the expected lengths)", () => {
+  it("measured 500 + 100 tokens: 35.71 req/s x 600 = 21,429 tokens/s (bound by ITL), so 43,000 needs 3 (2 at the expected lengths)", () => {
     const measured = decideOne(
       config,
       obs({ tokens: 43_000, requestRate: 0, meanPromptTokens: 500, meanOutputTokens: 100 }),
@@ -115,13 +118,13 @@ describe("an llm service, reactive in tokens", () => {
     assert.equal(decideOne(config, obs({ tokens: 43_000, requestRate: 0 })).desiredReplicas, 2);
   });
 
-  it("the measured TTFT p99 (1 s against 0.5 s) corrects the capacity: 22,000 x 0.5 / 1 = 11,000, ceil(20,000 / 11,000) = 2 beats 1 in tokens", () => {
+  it("the measured TTFT p99 (1 s against 0.5 s) corrects the capacity: 23,537 x 0.5 / 1 = 11,768, ceil(20,000 / 11,768) = 2 beats 1 in tokens", () => {
     const d = decideOne(config, obs({ tokens: 20_000, requestRate: 0, ttft: 1, itl: 0.03 }));
     assert.equal(d.desiredReplicas, 2);
     assert.equal(d.reactiveReplicas, 2);
     assert.match(
       text(d),
-      /ttft: measured p99 1 s > 500 ms: 22,000 tokens\/s per replica x 500 ms \/ 1 s = 11,000; demand 20,000 tokens\/s \/ 11,000 = 2/,
+      /ttft: measured p99 1 s > 500 ms: 23,537 tokens\/s per replica x 500 ms \/ 1 s = 11,768; demand 20,000 tokens\/s \/ 11,768 = 2/,
     );
     assert.equal(d.llm?.measured.ttftSeconds, 1);
   });
@@ -137,7 +140,7 @@ describe("an llm service, reactive in tokens", () => {
     readonly want: number;
   }[] = [
     {
-      name: "TTFT 1 s at 10 ready: still ceil(20,000 / 11,000) = 2, not ceil(10 x 1 / 0.5) = 20",
+      name: "TTFT 1 s at 10 ready: still ceil(20,000 / 11,768) = 2, not ceil(10 x 1 / 0.5) = 20",
       ready: 10,
       ttft: 1,
       itl: 0.03,
@@ -159,14 +162,14 @@ describe("an llm service, reactive in tokens", () => {
       want: 1,
     },
     {
-      name: "ITL 70 ms: 22,000 x 35 / 70 = 11,000, ceil(20,000 / 11,000) = 2",
+      name: "ITL 70 ms: 23,537 x 35 / 70 = 11,768, ceil(20,000 / 11,768) = 2",
       ready: 10,
       ttft: 0.2,
       itl: 0.07,
       want: 2,
     },
     {
-      name: "TTFT 2.5 s and ITL 70 ms: the larger, 22,000 x 0.5 / 2.5 = 4,400, ceil(20,000 / 4,400) = 5",
+      name: "TTFT 2.5 s and ITL 70 ms: the larger, 23,537 x 0.5 / 2.5 = 4,707, ceil(20,000 / 4,707) = 5",
       ready: 3,
       ttft: 2.5,
       itl: 0.07,
@@ -205,8 +208,64 @@ describe("an llm service at zero", () => {
   });
 });
 
+// The lengths' distribution from the quantile signals (0.1, 0.3, 0.5, 0.7, 0.88, 0.98; shares 20, 20,
+// 20, 20, 16, 4%), scaled to the measured means: prompts 200, 400, 700, 1,100, 2,000, 4,000 average
+// 960, so x 1,000 / 960 and 2 significant figures: 210, 420, 730, 1,100, 2,100, 4,200; outputs 20,
+// 40, 80, 120, 200, 400 average 100 already.
+describe("an llm service sized on its request lengths' distribution", () => {
+  const config = llmConfig();
+  const PROMPTS = [200, 400, 700, 1100, 2000, 4000];
+  const OUTPUTS = [20, 40, 80, 120, 200, 400];
+  const lengths = (prompts: readonly (number | undefined)[], outputs: readonly (number | undefined)[]) => ({
+    meanPromptTokens: 1000,
+    meanOutputTokens: 100,
+    ...Object.fromEntries(PROMPT_LENGTH_SIGNALS.map((n, i) => [n, prompts[i]])),
+    ...Object.fromEntries(OUTPUT_LENGTH_SIGNALS.map((n, i) => [n, outputs[i]])),
+  });
+  const cases = [
+    {
+      name: "measured: the spread (a 4,200-token prompt class, 20-token answers) lowers 23,537 to 19,391 tokens/s; 50,000 needs 3",
+      readings: lengths(PROMPTS, OUTPUTS),
+      capacity: 19_391,
+      replicas: 3,
+      text: /\(served 50,000; arrivals 0 req\/s x \(1,000 \+ 100\) tokens, measured, with their distribution\)/,
+    },
+    {
+      name: "none measured: every request at the mean, 23,537 tokens/s",
+      readings: lengths([], []),
+      capacity: 23_537,
+      replicas: 3,
+      text: /tokens: demand 50,000 tokens\/s \(served 50,000; arrivals 0 req\/s x \(1,000 \+ 100\) tokens, measured\)/,
+    },
+    {
+      name: "one prompt quantile missing: malformed, said, sized at the mean",
+      readings: lengths([200, 400, undefined, 1100, 2000, 4000], OUTPUTS),
+      capacity: 23_537,
+      replicas: 3,
+      text: /their distribution malformed \(prompt lengths: 1 of 6 quantiles unmeasured\): every request at the mean/,
+    },
+    {
+      name: "output quantiles falling (0.7 reads 60, below 0.5's 80): malformed, said, sized at the mean",
+      readings: lengths(PROMPTS, [20, 40, 80, 60, 200, 400]),
+      capacity: 23_537,
+      replicas: 3,
+      text: /output lengths: quantile 0.7 reads 60, below quantile 0.5's 80/,
+    },
+  ];
+  for (const c of cases)
+    it(c.name, () => {
+      const d = decideOne(config, obs({ tokens: 50_000, requestRate: 0, ...c.readings }));
+      assert.ok(
+        Math.abs((d.llm?.capacityPerReplica.tokensPerSecond ?? 0) - c.capacity) < 1,
+        String(d.llm?.capacityPerReplica.tokensPerSecond),
+      );
+      assert.equal(d.desiredReplicas, c.replicas);
+      assert.match(text(d), c.text);
+    });
+});
+
 describe("an llm service, planned in tokens", () => {
-  it("a confident forecast of 66,000 tokens/s at the ready time (now + 60 s) plans ceil(66,000 / 22,000) = 3", () => {
+  it("a confident forecast of 66,000 tokens/s at the ready time (now + 60 s) plans ceil(66,000 / 23,537) = 3", () => {
     const config = llmConfig();
     const d = decideOne(
       config,
@@ -215,8 +274,8 @@ describe("an llm service, planned in tokens", () => {
     assert.equal(d.desiredReplicas, 3);
     assert.equal(d.reason, "predictive");
     assert.equal(d.predictiveReplicas, 3);
-    assert.match(text(d), /plan for ready time now\+60s: q95 66000 \/ 22000 per replica = 3/);
-    assert.match(text(d), /in tokens: 22,000 tokens\/s per replica .*; the plan's 66,000 tokens\/s at 3: /);
+    assert.match(text(d), /plan for ready time now\+60s: q95 66000 \/ 23537\S* per replica = 3/);
+    assert.match(text(d), /in tokens: 23,537 tokens\/s per replica .*; the plan's 66,000 tokens\/s at 3: /);
   });
 
   it("the decision's prediction is at the final count: the budget trims 3 to 2 ($7.03/h a replica, $15/h)", () => {

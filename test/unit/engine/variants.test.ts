@@ -2,7 +2,7 @@
 // rules on the total, and the cross-service steps acting on the split (quotas spill, the budget
 // sheds the spot hedge first). Both variants use the linear test profile, whose capacity is worked
 // by hand (test/unit/llm/capacity.test.ts): at 1,000 + 100 tokens, TTFT p99 <= 0.5 s and ITL p99
-// <= 35 ms, one replica serves 22,000 tokens/s. They differ in GPU type, so in price (CPU and
+// <= 35 ms, one replica serves 23,537 tokens/s. They differ in GPU type, so in price (CPU and
 // memory priced at 0: a replica costs its GPU, L40S $1.80/h, H100 $6.90/h) and start-up.
 
 import assert from "node:assert/strict";
@@ -97,7 +97,7 @@ const text = (d: ServiceDecision | undefined): string =>
   (d?.reasons ?? []).map((r) => `${r.rule}: ${r.message}`).join("\n");
 
 describe("a service with variants through decide()", () => {
-  it("the config: each variant's capacity from its profile (22,000 tokens/s), its workload, start-up and price; the service's start-up the longest", () => {
+  it("the config: each variant's capacity from its profile (23,537 tokens/s), its workload, start-up and price; the service's start-up the longest", () => {
     const c = configOf({ chat: service({ l40s: L40S(), h100: H100() }) });
     const s = c.services[0];
     assert.deepEqual(
@@ -109,8 +109,8 @@ describe("a service with variants through decide()", () => {
         v.resources.gpusPerReplica,
       ]),
       [
-        ["l40s", "chat-l40s", 480, 22_000, 1],
-        ["h100", "chat-h100", 60, 22_000, 1],
+        ["l40s", "chat-l40s", 480, 23_537, 1],
+        ["h100", "chat-h100", 60, 23_537, 1],
       ],
     );
     assert.equal(s?.podStartupSeconds, 480);
@@ -130,7 +130,7 @@ describe("a service with variants through decide()", () => {
     );
     assert.match(
       text(d),
-      /variants split \(met, \$20\.70\/h\): l40s 0 \(22,000 tokens\/s a replica at \$1\.80\/h, loads in 480s, 0 ready\), h100 3 /,
+      /variants split \(met, \$20\.70\/h\): l40s 0 \(23,537 tokens\/s a replica at \$1\.80\/h, loads in 480s, 0 ready\), h100 3 /,
     );
     assert.match(
       text(d),
@@ -161,7 +161,7 @@ describe("a service with variants through decide()", () => {
     assert.deepEqual(counts(after), { l40s: 3, h100: 0 });
   });
 
-  it("quota binding: L40S limited to 2 GPUs: 2 L40S + 1 H100 (44,000 + 22,000) at $10.50/h; the trim names the quota", () => {
+  it("quota binding: L40S limited to 2 GPUs: 2 L40S + 1 H100 (47,074 + 23,537) at $10.50/h; the trim names the quota", () => {
     const c = configOf(
       { chat: service({ l40s: L40S({ podStartupSeconds: 60 }), h100: H100() }) },
       { gpuQuotas: { "nvidia-l40s": 2 } },

@@ -45,10 +45,23 @@ describe("one replica at a request rate, linear profile, P = 1,000, O = 100", ()
     close(r.prefillShare, 0.1 / 0.7);
   });
 
-  it("10 req/s: ITL p99 = s_p = 10 + 1.4286 + 20 = 31.43 ms (φ 14% > 1%); KV 14.286 x 1,050 / 100,000 = 15%", () => {
+  it("10 req/s: ITL p99 = 16.88 ms: within 99 gaps x 16.88 ms come Poisson(16.71) arrivals, more than 99 x (16.88 - 11.43) / 20 = 27 with p 0.72%; KV 15%", () => {
     const r = predictReplica(LINEAR, SHAPE, 10, 0.99);
-    close(r.itlSeconds, 0.01 + 0.0001 * (1 / 0.07) + 0.02);
+    const sd = 0.01 + 0.0001 * (1 / 0.07); // 11.43 ms; each arrival's prompt adds 20 ms to one step
+    close(r.itlSeconds, sd + (27 * 0.02) / 99, 1e-6);
     close(r.kvCacheUse, 0.15);
+    // Poisson(10 x 99 x t) arrivals exceed 27 with probability under 1% at t, over it at 26.
+    const tail = (mean: number, k: number): number => {
+      let pmf = Math.exp(-mean);
+      let cdf = 0;
+      for (let j = 0; j <= k; j++) {
+        if (j > 0) pmf *= mean / j;
+        cdf += pmf;
+      }
+      return 1 - cdf;
+    };
+    close(tail(10 * 99 * r.itlSeconds, 27), 0.00717, 1e-2);
+    assert.ok(tail(10 * 99 * (sd + (26 * 0.02) / 99), 26) > 0.01);
   });
 
   it("10 req/s: TTFT p99 = 2 x 31.43 ms + 25.62 ms x ln(25.62) / 0.7438 = 174.57 ms", () => {
@@ -62,10 +75,11 @@ describe("one replica at a request rate, linear profile, P = 1,000, O = 100", ()
     close(2 * sp + wait, 0.17457, 1e-4);
   });
 
-  it("0.5 req/s: φ = 0.5 x 10.152 ms = 0.51% of steps prefill, under 1%: ITL p99 is the decode step 10.05 ms", () => {
+  it("0.5 req/s: ITL p99 = s_d + 3 x 20 ms / 99 = 10.66 ms: 3 or more of Poisson(0.53) arrivals in its decode 1.6%, 4 or more 0.2%", () => {
     const r = predictReplica(LINEAR, SHAPE, 0.5, 0.99);
-    close(r.stepSeconds, 0.01 / (1 - 0.015));
-    close(r.itlSeconds, 0.01 + 0.0001 * 100 * 0.5 * (0.01 / 0.985));
+    const s = 0.01 / (1 - 0.015);
+    close(r.stepSeconds, s);
+    close(r.itlSeconds, 0.01 + 0.0001 * 100 * 0.5 * s + (3 * 0.02) / 99);
   });
 
   it("40 req/s: every step prefills 40 x 1,000 x s tokens; 10 ms + 0.8 s + 0.4 s per step never settles: unstable", () => {
@@ -76,6 +90,61 @@ describe("one replica at a request rate, linear profile, P = 1,000, O = 100", ()
   });
 });
 
+// The same mean lengths as SHAPE, spread: 80% of prompts 500 tokens and 20% 3,000 (chunked 2,033.7
+// + 966.3 beside 14.29 decodes at 10 req/s), half the answers 50 tokens and half 150. The mean step
+// is the same (the linear profile's prefill cost is per token); φ = 10 x s x (0.8 x 500 / 500 + 0.2
+// x 3,000 / 2,033.7) = 0.1564; the long prompts lengthen TTFT and their steps the short answers' ITL.
+const SPREAD: WorkloadShape = {
+  ...SHAPE,
+  prompts: [
+    { tokens: 500, share: 0.8 },
+    { tokens: 3000, share: 0.2 },
+  ],
+  outputs: [
+    { tokens: 50, share: 0.5 },
+    { tokens: 150, share: 0.5 },
+  ],
+};
+
+describe("the lengths' distribution against their means, linear profile", () => {
+  const cases = [
+    {
+      name: "means",
+      shape: SHAPE,
+      phi: 0.14286,
+      ttft: 0.17457,
+      itl: 0.016883,
+      cap35: 21.397,
+      cap50: 24.0,
+      bound50: "kv-cache",
+    },
+    {
+      name: "spread",
+      shape: SPREAD,
+      phi: 0.15643,
+      ttft: 0.29198,
+      itl: 0.019387,
+      cap35: 19.058,
+      cap50: 23.109,
+      bound50: "itl",
+    },
+  ] as const;
+  for (const c of cases)
+    it(`${c.name} at 10 req/s: step 14.29 ms, φ ${c.phi}, TTFT p99 ${c.ttft} s, ITL p99 ${c.itl} s; capacity ${c.cap35}/s at ITL <= 35 ms, ${c.cap50}/s (${c.bound50}) at 50 ms`, () => {
+      const r = predictReplica(LINEAR, c.shape, 10, 0.99);
+      close(r.stepSeconds, 0.01 / 0.7);
+      close(r.prefillShare, c.phi, 1e-4);
+      close(r.ttftSeconds, c.ttft, 1e-4);
+      close(r.itlSeconds, c.itl, 1e-4);
+      close(r.kvCacheUse, 0.15);
+      const slo = (itl: number): LlmSlo => ({ ttftSeconds: 2, itlSeconds: itl, percentile: 0.99 });
+      close(replicaCapacity(LINEAR, slo(0.035), c.shape, 0.1).requestsPerSecond, c.cap35, 1e-4);
+      const at50 = replicaCapacity(LINEAR, slo(0.05), c.shape, 0.1);
+      close(at50.requestsPerSecond, c.cap50, 1e-4);
+      assert.equal(at50.boundBy, c.bound50);
+    });
+});
+
 describe("capacity of one replica, linear profile", () => {
   const slo = (ttftSeconds: number, itlSeconds: number): LlmSlo => ({
     ttftSeconds,
@@ -83,13 +152,14 @@ describe("capacity of one replica, linear profile", () => {
     percentile: 0.99,
   });
 
-  it("ITL p99 <= 35 ms: s_p = 30 ms + 10 ms x λs reaches 35 ms at λs = 0.5, λ = 20/s = 22,000 tokens/s", () => {
+  it("ITL p99 <= 35 ms: 21.40 req/s = 23,537 tokens/s (TTFT p99 359 ms, KV 62.7%)", () => {
     const c = replicaCapacity(LINEAR, slo(0.5, 0.035), SHAPE, 0.1);
-    close(c.requestsPerSecond, 20);
-    close(c.tokensPerSecond, 22_000);
+    close(c.requestsPerSecond, 21.397, 1e-4);
+    close(c.tokensPerSecond, 23_537, 1e-4);
     assert.equal(c.boundBy, "itl");
-    close(c.atCapacity.ttftSeconds, 0.31506, 1e-4);
-    close(c.atCapacity.kvCacheUse, 0.525);
+    close(c.atCapacity.itlSeconds, 0.035, 1e-6);
+    close(c.atCapacity.ttftSeconds, 0.3588, 1e-3);
+    close(c.atCapacity.kvCacheUse, 0.6274, 1e-3);
   });
 
   it("KV 50,000 tokens, 10% headroom: n x 1,050 <= 45,000 at n = λ / (1 - 0.03 λ) = 42.86, λ = 18.75/s", () => {
@@ -98,7 +168,7 @@ describe("capacity of one replica, linear profile", () => {
     assert.equal(c.boundBy, "kv-cache");
   });
 
-  it("TTFT p99 <= 500 ms (ITL 50 ms): between 20/s (315 ms) and 24/s (514 ms), TTFT exactly 500 ms there", () => {
+  it("TTFT p99 <= 500 ms (ITL 50 ms, 44.8 ms there): between 20/s (315 ms) and 24/s (514 ms), TTFT exactly 500 ms there", () => {
     const c = replicaCapacity(LINEAR, slo(0.5, 0.05), SHAPE, 0.1);
     assert.equal(c.boundBy, "ttft");
     assert.ok(c.requestsPerSecond > 20 && c.requestsPerSecond < 24, String(c.requestsPerSecond));
@@ -136,6 +206,7 @@ describe("the profile's per-request overhead, linear profile", () => {
 
   it("TTFT p99 <= 500 ms with 185 ms of overhead sizes as <= 315 ms without it: just under 20/s (315.06 ms there)", () => {
     const c = replicaCapacity(slow(0.185), slo(0.5), SHAPE, 0.1);
+    assert.ok(c.atCapacity.itlSeconds < 0.05);
     const same = replicaCapacity(LINEAR, slo(0.315), SHAPE, 0.1);
     assert.equal(c.boundBy, "ttft");
     close(c.requestsPerSecond, same.requestsPerSecond, 1e-9);

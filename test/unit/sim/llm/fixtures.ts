@@ -8,6 +8,8 @@ import {
   E2E_BUCKETS,
   ITL_BUCKETS,
   LatencyHistogram,
+  lengthBuckets,
+  TPOT_BUCKETS,
   TTFT_BUCKETS,
 } from "../../../../src/sim/llm/histogram.ts";
 import type { LiveMetrics } from "../../../../src/sim/llm/live-metrics.ts";
@@ -117,6 +119,9 @@ export class LiveStub implements LiveMetrics {
   readonly ttft = new LatencyHistogram(TTFT_BUCKETS);
   readonly itl = new LatencyHistogram(ITL_BUCKETS);
   readonly e2e = new LatencyHistogram(E2E_BUCKETS);
+  readonly tpot = new LatencyHistogram(TPOT_BUCKETS);
+  readonly promptLengths = new LatencyHistogram(lengthBuckets(40_960));
+  readonly outputLengths = new LatencyHistogram(lengthBuckets(40_960));
   running(): number {
     return 0;
   }

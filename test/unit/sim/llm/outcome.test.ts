@@ -2,7 +2,12 @@
 
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { ITL_BUCKETS, LatencyHistogram, TTFT_BUCKETS } from "../../../../src/sim/llm/histogram.ts";
+import {
+  ITL_BUCKETS,
+  LatencyHistogram,
+  lengthBuckets,
+  TTFT_BUCKETS,
+} from "../../../../src/sim/llm/histogram.ts";
 import { RequestLedger } from "../../../../src/sim/llm/ledger.ts";
 import {
   LogQuantiles,
@@ -110,6 +115,21 @@ describe("vLLM's histograms", () => {
     assert.equal(h.count, 21);
     // Rank 0.5 x 21 = 10.5: 0.5 of the way into (0.01, 0.025]... of its 10: 0.01 + 0.015 x 0.05.
     assert.ok(Math.abs(h.quantile(0.5) - (0.01 + 0.015 * 0.05)) < 1e-12);
+  });
+
+  it("a finished request: its mean inter-token latency (e2e - ttft) / (output - 1), 0 for a one-token answer, and its lengths on 1-2-5 bounds", () => {
+    assert.deepEqual(lengthBuckets(100), [1, 2, 5, 10, 20, 50, 100]);
+    const ledger = new RequestLedger(2, 40_960);
+    assert.equal(ledger.promptLengths.bounds.length, 14); // 1, 2, 5 ... 20,000
+    ledger.firstToken(0, 10, 10.5, 800);
+    ledger.finish(0, 10, 12.5, 800, 41); // 2 s over 40 gaps: 50 ms
+    ledger.firstToken(1, 11, 11.2, 3000);
+    ledger.finish(1, 11, 11.2, 3000, 1);
+    assert.equal(ledger.tpotHistogram.count, 2);
+    assert.ok(Math.abs(ledger.tpotHistogram.sum - 0.05) < 1e-6);
+    assert.equal(ledger.tpotHistogram.cumulative(0), 1); // the one-token answer's 0, in le=0.01
+    assert.equal(ledger.promptLengths.cumulative(lengthBuckets(40_960).indexOf(1000)), 1);
+    assert.equal(ledger.outputLengths.cumulative(lengthBuckets(40_960).indexOf(50)), 2);
   });
 });
 

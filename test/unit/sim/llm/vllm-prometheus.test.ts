@@ -57,4 +57,42 @@ describe("the llm block's queries on the simulated vLLM metrics", () => {
     // The rank in +Inf: the last finite bound, as PromQL answers.
     assert.equal(quantileOfIncrease(bounds, first, Float64Array.of(0, 0, 0, 5), 0.5), 0.05);
   });
+
+  it("itl: a request's mean inter-token latency (vllm:request_time_per_output_token_seconds) at the percentile: 98 requests at 20 ms and 2 at 60 ms give p99 in (0.05, 0.075], 0.0625", () => {
+    const p = new VllmPrometheus(15, 0.99);
+    const live = new LiveStub();
+    p.step(0, live);
+    for (let i = 0; i < 98; i++) live.tpot.observe(0.02);
+    for (let i = 0; i < 2; i++) live.tpot.observe(0.06);
+    // The single gaps say otherwise (a prefill step in 5% of them): not read while the per-request one answers.
+    live.itl.observe(0.02, 950);
+    live.itl.observe(0.2, 50);
+    p.step(15, live);
+    assert.ok(near(p.readings().itl, 0.05 + 0.025 * ((99 - 98) / 2)), String(p.readings().itl));
+  });
+
+  it("itl: no request finished in the window (the per-request histogram empty): the single gaps' p99 instead, 0.15 + 0.05 x 40 / 50 = 0.19", () => {
+    const p = new VllmPrometheus(15, 0.99);
+    const live = new LiveStub();
+    p.step(0, live);
+    live.itl.observe(0.02, 950);
+    live.itl.observe(0.2, 50);
+    p.step(15, live);
+    assert.ok(near(p.readings().itl, 0.15 + (0.05 * 40) / 50), String(p.readings().itl));
+  });
+
+  it("length quantiles over 5 minutes on vLLM's 1-2-5 buckets: 10 prompts in (500, 1000] and 10 in (1000, 2000]: q 0.1 = 500 + 500 x 2 / 10 = 600, q 0.98 = 1000 + 1000 x 9.6 / 10 = 1,960", () => {
+    const p = new VllmPrometheus(15, 0.99);
+    const live = new LiveStub();
+    p.step(0, live);
+    live.promptLengths.observe(800, 10);
+    live.promptLengths.observe(1500, 10);
+    live.outputLengths.observe(100, 20);
+    p.step(15, live);
+    const r = p.readings();
+    assert.ok(near(r.promptTokensP10, 600), String(r.promptTokensP10));
+    assert.ok(near(r.promptTokensP98, 1960), String(r.promptTokensP98));
+    // 20 answers in (50, 100]: q 0.5 is halfway, 75.
+    assert.ok(near(r.outputTokensP50, 75), String(r.outputTokensP50));
+  });
 });
