@@ -17,7 +17,6 @@ import { summarizeHistory } from "../../../src/pipeline/forecast.ts";
 import type { HistoryReader } from "../../../src/service/history.ts";
 import { jsonLogger } from "../../../src/service/log.ts";
 import { ScalerLoop } from "../../../src/service/loop.ts";
-import type { Scheduler } from "../../../src/service/scheduler.ts";
 import type { Sources } from "../../../src/signals/registry.ts";
 import { Cluster } from "../../../src/sim/cluster.ts";
 import { DEFAULT_CONTROL_PLANE, RatePipeline } from "../../../src/sim/control-plane.ts";
@@ -26,6 +25,7 @@ import { simServiceConfig, type SimContext } from "../../../src/sim/policies.ts"
 import { precomputeForecasts, defaultSettings } from "../../../src/sim/run.ts";
 import { minuteMeans, type Workload } from "../../../src/sim/workload.ts";
 import { configOf, serviceDoc } from "../helpers.ts";
+import { ScriptedClock } from "../service/fake-scheduler.ts";
 
 const DAY = 86_400;
 const START = Date.parse("2026-03-02T00:00:00Z"); // a Monday
@@ -81,18 +81,6 @@ function runSimulator(config: Config, ctx: SimContext, w: Workload): WorldAtRefr
   return out;
 }
 
-/** A clock the test sets; timers never fire (every read answers at once). */
-class ScriptedClock implements Scheduler {
-  t = START;
-  now(): number {
-    return this.t;
-  }
-  after(): unknown {
-    return undefined;
-  }
-  cancel(): void {}
-}
-
 /** Sources that answer with what the simulator's sources said at the current refresh. */
 function replayedSources(trigger: TriggerConfig, current: () => WorldAtRefresh): Sources {
   const read = (): Promise<number> => {
@@ -133,7 +121,7 @@ describe("the service loop and the simulator decide alike", () => {
 
     // The service, configured as the simulator sees the service, on the simulator's clock.
     const sim = simServiceConfig(ctx);
-    const clock = new ScriptedClock();
+    const clock = new ScriptedClock(START);
     let now: WorldAtRefresh | undefined;
     const trigger = sim.service.triggers[0];
     assert.ok(trigger);

@@ -43,3 +43,18 @@ export class FakeScheduler implements Scheduler {
     }
   }
 }
+
+/** A clock the test sets; timers never fire (for loops whose every read answers at once). */
+export class ScriptedClock implements Scheduler {
+  t: number;
+  constructor(start: number) {
+    this.t = start;
+  }
+  now(): number {
+    return this.t;
+  }
+  after(): unknown {
+    return undefined;
+  }
+  cancel(): void {}
+}

@@ -18,7 +18,6 @@ import { summarizeHistory } from "../../../../src/pipeline/forecast.ts";
 import type { HistoryReader } from "../../../../src/service/history.ts";
 import { jsonLogger } from "../../../../src/service/log.ts";
 import { ScalerLoop } from "../../../../src/service/loop.ts";
-import type { Scheduler } from "../../../../src/service/scheduler.ts";
 import type { Sources } from "../../../../src/signals/registry.ts";
 import { DEFAULT_CONTROL_PLANE } from "../../../../src/sim/control-plane.ts";
 import { arrivalsFromCounts, tokensPerMinute, type LlmArrivals } from "../../../../src/sim/llm/arrivals.ts";
@@ -27,6 +26,7 @@ import { replayWindow, tokenForecasts } from "../../../../src/sim/llm/replay-win
 import { defaultLlmSettings, simulateLlm, type LlmController } from "../../../../src/sim/llm/simulate.ts";
 import { VllmPrometheus, type TokenReadings } from "../../../../src/sim/llm/vllm-prometheus.ts";
 import { llmConfig, PRICE, SLO } from "./fixtures.ts";
+import { ScriptedClock } from "../../service/fake-scheduler.ts";
 
 const DAY = 86_400;
 const START = Date.parse("2026-03-02T00:00:00Z"); // a Monday
@@ -85,18 +85,6 @@ function recording(ours: OursInTokens, refresh: number, out: WorldAtRefresh[]): 
 }
 
 const SLO_PERCENTILE = 0.99;
-
-/** A clock the test sets; timers never fire (every read answers at once). */
-class ScriptedClock implements Scheduler {
-  t = START;
-  now(): number {
-    return this.t;
-  }
-  after(): unknown {
-    return undefined;
-  }
-  cancel(): void {}
-}
 
 /** Prometheus answering each llm trigger's query with the simulator's reading; kube replicas likewise. */
 function replayedSources(current: () => WorldAtRefresh): Sources {
@@ -169,7 +157,7 @@ describe("ours in tokens: the service loop and the token simulator decide alike"
       knob: 1,
     });
 
-    const clock = new ScriptedClock();
+    const clock = new ScriptedClock(START);
     let now: WorldAtRefresh | undefined;
     const loop = new ScalerLoop(
       config,

@@ -14,7 +14,6 @@ import { summarizeHistory } from "../../../../src/pipeline/forecast.ts";
 import type { HistoryReader } from "../../../../src/service/history.ts";
 import { jsonLogger } from "../../../../src/service/log.ts";
 import { ScalerLoop } from "../../../../src/service/loop.ts";
-import type { Scheduler } from "../../../../src/service/scheduler.ts";
 import type { Sources } from "../../../../src/signals/registry.ts";
 import { DEFAULT_CONTROL_PLANE } from "../../../../src/sim/control-plane.ts";
 import { arrivalsFromCounts, tokensPerMinute, type LlmArrivals } from "../../../../src/sim/llm/arrivals.ts";
@@ -32,6 +31,7 @@ import { plannedService } from "../../../../src/sim/llm/platform-replay.ts";
 import { parseSpotTrace } from "../../../../src/sim/llm/spot-trace.ts";
 import { replayWindow, tokenForecasts } from "../../../../src/sim/llm/replay-window.ts";
 import { VllmPrometheus, type TokenReadings } from "../../../../src/sim/llm/vllm-prometheus.ts";
+import { ScriptedClock } from "../../service/fake-scheduler.ts";
 
 const DAY = 86_400;
 const START = Date.parse("2026-03-02T00:00:00Z"); // a Monday
@@ -104,17 +104,6 @@ function recording(
       weight: (s, v) => ours.weight(s, v),
     };
   };
-}
-
-class ScriptedClock implements Scheduler {
-  t = START;
-  now(): number {
-    return this.t;
-  }
-  after(): unknown {
-    return undefined;
-  }
-  cancel(): void {}
 }
 
 /** Prometheus answering each trigger's query with its service's reading; each variant's pods from the world. */
@@ -221,7 +210,7 @@ describe("platform replay: the service loop and the simulator decide alike with 
       "ours",
     );
 
-    const clock = new ScriptedClock();
+    const clock = new ScriptedClock(START);
     let now: WorldAtRefresh | undefined;
     const loop = new ScalerLoop(
       engineConfig,
