@@ -79,6 +79,57 @@ export function tokenServiceInputs(
   };
 }
 
+/**
+ * One llm service's view at each refresh: the token readings its simulated Prometheus answers, its
+ * activity (the last live reading above activationLoad) and the forecast in force at that second.
+ */
+export class TokenObservation {
+  readonly prometheus: VllmPrometheus;
+  private readonly service: ServiceConfig;
+  private readonly forecasts: readonly { readonly t: number; readonly view: ForecastView }[];
+  private readonly historyFrom: number;
+  private readonly start: number;
+  private lastLiveBusyAt: number | undefined;
+  private forecastIndex = -1;
+
+  constructor(
+    service: ServiceConfig,
+    forecasts: readonly { readonly t: number; readonly view: ForecastView }[],
+    historyFrom: number,
+    start: number,
+    scrapeSeconds: number,
+  ) {
+    const llm = service.llm;
+    if (llm === undefined) throw new RangeError(`service ${service.name}: has no llm block`);
+    this.service = service;
+    this.forecasts = forecasts;
+    this.historyFrom = historyFrom;
+    this.start = start;
+    this.prometheus = new VllmPrometheus(scrapeSeconds, llm.slo.percentile);
+  }
+
+  /** The pipeline's inputs at second t (epoch ms `now`) with the service's pods. */
+  inputs(t: number, now: number, pods: { readonly ready: number; readonly current: number }): ServiceInputs {
+    const forecasts = this.forecasts;
+    while ((forecasts[this.forecastIndex + 1]?.t ?? Infinity) <= t) this.forecastIndex++;
+    const readings = this.prometheus.readings();
+    if (readings.tokens !== undefined && readings.tokens > this.service.activationLoad)
+      this.lastLiveBusyAt = now;
+    const activity: Activity = {
+      historyFrom: this.historyFrom,
+      ...(this.lastLiveBusyAt !== undefined ? { lastLiveBusyAt: this.lastLiveBusyAt } : {}),
+    };
+    return tokenServiceInputs(
+      this.service,
+      readings,
+      this.start + readings.at * 1000,
+      { ready: { value: pods.ready, observedAt: now }, current: { value: pods.current, observedAt: now } },
+      activity,
+      forecasts[this.forecastIndex]?.view,
+    );
+  }
+}
+
 export interface OursTokensSetup {
   /** The config; its services are replaced by the one service the run simulates. */
   readonly config: Config;
@@ -97,21 +148,23 @@ export class OursInTokens implements LlmController {
   private readonly config: Config;
   private readonly service: ServiceConfig;
   private readonly setup: OursTokensSetup;
-  private readonly prometheus: VllmPrometheus;
+  private readonly observation: TokenObservation;
   private readonly keda: KedaHpa;
   private state: EngineState = EMPTY_STATE;
   private last: ServiceDecision | undefined;
-  private lastLiveBusyAt: number | undefined;
-  private forecastIndex = -1;
   private size = 0;
 
   constructor(setup: OursTokensSetup) {
-    const llm = setup.service.llm;
-    if (llm === undefined) throw new RangeError(`service ${setup.service.name}: has no llm block`);
+    this.observation = new TokenObservation(
+      setup.service,
+      setup.forecasts,
+      setup.historyFrom,
+      setup.start,
+      setup.controlPlane.scrapeSeconds,
+    );
     this.setup = setup;
     this.service = setup.service;
     this.config = { ...setup.config, services: [setup.service] };
-    this.prometheus = new VllmPrometheus(setup.controlPlane.scrapeSeconds, llm.slo.percentile);
     this.keda = new KedaHpa(setup.controlPlane, this.service.minReplicas, this.service.maxReplicas, {
       push: true,
       active: () => this.last?.active ?? false,
@@ -120,35 +173,16 @@ export class OursInTokens implements LlmController {
   }
 
   step(t: number, live: LiveMetrics, cluster: Cluster): void {
-    this.prometheus.step(t, live);
+    this.observation.prometheus.step(t, live);
     if (t % this.config.sources.refreshSeconds === 0) {
       const now = this.setup.start + t * 1000;
-      const cycle = tick(this.config, [this.inputs(t, now, cluster)], this.state, now);
+      const inputs = this.observation.inputs(t, now, { ready: cluster.ready, current: cluster.size });
+      const cycle = tick(this.config, [inputs], this.state, now);
       this.state = cycle.state;
       this.last = cycle.decisions.services[0];
     }
     this.keda.step(t, cluster);
     this.size = cluster.size;
-  }
-
-  private inputs(t: number, now: number, cluster: Cluster): ServiceInputs {
-    const forecasts = this.setup.forecasts;
-    while ((forecasts[this.forecastIndex + 1]?.t ?? Infinity) <= t) this.forecastIndex++;
-    const readings = this.prometheus.readings();
-    if (readings.tokens !== undefined && readings.tokens > this.service.activationLoad)
-      this.lastLiveBusyAt = now;
-    const activity: Activity = {
-      historyFrom: this.setup.historyFrom,
-      ...(this.lastLiveBusyAt !== undefined ? { lastLiveBusyAt: this.lastLiveBusyAt } : {}),
-    };
-    return tokenServiceInputs(
-      this.service,
-      readings,
-      this.setup.start + readings.at * 1000,
-      { ready: { value: cluster.ready, observedAt: now }, current: { value: cluster.size, observedAt: now } },
-      activity,
-      forecasts[this.forecastIndex]?.view,
-    );
   }
 
   desired(): number {

@@ -16,14 +16,13 @@
 import type { Config, ServiceConfig } from "../../config/schema.ts";
 import type { EngineState, ForecastView, ServiceDecision } from "../../engine/types.ts";
 import { EMPTY_STATE } from "../../engine/types.ts";
-import type { Activity, ServiceInputs } from "../../pipeline/observe.ts";
+import type { ServiceInputs } from "../../pipeline/observe.ts";
 import { tick } from "../../pipeline/tick.ts";
 import { verdictsOf, type VerdictChange } from "../../service/verdicts.ts";
 import { KedaHpa, type ControlPlaneParams } from "../control-plane.ts";
-import { tokenServiceInputs } from "./ours-tokens.ts";
+import { TokenObservation } from "./ours-tokens.ts";
 import type { PlatformController } from "./platform.ts";
 import type { VariantFleets } from "./variant-fleets.ts";
-import { VllmPrometheus } from "./vllm-prometheus.ts";
 
 export interface OursVariantsService {
   /** The service as the engine sees it (ours-tokens.ts tokenServiceConfig). */
@@ -50,12 +49,10 @@ export type SplitOverride = (
 
 interface PerService {
   readonly setup: OursVariantsService;
-  readonly prometheus: VllmPrometheus;
+  readonly observation: TokenObservation;
   readonly hpas: KedaHpa[];
   readonly names: readonly string[];
   verdicts: ReadonlyMap<string, VerdictChange[1]>;
-  lastLiveBusyAt: number | undefined;
-  forecastIndex: number;
 }
 
 export class OursVariants implements PlatformController {
@@ -80,12 +77,16 @@ export class OursVariants implements PlatformController {
       throw new RangeError(`service ${s.service.name}: the platform replay needs an llm block and variants`);
     const per: PerService = {
       setup: s,
-      prometheus: new VllmPrometheus(this.setup.controlPlane.scrapeSeconds, llm.slo.percentile),
+      observation: new TokenObservation(
+        s.service,
+        s.forecasts,
+        s.historyFrom,
+        this.setup.start,
+        this.setup.controlPlane.scrapeSeconds,
+      ),
       names: variants.map((v) => v.name),
       hpas: [],
       verdicts: new Map(),
-      lastLiveBusyAt: undefined,
-      forecastIndex: -1,
     };
     for (const v of variants)
       per.hpas.push(
@@ -102,7 +103,7 @@ export class OursVariants implements PlatformController {
   }
 
   step(t: number, fleets: readonly VariantFleets[]): void {
-    this.per.forEach((p, i) => p.prometheus.step(t, fleets[i] as VariantFleets));
+    this.per.forEach((p, i) => p.observation.prometheus.step(t, fleets[i] as VariantFleets));
     if (t % this.config.sources.refreshSeconds === 0) {
       const now = this.setup.start + t * 1000;
       const inputs = this.per.map((p, i) => this.inputs(p, t, now, fleets[i] as VariantFleets));
@@ -141,22 +142,7 @@ export class OursVariants implements PlatformController {
 
   private inputs(p: PerService, t: number, now: number, fleets: VariantFleets): ServiceInputs {
     const service = p.setup.service;
-    const forecasts = p.setup.forecasts;
-    while ((forecasts[p.forecastIndex + 1]?.t ?? Infinity) <= t) p.forecastIndex++;
-    const readings = p.prometheus.readings();
-    if (readings.tokens !== undefined && readings.tokens > service.activationLoad) p.lastLiveBusyAt = now;
-    const activity: Activity = {
-      historyFrom: p.setup.historyFrom,
-      ...(p.lastLiveBusyAt !== undefined ? { lastLiveBusyAt: p.lastLiveBusyAt } : {}),
-    };
-    const base = tokenServiceInputs(
-      service,
-      readings,
-      this.setup.start + readings.at * 1000,
-      { ready: { value: fleets.ready, observedAt: now }, current: { value: fleets.size, observedAt: now } },
-      activity,
-      forecasts[p.forecastIndex]?.view,
-    );
+    const base = p.observation.inputs(t, now, { ready: fleets.ready, current: fleets.size });
     const triggers = { ...base.readings.triggers };
     for (const v of service.variants ?? [])
       if (v.spotPendingTrigger !== undefined) triggers[v.spotPendingTrigger] = { value: 0, observedAt: now };
