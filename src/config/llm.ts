@@ -26,7 +26,7 @@
 // `> 0` drops the NaN that a ratio or a quantile of nothing gives (no request in the window).
 
 import { isAbsolute, resolve } from "node:path";
-import { replicaCapacity, type LlmSlo } from "../llm/capacity.ts";
+import { replicaCapacity, type LlmSlo, type ReplicaCapacity } from "../llm/capacity.ts";
 import { loadProfileFile } from "../llm/profile-file.ts";
 import type { PerformanceProfile } from "../llm/profile.ts";
 import { shippedProfile } from "../llm/registry.ts";
@@ -253,18 +253,26 @@ function checkTriggers(r: Reader, ctx: LlmContext): void {
       );
 }
 
+/** One replica of `profile` at the llm block's expected (mean) lengths, SLO and KV headroom. */
+export function capacityAtExpectedLengths(
+  profile: PerformanceProfile,
+  llm: Pick<LlmConfig, "meanPromptTokens" | "meanOutputTokens" | "slo" | "kvCacheHeadroom">,
+): ReplicaCapacity {
+  const shape = { promptTokens: llm.meanPromptTokens, outputTokens: llm.meanOutputTokens };
+  return replicaCapacity(profile, llm.slo, shape, llm.kvCacheHeadroom);
+}
+
 /**
  * One replica's capacity at the expected lengths, tokens/s; a target that one request alone misses
  * there is an error (no replica count can meet it).
  */
 function expectedCapacity(r: Reader, path: string, llm: Omit<LlmConfig, "expectedCapacity">): number {
-  const shape = { promptTokens: llm.meanPromptTokens, outputTokens: llm.meanOutputTokens };
-  const c = replicaCapacity(llm.profile, llm.slo, shape, llm.kvCacheHeadroom);
+  const c = capacityAtExpectedLengths(llm.profile, llm);
   for (const which of c.unattainable) {
     const field = which === "itl" ? "itlSeconds" : "ttftSeconds";
     r.fail(
       join(path, `slo.${field}`),
-      `${llm.slo[field]}s is below what one request alone gets on ${llm.profile.id} at ${shape.promptTokens} prompt and ${shape.outputTokens} output tokens: no replica count meets it`,
+      `${llm.slo[field]}s is below what one request alone gets on ${llm.profile.id} at ${llm.meanPromptTokens} prompt and ${llm.meanOutputTokens} output tokens: no replica count meets it`,
     );
   }
   if (c.unattainable.length === 0 && !(c.tokensPerSecond > 0))

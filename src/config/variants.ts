@@ -10,10 +10,9 @@
 // for capacity longer than spotPendingSeconds (kube-state-metrics): above 0, spot capacity counts
 // as unavailable and the variant does not grow.
 
-import { replicaCapacity } from "../llm/capacity.ts";
 import type { PerformanceProfile } from "../llm/profile.ts";
 import type { ReadOf, SectionOf, VARIANT_FIELDS } from "./fields.ts";
-import { resolveProfile, type LlmConfig, type ProfileSource } from "./llm.ts";
+import { capacityAtExpectedLengths, resolveProfile, type LlmConfig, type ProfileSource } from "./llm.ts";
 import { join, show, type Reader } from "./read.ts";
 
 type Workload = { readonly kind: string; readonly name: string; readonly namespace: string };
@@ -216,14 +215,13 @@ export function withCapacities(
   variants: readonly ResolvedVariant[],
   llm: LlmConfig,
 ): VariantConfig[] {
-  const shape = { promptTokens: llm.meanPromptTokens, outputTokens: llm.meanOutputTokens };
   return variants.map((v) => {
-    const c = replicaCapacity(v.profile, llm.slo, shape, llm.kvCacheHeadroom);
+    const c = capacityAtExpectedLengths(v.profile, llm);
     const at = join(join(join(path, "variants"), v.name), "profile");
     for (const which of c.unattainable)
       r.fail(
         at,
-        `${v.profile.id} misses ${which === "itl" ? `ITL <= ${llm.slo.itlSeconds}` : `TTFT <= ${llm.slo.ttftSeconds}`} s with one request alone at ${shape.promptTokens} prompt and ${shape.outputTokens} output tokens: no replica count of it meets the SLO`,
+        `${v.profile.id} misses ${which === "itl" ? `ITL <= ${llm.slo.itlSeconds}` : `TTFT <= ${llm.slo.ttftSeconds}`} s with one request alone at ${llm.meanPromptTokens} prompt and ${llm.meanOutputTokens} output tokens: no replica count of it meets the SLO`,
       );
     if (c.unattainable.length === 0 && !(c.tokensPerSecond > 0))
       r.fail(at, `${v.profile.id} sustains no load within the SLO at the expected lengths`);

@@ -18,10 +18,10 @@
 // same seed) for the SLO attainment lost to preemption.
 
 import type { Config, ServiceConfig } from "../../config/schema.ts";
+import { capacityAtExpectedLengths } from "../../config/llm.ts";
 import type { ForecastView } from "../../engine/types.ts";
 import type { ControlPlaneParams } from "../control-plane.ts";
 import type { LlmArrivals } from "./arrivals.ts";
-import { replicaCapacity } from "../../llm/capacity.ts";
 import { plannedProfile, tokenServiceConfig } from "./ours-tokens.ts";
 import { OursVariants, type SplitOverride } from "./ours-variants.ts";
 import { simulatePlatform, type PlatformResult, type PreemptionSpec } from "./platform.ts";
@@ -148,13 +148,11 @@ export function plannedService(s: ServiceConfig, u: number): ServiceConfig {
   const engine = tokenServiceConfig(s, u);
   const llm = s.llm;
   if (u === 1 || s.variants === undefined || llm === undefined) return engine;
-  const shape = { promptTokens: llm.meanPromptTokens, outputTokens: llm.meanOutputTokens };
   return {
     ...engine,
     variants: s.variants.map((v) => {
       const profile = plannedProfile(v.profile, u);
-      const c = replicaCapacity(profile, llm.slo, shape, llm.kvCacheHeadroom);
-      return { ...v, profile, expectedCapacity: c.tokensPerSecond };
+      return { ...v, profile, expectedCapacity: capacityAtExpectedLengths(profile, llm).tokensPerSecond };
     }),
   };
 }
