@@ -33,13 +33,13 @@ import {
 import type { LlmConfig, ServiceConfig } from "../config/schema.ts";
 import {
   predictReplica,
-  replicaCapacity,
   type CapacityBound,
   type LengthClass,
   type LlmSlo,
   type ReplicaCapacity,
   type WorkloadShape,
 } from "../llm/capacity.ts";
+import { memoizedCapacity } from "../llm/capacity-memo.ts";
 import { ceilSafe, HPA_TOLERANCE } from "./hpa.ts";
 import { own } from "./own.ts";
 import type { ServiceObservations } from "./types.ts";
@@ -73,26 +73,9 @@ export interface LlmSizing {
   readonly measuredItl: number | undefined;
 }
 
-/** One replica's capacity per shape, per llm block (the solve takes about a millisecond). */
-const capacities = new WeakMap<LlmConfig, Map<string, ReplicaCapacity>>();
-const CAPACITIES_KEPT = 256;
-
-export function capacityAt(llm: LlmConfig, shape: WorkloadShape): ReplicaCapacity {
-  let kept = capacities.get(llm);
-  if (!kept) {
-    kept = new Map();
-    capacities.set(llm, kept);
-  }
-  const classes = (m: readonly LengthClass[] | undefined): string =>
-    m === undefined ? "" : m.map((c) => `${c.tokens}:${c.share}`).join(",");
-  const key = `${shape.promptTokens}|${shape.outputTokens}|${classes(shape.prompts)}|${classes(shape.outputs)}`;
-  const hit = kept.get(key);
-  if (hit) return hit;
-  const c = replicaCapacity(llm.profile, llm.slo, shape, llm.kvCacheHeadroom);
-  if (kept.size >= CAPACITIES_KEPT) kept.clear();
-  kept.set(key, c);
-  return c;
-}
+/** One replica's capacity at `shape` for `llm` (solved once per shape: src/llm/capacity-memo.ts). */
+export const capacityAt = (llm: LlmConfig, shape: WorkloadShape): ReplicaCapacity =>
+  memoizedCapacity(llm, llm.profile, llm.slo, shape, llm.kvCacheHeadroom);
 
 /** A usable reading of the trigger playing `role`, else undefined. */
 export function signal(svc: ServiceConfig, obs: ServiceObservations, role: string): number | undefined {

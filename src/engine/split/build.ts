@@ -5,7 +5,8 @@
 // is unavailable (configured, or its pods wait Pending for it longer than spotPendingSeconds).
 
 import type { Config, ServiceConfig, VariantConfig } from "../../config/schema.ts";
-import { replicaCapacity, type ReplicaCapacity, type WorkloadShape } from "../../llm/capacity.ts";
+import type { ReplicaCapacity, WorkloadShape } from "../../llm/capacity.ts";
+import { memoizedCapacity } from "../../llm/capacity-memo.ts";
 import { priceOf, type ReplicaPrice } from "../cost.ts";
 import { own } from "../own.ts";
 import type { ServiceObservations } from "../types.ts";
@@ -25,25 +26,11 @@ export interface VariantState {
   readonly pending: number | undefined;
 }
 
-const capacities = new WeakMap<VariantConfig, Map<string, ReplicaCapacity>>();
-const CAPACITIES_KEPT = 256;
-
 /** One replica of `v` at `shape` within the service's SLO (solved once per shape and variant). */
 export function variantCapacity(svc: ServiceConfig, v: VariantConfig, shape: WorkloadShape): ReplicaCapacity {
   const llm = svc.llm;
   if (llm === undefined) throw new Error(`service ${svc.name} has variants but no llm block`);
-  let kept = capacities.get(v);
-  if (!kept) {
-    kept = new Map<string, ReplicaCapacity>();
-    capacities.set(v, kept);
-  }
-  const key = `${shape.promptTokens}|${shape.outputTokens}`;
-  const hit = kept.get(key);
-  if (hit) return hit;
-  const c = replicaCapacity(v.profile, llm.slo, shape, llm.kvCacheHeadroom);
-  if (kept.size >= CAPACITIES_KEPT) kept.clear();
-  kept.set(key, c);
-  return c;
+  return memoizedCapacity(v, v.profile, llm.slo, shape, llm.kvCacheHeadroom);
 }
 
 const count = (n: number | undefined): number =>
