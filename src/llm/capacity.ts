@@ -132,6 +132,10 @@ const STEP_JUMP = 1.05;
 const EXACT_ARRIVALS = 64;
 /** Bisection steps of a quantile. */
 const QUANTILE_STEPS = 60;
+/** Past its mean, a Poisson count whose probability falls below this ends the sum (the rest adds less than it). */
+const NEGLIGIBLE = 1e-18;
+/** The capacity's bisection stops within this share of the rate. */
+const CAPACITY_TOLERANCE = 1e-6;
 
 const classesOf = (mix: readonly LengthClass[] | undefined, mean: number): readonly LengthClass[] =>
   mix !== undefined && mix.length > 0 ? mix : [{ tokens: mean, share: 1 }];
@@ -433,6 +437,7 @@ function extraAbove(e: Extras, arrivals: number, x: number): number {
   let miss = 0;
   for (let j = 0; j <= last; j++) {
     if (j > 0) pmf *= arrivals / j;
+    if (j > arrivals && pmf < NEGLIGIBLE) break;
     miss += pmf * sumAbove(e, j, x);
   }
   return miss;
@@ -542,7 +547,7 @@ function within(
   const a = assess(p, shape, rate);
   if (typeof a === "string" || kvUse(p, shape, a.st.n) > kvLimit) return false;
   const allowed = 1 - slo.percentile + 1e-12;
-  if (!ignore.includes("itl") && itlQuantile(a, shape, rate, slo.percentile) > slo.itlSeconds) return false;
+  if (!ignore.includes("itl") && itlMiss(a, shape, rate, slo.itlSeconds) > allowed) return false;
   return ignore.includes("ttft") || ttftMiss(a, slo.ttftSeconds) <= allowed;
 }
 
@@ -579,7 +584,7 @@ export function replicaCapacity(
     lo = hi;
     hi *= 2;
   }
-  for (let i = 0; i < 100 && hi - lo > 1e-9 * hi; i++) {
+  for (let i = 0; i < 100 && hi - lo > CAPACITY_TOLERANCE * hi; i++) {
     const mid = (lo + hi) / 2;
     if (ok(mid)) lo = mid;
     else hi = mid;

@@ -112,7 +112,7 @@ describe("an llm service, reactive in tokens", () => {
     assert.equal(measured.desiredReplicas, 3);
     assert.ok(
       Math.abs((measured.llm?.capacityPerReplica.tokensPerSecond ?? 0) - ((1 - 0.01 / 0.035) / 0.02) * 600) <
-        1e-3,
+        0.1,
     );
     assert.deepEqual(measured.llm?.lengthsMeasured, { prompt: true, output: true });
     assert.equal(decideOne(config, obs({ tokens: 43_000, requestRate: 0 })).desiredReplicas, 2);

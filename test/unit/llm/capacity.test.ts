@@ -157,7 +157,7 @@ describe("capacity of one replica, linear profile", () => {
     close(c.requestsPerSecond, 21.397, 1e-4);
     close(c.tokensPerSecond, 23_537, 1e-4);
     assert.equal(c.boundBy, "itl");
-    close(c.atCapacity.itlSeconds, 0.035, 1e-6);
+    close(c.atCapacity.itlSeconds, 0.035, 1e-5);
     close(c.atCapacity.ttftSeconds, 0.3588, 1e-3);
     close(c.atCapacity.kvCacheUse, 0.6274, 1e-3);
   });
@@ -172,7 +172,7 @@ describe("capacity of one replica, linear profile", () => {
     const c = replicaCapacity(LINEAR, slo(0.5, 0.05), SHAPE, 0.1);
     assert.equal(c.boundBy, "ttft");
     assert.ok(c.requestsPerSecond > 20 && c.requestsPerSecond < 24, String(c.requestsPerSecond));
-    close(c.atCapacity.ttftSeconds, 0.5, 1e-6);
+    close(c.atCapacity.ttftSeconds, 0.5, 1e-5);
     assert.ok(predictReplica(LINEAR, SHAPE, c.requestsPerSecond * 1.001, 0.99).ttftSeconds > 0.5);
   });
 
