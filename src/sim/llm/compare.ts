@@ -36,7 +36,11 @@ export interface PolicyAtTarget {
   readonly costAtTarget: number | null;
   readonly vsBaseline: number | null;
   readonly vsOracle: number | null;
-  /** (baseline - policy) / (baseline - oracle) at the target; null without the three costs. */
+  /**
+   * (baseline - policy) / (baseline - oracle) at the target; null without the three costs or when
+   * the baseline is within MIN_GAP of the oracle (a share of a near-zero gap is noise: $1 of gap
+   * makes a $5 difference read 500%).
+   */
   readonly gapClosed: number | null;
 }
 
@@ -71,6 +75,9 @@ export interface LlmComparison {
   /** Per policy, the shown run's series per measured minute (with keepSeries). */
   readonly series?: Readonly<Record<string, LlmSeries>>;
 }
+
+/** The least baseline-to-oracle gap, as a share of the baseline's cost, that a share of it is formed for. */
+export const MIN_GAP = 0.05;
 
 /** Ours at the compared level: cost ratios, the gap closed, SLO-meeting tokens/s per GPU vs Dynamo's. */
 export interface LlmHeadline {
@@ -247,7 +254,7 @@ export function atTarget(
     const c = cost(policy);
     const ratio = (d: number | null): number | null => (c !== null && d !== null && d > 0 ? c / d : null);
     const gap =
-      c !== null && base !== null && oracle !== null && base - oracle > 0
+      c !== null && base !== null && oracle !== null && base - oracle >= MIN_GAP * base
         ? (base - c) / (base - oracle)
         : null;
     return { policy, costAtTarget: c, vsBaseline: ratio(base), vsOracle: ratio(oracle), gapClosed: gap };
@@ -301,10 +308,22 @@ export function formatLlmComparison(c: LlmComparison): string {
         `${ratio(a.vsBaseline)} ${c.baseline}, ${ratio(a.vsOracle)} the oracle` +
         (a.gapClosed === null ? "" : `, closes ${(100 * a.gapClosed).toFixed(0)}% of the gap`),
     ),
+    ...gapNote(c),
     headlineText(c),
     ...c.cautions.map((w) => `warning: ${w}`),
     ...c.warnings.map((w) => `warning: this measures the config, not the policy: ${w}`),
   ].join("\n");
+}
+
+/** Why no share of the gap is given although the baseline and the oracle both have a cost. */
+function gapNote(c: LlmComparison): string[] {
+  const at = (p: string): number | null => c.atTarget.find((a) => a.policy === p)?.costAtTarget ?? null;
+  const base = at(c.baseline);
+  const oracle = at("oracle");
+  if (base === null || oracle === null || base - oracle >= MIN_GAP * base) return [];
+  return [
+    `  no share of the gap: ${c.baseline} ($${base.toFixed(0)}) is within ${(100 * MIN_GAP).toFixed(0)}% of the oracle ($${oracle.toFixed(0)})`,
+  ];
 }
 
 /** One line: ours against the baseline and the oracle at the compared level, and per GPU against Dynamo's. */

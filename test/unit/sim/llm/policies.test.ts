@@ -136,6 +136,17 @@ describe("comparison at equal SLO attainment", () => {
     assert.equal(by.never?.costAtTarget, null);
   });
 
+  it("a baseline within 5% of the oracle ($43 against $42, the demo's case) gives no share of the gap, not 500%", () => {
+    const f = (cost: number) => [{ headroom: 1, costDollars: cost, sloViolationMinutesPct: 0.5 }];
+    const near = atTarget({ base: f(43), oracle: f(42), ours: f(38) }, 99, "base");
+    assert.deepEqual(
+      near.map((a) => a.gapClosed),
+      [null, null, null],
+    );
+    const far = atTarget({ base: f(50), oracle: f(47.5), ours: f(48.75) }, 99, "base");
+    assert.equal(far.find((a) => a.policy === "ours")?.gapClosed, 0.5, "a gap of exactly 5% is formed");
+  });
+
   it("the table shows the cheapest run reaching the target, else the closest", () => {
     const r = (knob: number, attainmentPct: number, costDollars: number) =>
       ({ knob, attainmentPct, costDollars }) as LlmRow;
