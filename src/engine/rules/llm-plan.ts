@@ -20,7 +20,8 @@
 
 import { sizeInTokens } from "../llm-sizing.ts";
 import type { Draft, StepContext } from "../step.ts";
-import { capacityText, predictionText, tokens } from "./llm-reactive.ts";
+import { tokens } from "../thousands.ts";
+import { capacityText, predictionText } from "./llm-reactive.ts";
 import { applyPlan, plan } from "./predictive-step.ts";
 
 export function llmPlanStep(draft: Draft, ctx: StepContext): Draft {

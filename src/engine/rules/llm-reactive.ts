@@ -15,10 +15,10 @@
 import { extensiveReplicas } from "../hpa.ts";
 import { latencyGuard, predictAt, sizeInTokens, type LatencyGuard, type LlmSizing } from "../llm-sizing.ts";
 import type { Draft, StepContext } from "../step.ts";
+import { tokens } from "../thousands.ts";
 import type { Reason } from "../types.ts";
 import { fmt } from "./reactive.ts";
 
-export const tokens = (x: number): string => Math.round(x).toLocaleString("en-US");
 export const seconds = (x: number): string =>
   !Number.isFinite(x) ? "unbounded" : x >= 1 ? `${fmt(x)} s` : `${Number((x * 1000).toPrecision(3))} ms`;
 const percent = (x: number): string => (Number.isFinite(x) ? `${(x * 100).toFixed(0)}%` : "unbounded");

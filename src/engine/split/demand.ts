@@ -19,6 +19,7 @@
 import { peakOver, predictive, SCALE_IN_COOLDOWN_SECONDS } from "../rules/predictive.ts";
 import type { TokenDemand } from "../llm-sizing.ts";
 import type { Draft, StepContext } from "../step.ts";
+import { tokens as thousands } from "../thousands.ts";
 import type { Reason } from "../types.ts";
 import type { VariantState } from "./build.ts";
 import type { Checkpoint } from "./problem.ts";
@@ -121,7 +122,7 @@ function keepAt(
   if (!(peak > base)) return base;
   reasons.push({
     rule: "predictive",
-    message: `variants: keep what serves ${Math.round(peak).toLocaleString("en-US")} tokens/s ready: the mean forecast peaks there within the longest start-up + cooldown (${window}s)`,
+    message: `variants: keep what serves ${thousands(peak)} tokens/s ready: the mean forecast peaks there within the longest start-up + cooldown (${window}s)`,
   });
   return peak;
 }

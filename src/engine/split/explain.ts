@@ -5,6 +5,7 @@
 import type { CapacityBound } from "../../llm/capacity.ts";
 import { hourlyCost } from "../cost.ts";
 import { fmt } from "../rules/reactive.ts";
+import { tokens } from "../thousands.ts";
 import type { Reason } from "../types.ts";
 import type { SplitConstraint } from "./binding.ts";
 import type { VariantState } from "./build.ts";
@@ -70,7 +71,6 @@ export interface VariantsDecision {
   readonly variants: readonly VariantDecision[];
 }
 
-export const tokens = (x: number): string => Math.round(x).toLocaleString("en-US");
 export const usd = (x: number): string => `$${x.toFixed(2)}`;
 
 const share = (part: number, whole: number): number => (whole > 0 ? part / whole : 0);
