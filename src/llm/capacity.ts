@@ -132,6 +132,8 @@ const STEP_JUMP = 1.05;
 const EXACT_ARRIVALS = 64;
 /** Bisection steps of a quantile. */
 const QUANTILE_STEPS = 60;
+/** A quantile's bisection stops within this share of it (a microsecond in a second). */
+const QUANTILE_TOLERANCE = 1e-6;
 /** Past its mean, a Poisson count whose probability falls below this ends the sum (the rest adds less than it). */
 const NEGLIGIBLE = 1e-18;
 /** The capacity's bisection stops within this share of the rate. */
@@ -473,7 +475,7 @@ function quantile(miss: (t: number) => number, q: number, lo: number, top: numbe
     lo = hi;
     hi *= 2;
   }
-  for (let i = 0; i < QUANTILE_STEPS && hi - lo > RELATIVE_TOLERANCE * hi; i++) {
+  for (let i = 0; i < QUANTILE_STEPS && hi - lo > QUANTILE_TOLERANCE * hi; i++) {
     const mid = (lo + hi) / 2;
     if (miss(mid) <= 1 - q) hi = mid;
     else lo = mid;
