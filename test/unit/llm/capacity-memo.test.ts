@@ -6,7 +6,8 @@ import { describe, it } from "node:test";
 import { parseConfig } from "../../../src/config/schema.ts";
 import { capacityAt } from "../../../src/engine/llm-sizing.ts";
 import { variantCapacity } from "../../../src/engine/split/build.ts";
-import { replicaCapacity, type WorkloadShape } from "../../../src/llm/capacity.ts";
+import { lastPrediction } from "../../../src/llm/capacity-memo.ts";
+import { predictReplica, replicaCapacity, type WorkloadShape } from "../../../src/llm/capacity.ts";
 import { LINEAR } from "./linear-profile.ts";
 
 const MEANS: WorkloadShape = { promptTokens: 1000, outputTokens: 100 };
@@ -66,5 +67,15 @@ describe("capacity memo", () => {
       assert.equal(solve(SPREAD).tokensPerSecond, spread);
       assert.equal(solve(MEANS), solve(MEANS), "solved once per shape");
     }
+  });
+
+  it("the last prediction is made once for the same inputs, again for another rate or shape", () => {
+    const a = lastPrediction(LINEAR, SPREAD, 10, 0.99);
+    assert.equal(lastPrediction(LINEAR, SPREAD, 10, 0.99), a);
+    assert.deepEqual(a, predictReplica(LINEAR, SPREAD, 10, 0.99));
+    const b = lastPrediction(LINEAR, SPREAD, 12, 0.99);
+    assert.notEqual(b, a);
+    assert.ok(b.itlSeconds > a.itlSeconds);
+    assert.deepEqual(lastPrediction(LINEAR, MEANS, 12, 0.99), predictReplica(LINEAR, MEANS, 12, 0.99));
   });
 });
