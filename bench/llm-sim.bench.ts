@@ -25,6 +25,9 @@ import {
   type LengthPool,
 } from "../src/sim/llm/constructed-trace.ts";
 import { llmPolicy } from "../src/sim/llm/policies.ts";
+import { replayWindow, tokenForecasts } from "../src/sim/llm/replay-window.ts";
+import type { ForecastTimeline } from "../src/sim/trace-forecasts.ts";
+import type { Config, ServiceConfig } from "../src/config/schema.ts";
 import { defaultLlmSettings, simulateLlm, type LlmRunResult } from "../src/sim/llm/simulate.ts";
 import { loadTrace, type Series } from "../src/traces/parse.ts";
 import { machine } from "./util.ts";
@@ -84,17 +87,30 @@ function days(series: Series, n: number): Series {
   return { ...series, values: series.values.slice(0, n * 1440) };
 }
 
-function run(a: LlmArrivals, cap: ReplicaCapacity, policy: string, knob: number): Timed<LlmRunResult> {
+/** Ours runs the service of the comparison's config (no budget, hours or scale to zero) with forecasts. */
+interface OursSetup {
+  readonly config: Config;
+  readonly service: ServiceConfig;
+  readonly forecasts: ForecastTimeline;
+}
+
+function run(
+  a: LlmArrivals,
+  cap: ReplicaCapacity,
+  policy: string,
+  knob: number,
+  ours?: OursSetup,
+): Timed<LlmRunResult> {
   const settings = defaultLlmSettings(profile, price, slo, service.maxReplicas);
   const ctx = {
     arrivals: a,
     settings,
-    service,
-    config,
+    service: ours?.service ?? service,
+    config: ours?.config ?? config,
     controlPlane: DEFAULT_CONTROL_PLANE,
     capacity: cap,
-    forecasts: [],
-    historyFrom: 0,
+    forecasts: ours?.forecasts ?? [],
+    historyFrom: a.start,
   };
   const controller = llmPolicy(policy).make(ctx, knob);
   return timed(() => simulateLlm(a, settings, controller, { policy, knob }));
@@ -152,6 +168,30 @@ for (const [policy, knob] of [
   ["reactive-requests", 0.8],
 ] as const)
   console.log(line(`${policy} ${knob}`, full.value, run(full.value, cap.value, policy, knob)));
+
+// Ours: the engine's tick every refresh on the simulated vLLM metrics, planning with forecasts of
+// the token load made every 5 minutes from the week's own past (the first hour has none). The
+// forecasts are fitted once, before the replay, and timed apart from it.
+const oursConfig = loadConfigFile(new URL("vllm-tokens-uncapped.yaml", import.meta.url).pathname);
+const oursService = oursConfig.services[0];
+if (!oursService) throw new Error("bench/vllm-tokens-uncapped.yaml has no service");
+const forecasts = timed(() =>
+  tokenForecasts(full.value, replayWindow(full.value, 0), oursConfig, oursService),
+);
+console.log(
+  `ours' forecasts of the week (${forecasts.value.length} fits): wall ${forecasts.wallSeconds.toFixed(1)} s, cpu ${forecasts.cpuSeconds.toFixed(1)} s`,
+);
+console.log(
+  line(
+    "ours 1",
+    full.value,
+    run(full.value, cap.value, "ours", 1, {
+      config: oursConfig,
+      service: oursService,
+      forecasts: forecasts.value,
+    }),
+  ),
+);
 
 console.log("\ngrowth with days (peak 20, oracle at headroom 1):");
 for (const n of [1, 2, 4, 7]) {
