@@ -2,7 +2,7 @@
 // object that fixes the rest of the problem (an llm block: its profile, SLO and KV headroom; a
 // variant: its profile under its service's SLO). The key is the whole shape, its length classes
 // included: two distributions with the same means size a replica differently. And the last
-// prediction of one replica, which a decision shows twice.
+// predictions of one replica, which a decision shows more than once.
 
 import {
   predictReplica,
@@ -48,20 +48,22 @@ export function memoizedCapacity(
   return c;
 }
 
-/** The last prediction made, by its inputs (the shape by identity: a decision's one shape object). */
-let last:
-  | {
-      readonly profile: PerformanceProfile;
-      readonly shape: WorkloadShape;
-      readonly rate: number;
-      readonly percentile: number;
-      readonly prediction: ReplicaPrediction;
-    }
-  | undefined;
+interface Prediction {
+  readonly profile: PerformanceProfile;
+  readonly shape: WorkloadShape;
+  readonly rate: number;
+  readonly percentile: number;
+  readonly prediction: ReplicaPrediction;
+}
+
+/** The last predictions made, newest first (the shape by identity: a decision's one shape object). */
+const recent: Prediction[] = [];
+const RECENT_KEPT = 4;
 
 /**
- * predictReplica, made once for the same inputs twice in a row: a decision's reasons and its API
- * record each show the prediction at the count decided.
+ * predictReplica, made once for the same inputs within the last few predictions: a decision's
+ * reasons (the token count's, the plan's) and its API record each show a prediction, often at the
+ * same count and load.
  */
 export function lastPrediction(
   profile: PerformanceProfile,
@@ -69,15 +71,12 @@ export function lastPrediction(
   rate: number,
   percentile: number,
 ): ReplicaPrediction {
-  if (
-    last !== undefined &&
-    last.profile === profile &&
-    last.shape === shape &&
-    last.rate === rate &&
-    last.percentile === percentile
-  )
-    return last.prediction;
+  const hit = recent.find(
+    (r) => r.profile === profile && r.shape === shape && r.rate === rate && r.percentile === percentile,
+  );
+  if (hit) return hit.prediction;
   const prediction = predictReplica(profile, shape, rate, percentile);
-  last = { profile, shape, rate, percentile, prediction };
+  recent.unshift({ profile, shape, rate, percentile, prediction });
+  if (recent.length > RECENT_KEPT) recent.pop();
   return prediction;
 }

@@ -380,8 +380,13 @@ function ttftMiss(a: Assessment, t: number): number {
   return miss;
 }
 
+/** Past this many standard deviations the normal's tail (below 6e-17) counts as 0. */
+const NORMAL_TAIL_ZERO = 8.3;
+
 /** Φ(-z), the standard normal's upper tail (Abramowitz and Stegun 7.1.26, error below 1.5e-7). */
 function normalTail(z: number): number {
+  if (z > NORMAL_TAIL_ZERO) return 0;
+  if (z < -NORMAL_TAIL_ZERO) return 1;
   const x = Math.abs(z) / Math.SQRT2;
   const t = 1 / (1 + 0.3275911 * x);
   const poly =
