@@ -127,12 +127,25 @@ export interface Decisions {
   >;
 }
 
-/** What the engine remembers between calls: only the previous decisions, to mark changes. */
-export interface EngineState {
-  readonly previous: Readonly<Record<string, ServiceDecision | undefined>>;
+/** One count the scaler answered for a service: its replicas and, with variants, each variant's. */
+export interface Answer {
+  /** When it was decided (epoch ms); it stands until the next answer. */
+  readonly at: number;
+  readonly replicas: number;
+  readonly variants?: Readonly<Record<string, number>>;
 }
 
-export const EMPTY_STATE: EngineState = { previous: {} };
+/**
+ * What the engine remembers between calls: the previous decisions, to mark changes, and per
+ * service its answers of the last KEDA cooldown or HPA scale-down window, oldest first, from which
+ * the pods that outlive a lower answer are worked out (rules/held.ts).
+ */
+export interface EngineState {
+  readonly previous: Readonly<Record<string, ServiceDecision | undefined>>;
+  readonly answers: Readonly<Record<string, readonly Answer[] | undefined>>;
+}
+
+export const EMPTY_STATE: EngineState = { previous: {}, answers: {} };
 
 /**
  * A result under construction inside the engine: optional fields are set by assignment (a

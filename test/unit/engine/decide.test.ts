@@ -458,9 +458,19 @@ describe("decide: state", () => {
     const config = configOf({ svc: serviceDoc() });
     const d1 = decide(config, { svc: obs({ rps: 45, gpu: 80 }) }, EMPTY_STATE, T0);
     assert.equal(d1.services[0]?.changed, true);
-    const d2 = decide(config, { svc: obs({ rps: 44, gpu: 80 }) }, nextState(d1), T0 + 5000);
+    const d2 = decide(
+      config,
+      { svc: obs({ rps: 44, gpu: 80 }) },
+      nextState(config, d1, EMPTY_STATE),
+      T0 + 5000,
+    );
     assert.equal(d2.services[0]?.changed, false);
-    const d3 = decide(config, { svc: obs({ rps: 75, gpu: 80 }) }, nextState(d2), T0 + 10_000);
+    const d3 = decide(
+      config,
+      { svc: obs({ rps: 75, gpu: 80 }) },
+      nextState(config, d2, nextState(config, d1, EMPTY_STATE)),
+      T0 + 10_000,
+    );
     assert.equal(d3.services[0]?.changed, true);
   });
   it("the same inputs give the same decision (replicas agree)", () => {

@@ -1,0 +1,75 @@
+// Pods that outlive a lower answer. KEDA drives one HPA per workload (per variant for a service
+// with variants). The HPA scales down only to the highest count it was answered within its
+// scale-down stabilization window (keda.scaleDownStabilizationWindowSeconds), and a workload
+// answered 0 keeps one pod until KEDA's cooldownPeriod (keda.cooldownPeriod) has passed since its
+// last non-zero answer. Whatever the scaler answers now, those pods keep running and are paid: the
+// budget counts them (rules/budget.ts).
+//
+// An answer stands from its time until the next one, so the answers that count are those standing
+// at some moment of the window: the ones given within it and the last one given before it.
+// Example: window 300 s, answers 8 at 10:00:00 and 3 at 10:02:00: decided at 10:04:00, 8 pods are
+// held (the 8 stands within 10:00:00-10:04:00); decided at 10:07:30, 3 (the 8 stopped standing at
+// 10:02:00, before the window opened at 10:02:30).
+//
+// The answers are the engine's state (EngineState.answers): a scaler that restarts knows, for one
+// window, only the answers it gave since, and counts no pod held from before.
+
+import type { Config } from "../../config/schema.ts";
+import { own } from "../own.ts";
+import type { Answer } from "../types.ts";
+
+/** Pods a service runs whatever the scaler answers now: the service's own, or each variant's. */
+export interface HeldPods {
+  readonly replicas: number;
+  /** A service with variants: by variant name. */
+  readonly variants: Readonly<Record<string, number>>;
+}
+
+export const NO_HELD: HeldPods = { replicas: 0, variants: {} };
+
+/** The answers standing at some moment within the last `seconds` before `now`, oldest first. */
+export function standingAnswers(answers: readonly Answer[], now: number, seconds: number): readonly Answer[] {
+  const opens = now - seconds * 1000;
+  let first = 0;
+  for (let i = 0; i < answers.length; i++) if ((answers[i] as Answer).at <= opens) first = i;
+  return first === 0 ? answers : answers.slice(first);
+}
+
+/** The answers to keep after `answer`: those that still stand within either window at its time. */
+export function keptAnswers(config: Config, answers: readonly Answer[], answer: Answer): readonly Answer[] {
+  const seconds = Math.max(config.keda.cooldownPeriod, config.keda.scaleDownStabilizationWindowSeconds);
+  return standingAnswers([...answers, answer], answer.at, seconds);
+}
+
+/**
+ * What one workload holds: the highest count standing within the stabilization window, and at
+ * least one pod while a non-zero count stands within the cooldown.
+ */
+function heldOf(
+  config: Config,
+  answers: readonly Answer[],
+  now: number,
+  countOf: (a: Answer) => number,
+): number {
+  const window = config.keda.scaleDownStabilizationWindowSeconds;
+  const cooldown = config.keda.cooldownPeriod;
+  let held = 0;
+  if (window > 0) for (const a of standingAnswers(answers, now, window)) held = Math.max(held, countOf(a));
+  if (cooldown > 0 && held < 1 && standingAnswers(answers, now, cooldown).some((a) => countOf(a) > 0))
+    held = 1;
+  return held;
+}
+
+/** The pods a service (and each of its variants) runs whatever the scaler answers at `now`. */
+export function heldPods(
+  config: Config,
+  variantNames: readonly string[],
+  answers: readonly Answer[] | undefined,
+  now: number,
+): HeldPods {
+  if (answers === undefined || answers.length === 0) return NO_HELD;
+  const variants: Record<string, number> = {};
+  for (const name of variantNames)
+    variants[name] = heldOf(config, answers, now, (a) => (a.variants ? (own(a.variants, name) ?? 0) : 0));
+  return { replicas: heldOf(config, answers, now, (a) => a.replicas), variants };
+}
