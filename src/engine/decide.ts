@@ -207,7 +207,7 @@ function decideService(
     price: replicaPrice(svc, config.cost),
     reasons: draft.reasons,
     ...(draft.valid && draft.variants !== undefined ? { variants: draft.variants } : {}),
-    held: heldPods(config, svc.variants?.map((v) => v.name) ?? [], own(state.answers, svc.name), now),
+    held: heldPods(config, svc.variants?.map((v) => v.name) ?? [], own(state.answers, svc.name), obs, now),
   };
   return { ctx, draft, claim };
 }

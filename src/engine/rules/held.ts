@@ -11,12 +11,15 @@
 // held (the 8 stands within 10:00:00-10:04:00); decided at 10:07:30, 3 (the 8 stopped standing at
 // 10:02:00, before the window opened at 10:02:30).
 //
-// The answers are the engine's state (EngineState.answers): a scaler that restarts knows, for one
-// window, only the answers it gave since, and counts no pod held from before.
+// The pods a workload runs now (currentReplicas, else readyReplicas) are held too: they are paid
+// now, and some outlive every answer the window holds. An HPA with a tolerance (0.1 below
+// Kubernetes 1.35) keeps its count while the answer is within 10% of it (21 pods answered 20 stay
+// 21), and a scaler that restarted knows only the answers it gave since. A pod the HPA is about to
+// remove is counted until it is gone (its next sync, every 15 s).
 
 import type { Config } from "../../config/schema.ts";
 import { own } from "../own.ts";
-import type { Answer } from "../types.ts";
+import type { Answer, ServiceObservations } from "../types.ts";
 
 /** Pods a service runs whatever the scaler answers now: the service's own, or each variant's. */
 export interface HeldPods {
@@ -60,16 +63,30 @@ function heldOf(
   return held;
 }
 
+const running = (
+  o: { readonly currentReplicas?: number; readonly readyReplicas?: number } | undefined,
+): number => o?.currentReplicas ?? o?.readyReplicas ?? 0;
+
 /** The pods a service (and each of its variants) runs whatever the scaler answers at `now`. */
 export function heldPods(
   config: Config,
   variantNames: readonly string[],
   answers: readonly Answer[] | undefined,
+  obs: ServiceObservations,
   now: number,
 ): HeldPods {
-  if (answers === undefined || answers.length === 0) return NO_HELD;
+  const past = answers ?? [];
   const variants: Record<string, number> = {};
-  for (const name of variantNames)
-    variants[name] = heldOf(config, answers, now, (a) => (a.variants ? (own(a.variants, name) ?? 0) : 0));
-  return { replicas: heldOf(config, answers, now, (a) => a.replicas), variants };
+  for (const name of variantNames) {
+    const seen = obs.variants !== undefined ? own(obs.variants, name) : undefined;
+    const answered = heldOf(config, past, now, (a) => (a.variants ? (own(a.variants, name) ?? 0) : 0));
+    variants[name] = Math.max(answered, running(seen));
+  }
+  return {
+    replicas: Math.max(
+      heldOf(config, past, now, (a) => a.replicas),
+      running(obs),
+    ),
+    variants,
+  };
 }

@@ -356,8 +356,14 @@ describe("decide: rule 6, budget and GPU quotas across services", () => {
     b: serviceDoc({ priority: 50, maxReplicas: 20, resources: { cpu: 5, memoryGiB: 0 } }),
     c: serviceDoc({ priority: 100, maxReplicas: 20, resources: { cpu: 1, memoryGiB: 0 } }),
   };
-  // Demand: a 10 x $2 + b 4 x $5 + c 10 x $1 = $50/h.
-  const o = { a: obs({ rps: 100, gpu: 0 }), b: obs({ rps: 40, gpu: 0 }), c: obs({ rps: 100, gpu: 0 }) };
+  // Demand: a 10 x $2 + b 4 x $5 + c 10 x $1 = $50/h. One pod running each (the budget counts
+  // the pods running as held: held.test.ts).
+  const onePod = { readyReplicas: 1, currentReplicas: 1 };
+  const o = {
+    a: obs({ rps: 100, gpu: 0 }, onePod),
+    b: obs({ rps: 40, gpu: 0 }, onePod),
+    c: obs({ rps: 100, gpu: 0 }, onePod),
+  };
   const cases: [max: number, want: [number, number, number], total: number][] = [
     [60, [10, 4, 10], 50], // fits
     [35, [2, 4, 10], 34], // a gives ceil(15 / 2) = 8

@@ -18,6 +18,8 @@ describe("held pods: the HPA's scale-down window and KEDA's cooldown", () => {
     answers: Answer[];
     at: number;
     want: number;
+    /** currentReplicas observed (none: no count). */
+    running?: number;
     variants?: Record<string, number>;
   }[] = [
     {
@@ -78,12 +80,30 @@ describe("held pods: the HPA's scale-down window and KEDA's cooldown", () => {
       want: 4,
       variants: { l40s: 4, h100: 2 },
     },
-    { name: "no answers (a restarted scaler): nothing held", answers: [], at: T0, want: 0 },
+    { name: "no answers, no pods: nothing held", answers: [], at: T0, want: 0 },
+    {
+      name: "no answers (a restarted scaler), 3 pods running: the 3 are held",
+      answers: [],
+      running: 3,
+      at: T0,
+      want: 3,
+    },
+    {
+      name: "answered 20 for 10 minutes, 21 running (an HPA tolerance of 0.1 keeps 21 at 20): 21 held",
+      answers: [
+        { at: T0, replicas: 20 },
+        { at: T0 + 300 * S, replicas: 20 },
+      ],
+      running: 21,
+      at: T0 + 600 * S,
+      want: 21,
+    },
   ];
   for (const c of cases) {
     it(c.name, () => {
       const config = configOf({ svc: serviceDoc() }, c.keda ? { keda: c.keda } : {});
-      const held = heldPods(config, Object.keys(c.variants ?? {}), c.answers, c.at);
+      const seen = c.running !== undefined ? { currentReplicas: c.running } : {};
+      const held = heldPods(config, Object.keys(c.variants ?? {}), c.answers, { signals: {}, ...seen }, c.at);
       assert.equal(held.replicas, c.want);
       assert.deepEqual(held.variants, c.variants ?? {});
     });

@@ -304,10 +304,11 @@ describe("a service with variants through decide()", () => {
     );
     assert.deepEqual(first.services.map(counts), [{ l40s: 1 }, { l40s: 5 }]);
     let state: EngineState = nextState(c, first, EMPTY_STATE);
-    const risen = (at: number): ServiceDecision[] => {
+    // The pods running: low's 5 until the HPA removes them, high's 1.
+    const risen = (at: number, lowRunning: number): ServiceDecision[] => {
       const o = {
         high: seen(100_000, { l40s: 1 }, { signals: {} }),
-        low: seen(20_000, { l40s: 5 }, { signals: {} }),
+        low: seen(20_000, { l40s: lowRunning }, { signals: {} }),
       };
       const at1 = (x: ServiceObservations, tokens: number): ServiceObservations => ({
         ...x,
@@ -317,14 +318,14 @@ describe("a service with variants through decide()", () => {
       state = nextState(c, d, state);
       return [...d.services];
     };
-    const [high, low] = risen(T0 + 240_000);
+    const [high, low] = risen(T0 + 240_000, 5);
     assert.deepEqual([counts(high), counts(low)], [{ l40s: 1 }, { l40s: 1 }]);
     assert.equal(high?.reason, "budget");
     assert.match(
       text(high),
       /budget: budget \$12\/h, paid \$18\.00\/h: \$7\.20\/h above the answers in pods the HPA's 300 s scale-down window and KEDA's 300 s cooldown keep: 5 -> 1 \(priority 100\): l40s 5 -> 1, short/,
     );
-    assert.deepEqual(risen(T0 + 570_000).map(counts), [{ l40s: 5 }, { l40s: 1 }]);
+    assert.deepEqual(risen(T0 + 570_000, 1).map(counts), [{ l40s: 5 }, { l40s: 1 }]);
   });
 
   it("business hours raise the total to a floor of 2 with no demand: the split again within it picks the cheapest two (2 L40S)", () => {
