@@ -10,7 +10,7 @@ import { own } from "./own.ts";
 import { applyBudget, applyGpuQuotas, gpuUse, gpusByType, totalCost, type Claim } from "./rules/budget.ts";
 import { businessHoursState, businessHoursStep, type BusinessHoursState } from "./rules/business-hours.ts";
 import { clampStep } from "./rules/clamp.ts";
-import { heldPods, keptAnswers } from "./rules/held.ts";
+import { heldPods, nextHistory } from "./rules/held.ts";
 import { llmPlanStep } from "./rules/llm-plan.ts";
 import { llmReactiveStep } from "./rules/llm-reactive.ts";
 import { predictiveStep } from "./rules/predictive-step.ts";
@@ -31,6 +31,7 @@ import {
 } from "./step.ts";
 import type {
   Answer,
+  AnswerHistory,
   Decisions,
   EngineState,
   ForecastView,
@@ -335,11 +336,12 @@ function answerOf(at: number, s: ServiceDecision): Answer | undefined {
  * still stand within KEDA's cooldown or the HPA's scale-down window (rules/held.ts).
  */
 export function nextState(config: Config, d: Decisions, state: EngineState): EngineState {
-  const answers: Record<string, readonly Answer[]> = {};
+  const answers: Record<string, AnswerHistory> = {};
   for (const s of d.services) {
-    const past = own(state.answers, s.service) ?? [];
+    const past = own(state.answers, s.service);
     const answer = answerOf(d.at, s);
-    answers[s.service] = answer === undefined ? past : keptAnswers(config, past, answer);
+    const next = answer === undefined ? past : nextHistory(config, past, answer);
+    if (next !== undefined) answers[s.service] = next;
   }
   return { previous: Object.fromEntries(d.services.map((s) => [s.service, s])), answers };
 }

@@ -135,14 +135,24 @@ export interface Answer {
   readonly variants?: Readonly<Record<string, number>>;
 }
 
+/** A service's past answers as far as they still hold pods (rules/held.ts). */
+export interface AnswerHistory {
+  /** The answers standing within the HPA's scale-down window, oldest first; the last one stands now. */
+  readonly answers: readonly Answer[];
+  /**
+   * Per workload ("" the service's own count, else a variant's name), when its last non-zero
+   * answer stopped standing (epoch ms): KEDA's cooldown runs from then.
+   */
+  readonly activeUntil: Readonly<Record<string, number>>;
+}
+
 /**
  * What the engine remembers between calls: the previous decisions, to mark changes, and per
- * service its answers of the last KEDA cooldown or HPA scale-down window, oldest first, from which
- * the pods that outlive a lower answer are worked out (rules/held.ts).
+ * service the answers from which the pods that outlive a lower answer are worked out.
  */
 export interface EngineState {
   readonly previous: Readonly<Record<string, ServiceDecision | undefined>>;
-  readonly answers: Readonly<Record<string, readonly Answer[] | undefined>>;
+  readonly answers: Readonly<Record<string, AnswerHistory | undefined>>;
 }
 
 export const EMPTY_STATE: EngineState = { previous: {}, answers: {} };

@@ -6,7 +6,9 @@
 // budget counts them (rules/budget.ts).
 //
 // An answer stands from its time until the next one, so the answers that count are those standing
-// at some moment of the window: the ones given within it and the last one given before it.
+// at some moment of the window: the ones given within it and the last one given before it. For the
+// cooldown only the moment each workload's last non-zero answer stopped standing is kept (a
+// cooldown may last a day).
 // Example: window 300 s, answers 8 at 10:00:00 and 3 at 10:02:00: decided at 10:04:00, 8 pods are
 // held (the 8 stands within 10:00:00-10:04:00); decided at 10:07:30, 3 (the 8 stopped standing at
 // 10:02:00, before the window opened at 10:02:30).
@@ -19,7 +21,7 @@
 
 import type { Config } from "../../config/schema.ts";
 import { own } from "../own.ts";
-import type { Answer, ServiceObservations } from "../types.ts";
+import type { Answer, AnswerHistory, ServiceObservations } from "../types.ts";
 
 /** Pods a service runs whatever the scaler answers now: the service's own, or each variant's. */
 export interface HeldPods {
@@ -27,8 +29,6 @@ export interface HeldPods {
   /** A service with variants: by variant name. */
   readonly variants: Readonly<Record<string, number>>;
 }
-
-export const NO_HELD: HeldPods = { replicas: 0, variants: {} };
 
 /** The answers standing at some moment within the last `seconds` before `now`, oldest first. */
 export function standingAnswers(answers: readonly Answer[], now: number, seconds: number): readonly Answer[] {
@@ -38,30 +38,51 @@ export function standingAnswers(answers: readonly Answer[], now: number, seconds
   return first === 0 ? answers : answers.slice(first);
 }
 
-/** The answers to keep after `answer`: those that still stand within either window at its time. */
-export function keptAnswers(config: Config, answers: readonly Answer[], answer: Answer): readonly Answer[] {
-  const seconds = Math.max(config.keda.cooldownPeriod, config.keda.scaleDownStabilizationWindowSeconds);
-  return standingAnswers([...answers, answer], answer.at, seconds);
+/** The workload key of a service's own count (a variant's is its name). */
+const SERVICE = "";
+
+/** A workload's count in an answer. */
+function countIn(a: Answer, workload: string): number {
+  if (workload === SERVICE) return a.replicas;
+  return a.variants ? (own(a.variants, workload) ?? 0) : 0;
+}
+
+/**
+ * The history after `answer`: the answers still standing within the window at its time, and for
+ * each workload whose answer until then was non-zero, that it stood until now.
+ */
+export function nextHistory(config: Config, past: AnswerHistory | undefined, answer: Answer): AnswerHistory {
+  const answers = past?.answers ?? [];
+  const activeUntil: Record<string, number> = { ...past?.activeUntil };
+  const last = answers[answers.length - 1];
+  if (last !== undefined)
+    for (const workload of [SERVICE, ...Object.keys(last.variants ?? {})])
+      if (countIn(last, workload) > 0) activeUntil[workload] = answer.at;
+  const window = config.keda.scaleDownStabilizationWindowSeconds;
+  return { answers: standingAnswers([...answers, answer], answer.at, window), activeUntil };
 }
 
 /**
  * What one workload holds: the highest count standing within the stabilization window, and at
- * least one pod while a non-zero count stands within the cooldown.
+ * least one pod while a non-zero count stood within the cooldown.
  */
-function heldOf(
-  config: Config,
-  answers: readonly Answer[],
-  now: number,
-  countOf: (a: Answer) => number,
-): number {
+function heldOf(config: Config, history: AnswerHistory, now: number, workload: string): number {
   const window = config.keda.scaleDownStabilizationWindowSeconds;
   const cooldown = config.keda.cooldownPeriod;
   let held = 0;
-  if (window > 0) for (const a of standingAnswers(answers, now, window)) held = Math.max(held, countOf(a));
-  if (cooldown > 0 && held < 1 && standingAnswers(answers, now, cooldown).some((a) => countOf(a) > 0))
-    held = 1;
+  if (window > 0)
+    for (const a of standingAnswers(history.answers, now, window))
+      held = Math.max(held, countIn(a, workload));
+  if (cooldown > 0 && held < 1) {
+    const last = history.answers[history.answers.length - 1];
+    const until =
+      last !== undefined && countIn(last, workload) > 0 ? now : own(history.activeUntil, workload);
+    if (until !== undefined && until > now - cooldown * 1000) held = 1;
+  }
   return held;
 }
+
+const NO_ANSWERS: AnswerHistory = { answers: [], activeUntil: {} };
 
 const running = (
   o: { readonly currentReplicas?: number; readonly readyReplicas?: number } | undefined,
@@ -71,22 +92,15 @@ const running = (
 export function heldPods(
   config: Config,
   variantNames: readonly string[],
-  answers: readonly Answer[] | undefined,
+  history: AnswerHistory | undefined,
   obs: ServiceObservations,
   now: number,
 ): HeldPods {
-  const past = answers ?? [];
+  const past = history ?? NO_ANSWERS;
   const variants: Record<string, number> = {};
   for (const name of variantNames) {
     const seen = obs.variants !== undefined ? own(obs.variants, name) : undefined;
-    const answered = heldOf(config, past, now, (a) => (a.variants ? (own(a.variants, name) ?? 0) : 0));
-    variants[name] = Math.max(answered, running(seen));
+    variants[name] = Math.max(heldOf(config, past, now, name), running(seen));
   }
-  return {
-    replicas: Math.max(
-      heldOf(config, past, now, (a) => a.replicas),
-      running(obs),
-    ),
-    variants,
-  };
+  return { replicas: Math.max(heldOf(config, past, now, SERVICE), running(obs)), variants };
 }

@@ -5,8 +5,14 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import type { Config } from "../../../src/config/schema.ts";
 import { decide, nextState } from "../../../src/engine/decide.ts";
-import { heldPods } from "../../../src/engine/rules/held.ts";
-import { EMPTY_STATE, type Answer, type EngineState, type Observations } from "../../../src/engine/types.ts";
+import { heldPods, nextHistory } from "../../../src/engine/rules/held.ts";
+import {
+  EMPTY_STATE,
+  type Answer,
+  type AnswerHistory,
+  type EngineState,
+  type Observations,
+} from "../../../src/engine/types.ts";
 import { configOf, obs, serviceDoc, T0 } from "../helpers.ts";
 
 const S = 1000;
@@ -80,6 +86,16 @@ describe("held pods: the HPA's scale-down window and KEDA's cooldown", () => {
       want: 4,
       variants: { l40s: 4, h100: 2 },
     },
+    {
+      name: "a day-long cooldown: answered 1 until 10:00, then 0 every minute for 20 hours: one pod held, two answers kept",
+      keda: { cooldownPeriod: 86_400, scaleDownStabilizationWindowSeconds: 60 },
+      answers: [
+        { at: T0 - 60 * S, replicas: 1 },
+        ...Array.from({ length: 1200 }, (_, i) => ({ at: T0 + i * 60 * S, replicas: 0 })),
+      ],
+      at: T0 + 1200 * 60 * S,
+      want: 1,
+    },
     { name: "no answers, no pods: nothing held", answers: [], at: T0, want: 0 },
     {
       name: "no answers (a restarted scaler), 3 pods running: the 3 are held",
@@ -103,8 +119,14 @@ describe("held pods: the HPA's scale-down window and KEDA's cooldown", () => {
     it(c.name, () => {
       const config = configOf({ svc: serviceDoc() }, c.keda ? { keda: c.keda } : {});
       const seen = c.running !== undefined ? { currentReplicas: c.running } : {};
-      const held = heldPods(config, Object.keys(c.variants ?? {}), c.answers, { signals: {}, ...seen }, c.at);
+      // The history as the engine keeps it, answer after answer.
+      const history = c.answers.reduce<AnswerHistory | undefined>(
+        (h, a) => nextHistory(config, h, a),
+        undefined,
+      );
+      const held = heldPods(config, Object.keys(c.variants ?? {}), history, { signals: {}, ...seen }, c.at);
       assert.equal(held.replicas, c.want);
+      if (c.keda?.cooldownPeriod === 86_400) assert.equal(history?.answers.length, 2);
       assert.deepEqual(held.variants, c.variants ?? {});
     });
   }
