@@ -105,6 +105,7 @@ export const VALUES_KEYS: readonly ValuesKey[] = [
   { values: "sources.rabbitmq.managementUrl", config: "sources.rabbitmq.managementUrl" },
   { values: "sources.rabbitmq.amqpUrl", config: "sources.rabbitmq.amqpUrl", emptyIsUnset: true },
   { values: "sources.kubernetes.timeoutSeconds", config: "sources.kubernetes.timeoutSeconds" },
+  { values: "keda.cooldownPeriod", config: "keda.cooldownPeriod" },
   ...leaves("predictiveScaling", "predictiveScaling"),
   ...leaves("businessRules", "businessRules"),
   ...leaves(

@@ -1207,6 +1207,26 @@ export const SERVICE_FIELDS = {
   },
 } as const satisfies Fields;
 
+/** keda: what the chart sets on KEDA and the HPA, which decides how long pods outlive a lower answer. */
+export const KEDA_FIELDS = {
+  cooldownPeriod: {
+    type: "number",
+    integer: true,
+    min: 0,
+    max: 86_400,
+    default: 300,
+    doc: "Seconds of inactivity (answers of 0) before KEDA scales a workload with minReplicas 0 to zero; until then it keeps one pod, which the budget counts.",
+  },
+  scaleDownStabilizationWindowSeconds: {
+    type: "number",
+    integer: true,
+    min: 0,
+    max: 3600,
+    default: 300,
+    doc: "The HPA's behavior.scaleDown.stabilizationWindowSeconds: it keeps the highest count the scaler answered within it; the budget counts those pods until then.",
+  },
+} as const satisfies Fields;
+
 /** The whole config document. */
 export const CONFIG_FIELDS = {
   logLevel: { type: "enum", values: LOG_LEVELS, default: "info", doc: "debug | info | warn | error." },
@@ -1217,6 +1237,11 @@ export const CONFIG_FIELDS = {
     type: "object",
     fields: BUSINESS_RULES_FIELDS,
     doc: "Business hours, cost and GPU quotas.",
+  },
+  keda: {
+    type: "object",
+    fields: KEDA_FIELDS,
+    doc: "KEDA's and the HPA's scale-down settings (the chart renders them from keda.*).",
   },
   services: {
     type: "record",

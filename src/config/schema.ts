@@ -10,6 +10,7 @@ import {
   BUSINESS_HOURS_FIELDS,
   CONFIG_FIELDS,
   COST_FIELDS,
+  KEDA_FIELDS,
   KUBERNETES_FIELDS,
   LOG_LEVELS,
   PREDICTIVE_FIELDS,
@@ -99,6 +100,8 @@ export type BusinessHoursConfig = Omit<SectionOf<typeof BUSINESS_HOURS_FIELDS>, 
 export type CostConfig = SectionOf<typeof COST_FIELDS>;
 
 export type SourcesConfig = SectionOf<typeof SOURCES_FIELDS>;
+/** keda: how long KEDA and the HPA keep pods after a lower answer. */
+export type KedaConfig = SectionOf<typeof KEDA_FIELDS>;
 /** sources.prometheus: where it is, and how the scaler authenticates (credentials only from files or the environment). */
 export type PrometheusConfig = SectionOf<typeof PROMETHEUS_FIELDS>;
 export type ServerConfig = SectionOf<typeof SERVER_FIELDS>;
@@ -112,6 +115,7 @@ export interface Config {
   readonly cost: CostConfig;
   /** Maximum GPUs per GPU type across all services. */
   readonly gpuQuotas: Readonly<Record<string, number>>;
+  readonly keda: KedaConfig;
   readonly services: readonly ServiceConfig[];
 }
 
@@ -566,6 +570,7 @@ export function parseConfig(doc: unknown, profiles: ProfileSource = {}): Config 
     businessHours: businessHours(r, raw.businessRules.businessHours),
     cost: costConfig,
     gpuQuotas: raw.businessRules.gpuQuotas,
+    keda: raw.keda,
     services: Object.entries(raw.services).map(([name, s]) =>
       service(r, name, s, asObj(given[name]), costConfig, profiles),
     ),

@@ -10,6 +10,7 @@ import { own } from "./own.ts";
 import { applyBudget, applyGpuQuotas, gpuUse, gpusByType, totalCost, type Claim } from "./rules/budget.ts";
 import { businessHoursState, businessHoursStep, type BusinessHoursState } from "./rules/business-hours.ts";
 import { clampStep } from "./rules/clamp.ts";
+import { heldPods, nextHistory } from "./rules/held.ts";
 import { llmPlanStep } from "./rules/llm-plan.ts";
 import { llmReactiveStep } from "./rules/llm-reactive.ts";
 import { predictiveStep } from "./rules/predictive-step.ts";
@@ -29,6 +30,8 @@ import {
   type StepContext,
 } from "./step.ts";
 import type {
+  Answer,
+  AnswerHistory,
   Decisions,
   EngineState,
   ForecastView,
@@ -205,6 +208,7 @@ function decideService(
     price: replicaPrice(svc, config.cost),
     reasons: draft.reasons,
     ...(draft.valid && draft.variants !== undefined ? { variants: draft.variants } : {}),
+    held: heldPods(config, svc.variants?.map((v) => v.name) ?? [], own(state.answers, svc.name), obs, now),
   };
   return { ctx, draft, claim };
 }
@@ -319,7 +323,25 @@ export function decide(
   };
 }
 
-/** The state to pass to the next decide() call. */
-export function nextState(d: Decisions): EngineState {
-  return { previous: Object.fromEntries(d.services.map((s) => [s.service, s])) };
+/** What a decision answers KEDA: its count and each variant's (an invalid decision answers nothing). */
+function answerOf(at: number, s: ServiceDecision): Answer | undefined {
+  if (!s.valid) return undefined;
+  if (s.variants === undefined) return { at, replicas: s.desiredReplicas };
+  const variants = Object.fromEntries(s.variants.variants.map((v) => [v.variant, v.desiredReplicas]));
+  return { at, replicas: s.desiredReplicas, variants };
+}
+
+/**
+ * The state to pass to the next decide() call: these decisions, and each service's answers that
+ * still stand within KEDA's cooldown or the HPA's scale-down window (rules/held.ts).
+ */
+export function nextState(config: Config, d: Decisions, state: EngineState): EngineState {
+  const answers: Record<string, AnswerHistory> = {};
+  for (const s of d.services) {
+    const past = own(state.answers, s.service);
+    const answer = answerOf(d.at, s);
+    const next = answer === undefined ? past : nextHistory(config, past, answer);
+    if (next !== undefined) answers[s.service] = next;
+  }
+  return { previous: Object.fromEntries(d.services.map((s) => [s.service, s])), answers };
 }

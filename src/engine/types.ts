@@ -127,12 +127,35 @@ export interface Decisions {
   >;
 }
 
-/** What the engine remembers between calls: only the previous decisions, to mark changes. */
-export interface EngineState {
-  readonly previous: Readonly<Record<string, ServiceDecision | undefined>>;
+/** One count the scaler answered for a service: its replicas and, with variants, each variant's. */
+export interface Answer {
+  /** When it was decided (epoch ms); it stands until the next answer. */
+  readonly at: number;
+  readonly replicas: number;
+  readonly variants?: Readonly<Record<string, number>>;
 }
 
-export const EMPTY_STATE: EngineState = { previous: {} };
+/** A service's past answers as far as they still hold pods (rules/held.ts). */
+export interface AnswerHistory {
+  /** The answers standing within the HPA's scale-down window, oldest first; the last one stands now. */
+  readonly answers: readonly Answer[];
+  /**
+   * Per workload ("" the service's own count, else a variant's name), when its last non-zero
+   * answer stopped standing (epoch ms): KEDA's cooldown runs from then.
+   */
+  readonly activeUntil: Readonly<Record<string, number>>;
+}
+
+/**
+ * What the engine remembers between calls: the previous decisions, to mark changes, and per
+ * service the answers from which the pods that outlive a lower answer are worked out.
+ */
+export interface EngineState {
+  readonly previous: Readonly<Record<string, ServiceDecision | undefined>>;
+  readonly answers: Readonly<Record<string, AnswerHistory | undefined>>;
+}
+
+export const EMPTY_STATE: EngineState = { previous: {}, answers: {} };
 
 /**
  * A result under construction inside the engine: optional fields are set by assignment (a

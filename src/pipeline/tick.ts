@@ -35,5 +35,5 @@ export function observeAll(
 export function tick(config: Config, inputs: Iterable<ServiceInputs>, state: EngineState, now: number): Tick {
   const { observations, notes } = observeAll(inputs, now, config.sources.maxStalenessSeconds);
   const decisions = decide(config, observations, state, now);
-  return { observations, notes, decisions, state: nextState(decisions) };
+  return { observations, notes, decisions, state: nextState(config, decisions, state) };
 }

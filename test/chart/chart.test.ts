@@ -415,6 +415,11 @@ describe("values schema and template checks reject bad values with a readable me
       /preemptionsPerHour/,
     ],
     [
+      "an HPA scale-down window above Kubernetes' 3600 s (the scaler reads it too)",
+      ["--set", "keda.hpaBehavior.scaleDown.stabilizationWindowSeconds=3601"],
+      /stabilizationWindowSeconds/,
+    ],
+    [
       "an alert that does not exist in prometheusRule.disabled",
       ["--set", "monitoring.prometheusRule.disabled.MlasNope=true"],
       /additional properties 'MlasNope' not allowed/,
@@ -1381,6 +1386,23 @@ describe("the chart's defaults are the code's defaults, for every declared field
       "sources.rabbitmq.usernameFile",
     ]);
     assert.ok(checked >= 35, `${checked} fields checked`);
+  });
+
+  it("the scaler reads KEDA's cooldown and the HPA's scale-down window as the chart sets them on the ScaledObjects", () => {
+    const objs = render([
+      "--set",
+      "keda.cooldownPeriod=120",
+      "--set",
+      "keda.hpaBehavior.scaleDown.stabilizationWindowSeconds=90",
+    ]);
+    const keda = parseConfigText(configOf(objs).text, "keda").keda;
+    assert.deepEqual(keda, { cooldownPeriod: 120, scaleDownStabilizationWindowSeconds: 90 });
+    const so = objs.find((o) => o.kind === "ScaledObject") as Any;
+    assert.equal(so.spec.cooldownPeriod, 120);
+    assert.equal(
+      so.spec.advanced.horizontalPodAutoscalerConfig.behavior.scaleDown.stabilizationWindowSeconds,
+      90,
+    );
   });
 
   it("with TLS on, the server's TLS fields the chart does not set are the code's defaults", () => {

@@ -1,14 +1,27 @@
 // Rule 6, budget and quotas across services: when GPUs of one type exceed their quota, or the hourly
 // cost exceeds maxHourlyCost, replicas are removed from the lowest-priority services first, never
-// below a service's minReplicas.
+// below a service's minReplicas. The budget holds for what is paid as well as for what is decided:
+// pods the HPA's scale-down window and KEDA's cooldown keep whatever the scaler answers (held.ts)
+// are paid all the same, so a second pass trims the answers above them until the paid sum, each
+// workload at the larger of its answer and its held pods, fits: new demand gets only the room the
+// held pods leave.
 
 import type { Config, ServiceConfig } from "../../config/schema.ts";
 import { ceilSafe } from "../hpa.ts";
 import type { ReplicaPrice } from "../cost.ts";
 import { own } from "../own.ts";
 import type { Reason } from "../types.ts";
-import { changeText, claimGpus, claimGpuTypes, shrinkForBudget, shrinkForQuota } from "../split/claim.ts";
+import {
+  changeText,
+  claimGpus,
+  claimGpuTypes,
+  paidCost,
+  shrinkForBudget,
+  shrinkForPaid,
+  shrinkForQuota,
+} from "../split/claim.ts";
 import type { VariantDraft } from "../split/explain.ts";
+import type { HeldPods } from "./held.ts";
 
 /**
  * One service's claim on the shared budget and quotas. Claims are values: a claim step that trims
@@ -26,6 +39,8 @@ export interface Claim {
   readonly cappedBy?: "gpu-quota" | "budget";
   /** A service with variants: its split (desired is the split's total). */
   readonly variants?: VariantDraft;
+  /** Pods that run whatever the service is answered now (held.ts); absent: none. */
+  readonly held?: HeldPods;
 }
 
 /** Lowest priority first; ties broken by name so the order is total and replicas agree. */
@@ -39,6 +54,8 @@ interface Cap {
   readonly why: string;
   /** What one replica of the claim's service costs in the capped unit (GPUs, dollars per hour). */
   readonly unitOf: (c: Claim) => number;
+  /** The count below which removing a replica frees nothing (a service without variants). */
+  readonly floorOf: (c: Claim) => number;
   /** A service with variants giving up `left` of the unit: its split again under the cap (split/claim.ts). */
   readonly shrink: (
     claims: readonly Claim[],
@@ -84,7 +101,7 @@ function trim(
     }
     const unit = cap.unitOf(c);
     if (!(unit > 0 && Number.isFinite(unit))) continue;
-    const removable = c.desired - c.svc.minReplicas;
+    const removable = c.desired - cap.floorOf(c);
     if (removable <= 0) continue;
     const remove = Math.min(removable, ceilSafe(left / unit));
     const desired = c.desired - remove;
@@ -156,6 +173,7 @@ export function applyGpuQuotas(config: Config, claims: readonly Claim[]): readon
       rule: "gpu-quota",
       why: `GPU quota ${type} ${quota}`,
       unitOf: (c) => c.svc.resources.gpusPerReplica,
+      floorOf: (c) => c.svc.minReplicas,
       shrink: (claims, i, left) => shrinkForQuota(config, claims, i, type, left),
     });
     out =
@@ -178,24 +196,60 @@ export function totalCost(claims: readonly Claim[]): number {
   return claims.reduce((s, c) => s + claimCost(c), 0);
 }
 
+export function totalPaid(claims: readonly Claim[]): number {
+  return claims.reduce((s, c) => s + paidCost(c), 0);
+}
+
 /**
- * Over maxHourlyCost, dollars are trimmed from the lowest-priority services first. Returns one claim
- * per service in the order given; the claims it was given are not changed.
+ * Over maxHourlyCost, dollars are trimmed from the lowest-priority services first: first from what
+ * is decided, then from what is paid, the held pods counted (the module's comment). Returns one
+ * claim per service in the order given; the claims it was given are not changed.
+ * Example: budget $100/h; a low-priority service decided 2 x $10/h but holding 6 pods from 4 minutes
+ * ago ($60/h paid), a rising one asking 7 x $10/h: decided $90/h fits, paid $130/h does not: the
+ * rising one is trimmed by ceil(30 / 10) = 3 to 4; once the window has passed, the held pods are
+ * gone and it gets its 7.
  */
 export function applyBudget(config: Config, claims: readonly Claim[]): readonly Claim[] {
   const max = config.cost.maxHourlyCost;
   if (!config.cost.enabled || max === undefined) return claims;
+  return trimPaid(config, max, trimDecided(config, max, claims));
+}
+
+/** The decided dollars over the budget trimmed, lowest priority first. */
+function trimDecided(config: Config, max: number, claims: readonly Claim[]): readonly Claim[] {
   const total = totalCost(claims);
   if (total <= max + 1e-9) return claims;
   const trimmed = trim(claims, () => true, total - max, {
     rule: "budget",
     why: `budget $${max}/h (demand $${total.toFixed(2)}/h)`,
     unitOf: (c) => c.price.blended,
+    floorOf: (c) => c.svc.minReplicas,
     shrink: (cs, i, left) => shrinkForBudget(config, cs, i, left),
   });
   if (trimmed.left <= 1e-9) return trimmed.claims;
   return withReason(trimmed.claims, () => true, {
     rule: "budget",
     message: `minimums alone exceed maxHourlyCost $${max}/h`,
+  });
+}
+
+/** The paid dollars over the budget (held pods counted) trimmed from the answers above them, lowest priority first. */
+function trimPaid(config: Config, max: number, claims: readonly Claim[]): readonly Claim[] {
+  const paid = totalPaid(claims);
+  if (paid <= max + 1e-9) return claims;
+  const { cooldownPeriod, scaleDownStabilizationWindowSeconds } = config.keda;
+  const held = `pods the HPA's ${scaleDownStabilizationWindowSeconds} s scale-down window and KEDA's ${cooldownPeriod} s cooldown keep`;
+  const heldOnly = paid - totalCost(claims);
+  const trimmed = trim(claims, () => true, paid - max, {
+    rule: "budget",
+    why: `budget $${max}/h, paid $${paid.toFixed(2)}/h: $${heldOnly.toFixed(2)}/h above the answers in ${held}`,
+    unitOf: (c) => c.price.blended,
+    floorOf: (c) => Math.max(c.svc.minReplicas, c.held?.replicas ?? 0),
+    shrink: (cs, i, left) => shrinkForPaid(config, cs, i, left),
+  });
+  if (trimmed.left <= 1e-9) return trimmed.claims;
+  return withReason(trimmed.claims, () => true, {
+    rule: "budget",
+    message: `${held} and the minimums alone exceed maxHourlyCost $${max}/h (paid $${totalPaid(trimmed.claims).toFixed(2)}/h)`,
   });
 }

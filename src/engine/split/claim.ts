@@ -123,6 +123,62 @@ export function shrinkForBudget(
   return { claim: withSplit(c, next), freed: d.result.cost - next.result.cost };
 }
 
+/** USD per hour a claim pays: each workload at the larger of its count and its held pods (rules/held.ts). */
+export function paidCost(c: Claim): number {
+  const held = c.held;
+  if (held === undefined) return claimCostOf(c);
+  if (c.variants === undefined) return Math.max(c.desired, held.replicas) * c.price.blended;
+  const { problem, result } = c.variants;
+  return paidOfSplit(problem, result.counts, held.variants);
+}
+
+function paidOfSplit(
+  problem: SplitProblem,
+  counts: readonly number[],
+  held: Readonly<Record<string, number>>,
+): number {
+  let sum = 0;
+  problem.variants.forEach((v, i) => {
+    sum += v.price * Math.max(counts[i] ?? 0, own(held, v.name) ?? 0);
+  });
+  return sum;
+}
+
+/**
+ * Claim `i` giving up `left` paid dollars per hour (held pods counted): its split under a budget
+ * lowered until what it pays fits. The first budget is its cost less `left`; each next one is
+ * lowered by what the last split still paid over; after four, the budget is what is left once
+ * every held pod is paid, under which the split pays at most its cost plus its held pods, which fit.
+ */
+export function shrinkForPaid(
+  config: Config,
+  claims: readonly Claim[],
+  i: number,
+  left: number,
+): { readonly claim: Claim; readonly freed: number } {
+  const c = claims[i] as Claim;
+  const d = c.variants as VariantDraft;
+  const held = c.held?.variants ?? {};
+  const paid = paidCost(c);
+  const target = Math.max(0, paid - left);
+  const rooms = quotaRooms(config, claims, i);
+  const gpuCaps = { ...d.problem.gpuCaps };
+  for (const [type, room] of Object.entries(rooms))
+    gpuCaps[type] = Math.min(own(gpuCaps, type) ?? Infinity, room);
+  const paidOf = (x: VariantDraft): number => paidOfSplit(x.problem, x.result.counts, held);
+  let budget = Math.max(0, d.result.cost - left);
+  let next = resolve(c, { budget, gpuCaps });
+  for (let k = 0; k < 4 && paidOf(next) > target + 1e-9; k++) {
+    budget = Math.max(0, budget - (paidOf(next) - target));
+    next = resolve(c, { budget, gpuCaps });
+  }
+  if (paidOf(next) > target + 1e-9) {
+    const heldCost = paidOfSplit(d.problem, [], held);
+    next = resolve(c, { budget: Math.max(0, target - heldCost), gpuCaps });
+  }
+  return { claim: withSplit(c, next), freed: paid - paidOf(next) };
+}
+
 /**
  * The split problem claim `i` asked to solve (`asked`, before any trim: with its floor) with every
  * cap it lives under after the cross-service steps: the room each quota and the budget leave it

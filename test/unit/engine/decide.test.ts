@@ -356,8 +356,14 @@ describe("decide: rule 6, budget and GPU quotas across services", () => {
     b: serviceDoc({ priority: 50, maxReplicas: 20, resources: { cpu: 5, memoryGiB: 0 } }),
     c: serviceDoc({ priority: 100, maxReplicas: 20, resources: { cpu: 1, memoryGiB: 0 } }),
   };
-  // Demand: a 10 x $2 + b 4 x $5 + c 10 x $1 = $50/h.
-  const o = { a: obs({ rps: 100, gpu: 0 }), b: obs({ rps: 40, gpu: 0 }), c: obs({ rps: 100, gpu: 0 }) };
+  // Demand: a 10 x $2 + b 4 x $5 + c 10 x $1 = $50/h. One pod running each (the budget counts
+  // the pods running as held: held.test.ts).
+  const onePod = { readyReplicas: 1, currentReplicas: 1 };
+  const o = {
+    a: obs({ rps: 100, gpu: 0 }, onePod),
+    b: obs({ rps: 40, gpu: 0 }, onePod),
+    c: obs({ rps: 100, gpu: 0 }, onePod),
+  };
   const cases: [max: number, want: [number, number, number], total: number][] = [
     [60, [10, 4, 10], 50], // fits
     [35, [2, 4, 10], 34], // a gives ceil(15 / 2) = 8
@@ -458,9 +464,19 @@ describe("decide: state", () => {
     const config = configOf({ svc: serviceDoc() });
     const d1 = decide(config, { svc: obs({ rps: 45, gpu: 80 }) }, EMPTY_STATE, T0);
     assert.equal(d1.services[0]?.changed, true);
-    const d2 = decide(config, { svc: obs({ rps: 44, gpu: 80 }) }, nextState(d1), T0 + 5000);
+    const d2 = decide(
+      config,
+      { svc: obs({ rps: 44, gpu: 80 }) },
+      nextState(config, d1, EMPTY_STATE),
+      T0 + 5000,
+    );
     assert.equal(d2.services[0]?.changed, false);
-    const d3 = decide(config, { svc: obs({ rps: 75, gpu: 80 }) }, nextState(d2), T0 + 10_000);
+    const d3 = decide(
+      config,
+      { svc: obs({ rps: 75, gpu: 80 }) },
+      nextState(config, d2, nextState(config, d1, EMPTY_STATE)),
+      T0 + 10_000,
+    );
     assert.equal(d3.services[0]?.changed, true);
   });
   it("the same inputs give the same decision (replicas agree)", () => {

@@ -279,7 +279,7 @@ export function replayGolden(): { lines: string[]; decisions: Decisions[] } {
       run.ready = run.current;
       run.current = s.desiredReplicas;
     }
-    state = nextState(d);
+    state = nextState(GOLDEN_CONFIG, d, state);
     lines.push(line(d));
     decisions.push(d);
   }

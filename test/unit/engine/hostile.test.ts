@@ -186,7 +186,7 @@ function assertBounded(config: Config, observations: Observations, label: string
       assert.ok(Number.isInteger(use.used), `${label}: GPUs used of ${type}: ${String(use.used)}`);
       assert.ok(use.quota === undefined || Number.isFinite(use.quota), `${label}: quota of ${type}`);
     }
-    state = nextState(d);
+    state = nextState(config, d, state);
   }
 }
 

@@ -8,8 +8,13 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { parseConfig, type Config } from "../../../src/config/schema.ts";
-import { decide } from "../../../src/engine/decide.ts";
-import { EMPTY_STATE, type ServiceDecision, type ServiceObservations } from "../../../src/engine/types.ts";
+import { decide, nextState } from "../../../src/engine/decide.ts";
+import {
+  EMPTY_STATE,
+  type EngineState,
+  type ServiceDecision,
+  type ServiceObservations,
+} from "../../../src/engine/types.ts";
 import { flatForecast, obs, T0 } from "../helpers.ts";
 import { LINEAR } from "../llm/linear-profile.ts";
 
@@ -274,6 +279,53 @@ describe("a service with variants through decide()", () => {
       /budget: budget \$8\/h \(demand \$8\.28\/h\): 4 -> 3 \(priority 10\): spot 4 -> 3, hedge-dropped/,
     );
     assert.ok(d.totalHourlyCost <= 8 + 1e-9, String(d.totalHourlyCost));
+  });
+
+  it("the budget counts the pods the HPA keeps: a rising service's split gets only the room a falling one's held L40S leave, then all of it", () => {
+    // Both on-demand L40S ($1.80/h), 60 s start-up, budget $12/h. 10:00: low (priority 10) serves
+    // 100,000 tokens/s: ceil(100,000 / 23,537) = 5 ($9.00); high (priority 100) 20,000: 1.
+    // 10:04: low falls to 20,000 (1), high rises to 100,000 (5): decided $10.80/h fits, but low's 5
+    // stand within the HPA's 300 s window: paid $9.00 + $9.00 = $18.00/h. High gives up $6.00/h:
+    // its split under $3.00/h keeps its 1 ready L40S (short): paid $10.80/h. 10:09:30: low's 5
+    // stopped standing at 10:04, before the window opened: high gets its 5.
+    const services = {
+      high: service({ l40s: L40S({ podStartupSeconds: 60 }) }, { priority: 100 }),
+      low: service(
+        { l40s: L40S({ podStartupSeconds: 60, workload: { name: "low-l40s" } }) },
+        { priority: 10, workload: { name: "low", namespace: "inference" } },
+      ),
+    };
+    const c = configOf(services, { costOptimization: { enabled: true, maxHourlyCost: 12 } });
+    const first = decide(
+      c,
+      { high: seen(20_000, { l40s: 0 }), low: seen(100_000, { l40s: 0 }) },
+      EMPTY_STATE,
+      T0,
+    );
+    assert.deepEqual(first.services.map(counts), [{ l40s: 1 }, { l40s: 5 }]);
+    let state: EngineState = nextState(c, first, EMPTY_STATE);
+    // The pods running: low's 5 until the HPA removes them, high's 1.
+    const risen = (at: number, lowRunning: number): ServiceDecision[] => {
+      const o = {
+        high: seen(100_000, { l40s: 1 }, { signals: {} }),
+        low: seen(20_000, { l40s: lowRunning }, { signals: {} }),
+      };
+      const at1 = (x: ServiceObservations, tokens: number): ServiceObservations => ({
+        ...x,
+        signals: { tokens: { value: tokens, observedAt: at }, requestRate: { value: 0, observedAt: at } },
+      });
+      const d = decide(c, { high: at1(o.high, 100_000), low: at1(o.low, 20_000) }, state, at);
+      state = nextState(c, d, state);
+      return [...d.services];
+    };
+    const [high, low] = risen(T0 + 240_000, 5);
+    assert.deepEqual([counts(high), counts(low)], [{ l40s: 1 }, { l40s: 1 }]);
+    assert.equal(high?.reason, "budget");
+    assert.match(
+      text(high),
+      /budget: budget \$12\/h, paid \$18\.00\/h: \$7\.20\/h above the answers in pods the HPA's 300 s scale-down window and KEDA's 300 s cooldown keep: 5 -> 1 \(priority 100\): l40s 5 -> 1, short/,
+    );
+    assert.deepEqual(risen(T0 + 570_000, 1).map(counts), [{ l40s: 5 }, { l40s: 1 }]);
   });
 
   it("business hours raise the total to a floor of 2 with no demand: the split again within it picks the cheapest two (2 L40S)", () => {
