@@ -14,7 +14,8 @@ import { EMPTY_STATE, type Decisions, type ServiceObservations } from "../../../
 import { T0 } from "../helpers.ts";
 import { LINEAR } from "../llm/linear-profile.ts";
 
-const RUNS = { numRuns: 120, seed: 20261216 };
+// 180 worlds: about a third are decisions the paid pass trimmed, which two properties leave out.
+const RUNS = { numRuns: 180, seed: 20261216 };
 const TYPES = ["nvidia-l40s", "nvidia-h100", "nvidia-a100"] as const;
 
 const variantArb = fc.record({
