@@ -222,16 +222,17 @@ export interface LatencyGuard {
  * count stands, and a latency that more replicas would not lower holds none.
  *
  * Its step is bounded: at most max(1, floor(ready x tolerance)) replicas beyond the ready ones
- * (one below 20 ready, 10% of them above: the HPA's tolerance, the least change it acts on), never
- * fewer than the token count. target / measured is a fair correction of a step time (ITL grows
- * about linearly with the batch) but not of a queue: a TTFT p99 of 95 s against 2 s comes from
- * requests that waited behind a backlog, and x 47 the replicas would not shorten that wait (each
- * waits in its own replica's queue; the router sends new requests to the replicas with the least
- * outstanding tokens). The latency in force comes from the replicas ready over its window (2
- * minutes), so it judges the ready ones, and each step is measured before the next: a profile that
- * overrates the replica keeps the latency above the target and the guard keeps adding, a backlog
- * drains and the guard stops. While fewer replicas are ready than the token count, the shortfall
- * explains the latency and the token count, not the guard, sizes it.
+ * (one below 20 ready, 10% of them from 20 up: the HPA's tolerance, the least change it acts on),
+ * never fewer than the token count. target / measured is a fair correction of a step time (ITL
+ * grows about linearly with the batch) but not of a queue: a TTFT p99 of 95 s against 2 s comes
+ * from requests that waited behind a backlog, and x 47 the replicas would not shorten that wait
+ * (each waits in its own replica's queue; a router that balances on outstanding tokens, as llm-d's
+ * endpoint picker and the simulator's do, sends only the new requests to the new replicas). The
+ * latency in force comes from the replicas ready over its window (2 minutes), so it judges the
+ * ready ones, and each step is measured before the next: a profile that overrates the replica
+ * keeps the latency above the target and the guard keeps adding, a backlog drains and the guard
+ * stops. While fewer replicas are ready than the token count, the shortfall explains the latency
+ * and the token count, not the guard, sizes it.
  *
  * Worked example (qwen3-8b/h100_sxm/vllm/tp1, 1,240 + 239 tokens a request, no distribution
  * measured): ITL p99 80.7 ms against 50 ms at a demand of 153,849 tokens/s, one replica 30,069
