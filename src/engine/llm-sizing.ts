@@ -199,7 +199,15 @@ export interface LatencyGuard {
   readonly target: number;
   /** One replica's capacity corrected by the measurement: capacity x target / measured. */
   readonly correctedTokensPerSecond: number;
-  /** ceil(demand / correctedTokensPerSecond). */
+  /** ceil(demand / correctedTokensPerSecond): what the correction alone asks for. */
+  readonly corrected: number;
+  /** The ready replicas the step counts from (0 when unread). */
+  readonly ready: number;
+  /** The replicas a step may add beyond the ready ones: max(1, floor(ready x tolerance)). */
+  readonly step: number;
+  /** The most the guard asks for: max(the token count, ready + step). */
+  readonly stepLimit: number;
+  /** min(corrected, stepLimit). */
   readonly replicas: number;
 }
 
@@ -213,27 +221,50 @@ export interface LatencyGuard {
  * measurement catches up. Within the target (or the tolerance) it asks for nothing: the token
  * count stands, and a latency that more replicas would not lower holds none.
  *
+ * Its step is bounded: at most max(1, floor(ready x tolerance)) replicas beyond the ready ones
+ * (one below 20 ready, 10% of them from 20 up: the HPA's tolerance, the least change it acts on),
+ * never fewer than the token count. target / measured is a fair correction of a step time (ITL
+ * grows about linearly with the batch) but not of a queue: a TTFT p99 of 95 s against 2 s comes
+ * from requests that waited behind a backlog, and x 47 the replicas would not shorten that wait
+ * (each waits in its own replica's queue; a router that balances on outstanding tokens, as llm-d's
+ * endpoint picker and the simulator's do, sends only the new requests to the new replicas). The
+ * latency in force comes from the replicas ready over its window (2 minutes), so it judges the
+ * ready ones, and each step is measured before the next: a profile that overrates the replica
+ * keeps the latency above the target and the guard keeps adding, a backlog drains and the guard
+ * stops. While fewer replicas are ready than the token count, the shortfall explains the latency
+ * and the token count, not the guard, sizes it.
+ *
  * Worked example (qwen3-8b/h100_sxm/vllm/tp1, 1,240 + 239 tokens a request, no distribution
  * measured): ITL p99 80.7 ms against 50 ms at a demand of 153,849 tokens/s, one replica 30,069
- * tokens/s by the profile: corrected 30,069 x 50 / 80.7 = 18,630 tokens/s, ceil(153,849 /
- * 18,630) = 9, where ceil(9 ready x 80.7 / 50) = 15 would follow, then 15 x the same 80.7 ms.
+ * tokens/s by the profile (6 in tokens), 7 ready: corrected 30,069 x 50 / 80.7 = 18,630
+ * tokens/s, ceil(153,849 / 18,630) = 9, at most max(6, 7 + 1) = 8: 8. Where a backlog put TTFT
+ * p99 at 95 s against 2 s: 30,069 x 2 / 95 = 633 tokens/s, ceil(153,849 / 633) = 244; 8 again.
  */
 export function latencyGuard(
-  s: Pick<LlmSizing, "demand" | "capacity">,
+  s: Pick<LlmSizing, "demand" | "capacity" | "replicas">,
   signal: "ttft" | "itl",
   measured: number | undefined,
   target: number,
+  ready: number | undefined,
   tolerance = HPA_TOLERANCE,
 ): LatencyGuard | undefined {
   if (measured === undefined || !(target > 0) || !(measured > target * (1 + tolerance))) return undefined;
-  const corrected = (s.capacity.tokensPerSecond * target) / measured;
-  if (!(corrected > 0)) return undefined;
+  const correctedTokensPerSecond = (s.capacity.tokensPerSecond * target) / measured;
+  if (!(correctedTokensPerSecond > 0)) return undefined;
+  const corrected = Math.max(0, ceilSafe(s.demand / correctedTokensPerSecond));
+  const counted = ready ?? 0;
+  const step = Math.max(1, Math.floor(counted * tolerance + 1e-9));
+  const stepLimit = Math.max(s.replicas, counted + step);
   return {
     signal,
     measured,
     target,
-    correctedTokensPerSecond: corrected,
-    replicas: Math.max(0, ceilSafe(s.demand / corrected)),
+    correctedTokensPerSecond,
+    corrected,
+    ready: counted,
+    step,
+    stepLimit,
+    replicas: Math.min(corrected, stepLimit),
   };
 }
 

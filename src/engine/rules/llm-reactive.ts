@@ -4,7 +4,9 @@
 // from the profile at the measured request lengths (llm-sizing.ts). The measured TTFT and ITL (the
 // service's `ttft` and `itl` triggers) are guards beside it: above its target beyond the HPA
 // tolerance, a latency corrects one replica's capacity by target / measured and asks for
-// ceil(demand / the corrected capacity) (latencyGuard in llm-sizing.ts); within it, nothing.
+// ceil(demand / the corrected capacity), in a step of at most one replica beyond the ready ones
+// (10% of them from 20 up), never below the token count (latencyGuard in llm-sizing.ts); within
+// it, nothing.
 //
 // Its reason shows the arithmetic (the example of llm-sizing.ts): "tokens: demand 63,800 tokens/s
 // (served 61,000; arrivals 50 req/s x (1,020 + 256) tokens, measured) / 30,203 tokens/s per
@@ -72,12 +74,19 @@ function demandText(s: LlmSizing): string {
   return `demand ${tokens(s.demand)} tokens/s (${parts.join("; ")}, ${how}${spread})`;
 }
 
-/** "itl: measured p99 80.7 ms > 50 ms: 30,069 tokens/s per replica x 50 ms / 80.7 ms = 18,630; demand ... = 9" */
+/**
+ * "itl: measured p99 80.7 ms > 50 ms: 30,069 tokens/s per replica x 50 ms / 80.7 ms = 18,630;
+ * demand 153,849 tokens/s / 18,630 = 9; a step at most: max(6 in tokens, 7 ready + 1) = 8 (...)"
+ */
 function guardReason(s: LlmSizing, g: LatencyGuard): Reason {
   const q = `p${Number((s.llm.slo.percentile * 100).toFixed(1))}`;
+  const bounded =
+    g.corrected > g.stepLimit
+      ? `; a step at most: max(${s.replicas} in tokens, ${g.ready} ready + ${g.step}) = ${g.replicas} (the latency judges the replicas ready over its window)`
+      : "";
   return {
     rule: "reactive",
-    message: `${g.signal}: measured ${q} ${seconds(g.measured)} > ${seconds(g.target)}: ${tokens(s.capacity.tokensPerSecond)} tokens/s per replica x ${seconds(g.target)} / ${seconds(g.measured)} = ${tokens(g.correctedTokensPerSecond)}; demand ${tokens(s.demand)} tokens/s / ${tokens(g.correctedTokensPerSecond)} = ${g.replicas}`,
+    message: `${g.signal}: measured ${q} ${seconds(g.measured)} > ${seconds(g.target)}: ${tokens(s.capacity.tokensPerSecond)} tokens/s per replica x ${seconds(g.target)} / ${seconds(g.measured)} = ${tokens(g.correctedTokensPerSecond)}; demand ${tokens(s.demand)} tokens/s / ${tokens(g.correctedTokensPerSecond)} = ${g.corrected}${bounded}`,
   };
 }
 
@@ -86,7 +95,8 @@ function guardsOf(ctx: StepContext, s: LlmSizing): { readonly name: string; read
   const out: { readonly name: string; readonly guard: LatencyGuard }[] = [];
   for (const t of ctx.svc.triggers) {
     if (t.llm !== "ttft" && t.llm !== "itl") continue;
-    const g = latencyGuard(s, t.llm, t.llm === "ttft" ? s.measuredTtft : s.measuredItl, t.target);
+    const measured = t.llm === "ttft" ? s.measuredTtft : s.measuredItl;
+    const g = latencyGuard(s, t.llm, measured, t.target, ctx.obs.readyReplicas);
     if (g !== undefined) out.push({ name: t.name, guard: g });
   }
   return out;

@@ -169,8 +169,8 @@ describe("an llm service, reactive in tokens", () => {
       want: 2,
     },
     {
-      name: "TTFT 2.5 s and ITL 70 ms: the larger, 23,537 x 0.5 / 2.5 = 4,707, ceil(20,000 / 4,707) = 5",
-      ready: 3,
+      name: "TTFT 2.5 s and ITL 70 ms at 5 ready: the larger, 23,537 x 0.5 / 2.5 = 4,707, ceil(20,000 / 4,707) = 5 (within max(1, 5 + 1) = 6)",
+      ready: 5,
       ttft: 2.5,
       itl: 0.07,
       want: 5,
@@ -187,6 +187,74 @@ describe("an llm service, reactive in tokens", () => {
       );
       assert.equal(d.reactiveReplicas, c.want);
     });
+
+  // The guard's step is bounded: at most max(1, floor(ready x 0.1)) beyond the ready replicas,
+  // never below the token count. A TTFT p99 of 47 s against 0.5 s is a queue's (requests that
+  // waited behind a backlog): target / measured would ask for x 94 the replicas, which would not
+  // shorten a wait in another replica's queue.
+  const stepCases: readonly {
+    readonly name: string;
+    readonly tokens: number;
+    readonly ready: number | undefined;
+    readonly ttft: number;
+    readonly want: number;
+  }[] = [
+    {
+      name: "TTFT 2.5 s at 3 ready: 5 by the correction, at most max(1 in tokens, 3 + 1) = 4",
+      tokens: 20_000,
+      ready: 3,
+      ttft: 2.5,
+      want: 4,
+    },
+    {
+      name: "TTFT 47 s at 3 ready: 23,537 x 0.5 / 47 = 250, ceil(20,000 / 250) = 80; at most max(1, 3 + 1) = 4",
+      tokens: 20_000,
+      ready: 3,
+      ttft: 47,
+      want: 4,
+    },
+    {
+      name: "TTFT 47 s, ready unread: counted as 0 ready, at most max(1, 0 + 1) = 1",
+      tokens: 20_000,
+      ready: undefined,
+      ttft: 47,
+      want: 1,
+    },
+    {
+      name: "TTFT 47 s at 5 ready, demand 200,000 tokens/s (9 in tokens): the shortfall, max(9, 5 + 1) = 9",
+      tokens: 200_000,
+      ready: 5,
+      ttft: 47,
+      want: 9,
+    },
+    {
+      name: "TTFT 47 s at 30 ready, demand 200,000 tokens/s: 799 by the correction; a step of floor(30 x 0.1) = 3: max(9, 33) = 33",
+      tokens: 200_000,
+      ready: 30,
+      ttft: 47,
+      want: 33,
+    },
+  ];
+  const wide = llmConfig({ maxReplicas: 100 });
+  for (const c of stepCases)
+    it(`latency guard step: ${c.name}`, () => {
+      const pods = c.ready === undefined ? {} : { readyReplicas: c.ready, currentReplicas: c.ready };
+      const o = obs({ tokens: c.tokens, requestRate: 0, ttft: c.ttft, itl: 0.03 }, pods);
+      if (c.ready === undefined) delete (o as { readyReplicas?: number }).readyReplicas;
+      assert.equal(decideOne(wide, o).reactiveReplicas, c.want);
+    });
+
+  it("the bounded step's arithmetic in the reason: correction 80, max(1 in tokens, 3 ready + 1) = 4", () => {
+    const d = decideOne(
+      config,
+      obs({ tokens: 20_000, requestRate: 0, ttft: 47, itl: 0.03 }, { readyReplicas: 3, currentReplicas: 3 }),
+    );
+    assert.equal(d.desiredReplicas, 4);
+    assert.match(
+      text(d),
+      /ttft: measured p99 47 s > 500 ms: 23,537 tokens\/s per replica x 500 ms \/ 47 s = 250; demand 20,000 tokens\/s \/ 250 = 80; a step at most: max\(1 in tokens, 3 ready \+ 1\) = 4 \(the latency judges the replicas ready over its window\)/,
+    );
+  });
 });
 
 describe("an llm service at zero", () => {
