@@ -105,6 +105,15 @@ export function shrinkForQuota(
   return { claim: withSplit(c, next), freed: used - variantGpus(next, next.result.counts, type) };
 }
 
+/** Claim `i`'s GPU caps, each within the room the other claims leave of its type's quota. */
+function capsWithRooms(config: Config, claims: readonly Claim[], i: number): Record<string, number> {
+  const d = (claims[i] as Claim).variants as VariantDraft;
+  const gpuCaps = { ...d.problem.gpuCaps };
+  for (const [type, room] of Object.entries(quotaRooms(config, claims, i)))
+    gpuCaps[type] = Math.min(own(gpuCaps, type) ?? Infinity, room);
+  return gpuCaps;
+}
+
 /** Claim `i` giving up `left` dollars per hour: its split under that budget; the dollars it freed. */
 export function shrinkForBudget(
   config: Config,
@@ -115,10 +124,7 @@ export function shrinkForBudget(
   const c = claims[i] as Claim;
   const d = c.variants as VariantDraft;
   const budget = Math.max(0, d.result.cost - left);
-  const rooms = quotaRooms(config, claims, i);
-  const gpuCaps = { ...d.problem.gpuCaps };
-  for (const [type, room] of Object.entries(rooms))
-    gpuCaps[type] = Math.min(own(gpuCaps, type) ?? Infinity, room);
+  const gpuCaps = capsWithRooms(config, claims, i);
   const next = resolve(c, { budget, gpuCaps });
   return { claim: withSplit(c, next), freed: d.result.cost - next.result.cost };
 }
@@ -161,10 +167,7 @@ export function shrinkForPaid(
   const held = c.held?.variants ?? {};
   const paid = paidCost(c);
   const target = Math.max(0, paid - left);
-  const rooms = quotaRooms(config, claims, i);
-  const gpuCaps = { ...d.problem.gpuCaps };
-  for (const [type, room] of Object.entries(rooms))
-    gpuCaps[type] = Math.min(own(gpuCaps, type) ?? Infinity, room);
+  const gpuCaps = capsWithRooms(config, claims, i);
   const paidOf = (x: VariantDraft): number => paidOfSplit(x.problem, x.result.counts, held);
   let budget = Math.max(0, d.result.cost - left);
   let next = resolve(c, { budget, gpuCaps });
