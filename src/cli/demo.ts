@@ -6,7 +6,7 @@
 
 import { compare, formatComparison } from "../sim/compare.ts";
 import { formatLlmComparison } from "../sim/llm/compare.ts";
-import { MEASURED_HOURS, tokenDemoRequest } from "./demo-tokens.ts";
+import { MEASURED_HOURS, TOKEN_DAYS, tokenDemoRequest } from "./demo-tokens.ts";
 import { compareLlmRequest, writeLlmReport } from "./simulate-llm.ts";
 import { DEMO_COMPARE, type DemoRequest } from "./request.ts";
 import { writeReport } from "./simulate.ts";
@@ -61,7 +61,7 @@ function runTokenPart(
   const tokens = tokenDemoRequest(req.workload, configPath);
   out("");
   out(
-    `The same service sized in tokens (${configPath}), the last ${MEASURED_HOURS} hours of the workload through the token-level simulator:`,
+    `The same service sized in tokens (${configPath}), the last ${TOKEN_DAYS} days of the workload through the token-level simulator, measured over their last ${MEASURED_HOURS} hours (the hours before are the forecasts' history):`,
   );
   const c = compareLlmRequest(tokens, progress, true);
   out(formatLlmComparison(c));
