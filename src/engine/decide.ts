@@ -7,7 +7,15 @@ import { enabledServices, type Config, type ServiceConfig } from "../config/sche
 import { hourlyCost, replicaPrice } from "./cost.ts";
 import { llmDecision } from "./llm-sizing.ts";
 import { own } from "./own.ts";
-import { applyBudget, applyGpuQuotas, gpuUse, gpusByType, totalCost, type Claim } from "./rules/budget.ts";
+import {
+  applyBudget,
+  applyGpuQuotas,
+  gpuUse,
+  gpusByType,
+  totalCost,
+  totalPaid,
+  type Claim,
+} from "./rules/budget.ts";
 import { businessHoursState, businessHoursStep, type BusinessHoursState } from "./rules/business-hours.ts";
 import { clampStep } from "./rules/clamp.ts";
 import { heldPods, nextHistory } from "./rules/held.ts";
@@ -316,6 +324,7 @@ export function decide(
     at: now,
     services: decided.map((d, i) => decisionOf(config, d, claims, i)),
     totalHourlyCost: totalCost(claims),
+    paidHourlyCost: totalPaid(claims),
     ...(config.cost.enabled && config.cost.maxHourlyCost !== undefined
       ? { maxHourlyCost: config.cost.maxHourlyCost }
       : {}),

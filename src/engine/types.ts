@@ -116,7 +116,14 @@ export interface ServiceDecision {
 export interface Decisions {
   readonly at: number;
   readonly services: readonly ServiceDecision[];
+  /** USD per hour of the decided replicas. */
   readonly totalHourlyCost: number;
+  /**
+   * USD per hour of the pods the decisions leave running: each workload at the larger of its
+   * answer and the pods its HPA's scale-down window and KEDA's cooldown hold (rules/held.ts). The
+   * budget holds this sum (rule 6).
+   */
+  readonly paidHourlyCost: number;
   readonly maxHourlyCost?: number;
   /**
    * Per GPU type: `used` is what the final desired counts hold, after the GPU quota and the budget

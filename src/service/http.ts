@@ -37,6 +37,7 @@ export function servicesView(snap: LoopSnapshot, now: number): unknown {
   return {
     at: d ? new Date(d.at).toISOString() : null,
     totalHourlyCost: d?.totalHourlyCost ?? null,
+    paidHourlyCost: d?.paidHourlyCost ?? null,
     maxHourlyCost: d?.maxHourlyCost ?? null,
     gpuUse: d?.gpuUse ?? {},
     services: [...snap.services.values()].map((sv) => {

@@ -437,6 +437,15 @@ export function createMetrics(loop: ScalerLoop, clock: () => number = Date.now):
     const m = services()?.maxHourlyCost;
     if (m !== undefined) g.set(m);
   });
+  gauge(
+    "mlas_budget_paid_hourly_cost_dollars",
+    "USD per hour of the pods the decisions leave running: each workload at the larger of its answer and the pods its HPA's scale-down window and KEDA's cooldown hold (what the budget holds).",
+    [],
+    (g) => {
+      const d = services();
+      if (d !== undefined) g.set(d.paidHourlyCost);
+    },
+  );
   gauge("mlas_budget_used_ratio", "Total hourly cost over maxHourlyCost.", [], (g) => {
     const d = services();
     if (d?.maxHourlyCost !== undefined) g.set(d.totalHourlyCost / d.maxHourlyCost);

@@ -204,6 +204,13 @@ describe("the budget counts the held pods", () => {
         const [low, high] = d.services;
         assert.deepEqual([low?.desiredReplicas, high?.desiredReplicas], c.want[k], `at +${seconds} s`);
         assert.ok(d.totalHourlyCost <= 100 + 1e-9);
+        // Paid: low's 6 held pods and high's 4 ($100/h) while the 6 stand, else the answers.
+        const held = high?.desiredReplicas === 4;
+        assert.equal(
+          d.paidHourlyCost,
+          held ? 100 : 10 * ((low?.desiredReplicas ?? 0) + 7),
+          `paid at +${seconds} s`,
+        );
         if (high?.desiredReplicas === 4 && c.keda === undefined) {
           assert.equal(high.reason, "budget");
           assert.ok(

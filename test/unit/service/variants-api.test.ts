@@ -162,5 +162,13 @@ describe("a service with variants on the service", () => {
       value('mlas_hourly_cost_on_demand_equivalent_dollars{scaled_service="chat"}'),
       3 * 6.9 + l40s.desiredReplicas * 1.8,
     );
+    // Paid: the 3 H100 pods running are held whatever the split answers them (rules/held.ts).
+    const h100Desired = d?.variants?.variants.find((x) => x.variant === "h100")?.desiredReplicas ?? 0;
+    assert.ok(
+      Math.abs(
+        value("mlas_budget_paid_hourly_cost_dollars") -
+          (Math.max(h100Desired, 3) * 6.9 + l40s.desiredReplicas * 0.6),
+      ) < 1e-9,
+    );
   });
 });
