@@ -62,12 +62,20 @@ const BATCH_FIELDS = [
   "decodeContextTokens",
 ] as const;
 
+const countOk = (v: number): boolean => v >= 0 && v < Infinity;
+
+/** Which count is negative, infinite or NaN (checked field by field only when one is). */
 function badCount(b: StepBatch): string | undefined {
-  for (const name of BATCH_FIELDS) {
-    const v = b[name];
-    if (!(v >= 0 && v < Infinity)) return `${name} must be finite and >= 0, got ${v}`;
-  }
-  return undefined;
+  if (
+    countOk(b.prefillTokens) &&
+    countOk(b.prefillSeqs) &&
+    countOk(b.prefillContextTokens) &&
+    countOk(b.decodeSeqs) &&
+    countOk(b.decodeContextTokens)
+  )
+    return undefined;
+  const name = BATCH_FIELDS.find((f) => !countOk(b[f]));
+  return name === undefined ? undefined : `${name} must be finite and >= 0, got ${b[name]}`;
 }
 
 /** Why a batch cannot be timed; a bug in the caller, never a data problem. */
@@ -104,6 +112,8 @@ export class TabulatedProfile implements PerformanceProfile, ProfileIdentity {
   private readonly mixedLinear: Table1;
   private readonly prefillAttention: Table2;
   private readonly decodeAttention: Table2;
+  /** The last decode attention timed: a step map times every batch of one probe at the same decodes. */
+  private readonly lastDecode = { seqs: -1, context: -1, ms: 0 };
 
   constructor(identity: ProfileIdentity, tables: StepTimeTables) {
     this.id = identity.id;
@@ -137,12 +147,22 @@ export class TabulatedProfile implements PerformanceProfile, ProfileIdentity {
     const problem = batchProblem(b);
     if (problem !== undefined) throw new RangeError(`${this.id}: ${problem}`);
     const n = b.decodeSeqs;
-    let attention = n > 0 ? this.decodeAttention.value(n, b.decodeContextTokens / n) : 0;
+    let attention = n > 0 ? this.decodeAttentionMs(n, b.decodeContextTokens) : 0;
     if (b.prefillTokens === 0) return this.decodeLinear.value(n) + attention;
     const chunk = b.prefillTokens / b.prefillSeqs;
     const prompt = chunk + (2 * b.prefillContextTokens) / b.prefillSeqs;
     attention += (this.prefillAttention.value(b.prefillSeqs, prompt) * chunk) / prompt;
     return this.mixedLinear.value(b.prefillTokens + n) + attention;
+  }
+
+  private decodeAttentionMs(seqs: number, context: number): number {
+    const last = this.lastDecode;
+    if (seqs !== last.seqs || context !== last.context) {
+      last.seqs = seqs;
+      last.context = context;
+      last.ms = this.decodeAttention.value(seqs, context / seqs);
+    }
+    return last.ms;
   }
 
   stepSeconds(b: StepBatch): number {
