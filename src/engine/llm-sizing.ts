@@ -39,7 +39,7 @@ import {
   type ReplicaCapacity,
   type WorkloadShape,
 } from "../llm/capacity.ts";
-import { lastPrediction, memoizedCapacity } from "../llm/capacity-memo.ts";
+import { recentPrediction, memoizedCapacity } from "../llm/capacity-memo.ts";
 import { ceilSafe, HPA_TOLERANCE } from "./hpa.ts";
 import { own } from "./own.ts";
 import type { ServiceObservations } from "./types.ts";
@@ -275,7 +275,7 @@ export function predictAt(
   replicas: number,
 ): ReturnType<typeof predictReplica> {
   const rate = tokensPerSecond / (s.shape.promptTokens + s.shape.outputTokens) / Math.max(1, replicas);
-  return lastPrediction(s.llm.profile, s.shape, Math.max(rate, 1e-9), s.llm.slo.percentile);
+  return recentPrediction(s.llm.profile, s.shape, Math.max(rate, 1e-9), s.llm.slo.percentile);
 }
 
 /** The token arithmetic a decision carries (API, metrics). */

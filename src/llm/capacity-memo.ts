@@ -50,33 +50,36 @@ export function memoizedCapacity(
 
 interface Prediction {
   readonly profile: PerformanceProfile;
-  readonly shape: WorkloadShape;
+  /** shapeKey of the shape. */
+  readonly shape: string;
   readonly rate: number;
   readonly percentile: number;
   readonly prediction: ReplicaPrediction;
 }
 
-/** The last predictions made, newest first (the shape by identity: a decision's one shape object). */
+/** The last predictions made, newest first. */
 const recent: Prediction[] = [];
 const RECENT_KEPT = 4;
 
 /**
  * predictReplica, made once for the same inputs within the last few predictions: a decision's
  * reasons (the token count's, the plan's) and its API record each show a prediction, often at the
- * same count and load.
+ * same count and load, each from its own sizing of the same observations (an equal shape, another
+ * object: the key is the shape's).
  */
-export function lastPrediction(
+export function recentPrediction(
   profile: PerformanceProfile,
   shape: WorkloadShape,
   rate: number,
   percentile: number,
 ): ReplicaPrediction {
+  const key = shapeKey(shape);
   const hit = recent.find(
-    (r) => r.profile === profile && r.shape === shape && r.rate === rate && r.percentile === percentile,
+    (r) => r.profile === profile && r.shape === key && r.rate === rate && r.percentile === percentile,
   );
   if (hit) return hit.prediction;
   const prediction = predictReplica(profile, shape, rate, percentile);
-  recent.unshift({ profile, shape, rate, percentile, prediction });
+  recent.unshift({ profile, shape: key, rate, percentile, prediction });
   if (recent.length > RECENT_KEPT) recent.pop();
   return prediction;
 }

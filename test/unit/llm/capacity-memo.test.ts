@@ -6,7 +6,7 @@ import { describe, it } from "node:test";
 import { parseConfig } from "../../../src/config/schema.ts";
 import { capacityAt } from "../../../src/engine/llm-sizing.ts";
 import { variantCapacity } from "../../../src/engine/split/build.ts";
-import { lastPrediction } from "../../../src/llm/capacity-memo.ts";
+import { recentPrediction } from "../../../src/llm/capacity-memo.ts";
 import { predictReplica, replicaCapacity, type WorkloadShape } from "../../../src/llm/capacity.ts";
 import { LINEAR } from "./linear-profile.ts";
 
@@ -70,12 +70,26 @@ describe("capacity memo", () => {
   });
 
   it("the last prediction is made once for the same inputs, again for another rate or shape", () => {
-    const a = lastPrediction(LINEAR, SPREAD, 10, 0.99);
-    assert.equal(lastPrediction(LINEAR, SPREAD, 10, 0.99), a);
+    const a = recentPrediction(LINEAR, SPREAD, 10, 0.99);
+    assert.equal(recentPrediction(LINEAR, SPREAD, 10, 0.99), a);
     assert.deepEqual(a, predictReplica(LINEAR, SPREAD, 10, 0.99));
-    const b = lastPrediction(LINEAR, SPREAD, 12, 0.99);
+    const b = recentPrediction(LINEAR, SPREAD, 12, 0.99);
     assert.notEqual(b, a);
     assert.ok(b.itlSeconds > a.itlSeconds);
-    assert.deepEqual(lastPrediction(LINEAR, MEANS, 12, 0.99), predictReplica(LINEAR, MEANS, 12, 0.99));
+    assert.deepEqual(recentPrediction(LINEAR, MEANS, 12, 0.99), predictReplica(LINEAR, MEANS, 12, 0.99));
+  });
+
+  it("an equal shape in another object finds the prediction made for the first", () => {
+    const a = recentPrediction(LINEAR, SPREAD, 11, 0.99);
+    const copy: WorkloadShape = structuredClone(SPREAD);
+    assert.equal(recentPrediction(LINEAR, copy, 11, 0.99), a);
+    const longer = {
+      ...copy,
+      prompts: [
+        { tokens: 200, share: 0.8 },
+        { tokens: 4201, share: 0.2 },
+      ],
+    };
+    assert.notEqual(recentPrediction(LINEAR, longer, 11, 0.99), a);
   });
 });
