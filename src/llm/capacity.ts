@@ -524,43 +524,55 @@ export function predictReplica(
   };
 }
 
-/** The first limit a prediction breaks, in the order they are reported; undefined within all. */
-function broken(
-  pr: ReplicaPrediction,
-  slo: LlmSlo,
-  kvLimit: number,
-  ignore: readonly string[],
-): CapacityBound | undefined {
-  if (!pr.stable) return "throughput";
-  if (pr.kvCacheUse > kvLimit) return "kv-cache";
-  if (!ignore.includes("itl") && pr.itlSeconds > slo.itlSeconds) return "itl";
-  if (!ignore.includes("ttft") && pr.ttftSeconds > slo.ttftSeconds) return "ttft";
-  return undefined;
+/** What one replica at a rate breaks: the first limit in the order they are reported, and its mean step. */
+interface Limits {
+  /** undefined: within every limit. */
+  readonly broken: CapacityBound | undefined;
+  /** Infinity where the replica cannot keep up. */
+  readonly stepSeconds: number;
 }
 
+/** The share of requests a latency target may miss at percentile q: 1 - q. */
+const allowedMiss = (slo: LlmSlo): number => 1 - slo.percentile + 1e-12;
+
 /**
- * Whether one replica at `rate` keeps every limit: stable, KV within its limit, and the share of
+ * The first limit one replica at `rate` breaks: stable, KV within its limit, then the share of
  * requests past each target within 1 - q (the same as the quantile within target, without
  * searching for the quantile).
  */
-function within(
+function limitsAt(
   p: PerformanceProfile,
   shape: WorkloadShape,
   rate: number,
   slo: LlmSlo,
   kvLimit: number,
   ignore: readonly string[],
-): boolean {
+): Limits {
   const a = assess(p, shape, rate);
-  if (typeof a === "string" || kvUse(p, shape, a.st.n) > kvLimit) return false;
-  const allowed = 1 - slo.percentile + 1e-12;
-  if (!ignore.includes("itl") && itlMiss(a, shape, rate, slo.itlSeconds) > allowed) return false;
-  return ignore.includes("ttft") || ttftMiss(a, slo.ttftSeconds) <= allowed;
+  if (typeof a === "string") return { broken: "throughput", stepSeconds: Infinity };
+  const stepSeconds = a.st.next;
+  if (kvUse(p, shape, a.st.n) > kvLimit) return { broken: "kv-cache", stepSeconds };
+  if (!ignore.includes("itl") && itlMiss(a, shape, rate, slo.itlSeconds) > allowedMiss(slo))
+    return { broken: "itl", stepSeconds };
+  if (!ignore.includes("ttft") && ttftMiss(a, slo.ttftSeconds) > allowedMiss(slo))
+    return { broken: "ttft", stepSeconds };
+  return { broken: undefined, stepSeconds };
+}
+
+/** The targets a single request alone misses (both where the replica cannot keep up with it). */
+function unattainableOf(p: PerformanceProfile, shape: WorkloadShape, slo: LlmSlo): ("ttft" | "itl")[] {
+  const a = assess(p, shape, IDLE_RATE);
+  if (typeof a === "string") return ["itl", "ttft"];
+  const out: ("ttft" | "itl")[] = [];
+  if (itlMiss(a, shape, IDLE_RATE, slo.itlSeconds) > allowedMiss(slo)) out.push("itl");
+  if (ttftMiss(a, slo.ttftSeconds) > allowedMiss(slo)) out.push("ttft");
+  return out;
 }
 
 /**
  * The most requests per second one replica takes with TTFT and ITL at `slo.percentile` within
- * target and the KV cache within (1 - kvHeadroom) of its capacity (see the header).
+ * target and the KV cache within (1 - kvHeadroom) of its capacity (see the header). The model's
+ * prediction at that rate (`atCapacity`, for reports) is made when first read.
  */
 export function replicaCapacity(
   p: PerformanceProfile,
@@ -569,40 +581,47 @@ export function replicaCapacity(
   kvHeadroom: number,
 ): ReplicaCapacity {
   const kvLimit = 1 - kvHeadroom;
-  const q = slo.percentile;
-  const idle = predictReplica(p, shape, IDLE_RATE, q);
-  const unattainable: ("ttft" | "itl")[] = [];
-  if (idle.itlSeconds > slo.itlSeconds) unattainable.push("itl");
-  if (idle.ttftSeconds > slo.ttftSeconds) unattainable.push("ttft");
-  const ok = (rate: number): boolean => within(p, shape, rate, slo, kvLimit, unattainable);
-  if (!ok(IDLE_RATE)) {
-    return {
-      requestsPerSecond: 0,
-      tokensPerSecond: 0,
-      boundBy: "throughput",
-      atCapacity: idle,
-      unattainable,
-    };
-  }
+  const unattainable = unattainableOf(p, shape, slo);
+  const tryRate = (rate: number): { readonly rate: number; readonly limits: Limits } => ({
+    rate,
+    limits: limitsAt(p, shape, rate, slo, kvLimit, unattainable),
+  });
+  const idle = tryRate(IDLE_RATE);
+  if (idle.limits.broken !== undefined)
+    return capacityOf(p, shape, slo, IDLE_RATE, 0, "throughput", unattainable);
   // Double from one request per decode of one sequence until a limit breaks, then bisect.
-  let lo = IDLE_RATE;
-  let hi = 1 / (shape.outputTokens * Math.max(idle.stepSeconds, 1e-6));
-  while (ok(hi) && hi < 1e9) {
+  let lo = idle;
+  let hi = tryRate(1 / (shape.outputTokens * Math.max(idle.limits.stepSeconds, 1e-6)));
+  while (hi.limits.broken === undefined && hi.rate < 1e9) {
     lo = hi;
-    hi *= 2;
+    hi = tryRate(hi.rate * 2);
   }
-  for (let i = 0; i < 100 && hi - lo > CAPACITY_TOLERANCE * hi; i++) {
-    const mid = (lo + hi) / 2;
-    if (ok(mid)) lo = mid;
+  for (let i = 0; i < 100 && hi.rate - lo.rate > CAPACITY_TOLERANCE * hi.rate; i++) {
+    const mid = tryRate((lo.rate + hi.rate) / 2);
+    if (mid.limits.broken === undefined) lo = mid;
     else hi = mid;
   }
-  const atCapacity = predictReplica(p, shape, lo, q);
-  const above = predictReplica(p, shape, hi, q);
+  return capacityOf(p, shape, slo, lo.rate, lo.rate, boundOf(lo.limits, hi.limits), unattainable);
+}
+
+function capacityOf(
+  p: PerformanceProfile,
+  shape: WorkloadShape,
+  slo: LlmSlo,
+  predictedAt: number,
+  rate: number,
+  boundBy: CapacityBound,
+  unattainable: readonly ("ttft" | "itl")[],
+): ReplicaCapacity {
+  let prediction: ReplicaPrediction | undefined;
   return {
-    requestsPerSecond: lo,
-    tokensPerSecond: lo * (shape.promptTokens + shape.outputTokens),
-    boundBy: boundOf(atCapacity, above, slo, kvLimit, unattainable),
-    atCapacity,
+    requestsPerSecond: rate,
+    tokensPerSecond: rate * (shape.promptTokens + shape.outputTokens),
+    boundBy,
+    get atCapacity(): ReplicaPrediction {
+      prediction ??= predictReplica(p, shape, predictedAt, slo.percentile);
+      return prediction;
+    },
     unattainable,
   };
 }
@@ -611,16 +630,9 @@ export function replicaCapacity(
  * The limit that breaks just above capacity. Where the mean step jumps there (the replica tips from
  * keeping up to a backlog: the least steady step disappears), the bound is the throughput, not
  * the limit the jump happens to land past. ITL may jump on its own without the step doing so:
- * once more than 1 - q of the steps hold prefill, its quantile is the prefill step's.
+ * once more than 1 - q of the steps hold prefill, its share past the target is the prefill steps'.
  */
-function boundOf(
-  at: ReplicaPrediction,
-  above: ReplicaPrediction,
-  slo: LlmSlo,
-  kvLimit: number,
-  ignore: readonly string[],
-): CapacityBound {
-  const b = broken(above, slo, kvLimit, ignore);
+function boundOf(at: Limits, above: Limits): CapacityBound {
   const jumped = !(above.stepSeconds <= STEP_JUMP * at.stepSeconds);
-  return b === undefined || jumped ? "throughput" : b;
+  return above.broken === undefined || jumped ? "throughput" : above.broken;
 }

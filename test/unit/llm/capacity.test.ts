@@ -307,4 +307,27 @@ describe("capacity invariants", () => {
         assert.ok(at.ttftSeconds <= 2 + 1e-9, `${id} TTFT ${at.ttftSeconds}`);
     }
   });
+
+  // Short answers behind six prompt classes up to 7,000 tokens on an L40S: past capacity the share
+  // of requests whose mean ITL exceeds 50 ms passes 1% while the mean step barely moves (no jump),
+  // so ITL binds, the limit the capacity's own search found broken.
+  it("the bound is the limit found broken just above capacity: ITL on Qwen3-8B on L40S, long prompts, short answers", () => {
+    const p = shippedProfile("qwen3-8b/l40s/vllm/tp1");
+    assert.ok(p);
+    const shares = [0.2, 0.2, 0.2, 0.2, 0.16, 0.04];
+    const shape: WorkloadShape = {
+      promptTokens: 2048,
+      outputTokens: 28,
+      prompts: [200, 700, 1500, 2600, 3800, 7000].map((t, i) => ({
+        tokens: (t * 2048) / 1969.2,
+        share: shares[i] ?? 0,
+      })),
+      outputs: [5, 10, 18, 30, 60, 150].map((t, i) => ({ tokens: (t * 28) / 30.6, share: shares[i] ?? 0 })),
+    };
+    const c = replicaCapacity(p, { ttftSeconds: 2, itlSeconds: 0.05, percentile: 0.99 }, shape, 0.1);
+    close(c.requestsPerSecond, 0.25454, 1e-4);
+    assert.equal(c.boundBy, "itl");
+    const above = predictReplica(p, shape, c.requestsPerSecond * 1.00001, 0.99);
+    assert.ok(above.stepSeconds < 1.05 * c.atCapacity.stepSeconds);
+  });
 });
