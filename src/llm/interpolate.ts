@@ -13,12 +13,19 @@
 
 /** Where x falls on one axis: the lower grid index, the blend weight, and the growth past the end. */
 interface Bracket {
+  /** The x this bracket was located for (NaN: none yet). */
+  x: number;
   lo: number;
   weight: number;
   growth: number;
 }
 
+const bracket = (): Bracket => ({ x: Number.NaN, lo: 0, weight: 0, growth: 1 });
+
+/** Locates x in `out`, unless `out` already holds x (a simulated decode run asks at one batch size step after step). */
 function locate(axis: readonly number[], lnAxis: Float64Array, x: number, out: Bracket): void {
+  if (x === out.x) return;
+  out.x = x;
   const last = axis.length - 1;
   const first = axis[0] ?? 0;
   const top = axis[last] ?? 0;
@@ -56,7 +63,7 @@ export class Table1 {
   private readonly axis: readonly number[];
   private readonly lnAxis: Float64Array;
   private readonly lnValues: Float64Array;
-  private readonly at = { lo: 0, weight: 0, growth: 1 };
+  private readonly at = bracket();
 
   constructor(axis: readonly number[], values: readonly number[]) {
     this.axis = axis;
@@ -64,12 +71,16 @@ export class Table1 {
     this.lnValues = Float64Array.from(values, (v) => Math.log(v));
   }
 
+  private last = Number.NaN;
+
   value(x: number): number {
+    if (x === this.at.x) return this.last;
     locate(this.axis, this.lnAxis, x, this.at);
     const { lo, weight, growth } = this.at;
     const v0 = this.lnValues[lo] ?? 0;
     const v1 = this.lnValues[lo + 1] ?? 0;
-    return Math.exp((1 - weight) * v0 + weight * v1) * growth;
+    this.last = Math.exp((1 - weight) * v0 + weight * v1) * growth;
+    return this.last;
   }
 }
 
@@ -80,8 +91,8 @@ export class Table2 {
   private readonly lnRows: Float64Array;
   private readonly lnColumns: Float64Array;
   private readonly lnValues: Float64Array;
-  private readonly atRow = { lo: 0, weight: 0, growth: 1 };
-  private readonly atColumn = { lo: 0, weight: 0, growth: 1 };
+  private readonly atRow = bracket();
+  private readonly atColumn = bracket();
 
   constructor(rows: readonly number[], columns: readonly number[], values: readonly (readonly number[])[]) {
     this.rows = rows;
