@@ -84,6 +84,12 @@ export class Table1 {
   }
 }
 
+/**
+ * Points a two-axis table remembers: the capacity model's step map times the same few prompt
+ * classes at every probe, and one probe's batches share their decodes.
+ */
+const RECENT = 8;
+
 /** A table over two axes; `values[i][j]` belongs to (rows[i], columns[j]). */
 export class Table2 {
   private readonly rows: readonly number[];
@@ -102,7 +108,24 @@ export class Table2 {
     this.lnValues = Float64Array.from(values.flat(), (v) => Math.log(v));
   }
 
+  /** The last RECENT points asked for and their values, oldest overwritten first. */
+  private readonly recentRows = new Float64Array(RECENT).fill(Number.NaN);
+  private readonly recentColumns = new Float64Array(RECENT).fill(Number.NaN);
+  private readonly recentValues = new Float64Array(RECENT);
+  private next = 0;
+
   value(row: number, column: number): number {
+    for (let i = 0; i < RECENT; i++)
+      if (this.recentRows[i] === row && this.recentColumns[i] === column) return this.recentValues[i] ?? 0;
+    const v = this.interpolate(row, column);
+    this.recentRows[this.next] = row;
+    this.recentColumns[this.next] = column;
+    this.recentValues[this.next] = v;
+    this.next = (this.next + 1) % RECENT;
+    return v;
+  }
+
+  private interpolate(row: number, column: number): number {
     locate(this.rows, this.lnRows, row, this.atRow);
     locate(this.columns, this.lnColumns, column, this.atColumn);
     const r = this.atRow;

@@ -112,8 +112,6 @@ export class TabulatedProfile implements PerformanceProfile, ProfileIdentity {
   private readonly mixedLinear: Table1;
   private readonly prefillAttention: Table2;
   private readonly decodeAttention: Table2;
-  /** The last decode attention timed: a step map times every batch of one probe at the same decodes. */
-  private readonly lastDecode = { seqs: -1, context: -1, ms: 0 };
 
   constructor(identity: ProfileIdentity, tables: StepTimeTables) {
     this.id = identity.id;
@@ -147,22 +145,12 @@ export class TabulatedProfile implements PerformanceProfile, ProfileIdentity {
     const problem = batchProblem(b);
     if (problem !== undefined) throw new RangeError(`${this.id}: ${problem}`);
     const n = b.decodeSeqs;
-    let attention = n > 0 ? this.decodeAttentionMs(n, b.decodeContextTokens) : 0;
+    let attention = n > 0 ? this.decodeAttention.value(n, b.decodeContextTokens / n) : 0;
     if (b.prefillTokens === 0) return this.decodeLinear.value(n) + attention;
     const chunk = b.prefillTokens / b.prefillSeqs;
     const prompt = chunk + (2 * b.prefillContextTokens) / b.prefillSeqs;
     attention += (this.prefillAttention.value(b.prefillSeqs, prompt) * chunk) / prompt;
     return this.mixedLinear.value(b.prefillTokens + n) + attention;
-  }
-
-  private decodeAttentionMs(seqs: number, context: number): number {
-    const last = this.lastDecode;
-    if (seqs !== last.seqs || context !== last.context) {
-      last.seqs = seqs;
-      last.context = context;
-      last.ms = this.decodeAttention.value(seqs, context / seqs);
-    }
-    return last.ms;
   }
 
   stepSeconds(b: StepBatch): number {
