@@ -1303,6 +1303,37 @@ describe("dashboards", () => {
       stdio: "pipe",
     });
   });
+
+  it("the budget is a line of its own on every cost panel that draws it, never stacked on the costs", () => {
+    type Panel = {
+      title: string;
+      targets: { refId: string; expr: string }[];
+      fieldConfig: {
+        overrides: {
+          matcher: { id: string; options: string };
+          properties: { id: string; value: unknown }[];
+        }[];
+      };
+    };
+    const cost = JSON.parse(readFileSync(join(chart, "dashboards/cost.json"), "utf8")) as { panels: Panel[] };
+    const checked = cost.panels.flatMap((p) =>
+      p.targets
+        .filter((t) => /^max\(mlas_budget_max_hourly_cost_dollars\{[^}]*\}\)$/.test(t.expr))
+        .filter(() => p.title !== "Budget")
+        .map((t) => {
+          const o = p.fieldConfig.overrides.find(
+            (x) => x.matcher.id === "byFrameRefID" && x.matcher.options === t.refId,
+          );
+          const stacking = o?.properties.find((x) => x.id === "custom.stacking")?.value;
+          assert.deepEqual(stacking, { mode: "none", group: "A" }, `${p.title}: the budget (${t.refId})`);
+          return p.title;
+        }),
+    );
+    assert.deepEqual(checked, [
+      "Hourly cost paid and desired, against the budget",
+      "Hourly cost by variant, against the budget",
+    ]);
+  });
 });
 
 /** The parsed config in the document's shape (names and nesting as in the YAML), for comparing with declarations. */

@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { parse } from "yaml";
 import { DASHBOARDS } from "../../dashboards/definitions.ts";
-import { DEFAULT_SELECTION, expressions, type Selection } from "../../dashboards/grafana.ts";
+import { DEFAULT_SELECTION, expressions, interpolate, type Selection } from "../../dashboards/grafana.ts";
 import { startServer, type Running } from "../../src/cli/serve.ts";
 import { silentLogger } from "../../src/service/log.ts";
 import * as grpc from "@grpc/grpc-js";
@@ -448,6 +448,29 @@ describe("under Prometheus Operator, with two scaler replicas and the real expor
       Math.abs((calls.GetMetrics ?? 0) - (getMetrics("a") + getMetrics("b"))) < 1e-9,
       "KEDA's calls add up over the replicas it spreads them on",
     );
+  });
+
+  it("the paid, desired and budget lines are the release's totals from one replica, paid above desired while pods are held", async () => {
+    const panel = DASHBOARDS["cost.json"]?.panels.find((p) =>
+      p.title.startsWith("Hourly cost paid and desired"),
+    );
+    assert.ok(panel);
+    const [paid, desired, budget] = await Promise.all(
+      panel.targets.map(async (t) => {
+        const r = await instantQuery(two.url, interpolate(t.expr, DEFAULT_SELECTION), endMs / 1000);
+        assert.equal(r.length, 1, `${t.legend}: ${t.expr}`);
+        return r[0]?.value ?? Number.NaN;
+      }),
+    );
+    const near = (a: number | undefined, b: number): boolean =>
+      Math.abs((a ?? Number.NaN) - b) < 1e-9 * Math.max(1, b);
+    const recordedPaid = total(recorded("a", "mlas_budget_paid_hourly_cost_dollars"));
+    const recordedDesired = total(recorded("a", "mlas_hourly_cost_dollars"));
+    assert.ok(near(paid, recordedPaid), `paid ${paid} != ${recordedPaid}`);
+    assert.ok(near(desired, recordedDesired), `desired ${desired} != ${recordedDesired}`);
+    assert.ok(near(budget, total(recorded("a", "mlas_budget_max_hourly_cost_dollars"))), `budget ${budget}`);
+    // The recording's chat-h100 runs a pod its answer no longer asks for (6.98 USD/h on demand).
+    assert.ok((paid ?? 0) > (desired ?? 0), `paid ${paid} <= desired ${desired}`);
   });
 
   it("GPU utilisation per workload pod comes from dcgm-exporter's exported_pod", async () => {
