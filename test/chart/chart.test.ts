@@ -405,6 +405,30 @@ describe("values schema and template checks reject bad values with a readable me
       /additional properties 'gpu' not allowed/,
     ],
     [
+      "a service with variants setting its own spot preference (set per variant)",
+      ["-f", join(chart, "ci/llm-variants-values.yaml"), "--set", "services.chat.preferSpotInstances=true"],
+      /at '\/services\/chat\/preferSpotInstances': false schema/,
+    ],
+    [
+      "a service with variants setting its own start-up time (set per variant)",
+      ["-f", join(chart, "ci/llm-variants-values.yaml"), "--set", "services.chat.podStartupSeconds=30"],
+      /at '\/services\/chat\/podStartupSeconds': false schema/,
+    ],
+    [
+      "the default vllmService given variants keeps its service-level spot share",
+      [
+        "--set",
+        "services.vllmService.variants.h100.profile=qwen3-8b/h100_sxm/vllm/tp1",
+        "--set",
+        "services.vllmService.variants.h100.resources.gpuType=nvidia-h100",
+        "--set",
+        "services.vllmService.llm.profile=null",
+        "--set",
+        "services.vllmService.resources=null",
+      ],
+      /at '\/services\/vllmService\/spotShare': false schema/,
+    ],
+    [
       "a variant's negative preemption rate",
       [
         "-f",
