@@ -327,7 +327,7 @@ export const cost: DashboardSpec = {
     {
       title: "Hourly cost paid and desired, against the budget",
       description:
-        "All services of the release, USD per hour. Paid: the pods that run, each workload (each variant of a service with variants) at the larger of its desired replicas and the pods still held: those its HPA keeps within the scale-down stabilization window (keda.scaleDownStabilizationWindowSeconds), the one pod KEDA keeps until its cooldownPeriod has passed, and those running now. Desired: the desired replicas alone. Paid above desired is a scale-down not yet done, paid for until the pods are gone. The budget rule keeps both within maxHourlyCost (budget): new demand gets only the room the held pods leave.",
+        "All services of the release, USD per hour. Paid: the pods that run, each workload (each variant of a service with variants) at the larger of its desired replicas and the pods still held: the highest count its HPA was answered within the scale-down stabilization window (keda.hpaBehavior.scaleDown.stabilizationWindowSeconds), one pod until keda.cooldownPeriod has passed since its last non-zero answer, and the pods it runs now. Desired: the desired replicas alone. Paid above desired is a scale-down not yet done, paid until the pods are gone. The budget rule trims answers, lowest priority first, until paid fits within maxHourlyCost (budget); pods already held cannot be trimmed.",
       type: "timeseries",
       unit: "currencyUSD",
       targets: [
