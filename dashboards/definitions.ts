@@ -320,9 +320,25 @@ export const predictive: DashboardSpec = {
 export const cost: DashboardSpec = {
   uid: "mlas-cost",
   title: "ML Cost Optimization",
-  description: "What the desired replicas cost, against the budget, and what spot saves.",
+  description:
+    "What the pods cost (paid) and what the desired replicas cost, against the budget, and what spot saves.",
   tags: ["ml-autoscaling", "cost"],
   panels: [
+    {
+      title: "Hourly cost paid and desired, against the budget",
+      description:
+        "All services of the release, USD per hour. Paid: the pods that run, each workload (each variant of a service with variants) at the larger of its desired replicas and the pods still held: the highest count its HPA was answered within the scale-down stabilization window (keda.hpaBehavior.scaleDown.stabilizationWindowSeconds), one pod until keda.cooldownPeriod has passed since its last non-zero answer, and the pods it runs now. Desired: the desired replicas alone. Paid above desired is a scale-down not yet done, paid until the pods are gone. The budget rule trims answers, lowest priority first, until paid fits within maxHourlyCost (budget); pods already held cannot be trimmed.",
+      type: "timeseries",
+      unit: "currencyUSD",
+      targets: [
+        { expr: `max(mlas_budget_paid_hourly_cost_dollars{${R}})`, legend: "paid" },
+        {
+          expr: `sum(max by (scaled_service, capacity_type) (mlas_hourly_cost_dollars{${R}}))`,
+          legend: "desired",
+        },
+        { expr: `max(mlas_budget_max_hourly_cost_dollars{${R}})`, legend: "budget", line: true },
+      ],
+    },
     {
       title: "Hourly cost by service and capacity type",
       description: "USD per hour of the desired replicas (spot at its discounted price).",
@@ -348,7 +364,7 @@ export const cost: DashboardSpec = {
           expr: `max by (scaled_service, variant, capacity_type) (mlas_variant_hourly_cost_dollars{${S}})`,
           legend: "{{scaled_service}}/{{variant}} {{capacity_type}}",
         },
-        { expr: `max(mlas_budget_max_hourly_cost_dollars{${R}})`, legend: "budget" },
+        { expr: `max(mlas_budget_max_hourly_cost_dollars{${R}})`, legend: "budget", line: true },
       ],
     },
     {
@@ -385,7 +401,8 @@ export const cost: DashboardSpec = {
     },
     {
       title: "Budget use",
-      description: "Total hourly cost over maxHourlyCost.",
+      description:
+        "Hourly cost over maxHourlyCost: of the desired replicas (desired) and of the pods that run, held pods included (paid).",
       type: "stat",
       width: 6,
       unit: "percentunit",
@@ -393,7 +410,13 @@ export const cost: DashboardSpec = {
         { value: 0.8, color: "orange" },
         { value: 1, color: "red" },
       ],
-      targets: [{ expr: `max(mlas_budget_used_ratio{${R}})`, legend: "used" }],
+      targets: [
+        { expr: `max(mlas_budget_used_ratio{${R}})`, legend: "desired" },
+        {
+          expr: `max(mlas_budget_paid_hourly_cost_dollars{${R}}) / max(mlas_budget_max_hourly_cost_dollars{${R}})`,
+          legend: "paid",
+        },
+      ],
     },
     {
       title: "Budget",

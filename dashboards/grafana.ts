@@ -4,6 +4,8 @@
 export interface Target {
   readonly expr: string;
   readonly legend: string;
+  /** A reference line (a limit): drawn unfilled and never stacked on the panel's other series. */
+  readonly line?: boolean;
 }
 
 export interface PanelSpec {
@@ -28,6 +30,9 @@ export interface DashboardSpec {
 
 const DS = { type: "prometheus", uid: "${datasource}" };
 
+/** The query's id within its panel: A, B, ... */
+const refId = (i: number): string => String.fromCharCode(65 + i);
+
 function panel(p: PanelSpec, id: number, x: number, y: number): Record<string, unknown> {
   const w = p.width ?? 12;
   const h = p.height ?? 8;
@@ -39,7 +44,7 @@ function panel(p: PanelSpec, id: number, x: number, y: number): Record<string, u
     datasource: DS,
     gridPos: { h, w, x, y },
     targets: p.targets.map((t, i) => ({
-      refId: String.fromCharCode(65 + i),
+      refId: refId(i),
       datasource: DS,
       expr: t.expr,
       legendFormat: t.legend,
@@ -69,7 +74,21 @@ function panel(p: PanelSpec, id: number, x: number, y: number): Record<string, u
             }
           : {}),
       },
-      overrides: [],
+      overrides: p.targets.flatMap((t, i) =>
+        t.line === true && p.type === "timeseries"
+          ? [
+              {
+                matcher: { id: "byFrameRefID", options: refId(i) },
+                properties: [
+                  { id: "custom.stacking", value: { mode: "none", group: "A" } },
+                  { id: "custom.fillOpacity", value: 0 },
+                  { id: "custom.lineWidth", value: 2 },
+                  { id: "custom.lineStyle", value: { fill: "dash", dash: [10, 10] } },
+                ],
+              },
+            ]
+          : [],
+      ),
     },
     options:
       p.type === "stat"

@@ -405,6 +405,30 @@ describe("values schema and template checks reject bad values with a readable me
       /additional properties 'gpu' not allowed/,
     ],
     [
+      "a service with variants setting its own spot preference (set per variant)",
+      ["-f", join(chart, "ci/llm-variants-values.yaml"), "--set", "services.chat.preferSpotInstances=true"],
+      /at '\/services\/chat\/preferSpotInstances': false schema/,
+    ],
+    [
+      "a service with variants setting its own start-up time (set per variant)",
+      ["-f", join(chart, "ci/llm-variants-values.yaml"), "--set", "services.chat.podStartupSeconds=30"],
+      /at '\/services\/chat\/podStartupSeconds': false schema/,
+    ],
+    [
+      "the default vllmService given variants keeps its service-level spot share",
+      [
+        "--set",
+        "services.vllmService.variants.h100.profile=qwen3-8b/h100_sxm/vllm/tp1",
+        "--set",
+        "services.vllmService.variants.h100.resources.gpuType=nvidia-h100",
+        "--set",
+        "services.vllmService.llm.profile=null",
+        "--set",
+        "services.vllmService.resources=null",
+      ],
+      /at '\/services\/vllmService\/spotShare': false schema/,
+    ],
+    [
       "a variant's negative preemption rate",
       [
         "-f",
@@ -1302,6 +1326,37 @@ describe("dashboards", () => {
     execFileSync(process.execPath, [join(chart, "../../dashboards/generate.ts"), "--check"], {
       stdio: "pipe",
     });
+  });
+
+  it("the budget is a line of its own on every cost panel that draws it, never stacked on the costs", () => {
+    type Panel = {
+      title: string;
+      targets: { refId: string; expr: string }[];
+      fieldConfig: {
+        overrides: {
+          matcher: { id: string; options: string };
+          properties: { id: string; value: unknown }[];
+        }[];
+      };
+    };
+    const cost = JSON.parse(readFileSync(join(chart, "dashboards/cost.json"), "utf8")) as { panels: Panel[] };
+    const checked = cost.panels.flatMap((p) =>
+      p.targets
+        .filter((t) => /^max\(mlas_budget_max_hourly_cost_dollars\{[^}]*\}\)$/.test(t.expr))
+        .filter(() => p.title !== "Budget")
+        .map((t) => {
+          const o = p.fieldConfig.overrides.find(
+            (x) => x.matcher.id === "byFrameRefID" && x.matcher.options === t.refId,
+          );
+          const stacking = o?.properties.find((x) => x.id === "custom.stacking")?.value;
+          assert.deepEqual(stacking, { mode: "none", group: "A" }, `${p.title}: the budget (${t.refId})`);
+          return p.title;
+        }),
+    );
+    assert.deepEqual(checked, [
+      "Hourly cost paid and desired, against the budget",
+      "Hourly cost by variant, against the budget",
+    ]);
   });
 });
 
