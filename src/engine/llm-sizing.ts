@@ -309,8 +309,22 @@ export interface LlmDecision {
 
 const finiteOrNull = (x: number): number | null => (Number.isFinite(x) ? x : null);
 
+/** The model's prediction at the decision's count, as the API shows it (null at zero replicas). */
+function predictedAt(s: LlmSizing, desiredReplicas: number): LlmDecision["predicted"] {
+  if (!(desiredReplicas > 0)) return null;
+  const pr = predictAt(s, s.demand, desiredReplicas);
+  return {
+    replicas: desiredReplicas,
+    stable: pr.stable,
+    ttftSeconds: finiteOrNull(pr.ttftSeconds),
+    itlSeconds: finiteOrNull(pr.itlSeconds),
+    kvCacheUse: finiteOrNull(pr.kvCacheUse),
+  };
+}
+
+/** The decision's token arithmetic; its prediction is made when first read (as the lazy reasons' are). */
 export function llmDecision(s: LlmSizing, desiredReplicas: number): LlmDecision {
-  const pr = desiredReplicas > 0 ? predictAt(s, s.demand, desiredReplicas) : undefined;
+  let predicted: LlmDecision["predicted"] | undefined;
   return {
     profile: s.llm.profile.id,
     slo: s.llm.slo,
@@ -327,15 +341,10 @@ export function llmDecision(s: LlmSizing, desiredReplicas: number): LlmDecision 
       unattainable: s.capacity.unattainable,
     },
     tokenReplicas: s.replicas,
-    predicted: pr
-      ? {
-          replicas: desiredReplicas,
-          stable: pr.stable,
-          ttftSeconds: finiteOrNull(pr.ttftSeconds),
-          itlSeconds: finiteOrNull(pr.itlSeconds),
-          kvCacheUse: finiteOrNull(pr.kvCacheUse),
-        }
-      : null,
+    get predicted(): LlmDecision["predicted"] {
+      if (predicted === undefined) predicted = predictedAt(s, desiredReplicas);
+      return predicted;
+    },
     measured: { ttftSeconds: s.measuredTtft ?? null, itlSeconds: s.measuredItl ?? null },
   };
 }

@@ -94,6 +94,22 @@ export function raise(draft: Draft, n: number, rule: Rule): Draft {
   return n > draft.desired ? { ...draft, desired: n, by: rule } : draft;
 }
 
+/**
+ * A reason whose text is formatted when first read (then kept): the token rules' texts show the
+ * model's prediction at a count, an ITL quantile searched by bisection, and a replay reads the
+ * decisions' counts, not their texts. Read, it is an ordinary reason (JSON, the API, the logs).
+ */
+export function lazyReason(rule: Rule, message: () => string): Reason {
+  let text: string | undefined;
+  return {
+    rule,
+    get message(): string {
+      text ??= message();
+      return text;
+    },
+  };
+}
+
 /** `draft` with `reasons` added after its own. */
 export function withReasons(draft: Draft, ...reasons: readonly Reason[]): Draft {
   return reasons.length === 0 ? draft : { ...draft, reasons: [...draft.reasons, ...reasons] };

@@ -19,7 +19,7 @@
 // tokens/s at 3: TTFT p99 275 ms, ITL p99 26.8 ms, KV 38%".
 
 import { sizeInTokens } from "../llm-sizing.ts";
-import type { Draft, StepContext } from "../step.ts";
+import { lazyReason, type Draft, type StepContext } from "../step.ts";
 import { tokens } from "../thousands.ts";
 import { capacityText, predictionText } from "./llm-reactive.ts";
 import { applyPlan, plan } from "./predictive-step.ts";
@@ -42,13 +42,15 @@ export function llmPlanStep(draft: Draft, ctx: StepContext): Draft {
     };
   const p = plan(ctx, { ...ctx.svc, capacityPerReplica: per });
   const load = p.plannedLoad;
+  const replicas = p.replicas;
   const extra =
-    p.replicas !== undefined && load !== undefined
+    replicas !== undefined && load !== undefined
       ? [
-          {
-            rule: "predictive" as const,
-            message: `in tokens: ${capacityText(s)}; the plan's ${tokens(load)} tokens/s ${predictionText(s, load, p.replicas)}`,
-          },
+          lazyReason(
+            "predictive",
+            () =>
+              `in tokens: ${capacityText(s)}; the plan's ${tokens(load)} tokens/s ${predictionText(s, load, replicas)}`,
+          ),
         ]
       : [];
   return applyPlan(draft, ctx, p, extra);

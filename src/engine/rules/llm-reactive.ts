@@ -16,7 +16,7 @@
 
 import { extensiveReplicas } from "../hpa.ts";
 import { latencyGuard, predictAt, sizeInTokens, type LatencyGuard, type LlmSizing } from "../llm-sizing.ts";
-import type { Draft, StepContext } from "../step.ts";
+import { lazyReason, type Draft, type StepContext } from "../step.ts";
 import { tokens } from "../thousands.ts";
 import type { Reason } from "../types.ts";
 import { fmt } from "./reactive.ts";
@@ -103,10 +103,11 @@ function guardsOf(ctx: StepContext, s: LlmSizing): { readonly name: string; read
 }
 
 function reasonOf(s: LlmSizing): Reason {
-  return {
-    rule: "reactive",
-    message: `tokens: ${demandText(s)} / ${capacityText(s)} = ${s.replicas}; ${predictionText(s, s.demand, s.replicas)}`,
-  };
+  return lazyReason(
+    "reactive",
+    () =>
+      `tokens: ${demandText(s)} / ${capacityText(s)} = ${s.replicas}; ${predictionText(s, s.demand, s.replicas)}`,
+  );
 }
 
 /**

@@ -12,7 +12,13 @@ import { clampStep } from "../../../src/engine/rules/clamp.ts";
 import { predictiveStep } from "../../../src/engine/rules/predictive-step.ts";
 import { reactiveStep } from "../../../src/engine/rules/reactive.ts";
 import { scaleToZeroStep } from "../../../src/engine/rules/scale-to-zero.ts";
-import { seedDraft, type Draft, type ServiceStep, type StepContext } from "../../../src/engine/step.ts";
+import {
+  lazyReason,
+  seedDraft,
+  type Draft,
+  type ServiceStep,
+  type StepContext,
+} from "../../../src/engine/step.ts";
 import { llmPlanStep } from "../../../src/engine/rules/llm-plan.ts";
 import { llmReactiveStep } from "../../../src/engine/rules/llm-reactive.ts";
 import { variantDemandStep, variantSplitStep } from "../../../src/engine/rules/variant-split.ts";
@@ -477,5 +483,21 @@ describe("steps: the claim steps as values (property-based)", () => {
       }),
       { numRuns: 300, seed: 20261129 },
     );
+  });
+});
+
+describe("steps: a reason formatted when read", () => {
+  it("formats nothing until read, once however often read, and reads as a plain reason", () => {
+    let formatted = 0;
+    const r = lazyReason("reactive", () => {
+      formatted++;
+      return `tokens: ${2 + 1}`;
+    });
+    assert.equal(formatted, 0);
+    assert.equal(r.message, "tokens: 3");
+    assert.equal(r.message, "tokens: 3");
+    assert.equal(formatted, 1);
+    assert.equal(JSON.stringify(r), JSON.stringify({ rule: "reactive", message: "tokens: 3" }));
+    assert.deepEqual(r, { rule: "reactive", message: "tokens: 3" });
   });
 });
