@@ -7,7 +7,7 @@
 // request costs far more than the request simulator's per second, and the demo stays quick.
 
 import { loadConfigFile } from "../config/load.ts";
-import { HPA_TOLERANCE_BEFORE_1_35, withHpaTolerance } from "../sim/control-plane.ts";
+import { controlPlaneOf, HPA_TOLERANCE_BEFORE_1_35 } from "../sim/control-plane.ts";
 import { arrivalsFromCounts } from "../sim/llm/arrivals.ts";
 import { measureReplicaCapacity } from "../sim/llm/capacity.ts";
 import { replayWindow } from "../sim/llm/replay-window.ts";
@@ -50,7 +50,7 @@ export function tokenDemoRequest(w: Workload, configPath: string): LlmCompareReq
     window,
     capacity,
     settings: tokenSettings(config, service, window),
-    controlPlane: withHpaTolerance(HPA_TOLERANCE_BEFORE_1_35),
+    controlPlane: controlPlaneOf(config.keda, HPA_TOLERANCE_BEFORE_1_35),
     policies: ["ours", "dynamo-planner", "reactive-waiting", "reactive-requests", "static", "oracle"],
     // The request-based demo's baseline, reactive KEDA on the request rate: reactive KEDA on
     // waiting requests runs to maxReplicas on this workload, and the cap would set its cost.

@@ -8,7 +8,7 @@ import { basename } from "node:path";
 import { FileProblem, readTextFile } from "../config/files.ts";
 import { show, SHOWN_PATH_CHARS } from "../config/read.ts";
 import type { Config } from "../config/schema.ts";
-import { DEFAULT_CONTROL_PLANE, type ControlPlaneParams } from "../sim/control-plane.ts";
+import { controlPlaneOf, type ControlPlaneParams } from "../sim/control-plane.ts";
 import { spanSeconds } from "../sim/llm/arrivals.ts";
 import type { PlatformResult } from "../sim/llm/platform.ts";
 import {
@@ -176,7 +176,7 @@ export function llmPlatformRequest(o: PlatformOptions, config: Config): LlmPlatf
     o.policy ?? "ours",
     platformPolicies(config).map((p) => p.name),
   );
-  const controlPlane: ControlPlaneParams = { ...DEFAULT_CONTROL_PLANE, tolerance: o.hpaTolerance };
+  const controlPlane: ControlPlaneParams = controlPlaneOf(config.keda, o.hpaTolerance);
   return {
     kind: "llm-platform",
     input: {

@@ -9,7 +9,7 @@ import { basename, join } from "node:path";
 import { show, SHOWN_PATH_CHARS } from "../config/read.ts";
 import type { Config, ServiceConfig } from "../config/schema.ts";
 import { replicaPrice } from "../engine/cost.ts";
-import { withHpaTolerance, type ControlPlaneParams } from "../sim/control-plane.ts";
+import { controlPlaneOf, type ControlPlaneParams } from "../sim/control-plane.ts";
 import {
   arrivalsFromCounts,
   arrivalsFromTrace,
@@ -282,7 +282,7 @@ export function llmRequest(o: SingleTraceOptions, config: Config, picked: Servic
     window,
     capacity,
     settings: tokenSettings(config, service, window),
-    controlPlane: withHpaTolerance(o.hpaTolerances[0]),
+    controlPlane: controlPlaneOf(config.keda, o.hpaTolerances[0]),
     policies,
     sweep: o.sweep,
     targetAttainmentPct,

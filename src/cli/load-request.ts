@@ -7,7 +7,7 @@ import { existsSync } from "node:fs";
 import { basename, resolve } from "node:path";
 import { loadConfigFile } from "../config/load.ts";
 import type { Config, ServiceConfig } from "../config/schema.ts";
-import { HPA_TOLERANCE_BEFORE_1_35, withHpaTolerance } from "../sim/control-plane.ts";
+import { controlPlaneOf, HPA_TOLERANCE_BEFORE_1_35 } from "../sim/control-plane.ts";
 import type { PlatformMember } from "../sim/platform.ts";
 import { defaultSettings, type SimSettings } from "../sim/run.ts";
 import { generateWorkload, peakMinuteRate, workloadFromSeries, type Workload } from "../sim/workload.ts";
@@ -96,7 +96,7 @@ export function simSettings(
     serviceTimeSeconds: run.serviceTimeSeconds,
     sloSeconds: run.sloSeconds,
     warmupSeconds,
-    controlPlane: withHpaTolerance(hpaTolerance),
+    controlPlane: controlPlaneOf(config.keda, hpaTolerance),
   };
 }
 

@@ -55,6 +55,22 @@ export function withHpaTolerance(
   return { ...base, tolerance };
 }
 
+/**
+ * The control plane a config's chart sets up: KEDA's cooldownPeriod and the HPA's scale-down
+ * stabilization window from its `keda` block (the chart renders both from the same values, and
+ * the engine's held pods count them: src/engine/rules/held.ts), at HPA tolerance `tolerance`.
+ */
+export function controlPlaneOf(
+  keda: { readonly cooldownPeriod: number; readonly scaleDownStabilizationWindowSeconds: number },
+  tolerance: number,
+): ControlPlaneParams {
+  return {
+    ...withHpaTolerance(tolerance),
+    cooldownSeconds: keda.cooldownPeriod,
+    scaleDownStabilizationSeconds: keda.scaleDownStabilizationWindowSeconds,
+  };
+}
+
 /** One line for tables and reports: the tolerance and the clusters it stands for. */
 export function describeHpaTolerance(tolerance: number): string {
   if (tolerance === HPA_TOLERANCE_BEFORE_1_35)

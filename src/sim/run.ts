@@ -5,7 +5,7 @@
 import type { Config, ServiceConfig } from "../config/schema.ts";
 import { replicaPrice } from "../engine/cost.ts";
 import { Cluster } from "./cluster.ts";
-import { DEFAULT_CONTROL_PLANE, type ControlPlaneParams } from "./control-plane.ts";
+import { controlPlaneOf, HPA_TOLERANCE_BEFORE_1_35, type ControlPlaneParams } from "./control-plane.ts";
 import { FluidQueue, type LatencySettings } from "./fluid-queue.ts";
 import { runForecastJobs } from "./parallel-forecasts.ts";
 import { controllerFor, type Controller, type PolicyName, type SimContext } from "./policies.ts";
@@ -55,7 +55,7 @@ export function defaultSettings(config: Config, service: ServiceConfig, capacity
     lateShareForViolation: 0.05,
     warmupSeconds: 7 * 86400,
     forecastEverySeconds: 300,
-    controlPlane: DEFAULT_CONTROL_PLANE,
+    controlPlane: controlPlaneOf(config.keda, HPA_TOLERANCE_BEFORE_1_35),
   };
 }
 

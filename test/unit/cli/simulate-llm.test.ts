@@ -2,7 +2,7 @@
 // and the warning that ours ran reactive only on a trace too short for any forecast.
 
 import assert from "node:assert/strict";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
@@ -77,6 +77,21 @@ describe("simulate: a service sized in tokens", () => {
     const r = llm({ trace: hour, config: tokensConfig, scale: "2" });
     assert.equal(r.trace.times.length, 14_400);
     assert.equal(r.trace.inputTokens[1], 1000);
+  });
+
+  it("the control plane holds pods as the config's keda block says (the chart renders both from it)", () => {
+    const plain = llm({ trace: hour, config: tokensConfig }).controlPlane;
+    assert.equal(plain.scaleDownStabilizationSeconds, 300);
+    assert.equal(plain.cooldownSeconds, 300);
+    const held = join(dir, "keda.yaml");
+    writeFileSync(
+      held,
+      `${readFileSync(tokensConfig, "utf8")}\nkeda:\n  cooldownPeriod: 600\n  scaleDownStabilizationWindowSeconds: 120\n`,
+    );
+    const r = llm({ trace: hour, config: held, hpaTolerance: "0" }).controlPlane;
+    assert.equal(r.scaleDownStabilizationSeconds, 120);
+    assert.equal(r.cooldownSeconds, 600);
+    assert.equal(r.tolerance, 0);
   });
 
   const refused: [flags: Partial<SimulateArgs>, message: RegExp][] = [
