@@ -70,7 +70,20 @@ function setup(
     (l) => logs.push(l),
     () => clock.t,
   );
-  const loop = new ScalerLoop(config, fakeSources(script, reads), log, () => clock.t, history, clock);
+  // History is read elsewhere: by default it fails at once, as the unreachable http://p:9090 would
+  // (the loop's own reader would look the host up for real, and under load its answer came after
+  // the fake clock's whole run: no decision, no snapshot, no metrics).
+  const noHistory: HistoryReader = {
+    run: () => Promise.reject(new Error("prometheus: unreachable in this test")),
+  };
+  const loop = new ScalerLoop(
+    config,
+    fakeSources(script, reads),
+    log,
+    () => clock.t,
+    history ?? noHistory,
+    clock,
+  );
   return { loop, clock, reads, logs };
 }
 
