@@ -7,7 +7,7 @@ import { generateKeyPairSync } from "node:crypto";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { freePort } from "../integration/harness.ts";
+import { freePorts } from "../integration/harness.ts";
 import { root } from "./helm.ts";
 
 export class ApiServer {
@@ -21,7 +21,7 @@ export class ApiServer {
       encoding: "utf8",
       stdio: ["ignore", "pipe", "inherit"],
     }).trim();
-    const [etcdClient, etcdPeer, apiPort] = [await freePort(), await freePort(), await freePort()];
+    const [etcdClient, etcdPeer, apiPort] = await freePorts(3);
     this.run("etcd", [
       `--data-dir=${join(this.dir, "etcd")}`,
       `--listen-client-urls=http://127.0.0.1:${etcdClient}`,

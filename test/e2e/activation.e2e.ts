@@ -23,6 +23,7 @@ import {
   seconds,
   waitCondition,
   waitReplicas,
+  stopEach,
 } from "./harness.ts";
 
 const ns = "e2e-activation";
@@ -109,9 +110,7 @@ after(async () => {
   depth.stop();
   for (const name of Object.values(so)) await kube.delete("keda.sh/v1alpha1", "ScaledObject", name, ns);
   await rabbit("DELETE", `/api/queues/%2F/${queue}`).catch(() => undefined);
-  await scaler.stop();
-  await prometheus.stop();
-  await exporter.stop();
+  await stopEach([() => scaler.stop(), () => prometheus.stop(), () => exporter.stop()]);
 });
 
 describe("scenario 1: activation from zero by push", () => {

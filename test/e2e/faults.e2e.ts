@@ -25,6 +25,7 @@ import {
   seconds,
   waitCondition,
   waitReplicas,
+  stopEach,
 } from "./harness.ts";
 
 const ns = "e2e-faults";
@@ -73,9 +74,7 @@ before(async () => {
 
 after(async () => {
   await kube.delete("keda.sh/v1alpha1", "ScaledObject", so, ns);
-  await scaler.stop();
-  await prometheus.stop();
-  await exporter.stop();
+  await stopEach([() => scaler.stop(), () => prometheus.stop(), () => exporter.stop()]);
 });
 
 describe("scenario 4: stale signals and an unreachable scaler", () => {

@@ -8,7 +8,7 @@ import { appendFileSync, mkdirSync, openSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseAllDocuments, parse as parseYaml, stringify } from "yaml";
 import { helm } from "../chart/helm.ts";
-import { freePort, rabbit, type Exporter } from "../integration/harness.ts";
+import { freePorts, rabbit, type Exporter } from "../integration/harness.ts";
 import { env, kube } from "./env.ts";
 import { condition, waitFor, type KubeObject } from "./kube.ts";
 
@@ -282,8 +282,26 @@ export function sample(
 }
 
 /** Free loopback ports for the scaler's gRPC and HTTP servers. */
+/**
+ * Runs every stop in turn, each even when one before it threw (a before hook that failed midway
+ * leaves some parts unstarted), then throws the first error: a Prometheus or exporter left running
+ * would keep the scenario's process alive after its tests.
+ */
+export async function stopEach(stops: readonly (() => unknown)[]): Promise<void> {
+  let first: Error | undefined;
+  for (const stop of stops) {
+    try {
+      await stop();
+    } catch (e) {
+      first ??= e instanceof Error ? e : new Error(String(e));
+    }
+  }
+  if (first !== undefined) throw first;
+}
+
 export async function scalerPorts(): Promise<{ grpcPort: number; httpPort: number }> {
-  return { grpcPort: await freePort(), httpPort: await freePort() };
+  const [grpcPort = 0, httpPort = 0] = await freePorts(2);
+  return { grpcPort, httpPort };
 }
 
 /** Sum of KEDA operator's counter samples matching labels (its /metrics on loopback). */

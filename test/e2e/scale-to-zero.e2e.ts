@@ -21,6 +21,7 @@ import {
   scalerPorts,
   seconds,
   waitReplicas,
+  stopEach,
 } from "./harness.ts";
 
 const ns = "e2e-scale-to-zero";
@@ -74,9 +75,7 @@ after(async () => {
   await kube.delete("keda.sh/v1alpha1", "ScaledObject", so, ns);
   depth.stop();
   await rabbit("DELETE", `/api/queues/%2F/${queue}`).catch(() => undefined);
-  await scaler.stop();
-  await prometheus.stop();
-  await exporter.stop();
+  await stopEach([() => scaler.stop(), () => prometheus.stop(), () => exporter.stop()]);
 });
 
 describe("scenario 3: N -> 0 after scaleToZeroAfterMinutes and KEDA's cooldown", () => {

@@ -21,6 +21,7 @@ import {
   Scaler,
   scalerPorts,
   waitReplicas,
+  stopEach,
 } from "./harness.ts";
 
 const ns = "e2e-scale";
@@ -120,9 +121,7 @@ after(async () => {
   await kube.delete("keda.sh/v1alpha1", "ScaledObject", so, ns);
   depth.stop();
   await rabbit("DELETE", `/api/queues/%2F/${queue}`).catch(() => undefined);
-  await scaler.stop();
-  await prometheus.stop();
-  await exporter.stop();
+  await stopEach([() => scaler.stop(), () => prometheus.stop(), () => exporter.stop()]);
 });
 
 describe("scenario 2: 1 -> N by the HPA through KEDA's metrics adapter", () => {

@@ -9,6 +9,29 @@ import { createServer as netServer, type AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
+/**
+ * `n` distinct free ports: all are held open together before any is released (two freePort()
+ * calls in a row can be given the same port, the first being free again by the second).
+ */
+export async function freePorts(n: number): Promise<number[]> {
+  const servers = await Promise.all(
+    Array.from(
+      { length: n },
+      () =>
+        new Promise<ReturnType<typeof netServer>>((resolve, reject) => {
+          const s = netServer();
+          s.once("error", reject);
+          s.listen(0, "127.0.0.1", () => {
+            resolve(s);
+          });
+        }),
+    ),
+  );
+  const ports = servers.map((s) => (s.address() as AddressInfo).port);
+  await Promise.all(servers.map((s) => new Promise((resolve) => s.close(resolve))));
+  return ports;
+}
+
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const s = netServer();

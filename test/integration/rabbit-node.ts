@@ -6,7 +6,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { freePort } from "./harness.ts";
+import { freePorts } from "./harness.ts";
 
 const SERVER = "/usr/lib/rabbitmq/bin/rabbitmq-server";
 
@@ -24,7 +24,7 @@ export class RabbitNode {
   }
 
   async start(timeoutMs = 120_000): Promise<void> {
-    const [amqp, management, dist] = [await freePort(), await freePort(), await freePort()];
+    const [amqp, management, dist] = await freePorts(3);
     writeFileSync(
       join(this.dir, "rabbitmq.conf"),
       [

@@ -15,7 +15,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { loadTrace } from "../../src/traces/parse.ts";
-import { Exporter, freePort, Prometheus } from "./harness.ts";
+import { Exporter, freePorts, Prometheus } from "./harness.ts";
 
 const REPO = new URL("../../", import.meta.url).pathname;
 const traces = process.env.MLAS_TRACES ?? new URL("../../../shared/traces/", import.meta.url).pathname;
@@ -195,8 +195,9 @@ describe("two scaler processes on one store, one killed -9 and restarted", () =>
     const dir = mkdtempSync(join(tmpdir(), "mlas-restart-"));
     const config = join(dir, "config.yaml");
     writeFileSync(config, configYaml(prom.url, svcs));
-    a = new Instance(await freePort(), config);
-    b = new Instance(await freePort(), config);
+    const [portA = 0, portB = 0] = await freePorts(2);
+    a = new Instance(portA, config);
+    b = new Instance(portB, config);
     instances.push(a, b);
   });
   after(async () => {
