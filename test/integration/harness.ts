@@ -33,16 +33,8 @@ export async function freePorts(n: number): Promise<number[]> {
 }
 
 export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = netServer();
-    s.once("error", reject);
-    s.listen(0, "127.0.0.1", () => {
-      const p = (s.address() as AddressInfo).port;
-      s.close(() => {
-        resolve(p);
-      });
-    });
-  });
+  const [port = 0] = await freePorts(1);
+  return port;
 }
 
 async function waitFor(what: string, url: string, timeoutMs: number, init?: RequestInit): Promise<void> {
