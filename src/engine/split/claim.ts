@@ -151,10 +151,31 @@ function paidOfSplit(
 }
 
 /**
+ * The split re-solved under a bound (`solve`) lowered until `measure` (what it pays or the GPUs its
+ * pods take, held pods counted) is at most `target`. The first bound is `start`; each next one is
+ * lowered by what the last split still measured over; after four, the bound is what is left once
+ * every held pod is counted (`heldOnly`), under which the split measures at most its own plus its
+ * held pods, which fit.
+ */
+function lowerUntilHeldFit(
+  start: number,
+  target: number,
+  heldOnly: number,
+  solve: (bound: number) => VariantDraft,
+  measure: (d: VariantDraft) => number,
+): VariantDraft {
+  let bound = Math.max(0, start);
+  let next = solve(bound);
+  for (let k = 0; k < 4 && measure(next) > target + 1e-9; k++) {
+    bound = Math.max(0, bound - (measure(next) - target));
+    next = solve(bound);
+  }
+  return measure(next) > target + 1e-9 ? solve(Math.max(0, target - heldOnly)) : next;
+}
+
+/**
  * Claim `i` giving up `left` paid dollars per hour (held pods counted): its split under a budget
- * lowered until what it pays fits. The first budget is its cost less `left`; each next one is
- * lowered by what the last split still paid over; after four, the budget is what is left once
- * every held pod is paid, under which the split pays at most its cost plus its held pods, which fit.
+ * lowered until what it pays fits (lowerUntilHeldFit, from its cost less `left`).
  */
 export function shrinkForPaid(
   config: Config,
@@ -166,19 +187,15 @@ export function shrinkForPaid(
   const d = c.variants as VariantDraft;
   const held = c.held?.variants ?? {};
   const paid = paidCost(c);
-  const target = Math.max(0, paid - left);
   const gpuCaps = capsWithRooms(config, claims, i);
   const paidOf = (x: VariantDraft): number => paidOfSplit(x.problem, x.result.counts, held);
-  let budget = Math.max(0, d.result.cost - left);
-  let next = resolve(c, { budget, gpuCaps });
-  for (let k = 0; k < 4 && paidOf(next) > target + 1e-9; k++) {
-    budget = Math.max(0, budget - (paidOf(next) - target));
-    next = resolve(c, { budget, gpuCaps });
-  }
-  if (paidOf(next) > target + 1e-9) {
-    const heldCost = paidOfSplit(d.problem, [], held);
-    next = resolve(c, { budget: Math.max(0, target - heldCost), gpuCaps });
-  }
+  const next = lowerUntilHeldFit(
+    d.result.cost - left,
+    Math.max(0, paid - left),
+    paidOfSplit(d.problem, [], held),
+    (budget) => resolve(c, { budget, gpuCaps }),
+    paidOf,
+  );
   return { claim: withSplit(c, next), freed: paid - paidOf(next) };
 }
 
