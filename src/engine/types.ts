@@ -127,10 +127,15 @@ export interface Decisions {
   readonly maxHourlyCost?: number;
   /**
    * Per GPU type: `used` is what the final desired counts hold, after the GPU quota and the budget
-   * trims (what `mlas_gpus_used` reports); `requested` is what the services asked for before either.
+   * trims (what `mlas_gpus_used` reports); `taken` is what the pods take then, each workload at the
+   * larger of its answer and its held pods (rules/held.ts; `mlas_gpus_taken`), which the quota
+   * holds; `requested` is what the services asked for before the trims.
    */
   readonly gpuUse: Readonly<
-    Record<string, { readonly used: number; readonly requested: number; readonly quota?: number }>
+    Record<
+      string,
+      { readonly used: number; readonly taken: number; readonly requested: number; readonly quota?: number }
+    >
   >;
 }
 

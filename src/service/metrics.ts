@@ -470,6 +470,14 @@ export function createMetrics(loop: ScalerLoop, clock: () => number = Date.now):
   gauge("mlas_gpus_used", "GPUs the desired replicas use, by GPU type.", ["gpu_type"], (g) => {
     for (const [type, u] of Object.entries(services()?.gpuUse ?? {})) g.set({ gpu_type: type }, u.used);
   });
+  gauge(
+    "mlas_gpus_taken",
+    "GPUs the pods take whatever the scaler answers, by GPU type: each workload at the larger of its desired replicas and the pods its HPA's scale-down window and KEDA's cooldown keep. The GPU quota holds for this.",
+    ["gpu_type"],
+    (g) => {
+      for (const [type, u] of Object.entries(services()?.gpuUse ?? {})) g.set({ gpu_type: type }, u.taken);
+    },
+  );
   gauge("mlas_gpu_quota", "GPU quota by type.", ["gpu_type"], (g) => {
     for (const [type, q] of Object.entries(loop.config.gpuQuotas)) g.set({ gpu_type: type }, q);
   });

@@ -1,10 +1,10 @@
 // Rule 6, budget and quotas across services: when GPUs of one type exceed their quota, or the hourly
 // cost exceeds maxHourlyCost, replicas are removed from the lowest-priority services first, never
-// below a service's minReplicas. The budget holds for what is paid as well as for what is decided:
-// pods the HPA's scale-down window and KEDA's cooldown keep whatever the scaler answers (held.ts)
-// are paid all the same, so a second pass trims the answers above them until the paid sum, each
-// workload at the larger of its answer and its held pods, fits: new demand gets only the room the
-// held pods leave.
+// below a service's minReplicas. Quotas and the budget hold for the pods that run as well as for
+// what is decided: pods the HPA's scale-down window and KEDA's cooldown keep whatever the scaler
+// answers (held.ts) take their GPUs and are paid all the same, so a second pass trims the answers
+// above them until the GPUs taken and the paid sum, each workload at the larger of its answer and
+// its held pods, fit: new demand gets only the room the held pods leave.
 
 import type { Config, ServiceConfig } from "../../config/schema.ts";
 import { ceilSafe } from "../hpa.ts";
@@ -15,8 +15,10 @@ import {
   changeText,
   claimGpus,
   claimGpuTypes,
+  heldGpus,
   paidCost,
   shrinkForBudget,
+  shrinkForHeldQuota,
   shrinkForPaid,
   shrinkForQuota,
 } from "../split/claim.ts";
@@ -136,55 +138,112 @@ export function gpusByType(claims: readonly Claim[]): Map<string, number> {
   return out;
 }
 
-/** Per GPU type: GPUs after every trim (quota and budget), GPUs asked for before them, and the quota. */
+/**
+ * Per GPU type: GPUs after every trim (quota and budget), the GPUs the pods take then (held pods
+ * counted), GPUs asked for before the trims, and the quota.
+ */
 export function gpuUse(
   config: Config,
   claims: readonly Claim[],
   requested: ReadonlyMap<string, number>,
-): Record<string, { used: number; requested: number; quota?: number }> {
+): Record<string, { used: number; taken: number; requested: number; quota?: number }> {
   const used = gpusByType(claims);
   return Object.fromEntries(
     [...requested].map(([type, asked]) => {
       const quota = own(config.gpuQuotas, type);
+      const taken = claims.reduce((sum, c) => sum + heldGpus(c, type), 0);
       return [
         type,
-        { used: used.get(type) ?? 0, requested: asked, ...(quota !== undefined ? { quota } : {}) },
+        { used: used.get(type) ?? 0, taken, requested: asked, ...(quota !== undefined ? { quota } : {}) },
       ];
     }),
   );
 }
 
 /**
- * Per GPU type with a quota, the GPUs over it are trimmed from that type's services. Returns one claim
- * per service in the order given; the claims it was given are not changed.
+ * Per GPU type with a quota, the GPUs over it are trimmed from that type's services: first from
+ * what is decided, then from what the pods take, held pods counted (the module's comment). Returns
+ * one claim per service in the order given; the claims it was given are not changed.
  */
 export function applyGpuQuotas(config: Config, claims: readonly Claim[]): readonly Claim[] {
   let out = claims;
   for (const type of gpusByType(claims).keys()) {
     const quota = own(config.gpuQuotas, type);
     if (quota === undefined) continue;
-    const ofType = (c: Claim): boolean =>
-      c.variants !== undefined
-        ? claimGpuTypes(c).includes(type)
-        : c.svc.resources.gpuType === type && c.svc.resources.gpusPerReplica > 0;
-    const used = out.reduce((sum, c) => (ofType(c) ? sum + claimGpus(c, type) : sum), 0);
-    if (!(used > quota)) continue;
-    const trimmed = trim(out, ofType, used - quota, {
-      rule: "gpu-quota",
-      why: `GPU quota ${type} ${quota}`,
-      unitOf: (c) => c.svc.resources.gpusPerReplica,
-      floorOf: (c) => c.svc.minReplicas,
-      shrink: (claims, i, left) => shrinkForQuota(config, claims, i, type, left),
-    });
-    out =
-      trimmed.left > 1e-9
-        ? withReason(trimmed.claims, ofType, {
-            rule: "gpu-quota",
-            message: `minimums alone exceed the ${type} quota of ${quota} GPUs`,
-          })
-        : trimmed.claims;
+    out = trimHeldQuota(config, type, quota, trimDecidedQuota(config, type, quota, out));
   }
   return out;
+}
+
+/** Whether a claim's service may run GPUs of `type`. */
+function ofGpuType(type: string): (c: Claim) => boolean {
+  return (c) =>
+    c.variants !== undefined
+      ? claimGpuTypes(c).includes(type)
+      : c.svc.resources.gpuType === type && c.svc.resources.gpusPerReplica > 0;
+}
+
+/** The decided GPUs of `type` over its quota trimmed, lowest priority first. */
+function trimDecidedQuota(
+  config: Config,
+  type: string,
+  quota: number,
+  claims: readonly Claim[],
+): readonly Claim[] {
+  const ofType = ofGpuType(type);
+  const used = claims.reduce((sum, c) => (ofType(c) ? sum + claimGpus(c, type) : sum), 0);
+  if (!(used > quota)) return claims;
+  const trimmed = trim(claims, ofType, used - quota, {
+    rule: "gpu-quota",
+    why: `GPU quota ${type} ${quota}`,
+    unitOf: (c) => c.svc.resources.gpusPerReplica,
+    floorOf: (c) => c.svc.minReplicas,
+    shrink: (cs, i, left) => shrinkForQuota(config, cs, i, type, left),
+  });
+  if (trimmed.left <= 1e-9) return trimmed.claims;
+  return withReason(trimmed.claims, ofType, {
+    rule: "gpu-quota",
+    message: `minimums alone exceed the ${type} quota of ${quota} GPUs`,
+  });
+}
+
+/**
+ * The GPUs of `type` its pods take over its quota (held pods counted) trimmed from the answers
+ * above the held pods, lowest priority first.
+ * Example: quota 8 A100s, one a replica; a low-priority service answered 2 but holding 6 pods from
+ * 4 minutes ago, a rising one asking 5: decided 7 fits, taken 11 does not: the rising one is
+ * trimmed by 3 to 2; once the window has passed, it gets its 5.
+ */
+function trimHeldQuota(
+  config: Config,
+  type: string,
+  quota: number,
+  claims: readonly Claim[],
+): readonly Claim[] {
+  const ofType = ofGpuType(type);
+  const taken = claims.reduce((sum, c) => (ofType(c) ? sum + heldGpus(c, type) : sum), 0);
+  const heldOnly = taken - claims.reduce((sum, c) => (ofType(c) ? sum + claimGpus(c, type) : sum), 0);
+  // Without held pods above the answers, the decided pass has trimmed (or said why it could not).
+  if (!(taken > quota + 1e-9) || !(heldOnly > 1e-9)) return claims;
+  const held = heldText(config);
+  const trimmed = trim(claims, ofType, taken - quota, {
+    rule: "gpu-quota",
+    why: `GPU quota ${type} ${quota}, taken ${taken}: ${heldOnly} above the answers in ${held}`,
+    unitOf: (c) => c.svc.resources.gpusPerReplica,
+    floorOf: (c) => Math.max(c.svc.minReplicas, c.held?.replicas ?? 0),
+    shrink: (cs, i, left) => shrinkForHeldQuota(config, cs, i, type, left),
+  });
+  if (trimmed.left <= 1e-9) return trimmed.claims;
+  return withReason(trimmed.claims, ofType, {
+    rule: "gpu-quota",
+    message: `${held} and the minimums alone exceed the ${type} quota of ${quota} GPUs`,
+  });
+}
+
+/** The pods held whatever the scaler answers, as a reason names them. */
+function heldText(config: Config): string {
+  const { cooldownPeriod, scaleDownStabilizationWindowSeconds } = config.keda;
+  return `pods the HPA's ${scaleDownStabilizationWindowSeconds} s scale-down window and KEDA's ${cooldownPeriod} s cooldown keep`;
 }
 
 /** USD per hour of a claim: its replicas at their price, or its split's cost. */
@@ -237,8 +296,7 @@ function trimDecided(config: Config, max: number, claims: readonly Claim[]): rea
 function trimPaid(config: Config, max: number, claims: readonly Claim[]): readonly Claim[] {
   const paid = totalPaid(claims);
   if (paid <= max + 1e-9) return claims;
-  const { cooldownPeriod, scaleDownStabilizationWindowSeconds } = config.keda;
-  const held = `pods the HPA's ${scaleDownStabilizationWindowSeconds} s scale-down window and KEDA's ${cooldownPeriod} s cooldown keep`;
+  const held = heldText(config);
   const heldOnly = paid - totalCost(claims);
   const trimmed = trim(claims, () => true, paid - max, {
     rule: "budget",

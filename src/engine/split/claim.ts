@@ -44,11 +44,41 @@ export function claimGpuTypes(c: Claim): string[] {
   return t !== undefined && c.svc.resources.gpusPerReplica > 0 ? [t] : [];
 }
 
-/** Per quota'd GPU type, what the other claims leave to claim `i`. */
+/**
+ * GPUs of `type` a claim's pods take: each workload at the larger of its count and its held pods
+ * (rules/held.ts), the pods that run whatever it is answered now.
+ */
+export function heldGpus(c: Claim, type: string): number {
+  const held = c.held;
+  if (held === undefined) return claimGpus(c, type);
+  if (c.variants === undefined) {
+    const r = c.svc.resources;
+    return r.gpuType === type ? Math.max(c.desired, held.replicas) * r.gpusPerReplica : 0;
+  }
+  return heldGpusOfSplit(c.variants.problem, c.variants.result.counts, held.variants, type);
+}
+
+function heldGpusOfSplit(
+  problem: SplitProblem,
+  counts: readonly number[],
+  held: Readonly<Record<string, number>>,
+  type: string,
+): number {
+  let sum = 0;
+  problem.variants.forEach((v, i) => {
+    if (v.gpuType === type) sum += v.gpusPerReplica * Math.max(counts[i] ?? 0, own(held, v.name) ?? 0);
+  });
+  return sum;
+}
+
+/**
+ * Per quota'd GPU type, what the other claims leave to claim `i`: the quota less the GPUs their
+ * pods take, held pods counted (a pod the HPA keeps holds its GPU whatever its service is answered).
+ */
 function quotaRooms(config: Config, claims: readonly Claim[], i: number): Record<string, number> {
   const rooms: Record<string, number> = {};
   for (const [type, quota] of Object.entries(config.gpuQuotas)) {
-    const others = claims.reduce((s, c, j) => (j === i ? s : s + claimGpus(c, type)), 0);
+    const others = claims.reduce((s, c, j) => (j === i ? s : s + heldGpus(c, type)), 0);
     rooms[type] = Math.max(0, quota - others);
   }
   return rooms;
@@ -197,6 +227,34 @@ export function shrinkForPaid(
     paidOf,
   );
   return { claim: withSplit(c, next), freed: paid - paidOf(next) };
+}
+
+/**
+ * Claim `i` giving up `left` GPUs of `type` its pods take (held pods counted): its split with that
+ * type capped lower until its pods fit (lowerUntilHeldFit, from its counts' GPUs less `left`); the
+ * GPUs it freed.
+ */
+export function shrinkForHeldQuota(
+  config: Config,
+  claims: readonly Claim[],
+  i: number,
+  type: string,
+  left: number,
+): { readonly claim: Claim; readonly freed: number } {
+  const c = claims[i] as Claim;
+  const d = c.variants as VariantDraft;
+  const held = c.held?.variants ?? {};
+  const taken = heldGpus(c, type);
+  const gpuCaps = capsWithRooms(config, claims, i);
+  const takenOf = (x: VariantDraft): number => heldGpusOfSplit(x.problem, x.result.counts, held, type);
+  const next = lowerUntilHeldFit(
+    claimGpus(c, type) - left,
+    Math.max(0, taken - left),
+    heldGpusOfSplit(d.problem, [], held, type),
+    (cap) => resolve(c, { gpuCaps: { ...gpuCaps, [type]: cap } }),
+    takenOf,
+  );
+  return { claim: withSplit(c, next), freed: taken - takenOf(next) };
 }
 
 /**

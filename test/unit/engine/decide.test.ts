@@ -416,7 +416,17 @@ describe("decide: rule 6, budget and GPU quotas across services", () => {
       d.services.map((s) => s.desiredReplicas),
       [1, 1],
     );
-    assert.deepEqual(d.gpuUse["nvidia-a100"], { used: 3, requested: 8, quota: 4 });
+    // The pods running (obs's 2 each) take 2 x 1 + 2 x 2 = 6 GPUs whatever is answered: no answer
+    // is above them, so the quota's second pass has nothing to trim and says so.
+    assert.deepEqual(d.gpuUse["nvidia-a100"], { used: 3, taken: 6, requested: 8, quota: 4 });
+    assert.ok(
+      d.services[1]?.reasons.some(
+        (r) =>
+          r.message ===
+          "pods the HPA's 300 s scale-down window and KEDA's 300 s cooldown keep and the minimums alone exceed the nvidia-a100 quota of 4 GPUs",
+      ),
+      JSON.stringify(d.services[1]?.reasons),
+    );
     assert.equal(d.services[0]?.reason, "gpu-quota");
   });
 
@@ -444,7 +454,7 @@ describe("decide: rule 6, budget and GPU quotas across services", () => {
     );
     assert.equal(d.services[0]?.desiredReplicas, 2, JSON.stringify(d.services[0]?.reasons));
     assert.equal(d.services[0]?.reason, "budget");
-    assert.deepEqual(d.gpuUse["nvidia-a100"], { used: 2, requested: 6, quota: 8 });
+    assert.deepEqual(d.gpuUse["nvidia-a100"], { used: 2, taken: 2, requested: 6, quota: 8 });
   });
 
   it("an invalid service is counted at what it runs but never trimmed", () => {

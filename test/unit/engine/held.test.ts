@@ -227,3 +227,57 @@ describe("the budget counts the held pods", () => {
     });
   }
 });
+
+describe("the GPU quota counts the held pods", () => {
+  // One A100 a replica, quota 8 GPUs; 10 requests/s a replica.
+  // 10:00: low (priority 10) serves 60 requests/s: 6 replicas; high (priority 90) 10: 1.
+  // 10:04: low falls to 20 (2), high rises to 50 (5). Decided 7 GPUs fit, but the HPA keeps low's
+  // 6 until its window has passed: taken 6 + 5 = 11. High is trimmed by 3 to 2 (its 2 running pods,
+  // obs's default, are its floor): taken 8.
+  const A100 = { gpusPerReplica: 1, gpuType: "nvidia-a100" };
+  const config = configOf(
+    {
+      low: serviceDoc({ priority: 10, maxReplicas: 20, resources: A100 }),
+      high: serviceDoc({ priority: 90, maxReplicas: 20, resources: A100 }),
+    },
+    { businessRules: { gpuQuotas: { "nvidia-a100": 8 } } },
+  );
+  const load = (low: number, high: number, at: number): Observations => ({
+    low: obs({ rps: low, gpu: 0 }, {}, at),
+    high: obs({ rps: high, gpu: 0 }, {}, at),
+  });
+  const cases: { at: number; want: [low: number, high: number]; taken: number; reason?: string }[] = [
+    {
+      at: 240,
+      want: [2, 2],
+      taken: 8,
+      reason:
+        "GPU quota nvidia-a100 8, taken 11: 4 above the answers in pods the HPA's 300 s scale-down window and KEDA's 300 s cooldown keep: 5 -> 2 (priority 90)",
+    },
+    { at: 480, want: [2, 2], taken: 8 },
+    { at: 570, want: [2, 5], taken: 7 },
+  ];
+  it("10:04, 10:08: low's 6 held, high trimmed 5 -> 2; 10:09:30: the window has passed, high gets 5", () => {
+    const first = decide(config, load(60, 10, T0), EMPTY_STATE, T0);
+    assert.deepEqual(
+      first.services.map((s) => s.desiredReplicas),
+      [6, 1],
+    );
+    let state: EngineState = nextState(config, first, EMPTY_STATE);
+    for (const c of cases) {
+      const now = T0 + c.at * S;
+      const d = decide(config, load(20, 50, now), state, now);
+      state = nextState(config, d, state);
+      const [low, high] = d.services;
+      assert.deepEqual([low?.desiredReplicas, high?.desiredReplicas], c.want, `at +${c.at} s`);
+      assert.equal(d.gpuUse["nvidia-a100"]?.taken, c.taken, `taken at +${c.at} s`);
+      if (c.reason !== undefined) {
+        assert.equal(high?.reason, "gpu-quota");
+        assert.ok(
+          high?.reasons.some((r) => r.rule === "gpu-quota" && r.message === c.reason),
+          JSON.stringify(high?.reasons),
+        );
+      }
+    }
+  });
+});

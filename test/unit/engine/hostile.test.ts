@@ -274,6 +274,7 @@ describe("hostile names and values", () => {
     assert.equal(d.totalHourlyCost, 6);
     assert.deepEqual(Object.getOwnPropertyDescriptor(d.gpuUse, "toString")?.value, {
       used: 3,
+      taken: 3,
       requested: 10,
       quota: 3,
     });

@@ -181,8 +181,8 @@ describe("a service with variants through decide()", () => {
     );
     assert.deepEqual(s?.variants?.bindingConstraints, [{ kind: "gpu-cap", gpuType: "nvidia-l40s" }]);
     assert.deepEqual(d.gpuUse, {
-      "nvidia-l40s": { used: 2, requested: 3, quota: 2 },
-      "nvidia-h100": { used: 1, requested: 0 },
+      "nvidia-l40s": { used: 2, taken: 2, requested: 3, quota: 2 },
+      "nvidia-h100": { used: 1, taken: 1, requested: 0 },
     });
   });
 
@@ -211,6 +211,49 @@ describe("a service with variants through decide()", () => {
     assert.deepEqual(counts(high), { l40s: 2, h100: 1 });
     assert.equal(high?.variants?.outcome, "met");
     assert.match(text(high), /GPU quota nvidia-l40s 4: .*l40s 3 -> 2, h100 0 -> 1, met/);
+  });
+
+  it("the L40S quota taken by pods a low-priority service still runs: the high one spills to H100 (l40s 3 -> 0, h100 0 -> 3) until they are gone", () => {
+    // low, without load, answers 1 (it keeps one warm) but its 4 L40S pods still run (the HPA removes
+    // them only after its window), taking the whole quota of 4. high asks 3 L40S for 50,000
+    // tokens/s: decided 1 + 3 fits, taken 4 + 3 = 7 does not; the only answer above held pods is
+    // high's, capped at 0 L40S: 3 H100 instead.
+    const c = configOf(
+      {
+        high: service({ l40s: L40S({ podStartupSeconds: 60 }), h100: H100() }, { priority: 100 }),
+        low: service(
+          {
+            l40s: L40S({ podStartupSeconds: 60, workload: { name: "low-l40s" } }),
+            h100: H100({ workload: { name: "low-h100" } }),
+          },
+          { priority: 10, workload: { name: "low", namespace: "inference" } },
+        ),
+      },
+      { gpuQuotas: { "nvidia-l40s": 4 } },
+    );
+    const at = (lowRunning: number): ReturnType<typeof decide> =>
+      decide(
+        c,
+        { high: seen(50_000, { l40s: 0, h100: 0 }), low: seen(0, { l40s: lowRunning, h100: 0 }) },
+        EMPTY_STATE,
+        T0,
+      );
+    const held = at(4);
+    const [high, low] = held.services;
+    assert.deepEqual(counts(low), { l40s: 1, h100: 0 });
+    assert.deepEqual(counts(high), { l40s: 0, h100: 3 });
+    assert.equal(high?.reason, "gpu-quota");
+    assert.match(
+      text(high),
+      /gpu-quota: GPU quota nvidia-l40s 4, taken 7: 3 above the answers in pods the HPA's 300 s scale-down window and KEDA's 300 s cooldown keep: 3 -> 3 \(priority 100\): l40s 3 -> 0, h100 0 -> 3, met/,
+    );
+    assert.deepEqual(high?.variants?.bindingConstraints, [{ kind: "gpu-cap", gpuType: "nvidia-l40s" }]);
+    assert.deepEqual(held.gpuUse["nvidia-l40s"], { used: 1, taken: 4, requested: 4, quota: 4 });
+    // Once low's pods are gone, high gets its L40S.
+    assert.deepEqual(counts(at(0).services[0]), { l40s: 3, h100: 0 });
+    // With one of them left, 3 L40S fit beside it.
+    assert.deepEqual(counts(at(1).services[0]), { l40s: 3, h100: 0 });
+    assert.deepEqual(counts(at(2).services[0]), { l40s: 2, h100: 1 });
   });
 
   it("two services over one L40S quota: the low-priority one gives up its L40S first and spills (1 L40S + 2 H100); the high one keeps 3 L40S", () => {
