@@ -463,10 +463,12 @@ export const cost: DashboardSpec = {
     },
     {
       title: "GPUs in use vs quota",
-      description: "GPUs of the desired replicas by type, against businessRules.gpuQuotas.",
+      description:
+        "GPUs by type against businessRules.gpuQuotas: those of the desired replicas (used), and those the pods take whatever is answered, each workload at the larger of its desired replicas and the pods its HPA's scale-down window and KEDA's cooldown keep (taken). The quota holds for taken.",
       type: "timeseries",
       targets: [
         { expr: `max by (gpu_type) (mlas_gpus_used{${R}})`, legend: "{{gpu_type}} used" },
+        { expr: `max by (gpu_type) (mlas_gpus_taken{${R}})`, legend: "{{gpu_type}} taken" },
         { expr: `max by (gpu_type) (mlas_gpu_quota{${R}})`, legend: "{{gpu_type}} quota" },
       ],
     },

@@ -428,6 +428,10 @@ describe("under Prometheus Operator, with two scaler replicas and the real expor
       recordedBy("mlas_gpus_used", "gpu_type"),
     );
     assert.deepEqual(
+      await values("max by (gpu_type) (mlas_gpus_taken)", "gpu_type"),
+      recordedBy("mlas_gpus_taken", "gpu_type"),
+    );
+    assert.deepEqual(
       await values(
         'max by (capacity_type) (mlas_hourly_cost_dollars{scaled_service="vllmService"})',
         "capacity_type",
