@@ -92,7 +92,14 @@ const input = (rate: number, seed: number): PlatformReplayInput => ({
 
 function row(r: PlatformResult, ref?: PlatformResult): string {
   const ratio = ref !== undefined ? `${(r.dollars / ref.dollars).toFixed(3)}x` : "";
-  return `${r.policy.padEnd(34)} $${r.dollars.toFixed(2).padStart(8)} ${ratio.padStart(7)}  ${r.gpuHours.toFixed(1).padStart(6)} GPU-h  SLO ${r.attainmentPct.toFixed(2)}% of ${r.requests}  preemptions ${String(r.preemptions).padStart(3)}  peak $${r.peakHourlyDecided.toFixed(2)}/h decided, $${r.peakHourlyPaid.toFixed(2)}/h paid (over budget ${r.secondsOverBudget} s)`;
+  return `${r.policy.padEnd(34)} $${r.dollars.toFixed(2).padStart(8)} ${ratio.padStart(7)}  ${r.gpuHours.toFixed(1).padStart(6)} GPU-h  SLO ${r.attainmentPct.toFixed(2)}% of ${r.requests}  preemptions ${String(r.preemptions).padStart(3)}  peak $${r.peakHourlyDecided.toFixed(2)}/h decided, $${r.peakHourlyPaid.toFixed(2)}/h paid (over budget ${r.secondsOverBudget} s)${quotas(r)}`;
+}
+
+/** " H100 GPUs peak 14 (over the quota 0 s)" per GPU type with a quota. */
+function quotas(r: PlatformResult): string {
+  return Object.entries(r.gpuQuotas)
+    .map(([type, u]) => `  ${type} GPUs peak ${u.peakGpus} (over the quota ${u.secondsOver} s)`)
+    .join("");
 }
 
 function detail(r: PlatformResult): void {

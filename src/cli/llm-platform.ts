@@ -11,6 +11,7 @@ import type { Config } from "../config/schema.ts";
 import { controlPlaneOf, type ControlPlaneParams } from "../sim/control-plane.ts";
 import { spanSeconds } from "../sim/llm/arrivals.ts";
 import type { PlatformResult } from "../sim/llm/platform.ts";
+import { own } from "../engine/own.ts";
 import {
   alignMembers,
   platformPolicies,
@@ -257,6 +258,15 @@ function serviceLines(r: PlatformResult, without: PlatformResult | undefined): s
   return lines;
 }
 
+/** "; GPUs taken (alive and draining) at the peak: nvidia-h100 14 of the quota 16 (over it 0 s)". */
+function quotaText(use: PlatformResult["gpuQuotas"], quotas: Readonly<Record<string, number>>): string {
+  const parts = Object.entries(quotas).map(([type, quota]) => {
+    const u = own(use, type);
+    return `${type} ${u?.peakGpus ?? 0} of the quota ${quota} (over it ${u?.secondsOver ?? 0} s)`;
+  });
+  return parts.length > 0 ? `; GPUs taken (alive and draining) at the peak: ${parts.join(", ")}` : "";
+}
+
 export function formatLlmPlatform(run: LlmPlatformRun): string {
   const req = run.request;
   const budget = req.input.config.cost.maxHourlyCost;
@@ -277,7 +287,8 @@ export function formatLlmPlatform(run: LlmPlatformRun): string {
       `${r.policy}: ${(r.measuredSeconds / 3600).toFixed(2)} h measured; $${r.dollars.toFixed(2)}, ${r.gpuHours.toFixed(1)} GPU-h, SLO ${pct(r.attainmentPct)} of ${r.requests} requests, preemptions ${r.preemptions}${loss}; peak $${r.peakHourlyDecided.toFixed(2)}/h decided, $${r.peakHourlyPaid.toFixed(2)}/h paid` +
         (budget !== undefined
           ? ` against a budget of $${budget}/h: the decisions ${r.peakHourlyDecided > budget + 1e-9 ? "EXCEEDED it" : "stayed within it"}, the pods paid exceeded it for ${r.secondsOverBudget} s`
-          : ""),
+          : "") +
+        quotaText(r.gpuQuotas, req.input.config.gpuQuotas),
       ...serviceLines(r, without),
     );
   }

@@ -189,6 +189,7 @@ export function runPlatformPolicy(
       drainSeconds: input.drainSeconds,
       tailSeconds: input.tailSeconds,
       ...(config.cost.maxHourlyCost !== undefined ? { maxHourlyCost: config.cost.maxHourlyCost } : {}),
+      gpuQuotas: config.gpuQuotas,
     },
     () =>
       new OursVariants(

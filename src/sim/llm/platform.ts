@@ -38,6 +38,8 @@ export interface PlatformSettings {
   readonly tailSeconds: number;
   /** The hourly budget the paid rate is checked against (none: not checked). */
   readonly maxHourlyCost?: number;
+  /** GPUs per type the pods alive and draining are checked against (absent: none). */
+  readonly gpuQuotas?: Readonly<Record<string, number>>;
 }
 
 /** Preemptions per spot replica-hour by GPU type (absent: none), and the seed of the draws. */
@@ -104,6 +106,11 @@ export interface PlatformResult {
   readonly peakHourlyDecided: number;
   /** Seconds whose paid rate exceeded maxHourlyCost. */
   readonly secondsOverBudget: number;
+  /**
+   * Per GPU type with a quota: the most GPUs the pods alive and draining took in a second, and the
+   * seconds they took more than the quota.
+   */
+  readonly gpuQuotas: Readonly<Record<string, { readonly peakGpus: number; readonly secondsOver: number }>>;
 }
 
 /** One replica's USD per hour at its spot share. */
@@ -126,6 +133,9 @@ class PlatformRun {
   readonly meters: VariantMeter[][];
   peakHourlyPaid = 0;
   secondsOverBudget = 0;
+  readonly quotaUse: Record<string, { peakGpus: number; secondsOver: number }> = Object.create(
+    null,
+  ) as Record<string, { peakGpus: number; secondsOver: number }>;
   private readonly services: readonly PlatformService[];
   private readonly settings: PlatformSettings;
   private readonly preemption: PreemptionSpec | undefined;
@@ -219,9 +229,10 @@ class PlatformRun {
     if (t >= this.settings.measureFromSeconds && t < this.settings.endSeconds) m.preemptions++;
   }
 
-  /** The second t is paid: the pods alive at its start and those draining. */
+  /** The second t is paid: the pods alive at its start and those draining; they take their GPUs. */
   pay(): void {
     let hourly = 0;
+    const gpus = new Map<string, number>();
     this.fleets.forEach((f, i) =>
       f.pods.forEach((pods, k) => {
         const m = this.meters[i]?.[k] as VariantMeter;
@@ -229,11 +240,19 @@ class PlatformRun {
         m.payingSeconds += n;
         m.peakPods = Math.max(m.peakPods, pods.cluster.size);
         hourly += n * blendedPerHour(pods.variant);
+        const type = pods.variant.gpuType;
+        gpus.set(type, (gpus.get(type) ?? 0) + n * pods.variant.profile.gpusPerReplica);
       }),
     );
     this.peakHourlyPaid = Math.max(this.peakHourlyPaid, hourly);
     const budget = this.settings.maxHourlyCost;
     if (budget !== undefined && hourly > budget + 1e-9) this.secondsOverBudget++;
+    for (const [type, quota] of Object.entries(this.settings.gpuQuotas ?? {})) {
+      const taken = gpus.get(type) ?? 0;
+      const use = (this.quotaUse[type] ??= { peakGpus: 0, secondsOver: 0 });
+      use.peakGpus = Math.max(use.peakGpus, taken);
+      if (taken > quota) use.secondsOver++;
+    }
   }
 
   serviceResult(i: number, end: number): ServiceResult {
@@ -373,5 +392,6 @@ function platformResult(
     preemptions: results.reduce((x, r) => x + r.preemptions, 0),
     peakHourlyPaid: run.peakHourlyPaid,
     secondsOverBudget: run.secondsOverBudget,
+    gpuQuotas: run.quotaUse,
   };
 }

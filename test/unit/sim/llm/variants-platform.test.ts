@@ -305,7 +305,13 @@ describe("platform replay: routing and cost", () => {
     const counts = [0, 0, 0];
     const result = simulatePlatform(
       services,
-      { measureFromSeconds: 0, endSeconds: 1800, drainSeconds: 30, tailSeconds: 600 },
+      {
+        measureFromSeconds: 0,
+        endSeconds: 1800,
+        drainSeconds: 30,
+        tailSeconds: 600,
+        gpuQuotas: { "nvidia-l40s": 1, "nvidia-h100": 0 },
+      },
       (fleets) => ({
         step(t) {
           if (t === 0) fleets[0]?.pods.forEach((p, k) => p.cluster.setReplicas(k === 1 ? 0 : 1, t, true));
@@ -325,6 +331,15 @@ describe("platform replay: routing and cost", () => {
     assert.ok(s);
     assert.ok(Math.abs(s.dollars - 0.5 * (1.86 + 6.98)) < 1e-6, `${s.dollars}`);
     assert.ok(Math.abs(s.gpuHours - 1) < 1e-9);
+    // The GPUs the pods take against the quotas: one L40S within its 1, one H100 over its 0 for
+    // every measured second.
+    assert.deepEqual(
+      { ...result.gpuQuotas },
+      {
+        "nvidia-l40s": { peakGpus: 1, secondsOver: 0 },
+        "nvidia-h100": { peakGpus: 1, secondsOver: 1800 },
+      },
+    );
   });
 });
 
