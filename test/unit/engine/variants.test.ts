@@ -101,6 +101,23 @@ const counts = (d: ServiceDecision | undefined): Record<string, number> =>
 const text = (d: ServiceDecision | undefined): string =>
   (d?.reasons ?? []).map((r) => `${r.rule}: ${r.message}`).join("\n");
 
+/** Two services on L40S (60 s start-up) and H100, priorities 100 and 10, under an L40S quota of 4 GPUs. */
+function highAndLowOverL40sQuota(): Config {
+  return configOf(
+    {
+      high: service({ l40s: L40S({ podStartupSeconds: 60 }), h100: H100() }, { priority: 100 }),
+      low: service(
+        {
+          l40s: L40S({ podStartupSeconds: 60, workload: { name: "low-l40s" } }),
+          h100: H100({ workload: { name: "low-h100" } }),
+        },
+        { priority: 10, workload: { name: "low", namespace: "inference" } },
+      ),
+    },
+    { gpuQuotas: { "nvidia-l40s": 4 } },
+  );
+}
+
 describe("a service with variants through decide()", () => {
   it("the config: each variant's capacity from its profile (23,537 tokens/s), its workload, start-up and price; the service's start-up the longest", () => {
     const c = configOf({ chat: service({ l40s: L40S(), h100: H100() }) });
@@ -218,19 +235,7 @@ describe("a service with variants through decide()", () => {
     // them only after its window), taking the whole quota of 4. high asks 3 L40S for 50,000
     // tokens/s: decided 1 + 3 fits, taken 4 + 3 = 7 does not; the only answer above held pods is
     // high's, capped at 0 L40S: 3 H100 instead.
-    const c = configOf(
-      {
-        high: service({ l40s: L40S({ podStartupSeconds: 60 }), h100: H100() }, { priority: 100 }),
-        low: service(
-          {
-            l40s: L40S({ podStartupSeconds: 60, workload: { name: "low-l40s" } }),
-            h100: H100({ workload: { name: "low-h100" } }),
-          },
-          { priority: 10, workload: { name: "low", namespace: "inference" } },
-        ),
-      },
-      { gpuQuotas: { "nvidia-l40s": 4 } },
-    );
+    const c = highAndLowOverL40sQuota();
     const at = (lowRunning: number): ReturnType<typeof decide> =>
       decide(
         c,
@@ -257,19 +262,7 @@ describe("a service with variants through decide()", () => {
   });
 
   it("two services over one L40S quota: the low-priority one gives up its L40S first and spills (1 L40S + 2 H100); the high one keeps 3 L40S", () => {
-    const c = configOf(
-      {
-        high: service({ l40s: L40S({ podStartupSeconds: 60 }), h100: H100() }, { priority: 100 }),
-        low: service(
-          {
-            l40s: L40S({ podStartupSeconds: 60, workload: { name: "low-l40s" } }),
-            h100: H100({ workload: { name: "low-h100" } }),
-          },
-          { priority: 10, workload: { name: "low", namespace: "inference" } },
-        ),
-      },
-      { gpuQuotas: { "nvidia-l40s": 4 } },
-    );
+    const c = highAndLowOverL40sQuota();
     const d = decide(
       c,
       { high: seen(50_000, { l40s: 0, h100: 0 }), low: seen(50_000, { l40s: 0, h100: 0 }) },
