@@ -180,23 +180,28 @@ describe("decide: a service with variants (property-based)", () => {
         const named = d.services[0]?.variants?.bindingConstraints ?? [];
         const quotaNamed = named.some((c) => c.kind === "gpu-cap");
         const budgetNamed = named.some((c) => c.kind === "budget");
+        // A relaxed config's decision may itself be trimmed by the budget's second pass (the pods
+        // held above its larger answers put the paid sum over the budget), which can take it back
+        // to this decision: that pass is not the constraint relaxed, so such a relaxation proves
+        // nothing either way.
+        const relaxed = (change: Change): { counts: number[]; trimmed: boolean } => {
+          const r = decide(build(w, change), observations(w), EMPTY_STATE, T0);
+          return { counts: counts(r), trimmed: heldAboveAnswers(w, r) };
+        };
+        const changes = (change: Change, what: string): void => {
+          const r = relaxed(change);
+          if (!r.trimmed) assert.notDeepEqual(r.counts, counts(d), what);
+        };
         if (w.quota !== undefined) {
-          const without = counts(decide(build(w, { quota: false }), observations(w), EMPTY_STATE, T0));
-          if (quotaNamed) assert.notDeepEqual(without, counts(d), "the named quota relaxed");
-          else assert.deepEqual(without, counts(d), "an unnamed quota removed");
+          if (quotaNamed) changes({ quota: false }, "the named quota relaxed");
+          else assert.deepEqual(relaxed({ quota: false }).counts, counts(d), "an unnamed quota removed");
         }
         if (w.budget !== undefined) {
-          const without = counts(decide(build(w, { budget: false }), observations(w), EMPTY_STATE, T0));
-          if (budgetNamed) assert.notDeepEqual(without, counts(d), "the named budget relaxed");
-          else assert.deepEqual(without, counts(d), "an unnamed budget removed");
+          if (budgetNamed) changes({ budget: false }, "the named budget relaxed");
+          else assert.deepEqual(relaxed({ budget: false }).counts, counts(d), "an unnamed budget removed");
         }
         for (const c of named)
-          if (c.kind === "variant-max")
-            assert.notDeepEqual(
-              counts(decide(build(w, { maxOf: c.variant }), observations(w), EMPTY_STATE, T0)),
-              counts(d),
-              `${c.variant}'s maxReplicas relaxed`,
-            );
+          if (c.kind === "variant-max") changes({ maxOf: c.variant }, `${c.variant}'s maxReplicas relaxed`);
       }),
       RUNS,
     );
