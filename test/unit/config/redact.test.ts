@@ -186,7 +186,7 @@ describe("redact: no surface shows a password, whatever it holds and wherever th
         // show() quotes the value as JSON; a reader sees it unescaped.
         const shown = JSON.parse(show(u.render(pw))) as string;
         const t: CredentialText = { context: "prose", render: ([p]) => u.render(p ?? ""), encode: (p) => p };
-        assertNoLeak(shown, t, [pw], u.render(""));
+        assertNoLeak(shown, t, [pw], `${u.render("")}\n${u.redacted}`);
       }),
       { numRuns: Number(process.env.RUNS ?? 500) },
     );
@@ -206,8 +206,13 @@ describe("redact: no surface shows a password, whatever it holds and wherever th
             render: ([p]) => `${"x ".repeat(before)}${u.render(p ?? "")} tail`,
             encode: (p) => p,
           };
-          // The "..." an excerpt ends with is its own.
-          assertNoLeak(excerpt(text, max).replace(/\.\.\.$/, ""), t, [pw], t.render([""]));
+          // The "..." an excerpt ends with is its own, as is the URL's redacted form.
+          assertNoLeak(
+            excerpt(text, max).replace(/\.\.\.$/, ""),
+            t,
+            [pw],
+            `${t.render([""])}\n${u.redacted}`,
+          );
         },
       ),
       { numRuns: Number(process.env.RUNS ?? 500) },
