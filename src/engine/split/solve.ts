@@ -30,7 +30,8 @@
 // (the old split is still feasible and still the least of the smaller set). A `short` split is the
 // exception: its targets are the most the variants serve at their bounds and each type's GPU cap,
 // so tightening one of those lowers a target, and a split of another shape (with held replicas,
-// which the shortfall search does not weigh) may then meet it.
+// which the shortfall search does not weigh) may then meet it. So is a `minimums` split, whose
+// raised caps follow the minimums: tightening a minimum (or minTotal) to what it uses raises them.
 //
 // When the caps (budget, GPU caps, maxTotal) leave no feasible split, the constraints are given up
 // in order: first the hedge (`hedge-dropped`), then the demand: the replicas that serve the most of
