@@ -121,7 +121,8 @@ function first(a: Candidate, b: Candidate | undefined, byCoverage: boolean): boo
   if (b === undefined) return true;
   if (byCoverage && Math.abs(a.coverage - b.coverage) > 1e-9 * Math.max(1, b.coverage))
     return a.coverage > b.coverage;
-  if (a.dollars !== b.dollars) return a.dollars < b.dollars;
+  // Dollars equal up to rounding are a tie (the same prices summed in another order).
+  if (Math.abs(a.dollars - b.dollars) > 1e-9 * Math.max(1, b.dollars)) return a.dollars < b.dollars;
   const larger = (x: number[], y: number[]): number | undefined =>
     x.map((v, i) => v - (y[i] ?? 0)).find((d) => d !== 0);
   const kept = larger(a.kept, b.kept);
