@@ -183,8 +183,9 @@ describe("redact: no surface shows a password, whatever it holds and wherever th
   it("a config value (amqpUrl as given) of any shape, any password: show() hides it", () => {
     fc.assert(
       fc.property(anyUrl, password, (u, pw) => {
-        // show() quotes the value as JSON; a reader sees it unescaped.
-        const shown = JSON.parse(show(u.render(pw))) as string;
+        // show() quotes the value as JSON; a reader sees it unescaped. The "..." a long value is cut
+        // with is its own.
+        const shown = (JSON.parse(show(u.render(pw))) as string).replace(/\.\.\.$/, "");
         const t: CredentialText = { context: "prose", render: ([p]) => u.render(p ?? ""), encode: (p) => p };
         assertNoLeak(shown, t, [pw], `${u.render("")}\n${u.redacted}`);
       }),
