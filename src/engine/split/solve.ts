@@ -30,7 +30,8 @@
 // (the old split is still feasible and still the least of the smaller set). A `short` split is the
 // exception: its targets are the most the variants serve at their bounds and each type's GPU cap,
 // so tightening one of those lowers a target, and a split of another shape (with held replicas,
-// which the shortfall search does not weigh) may then meet it.
+// which the shortfall search does not weigh) may then meet it. So is a `minimums` split, whose
+// raised caps follow the minimums: tightening a minimum (or minTotal) to what it uses raises them.
 //
 // When the caps (budget, GPU caps, maxTotal) leave no feasible split, the constraints are given up
 // in order: first the hedge (`hedge-dropped`), then the demand: the replicas that serve the most of
@@ -65,6 +66,11 @@ import type { CheckpointResult, SplitOutcome, SplitProblem, SplitResult, SplitVa
 export const NODE_LIMIT = 200_000;
 
 const rel = (x: number): number => 1e-9 * Math.max(1, Math.abs(x));
+/**
+ * Dollars `a` above `b` by more than rounding: the same prices summed in another order differ in
+ * their last bits, and such a tie must reach the tie-break (the first declared variants preferred).
+ */
+const above = (a: number, b: number): boolean => a - b > rel(b);
 
 /** Each variant's upper bound: its max (its ready replicas while spot is unavailable) and, alone, the GPU cap of its type. */
 export function upperBounds(p: SplitProblem): number[] {
@@ -160,7 +166,7 @@ function preferred(a: readonly number[], b: readonly number[]): number {
  */
 function cheaper(a: Found, b: Found | undefined): boolean {
   if (b === undefined) return true;
-  if (a.dollars !== b.dollars) return a.dollars < b.dollars;
+  if (above(a.dollars, b.dollars) || above(b.dollars, a.dollars)) return a.dollars < b.dollars;
   const kept = preferred(a.kept, b.kept);
   if (kept !== 0) return kept < 0;
   if (a.holdCost !== b.holdCost) return a.holdCost < b.holdCost;
@@ -340,10 +346,10 @@ class Search {
       });
       if (reach < best.coverage - rel(best.coverage)) return "skip";
       const tie = reach <= best.coverage + rel(best.coverage);
-      return tie && (cost + rest.minCost) * this.weights.kept > best.dollars ? "skip" : "go";
+      return tie && above((cost + rest.minCost) * this.weights.kept, best.dollars) ? "skip" : "go";
     }
-    if ((cost + rest.minCost) * this.weights.kept > best.dollars) return "stop";
-    return this.lowerBound(i, n, cost, rest) * this.weights.kept > best.dollars ? "skip" : "go";
+    if (above((cost + rest.minCost) * this.weights.kept, best.dollars)) return "stop";
+    return above(this.lowerBound(i, n, cost, rest) * this.weights.kept, best.dollars) ? "skip" : "go";
   }
 
   /**
@@ -425,7 +431,7 @@ class Search {
     let bestOwn = Infinity;
     for (let n = least; least >= 0 && n <= upper; n++) {
       if (this.tick()) break;
-      if (w.kept * v.price * n > bestOwn) break;
+      if (above(w.kept * v.price * n, bestOwn)) break;
       this.kept[x] = n;
       if (this.mode === "cover-hedged" && !this.hedgeHolds()) continue;
       const held = this.leastHold();

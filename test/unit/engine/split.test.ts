@@ -244,6 +244,29 @@ describe("the split: worked examples", () => {
     assert.deepEqual(solveSplit(p).counts, [3, 0]);
   });
 
+  it("a tie up to rounding goes to the first declared variant too: 3 a + 1 b + 0 c and 2 a + 1 b + 1 c both cost $3.20/h ($1,920 over 600 s; the bound of 3 a sums to $1,920.0000000000005)", () => {
+    const at = (
+      name: string,
+      capacity: number,
+      startupSeconds: number,
+      min: number,
+      max: number,
+    ): SplitVariant => variant({ name, capacity, price: 0.8, startupSeconds, min, max, gpuType: "a" });
+    const p = problem({
+      variants: [at("a", 10_000, 480, 1, 3), at("b", 0, 0, 1, 1), at("c", 15_000, 120, 0, 1)],
+      horizonSeconds: 600,
+      checkpoints: [
+        { atSeconds: 0, demand: 0 },
+        { atSeconds: 120, demand: 0 },
+        { atSeconds: 480, demand: 30_000 },
+      ],
+      maxTotal: 6,
+    });
+    const r = solveSplit(p);
+    assert.deepEqual(r.counts, [3, 1, 0]);
+    assert.equal(r.outcome, "met");
+  });
+
   it("a demand above what the bounds serve is sized for what can be: 300,000 against 20 L40S + 20 H100 = 800,000 by +480 s but 600,000 by... all of both", () => {
     const p = problem({ checkpoints: [{ atSeconds: 480, demand: 900_000 }] });
     const r = solveSplit(p);
