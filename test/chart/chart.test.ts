@@ -621,7 +621,7 @@ describe("alert rules", () => {
     const dir = mkdtempSync(join(tmpdir(), "mlas-rules-"));
     writeFileSync(join(dir, "rules.yaml"), stringify(pr.spec));
     const out = execFileSync("promtool", ["check", "rules", join(dir, "rules.yaml")], { encoding: "utf8" });
-    assert.match(out, /SUCCESS: 9 rules found/);
+    assert.match(out, /SUCCESS: 10 rules found/);
     const maxRule = (pr.spec.groups[0].rules as Any[]).find((r) => r.alert === "MlasMaxReplicasReached");
     assert.equal(maxRule?.for, "30m");
   });
