@@ -16,17 +16,26 @@ import type { VariantDraft } from "./explain.ts";
 import type { SplitProblem, SplitResult } from "./problem.ts";
 import { solveSplit } from "./solve.ts";
 
-/** GPUs of `type` the counts hold. */
-export function variantGpus(d: VariantDraft, counts: readonly number[], type: string): number {
-  return d.problem.variants.reduce(
-    (s, v, i) => s + (v.gpuType === type ? (counts[i] ?? 0) * v.gpusPerReplica : 0),
-    0,
-  );
+/**
+ * GPUs of `type` the counts of a split take, each variant at the larger of its count and its held
+ * pods (rules/held.ts; none given: the counts alone).
+ */
+function splitGpus(
+  problem: SplitProblem,
+  counts: readonly number[],
+  type: string,
+  held: Readonly<Record<string, number>> = {},
+): number {
+  let sum = 0;
+  problem.variants.forEach((v, i) => {
+    if (v.gpuType === type) sum += v.gpusPerReplica * Math.max(counts[i] ?? 0, own(held, v.name) ?? 0);
+  });
+  return sum;
 }
 
 /** GPUs of `type` a claim holds (a service with variants: over its variants). */
 export function claimGpus(c: Claim, type: string): number {
-  if (c.variants !== undefined) return variantGpus(c.variants, c.variants.result.counts, type);
+  if (c.variants !== undefined) return splitGpus(c.variants.problem, c.variants.result.counts, type);
   return c.svc.resources.gpuType === type ? c.desired * c.svc.resources.gpusPerReplica : 0;
 }
 
@@ -55,20 +64,7 @@ export function heldGpus(c: Claim, type: string): number {
     const r = c.svc.resources;
     return r.gpuType === type ? Math.max(c.desired, held.replicas) * r.gpusPerReplica : 0;
   }
-  return heldGpusOfSplit(c.variants.problem, c.variants.result.counts, held.variants, type);
-}
-
-function heldGpusOfSplit(
-  problem: SplitProblem,
-  counts: readonly number[],
-  held: Readonly<Record<string, number>>,
-  type: string,
-): number {
-  let sum = 0;
-  problem.variants.forEach((v, i) => {
-    if (v.gpuType === type) sum += v.gpusPerReplica * Math.max(counts[i] ?? 0, own(held, v.name) ?? 0);
-  });
-  return sum;
+  return splitGpus(c.variants.problem, c.variants.result.counts, type, held.variants);
 }
 
 /**
@@ -132,7 +128,7 @@ export function shrinkForQuota(
   const used = claimGpus(c, type);
   const rooms = { ...quotaRooms(config, claims, i), [type]: Math.max(0, used - left) };
   const next = resolve(c, { gpuCaps: { ...d.problem.gpuCaps, ...rooms } });
-  return { claim: withSplit(c, next), freed: used - variantGpus(next, next.result.counts, type) };
+  return { claim: withSplit(c, next), freed: used - splitGpus(next.problem, next.result.counts, type) };
 }
 
 /** Claim `i`'s GPU caps, each within the room the other claims leave of its type's quota. */
@@ -246,11 +242,11 @@ export function shrinkForHeldQuota(
   const held = c.held?.variants ?? {};
   const taken = heldGpus(c, type);
   const gpuCaps = capsWithRooms(config, claims, i);
-  const takenOf = (x: VariantDraft): number => heldGpusOfSplit(x.problem, x.result.counts, held, type);
+  const takenOf = (x: VariantDraft): number => splitGpus(x.problem, x.result.counts, type, held);
   const next = lowerUntilHeldFit(
     claimGpus(c, type) - left,
     Math.max(0, taken - left),
-    heldGpusOfSplit(d.problem, [], held, type),
+    splitGpus(d.problem, [], type, held),
     (cap) => resolve(c, { gpuCaps: { ...gpuCaps, [type]: cap } }),
     takenOf,
   );
