@@ -110,7 +110,13 @@ export interface PlatformResult {
    * Per GPU type with a quota: the most GPUs the pods alive and draining took in a second, and the
    * seconds they took more than the quota.
    */
-  readonly gpuQuotas: Readonly<Record<string, { readonly peakGpus: number; readonly secondsOver: number }>>;
+  readonly gpuQuotas: Readonly<Record<string, Readonly<QuotaUse>>>;
+}
+
+/** One GPU type's use of its quota over the measured seconds. */
+interface QuotaUse {
+  peakGpus: number;
+  secondsOver: number;
 }
 
 /** One replica's USD per hour at its spot share. */
@@ -133,9 +139,7 @@ class PlatformRun {
   readonly meters: VariantMeter[][];
   peakHourlyPaid = 0;
   secondsOverBudget = 0;
-  readonly quotaUse: Record<string, { peakGpus: number; secondsOver: number }> = Object.create(
-    null,
-  ) as Record<string, { peakGpus: number; secondsOver: number }>;
+  readonly quotaUse = Object.create(null) as Record<string, QuotaUse>;
   private readonly services: readonly PlatformService[];
   private readonly settings: PlatformSettings;
   private readonly preemption: PreemptionSpec | undefined;
@@ -232,7 +236,9 @@ class PlatformRun {
   /** The second t is paid: the pods alive at its start and those draining; they take their GPUs. */
   pay(): void {
     let hourly = 0;
-    const gpus = new Map<string, number>();
+    const quotas = this.settings.gpuQuotas;
+    // GPUs by type, counted only when a quota is checked (this runs every simulated second).
+    const gpus = quotas !== undefined ? new Map<string, number>() : undefined;
     this.fleets.forEach((f, i) =>
       f.pods.forEach((pods, k) => {
         const m = this.meters[i]?.[k] as VariantMeter;
@@ -241,14 +247,14 @@ class PlatformRun {
         m.peakPods = Math.max(m.peakPods, pods.cluster.size);
         hourly += n * blendedPerHour(pods.variant);
         const type = pods.variant.gpuType;
-        gpus.set(type, (gpus.get(type) ?? 0) + n * pods.variant.profile.gpusPerReplica);
+        gpus?.set(type, (gpus.get(type) ?? 0) + n * pods.variant.profile.gpusPerReplica);
       }),
     );
     this.peakHourlyPaid = Math.max(this.peakHourlyPaid, hourly);
     const budget = this.settings.maxHourlyCost;
     if (budget !== undefined && hourly > budget + 1e-9) this.secondsOverBudget++;
-    for (const [type, quota] of Object.entries(this.settings.gpuQuotas ?? {})) {
-      const taken = gpus.get(type) ?? 0;
+    for (const [type, quota] of Object.entries(quotas ?? {})) {
+      const taken = gpus?.get(type) ?? 0;
       const use = (this.quotaUse[type] ??= { peakGpus: 0, secondsOver: 0 });
       use.peakGpus = Math.max(use.peakGpus, taken);
       if (taken > quota) use.secondsOver++;
