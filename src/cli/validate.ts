@@ -29,7 +29,7 @@ export function wakeFromZeroWarnings(config: Config): string[] {
 
 /**
  * One line per llm service: one replica's capacity at the expected request lengths, e.g.
- * `vllmService in tokens: qwen3-8b/h100_sxm/vllm/tp1 sustains 23.60 req/s = 30,205 tokens/s a
+ * `vllmService in tokens: qwen3-8b/h100_sxm/vllm/tp1 sustains 23.50 req/s = 30,075 tokens/s a
  * replica at 1,024 + 256 tokens a request within TTFT p99 <= 2 s and ITL p99 <= 0.05 s, KV <= 90%
  * (bound by throughput); start-up 54 s`.
  */
@@ -56,7 +56,7 @@ function sloText(llm: LlmConfig): string {
 /**
  * A service with variants: one line for the service, then one per variant with its capacity,
  * price and tokens per dollar, e.g. `chat.h100: qwen3-8b/h100_sxm/vllm/tp1 on nvidia-h100 sustains
- * 30,205 tokens/s a replica (bound by throughput) at $6.98/h on demand: 15.6 M tokens per $;
+ * 30,075 tokens/s a replica (bound by throughput) at $6.98/h on demand: 15.5 M tokens per $;
  * replicas 0-40; start-up 54 s`.
  */
 function variantSummaries(config: Config, s: ServiceConfig, llm: LlmConfig): string[] {

@@ -18,14 +18,19 @@
 // - ITL, as the SLO judges it: a request's mean inter-token latency (its TPOT, vLLM's
 //   vllm:request_time_per_output_token_seconds), at the percentile q over requests. A request of
 //   O_j output tokens has m = O_j - 1 gaps, each a decode step s_d plus, when the step also
-//   prefills, that prefill's extra time; the prefill its gaps hold is that of the requests arriving
-//   while it decodes (one of class i adds X_i = its prefill steps' time - as many decode steps). Its
-//   gaps last longer than m t when the prefill arriving within m t seconds takes more than
-//   m (t - s_d), so the share of class j past t is P(Σ X over Poisson(λ m t) arrivals > m (t - s_d)):
-//   the count summed exactly (one arrival exactly, the sum of two or more as a normal), a normal
-//   for the whole sum past 64 arrivals on average. ITL at q is the least t with Σ_j w_j x that
-//   share <= 1 - q. A prefill step among few gaps weighs in full (a 10-token answer beside one
-//   7,000-token prompt), among many it is diluted. Every step prefilling: each gap is the mean step.
+//   prefills, the mixed step's fixed cost o (paid once a step, however many prompts it holds: the
+//   step at zero prefill tokens, extrapolated from 1 and 16, less s_d) and the prompts' extra time;
+//   the prefill its gaps hold is that of the requests arriving while it decodes. One of class i
+//   adds X_i = its prefill steps' time - as many decode steps and fixed costs; with every step
+//   prefilling (φ past 1), its prompt's share of the steps' time past s_d + o, (P_i / P)
+//   (s - s_d - o) / (λ s), the same mean as just below. Its gaps last longer than m t when the
+//   prefill arriving within m t seconds takes more than m (t - s_d): with j arrivals, when
+//   min(m, j x chunks) o + Σ X > m (t - s_d), the count j Poisson(λ m t) summed exactly (one
+//   arrival exactly, the sum of two or more as a normal), a normal for the whole sum past 64
+//   arrivals on average. No gap outlasts one step, the longest a step with the whole budget in
+//   prefill (s_B), so no request misses a t at or past it. ITL at q is the least t with Σ_j w_j x
+//   that share <= 1 - q. A prefill step among few gaps weighs in full (a 10-token answer beside
+//   one 7,000-token prompt), among many it is diluted.
 // - TTFT at q: class i's first token comes after a residual step (the mean prefill step, the
 //   margin), its own prefill steps, the queueing for the prefill budget and the profile's
 //   per-request overhead (`requestOverheadSeconds`, latency the serving path adds outside the
@@ -319,6 +324,8 @@ interface PrefillQueue {
   readonly rho: number;
   /** The mean wait of a request that waits, seconds. */
   readonly theta: number;
+  /** s_B: a step with the whole budget in prefill beside the decodes, seconds. */
+  readonly fullStep: number;
 }
 
 /**
@@ -342,7 +349,7 @@ function prefillQueue(
   let second = 0;
   for (const c of classesOf(shape.prompts, shape.promptTokens)) second += 2 * c.share * (c.tokens / mu) ** 2;
   const meanWait = (rate * second) / (2 * (1 - rho));
-  return { rho, theta: rho > 0 ? meanWait / rho : 0 };
+  return { rho, theta: rho > 0 ? meanWait / rho : 0, fullStep };
 }
 
 /** Everything the latencies follow from at one rate, or why the replica cannot keep up. */
@@ -380,6 +387,9 @@ function ttftMiss(a: Assessment, t: number): number {
   return miss;
 }
 
+/** The prefill tokens of the second step the mixed step's fixed cost is extrapolated from. */
+const OVERHEAD_PROBE = 16;
+
 /** Past this many standard deviations the normal's tail (below 6e-17) counts as 0. */
 const NORMAL_TAIL_ZERO = 8.3;
 
@@ -395,27 +405,56 @@ function normalTail(z: number): number {
   return z >= 0 ? erfc / 2 : 1 - erfc / 2;
 }
 
-/** The prefill a request brings to the steps of the others decoding beside it: its extra time over decode steps. */
+/**
+ * The prefill the arrivals during a request's decode put into its gaps, in two parts: a step that
+ * prefills pays the profile's fixed cost of a mixed step (`overhead`: the mixed step's time at zero
+ * prefill tokens, extrapolated from 1 and OVERHEAD_PROBE tokens, less the decode step) once,
+ * however many prompts it holds, and each arrival's prompt tokens cost their time (`values`: its
+ * class's extra over that, with the class's share of arrivals).
+ */
 interface Extras {
   readonly values: readonly { readonly p: number; readonly extra: number }[];
   readonly mean: number;
   /** E[X²]. */
   readonly second: number;
+  /** The fixed cost of a step that prefills, seconds. */
+  readonly overhead: number;
+  /** Mean steps one arrival's prefill takes (its chunks). */
+  readonly chunks: number;
 }
 
-/** Per prompt class: its chunks x (its chunk's step - the decode step), with the class's share of arrivals. */
-function extrasOf(st: StepState): Extras {
-  const values = st.classes.map((c) => ({
+/**
+ * Per prompt class: below saturation its chunks x (its chunk's step - the decode step - the
+ * overhead); every step prefilling, its share of the steps' prefill time past the overhead by its
+ * prompt tokens, (P_i / P) (s - s_d - o) / (λ s) (a step holds λ s arrivals' prompts). At φ = 1 the
+ * two agree in mean: s = s_d + λ s E[X] below it.
+ */
+function extrasOf(p: PerformanceProfile, shape: WorkloadShape, rate: number, st: StepState): Extras {
+  const context = shape.promptTokens + shape.outputTokens / 2;
+  const one = p.stepSeconds(mixedBatch(1, 1, st.n, context));
+  const slope =
+    (p.stepSeconds(mixedBatch(OVERHEAD_PROBE, OVERHEAD_PROBE, st.n, context)) - one) / (OVERHEAD_PROBE - 1);
+  const overhead = Math.max(0, one - slope - st.decodeStep);
+  const perToken = Math.max(0, st.next - st.decodeStep - overhead) / (rate * shape.promptTokens * st.next);
+  const prompts = classesOf(shape.prompts, shape.promptTokens);
+  const values = st.classes.map((c, i) => ({
     p: c.share,
-    extra: Math.max(0, c.prefillSeconds - c.chunks * st.decodeStep),
+    extra: Math.max(
+      0,
+      st.saturated
+        ? (prompts[i]?.tokens ?? 0) * perToken
+        : c.prefillSeconds - c.chunks * (st.decodeStep + overhead),
+    ),
   }));
   let mean = 0;
   let second = 0;
-  for (const v of values) {
+  let chunks = 0;
+  for (const [i, v] of values.entries()) {
     mean += v.p * v.extra;
     second += v.p * v.extra * v.extra;
+    chunks += v.p * (st.classes[i]?.chunks ?? 1);
   }
-  return { values, mean, second };
+  return { values, mean, second, overhead, chunks };
 }
 
 /** P(the extras of j arrivals sum above x): exact for j <= 1, a normal above. */
@@ -428,16 +467,19 @@ function sumAbove(e: Extras, j: number, x: number): number {
 }
 
 /**
- * P(the prefill arriving within τ seconds takes more than x seconds of steps): arrivals are
- * Poisson, λτ of them on average, each bringing its class's extra; their count is summed exactly up
- * to a mean of EXACT_ARRIVALS (12 standard deviations past it), above it the sum is a normal of mean
- * λτ E[X] and variance λτ E[X²].
+ * P(the prefill arriving within τ seconds takes more than x seconds of a request's m gaps):
+ * arrivals are Poisson, λτ of them on average; j of them prefill in min(m, j x chunks) of its gaps,
+ * each paying the overhead, and add their classes' extras. The count is summed exactly up to a
+ * mean of EXACT_ARRIVALS (12 standard deviations past it), above it the extras' sum is a normal of
+ * mean λτ E[X] and variance λτ E[X²].
  */
-function extraAbove(e: Extras, arrivals: number, x: number): number {
+function extraAbove(e: Extras, m: number, arrivals: number, x: number): number {
   if (x < 0) return 1;
+  const overheads = (j: number): number => Math.min(m, j * e.chunks) * e.overhead;
   if (arrivals > EXACT_ARRIVALS) {
     const sd = Math.sqrt(arrivals * e.second);
-    return sd > 0 ? normalTail((x - arrivals * e.mean) / sd) : arrivals * e.mean > x ? 1 : 0;
+    const room = x - overheads(arrivals);
+    return sd > 0 ? normalTail((room - arrivals * e.mean) / sd) : arrivals * e.mean > room ? 1 : 0;
   }
   const last = Math.ceil(arrivals + 12 * Math.sqrt(arrivals) + 12);
   let pmf = Math.exp(-arrivals);
@@ -445,31 +487,43 @@ function extraAbove(e: Extras, arrivals: number, x: number): number {
   for (let j = 0; j <= last; j++) {
     if (j > 0) pmf *= arrivals / j;
     if (j > arrivals && pmf < NEGLIGIBLE) break;
-    miss += pmf * sumAbove(e, j, x);
+    miss += pmf * sumAbove(e, j, x - overheads(j));
   }
   return miss;
 }
 
 /**
  * Share of requests whose mean inter-token latency exceeds t. A request of O output tokens has
- * m = O - 1 gaps, each a decode step s_d plus, when the step also prefills, that prefill's extra
- * time; the prefill its gaps hold is that of the requests arriving while it decodes. Its mean
- * exceeds t when its m gaps last longer than m t, which they do when the prefill arriving within
- * m t seconds takes more than m (t - s_d): the share of its class missing t is
- * P(extras of Poisson(λ m t) arrivals > m (t - s_d)). Every step prefilling (saturated): each gap is
- * the mean step. A one-token answer has no gap (0).
+ * m = O - 1 gaps, each a decode step s_d plus, when the step also prefills, the overhead and the
+ * prefill's extra time; the prefill its gaps hold is that of the requests arriving while it
+ * decodes. Its mean exceeds t when its m gaps last longer than m t, which they do when the prefill
+ * arriving within m t seconds takes more than m (t - s_d): the share of its class missing t is
+ * P(overheads and extras of Poisson(λ m t) arrivals > m (t - s_d)), below saturation and with
+ * every step prefilling alike (extrasOf). No gap outlasts one step, the longest a step with the
+ * whole budget in prefill (s_B, or a class's chunk step if longer): no request misses a t past it.
+ * A one-token answer has no gap (0).
  */
-function itlMiss(a: Assessment, shape: WorkloadShape, rate: number, t: number): number {
-  const e = extrasOf(a.st);
+function itlMiss(
+  p: PerformanceProfile,
+  a: Assessment,
+  shape: WorkloadShape,
+  rate: number,
+  t: number,
+): number {
+  if (t >= longestGap(a)) return 0;
+  const e = extrasOf(p, shape, rate, a.st);
   let miss = 0;
   for (const c of classesOf(shape.outputs, shape.outputTokens)) {
     const m = Math.max(0, Math.round(c.tokens) - 1);
     if (m === 0) continue;
-    if (a.st.saturated) miss += t < a.st.next ? c.share : 0;
-    else miss += c.share * extraAbove(e, rate * m * t, m * (t - a.st.decodeStep));
+    miss += c.share * extraAbove(e, m, rate * m * t, m * (t - a.st.decodeStep));
   }
   return miss;
 }
+
+/** The longest one gap can be: a step with the whole budget in prefill, or a class's chunk step. */
+const longestGap = (a: Assessment): number =>
+  Math.max(a.queue.fullStep, a.st.next, ...a.st.classes.map((c) => c.step));
 
 /** The least t >= lo with miss(t) <= 1 - q (miss decreasing in t): doubling from `top`, then bisection. */
 function quantile(miss: (t: number) => number, q: number, lo: number, top: number): number {
@@ -495,9 +549,14 @@ function ttftQuantile(a: Assessment, q: number): number {
   return quantile((t) => ttftMiss(a, t), q, 0, Math.max(...bases) + tail);
 }
 
-function itlQuantile(a: Assessment, shape: WorkloadShape, rate: number, q: number): number {
-  const top = a.st.saturated ? a.st.next : Math.max(a.st.decodeStep, ...a.st.classes.map((c) => c.step));
-  return quantile((t) => itlMiss(a, shape, rate, t), q, 0, top);
+function itlQuantile(
+  p: PerformanceProfile,
+  a: Assessment,
+  shape: WorkloadShape,
+  rate: number,
+  q: number,
+): number {
+  return quantile((t) => itlMiss(p, a, shape, rate, t), q, 0, longestGap(a));
 }
 
 const kvUse = (p: PerformanceProfile, shape: WorkloadShape, n: number): number =>
@@ -519,7 +578,7 @@ export function predictReplica(
     decodeSeqs: a.st.n,
     prefillShare: a.st.phi,
     ttftSeconds: ttftQuantile(a, percentile),
-    itlSeconds: itlQuantile(a, shape, rate, percentile),
+    itlSeconds: itlQuantile(p, a, shape, rate, percentile),
     kvCacheUse: kvUse(p, shape, a.st.n),
   };
 }
@@ -552,7 +611,7 @@ function limitsAt(
   if (typeof a === "string") return { broken: "throughput", stepSeconds: Infinity };
   const stepSeconds = a.st.next;
   if (kvUse(p, shape, a.st.n) > kvLimit) return { broken: "kv-cache", stepSeconds };
-  if (!ignore.includes("itl") && itlMiss(a, shape, rate, slo.itlSeconds) > allowedMiss(slo))
+  if (!ignore.includes("itl") && itlMiss(p, a, shape, rate, slo.itlSeconds) > allowedMiss(slo))
     return { broken: "itl", stepSeconds };
   if (!ignore.includes("ttft") && ttftMiss(a, slo.ttftSeconds) > allowedMiss(slo))
     return { broken: "ttft", stepSeconds };
@@ -564,7 +623,7 @@ function unattainableOf(p: PerformanceProfile, shape: WorkloadShape, slo: LlmSlo
   const a = assess(p, shape, IDLE_RATE);
   if (typeof a === "string") return ["itl", "ttft"];
   const out: ("ttft" | "itl")[] = [];
-  if (itlMiss(a, shape, IDLE_RATE, slo.itlSeconds) > allowedMiss(slo)) out.push("itl");
+  if (itlMiss(p, a, shape, IDLE_RATE, slo.itlSeconds) > allowedMiss(slo)) out.push("itl");
   if (ttftMiss(a, slo.ttftSeconds) > allowedMiss(slo)) out.push("ttft");
   return out;
 }
