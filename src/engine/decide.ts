@@ -25,9 +25,9 @@ import { predictiveStep } from "./rules/predictive-step.ts";
 import { reactiveStep } from "./rules/reactive.ts";
 import { scaleToZeroStep } from "./rules/scale-to-zero.ts";
 import { variantDemandStep, variantSplitStep } from "./rules/variant-split.ts";
-import { bindingConstraints } from "./split/binding.ts";
+import { bindingConstraints, candidates, relax, type SplitConstraint } from "./split/binding.ts";
 import { solveUnderCaps, underCaps } from "./split/claim.ts";
-import { variantsDecision } from "./split/explain.ts";
+import { variantsDecision, type VariantDraft } from "./split/explain.ts";
 import {
   bounded,
   invalidDraft,
@@ -229,16 +229,25 @@ function sameDecision(a: ServiceDecision | undefined, desired: number, valid: bo
  * The decision for one service: its draft after the cross-service trims of its claim, and for an
  * llm service its token arithmetic with the model's prediction at the final count.
  */
-function decisionOf(config: Config, decided: Decided, claims: readonly Claim[], i: number): ServiceDecision {
+function decisionOf(
+  config: Config,
+  decided: Decided,
+  claims: readonly Claim[],
+  i: number,
+  asked?: readonly Claim[],
+): ServiceDecision {
   const claim = claims[i] ?? decided.claim;
   const d = counts(decided, claim);
   const split = claim.variants;
   if (split !== undefined) {
-    const binding = bindingConstraints(
-      underCaps(config, claims, i, decided.claim.variants?.problem ?? split.problem),
-      split.result,
-      (p) => solveUnderCaps(p, claim.svc.minReplicas).result,
-    );
+    const binding =
+      asked === undefined
+        ? bindingConstraints(
+            underCaps(config, claims, i, decided.claim.variants?.problem ?? split.problem),
+            split.result,
+            (p) => solveUnderCaps(p, claim.svc.minReplicas).result,
+          )
+        : bindingAcross(config, asked, i, split.result.counts);
     const variants = variantsDecision(split, binding);
     const message =
       variants.binding.length > 0
@@ -320,16 +329,68 @@ export function decide(
   );
   const asked = decided.map((d) => d.claim);
   const claims = runClaimSteps(CLAIM_STEPS, config, asked);
+  const use = gpuUse(config, claims, gpusByType(asked));
+  const totalHourlyCost = totalCost(claims);
+  const paidHourlyCost = totalPaid(claims);
+  // Pods held above the answers engage the budget's and the quotas' second passes (rules/held.ts),
+  // whose trims the split's own relaxations do not see: the caps are then relaxed across services.
+  const heldAbove =
+    paidHourlyCost > totalHourlyCost + 1e-9 || Object.values(use).some((u) => u.taken > u.used + 1e-9);
   return {
     at: now,
-    services: decided.map((d, i) => decisionOf(config, d, claims, i)),
-    totalHourlyCost: totalCost(claims),
-    paidHourlyCost: totalPaid(claims),
+    services: decided.map((d, i) => decisionOf(config, d, claims, i, heldAbove ? asked : undefined)),
+    totalHourlyCost,
+    paidHourlyCost,
     ...(config.cost.enabled && config.cost.maxHourlyCost !== undefined
       ? { maxHourlyCost: config.cost.maxHourlyCost }
       : {}),
-    gpuUse: gpuUse(config, claims, gpusByType(asked)),
+    gpuUse: use,
   };
+}
+
+/**
+ * The constraints whose relaxation changes claim `i`'s split, each found by running the
+ * cross-service steps again on the claims as asked: a variant's bounds, the floor, the start-ups
+ * and the hedge relaxed in its split as asked (re-solved), each GPU quota and the budget removed
+ * from the config. Used where pods held above the answers engage the steps' second passes, whose
+ * trims the split's own relaxations (bindingConstraints on its problem under caps) do not see.
+ */
+function bindingAcross(
+  config: Config,
+  asked: readonly Claim[],
+  i: number,
+  counts: readonly number[],
+): SplitConstraint[] {
+  const claim = asked[i] as Claim;
+  const d = claim.variants as VariantDraft;
+  const changes = (c: Config, cs: readonly Claim[]): boolean => {
+    const after = runClaimSteps(CLAIM_STEPS, c, cs)[i]?.variants?.result.counts ?? [];
+    return after.length !== counts.length || after.some((n, k) => n !== counts[k]);
+  };
+  const within = candidates(d.problem).filter((c) => {
+    const next = { ...d, ...solveUnderCaps(relax(d.problem, c), claim.svc.minReplicas) };
+    const relaxed: Claim = {
+      ...claim,
+      desired: next.result.counts.reduce((x, n) => x + n, 0),
+      variants: next,
+    };
+    return changes(
+      config,
+      asked.map((x, j) => (j === i ? relaxed : x)),
+    );
+  });
+  const across: SplitConstraint[] = [];
+  for (const gpuType of Object.keys(config.gpuQuotas)) {
+    const { [gpuType]: _, ...gpuQuotas } = config.gpuQuotas;
+    if (changes({ ...config, gpuQuotas }, asked)) across.push({ kind: "gpu-cap", gpuType });
+  }
+  if (
+    config.cost.enabled &&
+    config.cost.maxHourlyCost !== undefined &&
+    changes({ ...config, cost: { ...config.cost, enabled: false } }, asked)
+  )
+    across.push({ kind: "budget" });
+  return [...within.filter((c) => "variant" in c), ...across, ...within.filter((c) => !("variant" in c))];
 }
 
 /** What a decision answers KEDA: its count and each variant's (an invalid decision answers nothing). */
