@@ -20,22 +20,17 @@
 //   O_j output tokens has m = O_j - 1 gaps, each a decode step s_d plus, when the step also
 //   prefills, the mixed step's fixed cost o (paid once a step, however many prompts it holds: the
 //   step at zero prefill tokens, extrapolated from 1 and 16, less s_d) and the prompts' extra time;
-//   the prefill its gaps hold is that of the requests arriving after it: while it waits and is
-//   prefilled (they queue behind it; the lead L, its mean wait ρθ and mean prefill) and while it
-//   decodes, up to its last gap. One of class i adds X_i = its prefill steps' time - as many
-//   decode steps and fixed costs; with every step prefilling (φ past 1), its prompt's share of the
-//   steps' time past s_d + o, (P_i / P) (s - s_d - o) / (λ s), the same mean as just below. Its
-//   gaps last longer than m t when the prefill arriving within L + (m - 1) t seconds (the lead and
-//   the gaps before its last, each t long) takes more than m (t - s_d): with j arrivals, when
-//   min(m, j x chunks) o + Σ X > m (t - s_d), the count j Poisson(λ (L + (m - 1) t)) summed exactly
-//   (one arrival exactly, the sum of two or more as a normal), a normal for the whole sum past 64
-//   arrivals on average. A one-gap answer's miss is then the chance that a prompt arrives while it
-//   waits and is prefilled, whatever the target. No gap outlasts one step, the longest a step with
-//   the whole budget in prefill (s_B), so no request misses a t at or past it. ITL at q is the
-//   least t with Σ_j w_j x that share <= 1 - q. A prefill step among few gaps weighs in full (a
-//   10-token answer beside one 7,000-token prompt), among many it is diluted. The share is not
-//   exactly monotone in t (the window grows with it), so with few gaps and long prompts a looser
-//   target can read a lower capacity.
+//   the prefill its gaps hold is that of the requests arriving while it decodes. One of class i
+//   adds X_i = its prefill steps' time - as many decode steps and fixed costs; with every step
+//   prefilling (φ past 1), its prompt's share of the steps' time past s_d + o, (P_i / P)
+//   (s - s_d - o) / (λ s), the same mean as just below. Its gaps last longer than m t when the
+//   prefill arriving within m t seconds takes more than m (t - s_d): with j arrivals, when
+//   min(m, j x chunks) o + Σ X > m (t - s_d), the count j Poisson(λ m t) summed exactly (one
+//   arrival exactly, the sum of two or more as a normal), a normal for the whole sum past 64
+//   arrivals on average. No gap outlasts one step, the longest a step with the whole budget in
+//   prefill (s_B), so no request misses a t at or past it. ITL at q is the least t with Σ_j w_j x
+//   that share <= 1 - q. A prefill step among few gaps weighs in full (a 10-token answer beside
+//   one 7,000-token prompt), among many it is diluted.
 // - TTFT at q: class i's first token comes after a residual step (the mean prefill step, the
 //   margin), its own prefill steps, the queueing for the prefill budget and the profile's
 //   per-request overhead (`requestOverheadSeconds`, latency the serving path adds outside the
@@ -55,14 +50,13 @@
 // decoding sequence, B = 2,048, maxSeqs 256, 100,000 KV tokens), every request P = 1,000, O = 100,
 // λ = 10/s: g(s) = 0.010 + λ s (0.1 ms x 100 + 0.02 ms x 1,000) = 0.010 + 0.3 s, so s = 0.010 /
 // 0.7 = 14.29 ms; n = 10 x 100 x 0.01429 = 14.29; φ = 0.143; s_d = 10 + 1.43 = 11.43 ms, s_p =
-// 11.43 + 20 = 31.43 ms, X = 20 ms (o = 0: the step is linear in prompt tokens). s_B = 11.43 +
-// 0.02 x 2,033.7 = 52.10 ms, μ = 2,033.7 / 0.05210 = 39,033 tokens/s, ρ = 10,000 / 39,033 = 0.256,
-// P / μ = 25.6 ms, mean wait ρθ = λ (P / μ)² / (1 - ρ) = 8.82 ms, so L = 8.82 + 31.43 = 40.25 ms.
-// ITL p99 = 16.88 ms: within 40.25 ms + 98 x 16.88 ms = 1.695 s come Poisson(16.95) arrivals, and
-// more than 99 x (16.88 - 11.43) / 20 = 27 of them with probability 0.85% (under 1%, and over it
-// just below). Wait p99 = 25.6 ms x ln(25.6) / 0.744 = 111.7 ms, TTFT p99 = 31.4 + 31.4 + 111.7 =
-// 174.6 ms; KV 14.29 x 1,050 = 15,000 tokens (15%). With ITL p99 <= 35 ms the capacity is 21.27
-// req/s = 23,393 tokens/s (TTFT p99 there 354 ms, KV 61.7%).
+// 11.43 + 20 = 31.43 ms, X = 20 ms. ITL p99 = 16.88 ms: within 99 x 16.88 ms = 1.671 s come
+// Poisson(16.71) arrivals, and more than 99 x (16.88 - 11.43) / 20 = 27 of them with probability
+// 0.72% (under 1%, and over it just below). s_B = 11.43 + 0.02 x 2,033.7 = 52.10 ms, μ =
+// 2,033.7 / 0.05210 = 39,033 tokens/s, ρ = 10,000 / 39,033 = 0.256, P / μ = 25.6 ms, wait p99 =
+// 25.6 ms x ln(25.6) / 0.744 = 111.7 ms, TTFT p99 = 31.4 + 31.4 + 111.7 = 174.6 ms; KV 14.29 x
+// 1,050 = 15,000 tokens (15%). With ITL p99 <= 35 ms the capacity is 21.40 req/s = 23,537 tokens/s
+// (TTFT p99 there 359 ms, KV 62.7%).
 
 import type { PerformanceProfile, StepBatch } from "./profile.ts";
 
@@ -364,12 +358,6 @@ interface Assessment {
   readonly queue: PrefillQueue;
   /** Seconds from arrival to first token of each prompt class, before queueing. */
   readonly ttftBase: readonly { readonly share: number; readonly seconds: number }[];
-  /**
-   * Seconds from a request's arrival to its first decode step: its mean wait for the prefill
-   * budget and its mean prefill. The prompts arriving meanwhile queue behind it (FIFO) and are
-   * prefilled in its gaps.
-   */
-  readonly lead: number;
 }
 
 function assess(p: PerformanceProfile, shape: WorkloadShape, rate: number): Assessment | string {
@@ -385,9 +373,7 @@ function assess(p: PerformanceProfile, shape: WorkloadShape, rate: number): Asse
     share: c.share,
     seconds: residual + Math.max(c.prefillSeconds, c.chunks * floor) + overhead,
   }));
-  let prefill = 0;
-  for (const c of st.classes) prefill += c.share * Math.max(c.prefillSeconds, c.chunks * floor);
-  return { st, queue, ttftBase, lead: queue.rho * queue.theta + prefill };
+  return { st, queue, ttftBase };
 }
 
 /** Share of requests whose TTFT exceeds t: Σ w_i P(W > t - base_i). */
@@ -509,14 +495,13 @@ function extraAbove(e: Extras, m: number, arrivals: number, x: number): number {
 /**
  * Share of requests whose mean inter-token latency exceeds t. A request of O output tokens has
  * m = O - 1 gaps, each a decode step s_d plus, when the step also prefills, the overhead and the
- * prefill's extra time; the prefill its gaps hold is that of the requests arriving after it and
- * before its last gap: within its lead L and its first m - 1 gaps. Its mean exceeds t when its m
- * gaps last longer than m t, which they do when the prefill arriving within L + (m - 1) t seconds
- * takes more than m (t - s_d): the share of its class missing t is P(overheads and extras of
- * Poisson(λ (L + (m - 1) t)) arrivals > m (t - s_d)), below saturation and with every step
- * prefilling alike (extrasOf). No gap outlasts one step, the longest a step with the whole budget
- * in prefill (s_B, or a class's chunk step if longer): no request misses a t past it. A one-token
- * answer has no gap (0).
+ * prefill's extra time; the prefill its gaps hold is that of the requests arriving while it
+ * decodes. Its mean exceeds t when its m gaps last longer than m t, which they do when the prefill
+ * arriving within m t seconds takes more than m (t - s_d): the share of its class missing t is
+ * P(overheads and extras of Poisson(λ m t) arrivals > m (t - s_d)), below saturation and with
+ * every step prefilling alike (extrasOf). No gap outlasts one step, the longest a step with the
+ * whole budget in prefill (s_B, or a class's chunk step if longer): no request misses a t past it.
+ * A one-token answer has no gap (0).
  */
 function itlMiss(
   p: PerformanceProfile,
@@ -531,7 +516,7 @@ function itlMiss(
   for (const c of classesOf(shape.outputs, shape.outputTokens)) {
     const m = Math.max(0, Math.round(c.tokens) - 1);
     if (m === 0) continue;
-    miss += c.share * extraAbove(e, m, rate * (a.lead + (m - 1) * t), m * (t - a.st.decodeStep));
+    miss += c.share * extraAbove(e, m, rate * m * t, m * (t - a.st.decodeStep));
   }
   return miss;
 }

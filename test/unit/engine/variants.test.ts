@@ -2,7 +2,7 @@
 // rules on the total, and the cross-service steps acting on the split (quotas spill, the budget
 // sheds the spot hedge first). Both variants use the linear test profile, whose capacity is worked
 // by hand (test/unit/llm/capacity.test.ts): at 1,000 + 100 tokens, TTFT p99 <= 0.5 s and ITL p99
-// <= 35 ms, one replica serves 23,393 tokens/s. They differ in GPU type, so in price (CPU and
+// <= 35 ms, one replica serves 23,537 tokens/s. They differ in GPU type, so in price (CPU and
 // memory priced at 0: a replica costs its GPU, L40S $1.80/h, H100 $6.90/h) and start-up.
 
 import assert from "node:assert/strict";
@@ -119,7 +119,7 @@ function highAndLowOverL40sQuota(): Config {
 }
 
 describe("a service with variants through decide()", () => {
-  it("the config: each variant's capacity from its profile (23,393 tokens/s), its workload, start-up and price; the service's start-up the longest", () => {
+  it("the config: each variant's capacity from its profile (23,537 tokens/s), its workload, start-up and price; the service's start-up the longest", () => {
     const c = configOf({ chat: service({ l40s: L40S(), h100: H100() }) });
     const s = c.services[0];
     assert.deepEqual(
@@ -131,8 +131,8 @@ describe("a service with variants through decide()", () => {
         v.resources.gpusPerReplica,
       ]),
       [
-        ["l40s", "chat-l40s", 480, 23_393, 1],
-        ["h100", "chat-h100", 60, 23_393, 1],
+        ["l40s", "chat-l40s", 480, 23_537, 1],
+        ["h100", "chat-h100", 60, 23_537, 1],
       ],
     );
     assert.equal(s?.podStartupSeconds, 480);
@@ -152,7 +152,7 @@ describe("a service with variants through decide()", () => {
     );
     assert.match(
       text(d),
-      /variants split \(met, \$20\.70\/h\): l40s 0 \(23,393 tokens\/s a replica at \$1\.80\/h, loads in 480s, 0 ready\), h100 3 /,
+      /variants split \(met, \$20\.70\/h\): l40s 0 \(23,537 tokens\/s a replica at \$1\.80\/h, loads in 480s, 0 ready\), h100 3 /,
     );
     assert.match(
       text(d),
@@ -183,7 +183,7 @@ describe("a service with variants through decide()", () => {
     assert.deepEqual(counts(after), { l40s: 3, h100: 0 });
   });
 
-  it("quota binding: L40S limited to 2 GPUs: 2 L40S + 1 H100 (46,786 + 23,393) at $10.50/h; the trim names the quota", () => {
+  it("quota binding: L40S limited to 2 GPUs: 2 L40S + 1 H100 (47,074 + 23,537) at $10.50/h; the trim names the quota", () => {
     const c = configOf(
       { chat: service({ l40s: L40S({ podStartupSeconds: 60 }), h100: H100() }) },
       { gpuQuotas: { "nvidia-l40s": 2 } },
@@ -319,7 +319,7 @@ describe("a service with variants through decide()", () => {
 
   it("the budget counts the pods the HPA keeps: a rising service's split gets only the room a falling one's held L40S leave, then all of it", () => {
     // Both on-demand L40S ($1.80/h), 60 s start-up, budget $12/h. 10:00: low (priority 10) serves
-    // 100,000 tokens/s: ceil(100,000 / 23,393) = 5 ($9.00); high (priority 100) 20,000: 1.
+    // 100,000 tokens/s: ceil(100,000 / 23,537) = 5 ($9.00); high (priority 100) 20,000: 1.
     // 10:04: low falls to 20,000 (1), high rises to 100,000 (5): decided $10.80/h fits, but low's 5
     // stand within the HPA's 300 s window: paid $9.00 + $9.00 = $18.00/h. High gives up $6.00/h:
     // its split under $3.00/h keeps its 1 ready L40S (short): paid $10.80/h. 10:09:30: low's 5

@@ -45,19 +45,12 @@ describe("one replica at a request rate, linear profile, P = 1,000, O = 100", ()
     close(r.prefillShare, 0.1 / 0.7);
   });
 
-  it("10 req/s: ITL p99 = 16.88 ms: within a request's lead (8.82 ms wait + 31.43 ms prefill) and 98 gaps of 16.88 ms come Poisson(16.95) arrivals, more than 27 with p 0.85%; KV 15%", () => {
+  it("10 req/s: ITL p99 = 16.88 ms: within 99 gaps x 16.88 ms come Poisson(16.71) arrivals, more than 99 x (16.88 - 11.43) / 20 = 27 with p 0.72%; KV 15%", () => {
     const r = predictReplica(LINEAR, SHAPE, 10, 0.99);
-    const n = 1 / 0.07;
-    const sd = 0.01 + 0.0001 * n; // 11.43 ms; each arrival's prompt adds 20 ms to one step
+    const sd = 0.01 + 0.0001 * (1 / 0.07); // 11.43 ms; each arrival's prompt adds 20 ms to one step
     close(r.itlSeconds, sd + (27 * 0.02) / 99, 1e-6);
     close(r.kvCacheUse, 0.15);
-    // The lead: the mean wait for the prefill budget, λ (P / μ)² / (1 - ρ), and the prefill step.
-    const fullStep = 0.01 + 0.0001 * n + 0.00002 * (2048 - n);
-    const mu = (2048 - n) / fullStep;
-    const rho = 10_000 / mu;
-    const lead = (10 * (1000 / mu) ** 2) / (1 - rho) + sd + 0.02;
-    close(lead, 0.04025, 1e-3);
-    // Poisson(10 x (lead + 98 t)) arrivals exceed 27 with probability under 1% at t, over it at 26.
+    // Poisson(10 x 99 x t) arrivals exceed 27 with probability under 1% at t, over it at 26.
     const tail = (mean: number, k: number): number => {
       let pmf = Math.exp(-mean);
       let cdf = 0;
@@ -67,8 +60,8 @@ describe("one replica at a request rate, linear profile, P = 1,000, O = 100", ()
       }
       return 1 - cdf;
     };
-    close(tail(10 * (lead + 98 * r.itlSeconds), 27), 0.00851, 1e-2);
-    assert.ok(tail(10 * (lead + 98 * (sd + (26 * 0.02) / 99)), 26) > 0.01);
+    close(tail(10 * 99 * r.itlSeconds, 27), 0.00717, 1e-2);
+    assert.ok(tail(10 * 99 * (sd + (26 * 0.02) / 99), 26) > 0.01);
   });
 
   it("10 req/s: TTFT p99 = 2 x 31.43 ms + 25.62 ms x ln(25.62) / 0.7438 = 174.57 ms", () => {
@@ -121,7 +114,7 @@ describe("the lengths' distribution against their means, linear profile", () => 
       phi: 0.14286,
       ttft: 0.17457,
       itl: 0.016883,
-      cap35: 21.266,
+      cap35: 21.397,
       cap50: 24.0,
       bound50: "kv-cache",
     },
@@ -130,9 +123,9 @@ describe("the lengths' distribution against their means, linear profile", () => 
       shape: SPREAD,
       phi: 0.15643,
       ttft: 0.29198,
-      itl: 0.019652,
-      cap35: 18.67,
-      cap50: 22.634,
+      itl: 0.019387,
+      cap35: 19.058,
+      cap50: 23.109,
       bound50: "itl",
     },
   ] as const;
@@ -159,14 +152,14 @@ describe("capacity of one replica, linear profile", () => {
     percentile: 0.99,
   });
 
-  it("ITL p99 <= 35 ms: 21.27 req/s = 23,393 tokens/s (TTFT p99 354 ms, KV 61.7%)", () => {
+  it("ITL p99 <= 35 ms: 21.40 req/s = 23,537 tokens/s (TTFT p99 359 ms, KV 62.7%)", () => {
     const c = replicaCapacity(LINEAR, slo(0.5, 0.035), SHAPE, 0.1);
-    close(c.requestsPerSecond, 21.266, 1e-4);
-    close(c.tokensPerSecond, 23_393, 1e-4);
+    close(c.requestsPerSecond, 21.397, 1e-4);
+    close(c.tokensPerSecond, 23_537, 1e-4);
     assert.equal(c.boundBy, "itl");
     close(c.atCapacity.itlSeconds, 0.035, 1e-5);
-    close(c.atCapacity.ttftSeconds, 0.3541, 1e-3);
-    close(c.atCapacity.kvCacheUse, 0.6168, 1e-3);
+    close(c.atCapacity.ttftSeconds, 0.3588, 1e-3);
+    close(c.atCapacity.kvCacheUse, 0.6274, 1e-3);
   });
 
   it("KV 50,000 tokens, 10% headroom: n x 1,050 <= 45,000 at n = λ / (1 - 0.03 λ) = 42.86, λ = 18.75/s", () => {
@@ -233,13 +226,13 @@ describe("ITL at high load: no gap past a full-budget step, every step prefillin
     assert.ok(r.itlSeconds >= predictReplica(QWEN_H100, shape, 38, 0.99).itlSeconds);
   });
 
-  it("linear, 500 + 100 tokens, every step prefilling: the tail binds at 33.91 req/s, where the mean step is 31.1 ms against the 35 ms target", () => {
+  it("linear, 500 + 100 tokens, every step prefilling: the tail binds at 33.94 req/s, where the mean step is 31.3 ms against the 35 ms target", () => {
     const shape = { promptTokens: 500, outputTokens: 100 };
     const c = replicaCapacity(LINEAR, { ttftSeconds: 2, itlSeconds: 0.035, percentile: 0.99 }, shape, 0.1);
     assert.equal(c.boundBy, "itl");
-    close(c.requestsPerSecond, 33.9094, 1e-4);
+    close(c.requestsPerSecond, 33.9445, 1e-4);
     assert.equal(c.atCapacity.prefillShare, 1);
-    // s = 10 ms / (1 - 0.02 ms x 500 x λ - 0.1 ms x 100 x λ) at λ = 33.91: 31.07 ms (35 ms at 35.71).
+    // s = 10 ms / (1 - 0.02 ms x 500 x λ - 0.1 ms x 100 x λ) at λ = 33.94: 31.25 ms (35 ms at 35.71).
     close(c.atCapacity.stepSeconds, 0.01 / (1 - 0.02 * c.requestsPerSecond), 1e-6);
     close(c.atCapacity.itlSeconds, 0.035, 1e-5);
   });
@@ -282,6 +275,7 @@ describe("the profile's per-request overhead, linear profile", () => {
 
 const QWEN = shippedProfile("qwen3-8b/h100_sxm/vllm/tp1");
 if (!QWEN) throw new Error("shipped profile qwen3-8b/h100_sxm/vllm/tp1 missing");
+const RUNS = { numRuns: 60, seed: 20261207 };
 const shapeArb = fc.record({
   promptTokens: fc.integer({ min: 16, max: 8000 }),
   outputTokens: fc.integer({ min: 1, max: 2000 }),
@@ -289,57 +283,36 @@ const shapeArb = fc.record({
 
 describe("capacity invariants", () => {
   // Among targets some load meets: a target one request alone misses is dropped (sized for the
-  // others, the reason says so), which is not a tightening of it. The ITL target is loosened for
-  // one-gap answers only: with more gaps the prefill window grows with the target (the header of
-  // capacity.ts), and a looser target can read a lower capacity (Qwen3-8B on H100, 4,804 + 10
-  // tokens: by up to a third), which the README states.
-  const looserNeverLowers = (
-    shape: WorkloadShape,
-    ttft: number,
-    itl: number,
-    looser: number,
-    which: "ttft" | "itl",
-  ): void => {
-    for (const p of [LINEAR, QWEN]) {
-      const a = replicaCapacity(p, { ttftSeconds: ttft, itlSeconds: itl, percentile: 0.99 }, shape, 0.1);
-      const slo =
-        which === "ttft"
-          ? { ttftSeconds: ttft * looser, itlSeconds: itl, percentile: 0.99 }
-          : { ttftSeconds: ttft, itlSeconds: itl * looser, percentile: 0.99 };
-      const b = replicaCapacity(p, slo, shape, 0.1);
-      if (a.unattainable.length > 0) continue;
-      // Both capacities are bisected to 1e-6 of themselves (CAPACITY_TOLERANCE).
-      assert.ok(
-        b.requestsPerSecond >= a.requestsPerSecond * (1 - 2e-6),
-        `${p.id} ${JSON.stringify(shape)}: ${a.requestsPerSecond} -> ${b.requestsPerSecond}`,
-      );
-    }
-  };
-  const targets = [
-    fc.double({ min: 0.05, max: 10, noNaN: true }),
-    fc.double({ min: 0.005, max: 0.2, noNaN: true }),
-    fc.double({ min: 1, max: 3, noNaN: true }),
-  ] as const;
-
-  it("a looser attainable TTFT target never lowers the capacity (linear and Qwen3-8B on H100)", () => {
+  // others, the reason says so), which is not a tightening of it.
+  it("a looser attainable TTFT or ITL target never lowers the capacity (linear and Qwen3-8B on H100)", () => {
     fc.assert(
-      fc.property(shapeArb, ...targets, (shape, ttft, itl, looser) =>
-        looserNeverLowers(shape, ttft, itl, looser, "ttft"),
+      fc.property(
+        shapeArb,
+        fc.double({ min: 0.05, max: 10, noNaN: true }),
+        fc.double({ min: 0.005, max: 0.2, noNaN: true }),
+        fc.double({ min: 1, max: 3, noNaN: true }),
+        fc.boolean(),
+        (shape, ttft, itl, looser, which) => {
+          for (const p of [LINEAR, QWEN]) {
+            const a = replicaCapacity(
+              p,
+              { ttftSeconds: ttft, itlSeconds: itl, percentile: 0.99 },
+              shape,
+              0.1,
+            );
+            const slo = which
+              ? { ttftSeconds: ttft * looser, itlSeconds: itl, percentile: 0.99 }
+              : { ttftSeconds: ttft, itlSeconds: itl * looser, percentile: 0.99 };
+            const b = replicaCapacity(p, slo, shape, 0.1);
+            if (a.unattainable.length > 0) continue;
+            assert.ok(
+              b.requestsPerSecond >= a.requestsPerSecond * (1 - 1e-6),
+              `${p.id} ${JSON.stringify(shape)}: ${a.requestsPerSecond} -> ${b.requestsPerSecond}`,
+            );
+          }
+        },
       ),
-      { numRuns: 60 },
-    );
-  });
-
-  it("a looser attainable ITL target never lowers the capacity of one-gap answers (linear and Qwen3-8B on H100)", () => {
-    const oneGap = fc.record({
-      promptTokens: fc.integer({ min: 16, max: 8000 }),
-      outputTokens: fc.constant(2),
-    });
-    fc.assert(
-      fc.property(oneGap, ...targets, (shape, ttft, itl, looser) =>
-        looserNeverLowers(shape, ttft, itl, looser, "itl"),
-      ),
-      { numRuns: 60 },
+      RUNS,
     );
   });
 
@@ -381,11 +354,10 @@ describe("capacity invariants", () => {
       const at = c.atCapacity;
       assert.equal(at.stable, true, id);
       assert.ok(at.kvCacheUse <= 0.9 + 1e-9, `${id} KV ${at.kvCacheUse}`);
-      // A quantile is bisected to 1e-6 of itself (QUANTILE_TOLERANCE in capacity.ts).
       if (!c.unattainable.includes("itl"))
-        assert.ok(at.itlSeconds <= 0.05 * (1 + 1e-6), `${id} ITL ${at.itlSeconds}`);
+        assert.ok(at.itlSeconds <= 0.05 + 1e-9, `${id} ITL ${at.itlSeconds}`);
       if (!c.unattainable.includes("ttft"))
-        assert.ok(at.ttftSeconds <= 2 * (1 + 1e-6), `${id} TTFT ${at.ttftSeconds}`);
+        assert.ok(at.ttftSeconds <= 2 + 1e-9, `${id} TTFT ${at.ttftSeconds}`);
     }
   });
 
@@ -406,7 +378,7 @@ describe("capacity invariants", () => {
       outputs: [5, 10, 18, 30, 60, 150].map((t, i) => ({ tokens: (t * 28) / 30.6, share: shares[i] ?? 0 })),
     };
     const c = replicaCapacity(p, { ttftSeconds: 2, itlSeconds: 0.05, percentile: 0.99 }, shape, 0.1);
-    close(c.requestsPerSecond, 0.18833, 1e-4);
+    close(c.requestsPerSecond, 0.25478, 1e-4);
     assert.equal(c.boundBy, "itl");
     const above = predictReplica(p, shape, c.requestsPerSecond * 1.00001, 0.99);
     assert.ok(above.stepSeconds < 1.05 * c.atCapacity.stepSeconds);
