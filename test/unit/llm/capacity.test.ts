@@ -275,7 +275,6 @@ describe("the profile's per-request overhead, linear profile", () => {
 
 const QWEN = shippedProfile("qwen3-8b/h100_sxm/vllm/tp1");
 if (!QWEN) throw new Error("shipped profile qwen3-8b/h100_sxm/vllm/tp1 missing");
-const RUNS = { numRuns: 60, seed: 20261207 };
 const shapeArb = fc.record({
   promptTokens: fc.integer({ min: 16, max: 8000 }),
   outputTokens: fc.integer({ min: 1, max: 2000 }),
@@ -283,16 +282,18 @@ const shapeArb = fc.record({
 
 describe("capacity invariants", () => {
   // Among targets some load meets: a target one request alone misses is dropped (sized for the
-  // others, the reason says so), which is not a tightening of it.
-  it("a looser attainable TTFT or ITL target never lowers the capacity (linear and Qwen3-8B on H100)", () => {
+  // others, the reason says so), which is not a tightening of it. Only the TTFT target is loosened:
+  // a request's prefill window is m gaps of the ITL target (the header of capacity.ts), so a looser
+  // ITL target counts more arrivals, and for few gaps behind long prompts it can read a lower
+  // capacity (README, "Limits"; bench/RESULTS.md, "ITL against the simulator").
+  it("a looser attainable TTFT target never lowers the capacity (linear and Qwen3-8B on H100)", () => {
     fc.assert(
       fc.property(
         shapeArb,
         fc.double({ min: 0.05, max: 10, noNaN: true }),
         fc.double({ min: 0.005, max: 0.2, noNaN: true }),
         fc.double({ min: 1, max: 3, noNaN: true }),
-        fc.boolean(),
-        (shape, ttft, itl, looser, which) => {
+        (shape, ttft, itl, looser) => {
           for (const p of [LINEAR, QWEN]) {
             const a = replicaCapacity(
               p,
@@ -300,10 +301,12 @@ describe("capacity invariants", () => {
               shape,
               0.1,
             );
-            const slo = which
-              ? { ttftSeconds: ttft * looser, itlSeconds: itl, percentile: 0.99 }
-              : { ttftSeconds: ttft, itlSeconds: itl * looser, percentile: 0.99 };
-            const b = replicaCapacity(p, slo, shape, 0.1);
+            const b = replicaCapacity(
+              p,
+              { ttftSeconds: ttft * looser, itlSeconds: itl, percentile: 0.99 },
+              shape,
+              0.1,
+            );
             if (a.unattainable.length > 0) continue;
             assert.ok(
               b.requestsPerSecond >= a.requestsPerSecond * (1 - 1e-6),
@@ -312,7 +315,7 @@ describe("capacity invariants", () => {
           }
         },
       ),
-      RUNS,
+      { numRuns: 60 },
     );
   });
 
