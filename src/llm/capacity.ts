@@ -503,15 +503,8 @@ function extraAbove(e: Extras, m: number, arrivals: number, x: number): number {
  * whole budget in prefill (s_B, or a class's chunk step if longer): no request misses a t past it.
  * A one-token answer has no gap (0).
  */
-function itlMiss(
-  p: PerformanceProfile,
-  a: Assessment,
-  shape: WorkloadShape,
-  rate: number,
-  t: number,
-): number {
+function itlMiss(a: Assessment, e: Extras, shape: WorkloadShape, rate: number, t: number): number {
   if (t >= longestGap(a)) return 0;
-  const e = extrasOf(p, shape, rate, a.st);
   let miss = 0;
   for (const c of classesOf(shape.outputs, shape.outputTokens)) {
     const m = Math.max(0, Math.round(c.tokens) - 1);
@@ -556,7 +549,8 @@ function itlQuantile(
   rate: number,
   q: number,
 ): number {
-  return quantile((t) => itlMiss(p, a, shape, rate, t), q, 0, longestGap(a));
+  const e = extrasOf(p, shape, rate, a.st);
+  return quantile((t) => itlMiss(a, e, shape, rate, t), q, 0, longestGap(a));
 }
 
 const kvUse = (p: PerformanceProfile, shape: WorkloadShape, n: number): number =>
@@ -611,7 +605,10 @@ function limitsAt(
   if (typeof a === "string") return { broken: "throughput", stepSeconds: Infinity };
   const stepSeconds = a.st.next;
   if (kvUse(p, shape, a.st.n) > kvLimit) return { broken: "kv-cache", stepSeconds };
-  if (!ignore.includes("itl") && itlMiss(p, a, shape, rate, slo.itlSeconds) > allowedMiss(slo))
+  if (
+    !ignore.includes("itl") &&
+    itlMiss(a, extrasOf(p, shape, rate, a.st), shape, rate, slo.itlSeconds) > allowedMiss(slo)
+  )
     return { broken: "itl", stepSeconds };
   if (!ignore.includes("ttft") && ttftMiss(a, slo.ttftSeconds) > allowedMiss(slo))
     return { broken: "ttft", stepSeconds };
@@ -623,7 +620,8 @@ function unattainableOf(p: PerformanceProfile, shape: WorkloadShape, slo: LlmSlo
   const a = assess(p, shape, IDLE_RATE);
   if (typeof a === "string") return ["itl", "ttft"];
   const out: ("ttft" | "itl")[] = [];
-  if (itlMiss(p, a, shape, IDLE_RATE, slo.itlSeconds) > allowedMiss(slo)) out.push("itl");
+  if (itlMiss(a, extrasOf(p, shape, IDLE_RATE, a.st), shape, IDLE_RATE, slo.itlSeconds) > allowedMiss(slo))
+    out.push("itl");
   if (ttftMiss(a, slo.ttftSeconds) > allowedMiss(slo)) out.push("ttft");
   return out;
 }
