@@ -25,8 +25,8 @@ import { predictiveStep } from "./rules/predictive-step.ts";
 import { reactiveStep } from "./rules/reactive.ts";
 import { scaleToZeroStep } from "./rules/scale-to-zero.ts";
 import { variantDemandStep, variantSplitStep } from "./rules/variant-split.ts";
-import { bindingConstraints, candidates, relax, type SplitConstraint } from "./split/binding.ts";
-import { solveUnderCaps, underCaps } from "./split/claim.ts";
+import { bindingConstraints, candidates, relax, same, type SplitConstraint } from "./split/binding.ts";
+import { solveUnderCaps, underCaps, withSplit } from "./split/claim.ts";
 import { variantsDecision, type VariantDraft } from "./split/explain.ts";
 import {
   bounded,
@@ -363,17 +363,10 @@ function bindingAcross(
 ): SplitConstraint[] {
   const claim = asked[i] as Claim;
   const d = claim.variants as VariantDraft;
-  const changes = (c: Config, cs: readonly Claim[]): boolean => {
-    const after = runClaimSteps(CLAIM_STEPS, c, cs)[i]?.variants?.result.counts ?? [];
-    return after.length !== counts.length || after.some((n, k) => n !== counts[k]);
-  };
+  const changes = (c: Config, cs: readonly Claim[]): boolean =>
+    !same(runClaimSteps(CLAIM_STEPS, c, cs)[i]?.variants?.result.counts ?? [], counts);
   const within = candidates(d.problem).filter((c) => {
-    const next = { ...d, ...solveUnderCaps(relax(d.problem, c), claim.svc.minReplicas) };
-    const relaxed: Claim = {
-      ...claim,
-      desired: next.result.counts.reduce((x, n) => x + n, 0),
-      variants: next,
-    };
+    const relaxed = withSplit(claim, { ...d, ...solveUnderCaps(relax(d.problem, c), claim.svc.minReplicas) });
     return changes(
       config,
       asked.map((x, j) => (j === i ? relaxed : x)),

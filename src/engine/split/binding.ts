@@ -80,7 +80,8 @@ export function relax(p: SplitProblem, c: SplitConstraint): SplitProblem {
   }
 }
 
-const same = (a: readonly number[], b: readonly number[]): boolean =>
+/** The same replica counts, variant by variant. */
+export const same = (a: readonly number[], b: readonly number[]): boolean =>
   a.length === b.length && a.every((x, i) => x === b[i]);
 
 /**

@@ -101,7 +101,7 @@ function resolve(c: Claim, narrow: Partial<SplitProblem>): VariantDraft {
 }
 
 /** The claim with its split `d`: its count the split's total. */
-function withSplit(c: Claim, d: VariantDraft): Claim {
+export function withSplit(c: Claim, d: VariantDraft): Claim {
   return { ...c, desired: d.result.counts.reduce((s, n) => s + n, 0), variants: d };
 }
 
