@@ -123,6 +123,22 @@ function withReason(
   return claims.map((c) => (which(c) ? { ...c, reasons: [...c.reasons, reason] } : c));
 }
 
+/**
+ * `excess` trimmed from the eligible claims under `cap` (trim); where the floors alone leave some
+ * over the cap, each eligible claim gets the reason `unmet` words from the trimmed claims.
+ */
+function trimOrSay(
+  claims: readonly Claim[],
+  eligible: (c: Claim) => boolean,
+  excess: number,
+  cap: Cap,
+  unmet: (trimmed: readonly Claim[]) => string,
+): readonly Claim[] {
+  const trimmed = trim(claims, eligible, excess, cap);
+  if (trimmed.left <= 1e-9) return trimmed.claims;
+  return withReason(trimmed.claims, eligible, { rule: cap.rule, message: unmet(trimmed.claims) });
+}
+
 /** GPUs the claims hold now, per GPU type (types without GPUs per replica count 0). */
 export function gpusByType(claims: readonly Claim[]): Map<string, number> {
   const out = new Map<string, number>();
@@ -193,18 +209,19 @@ function trimDecidedQuota(
   const ofType = ofGpuType(type);
   const used = claims.reduce((sum, c) => (ofType(c) ? sum + claimGpus(c, type) : sum), 0);
   if (!(used > quota)) return claims;
-  const trimmed = trim(claims, ofType, used - quota, {
-    rule: "gpu-quota",
-    why: `GPU quota ${type} ${quota}`,
-    unitOf: (c) => c.svc.resources.gpusPerReplica,
-    floorOf: (c) => c.svc.minReplicas,
-    shrink: (cs, i, left) => shrinkForQuota(config, cs, i, type, left),
-  });
-  if (trimmed.left <= 1e-9) return trimmed.claims;
-  return withReason(trimmed.claims, ofType, {
-    rule: "gpu-quota",
-    message: `minimums alone exceed the ${type} quota of ${quota} GPUs`,
-  });
+  return trimOrSay(
+    claims,
+    ofType,
+    used - quota,
+    {
+      rule: "gpu-quota",
+      why: `GPU quota ${type} ${quota}`,
+      unitOf: (c) => c.svc.resources.gpusPerReplica,
+      floorOf: (c) => c.svc.minReplicas,
+      shrink: (cs, i, left) => shrinkForQuota(config, cs, i, type, left),
+    },
+    () => `minimums alone exceed the ${type} quota of ${quota} GPUs`,
+  );
 }
 
 /**
@@ -226,18 +243,19 @@ function trimHeldQuota(
   // Without held pods above the answers, the decided pass has trimmed (or said why it could not).
   if (!(taken > quota + 1e-9) || !(heldOnly > 1e-9)) return claims;
   const held = heldText(config);
-  const trimmed = trim(claims, ofType, taken - quota, {
-    rule: "gpu-quota",
-    why: `GPU quota ${type} ${quota}, taken ${taken}: ${heldOnly} above the answers in ${held}`,
-    unitOf: (c) => c.svc.resources.gpusPerReplica,
-    floorOf: (c) => Math.max(c.svc.minReplicas, c.held?.replicas ?? 0),
-    shrink: (cs, i, left) => shrinkForHeldQuota(config, cs, i, type, left),
-  });
-  if (trimmed.left <= 1e-9) return trimmed.claims;
-  return withReason(trimmed.claims, ofType, {
-    rule: "gpu-quota",
-    message: `${held} and the minimums alone exceed the ${type} quota of ${quota} GPUs`,
-  });
+  return trimOrSay(
+    claims,
+    ofType,
+    taken - quota,
+    {
+      rule: "gpu-quota",
+      why: `GPU quota ${type} ${quota}, taken ${taken}: ${heldOnly} above the answers in ${held}`,
+      unitOf: (c) => c.svc.resources.gpusPerReplica,
+      floorOf: (c) => Math.max(c.svc.minReplicas, c.held?.replicas ?? 0),
+      shrink: (cs, i, left) => shrinkForHeldQuota(config, cs, i, type, left),
+    },
+    () => `${held} and the minimums alone exceed the ${type} quota of ${quota} GPUs`,
+  );
 }
 
 /** The pods held whatever the scaler answers, as a reason names them. */
@@ -278,18 +296,19 @@ export function applyBudget(config: Config, claims: readonly Claim[]): readonly 
 function trimDecided(config: Config, max: number, claims: readonly Claim[]): readonly Claim[] {
   const total = totalCost(claims);
   if (total <= max + 1e-9) return claims;
-  const trimmed = trim(claims, () => true, total - max, {
-    rule: "budget",
-    why: `budget $${max}/h (demand $${total.toFixed(2)}/h)`,
-    unitOf: (c) => c.price.blended,
-    floorOf: (c) => c.svc.minReplicas,
-    shrink: (cs, i, left) => shrinkForBudget(config, cs, i, left),
-  });
-  if (trimmed.left <= 1e-9) return trimmed.claims;
-  return withReason(trimmed.claims, () => true, {
-    rule: "budget",
-    message: `minimums alone exceed maxHourlyCost $${max}/h`,
-  });
+  return trimOrSay(
+    claims,
+    () => true,
+    total - max,
+    {
+      rule: "budget",
+      why: `budget $${max}/h (demand $${total.toFixed(2)}/h)`,
+      unitOf: (c) => c.price.blended,
+      floorOf: (c) => c.svc.minReplicas,
+      shrink: (cs, i, left) => shrinkForBudget(config, cs, i, left),
+    },
+    () => `minimums alone exceed maxHourlyCost $${max}/h`,
+  );
 }
 
 /** The paid dollars over the budget (held pods counted) trimmed from the answers above them, lowest priority first. */
@@ -298,16 +317,18 @@ function trimPaid(config: Config, max: number, claims: readonly Claim[]): readon
   if (paid <= max + 1e-9) return claims;
   const held = heldText(config);
   const heldOnly = paid - totalCost(claims);
-  const trimmed = trim(claims, () => true, paid - max, {
-    rule: "budget",
-    why: `budget $${max}/h, paid $${paid.toFixed(2)}/h: $${heldOnly.toFixed(2)}/h above the answers in ${held}`,
-    unitOf: (c) => c.price.blended,
-    floorOf: (c) => Math.max(c.svc.minReplicas, c.held?.replicas ?? 0),
-    shrink: (cs, i, left) => shrinkForPaid(config, cs, i, left),
-  });
-  if (trimmed.left <= 1e-9) return trimmed.claims;
-  return withReason(trimmed.claims, () => true, {
-    rule: "budget",
-    message: `${held} and the minimums alone exceed maxHourlyCost $${max}/h (paid $${totalPaid(trimmed.claims).toFixed(2)}/h)`,
-  });
+  return trimOrSay(
+    claims,
+    () => true,
+    paid - max,
+    {
+      rule: "budget",
+      why: `budget $${max}/h, paid $${paid.toFixed(2)}/h: $${heldOnly.toFixed(2)}/h above the answers in ${held}`,
+      unitOf: (c) => c.price.blended,
+      floorOf: (c) => Math.max(c.svc.minReplicas, c.held?.replicas ?? 0),
+      shrink: (cs, i, left) => shrinkForPaid(config, cs, i, left),
+    },
+    (trimmed) =>
+      `${held} and the minimums alone exceed maxHourlyCost $${max}/h (paid $${totalPaid(trimmed).toFixed(2)}/h)`,
+  );
 }
