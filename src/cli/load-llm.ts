@@ -265,6 +265,10 @@ export function llmRequest(o: SingleTraceOptions, config: Config, picked: Servic
     o.policy,
     LLM_POLICIES.map((p) => p.name),
   );
+  if (o.baseline !== undefined && !policies.includes(o.baseline))
+    throw new UsageError(
+      `--baseline: must be one of the policies run (${policies.join(", ")}), got ${show(o.baseline)}`,
+    );
   const llm = picked.llm as NonNullable<ServiceConfig["llm"]>;
   const service = o.run.scaleToZero ? picked : { ...picked, minReplicas: Math.max(1, picked.minReplicas) };
   const targetAttainmentPct = o.given.includes("sloTarget") ? 100 - o.sloTargetPct : 100 * llm.slo.percentile;
@@ -284,6 +288,7 @@ export function llmRequest(o: SingleTraceOptions, config: Config, picked: Servic
     settings: tokenSettings(config, service, window),
     controlPlane: controlPlaneOf(config.keda, o.hpaTolerances[0]),
     policies,
+    ...(o.baseline !== undefined ? { baseline: o.baseline } : {}),
     sweep: o.sweep,
     targetAttainmentPct,
     notes: source.notes,

@@ -137,6 +137,10 @@ function refuseLlmOnly(o: SingleTraceOptions, service: ServiceConfig): void {
       throw new UsageError(
         `${flag}: only for a service sized in tokens (an llm block) on the constructed trace; services.${service.name} is sized in requests`,
       );
+  if (o.baseline !== undefined)
+    throw new UsageError(
+      `--baseline: only for a service sized in tokens (an llm block); services.${service.name} is sized in requests and compared with reactive KEDA`,
+    );
   if (o.tracePath.startsWith("constructed:"))
     throw new UsageError(
       `--trace: ${show(o.tracePath, SHOWN_PATH_CHARS)} is a per-request trace for a service sized in tokens (an llm block); services.${service.name} is sized in requests`,

@@ -83,8 +83,12 @@ program
   .option("-s, --service <name>", "service to simulate (default: the only enabled one)")
   .option(
     "-p, --policy <list>",
-    "ours|reactive|static|oracle (a service sized in tokens: ours|dynamo-planner|reactive-waiting|reactive-requests|static|oracle), comma-separated, or all",
+    "ours|reactive|static|oracle (a service sized in tokens: ours|dynamo-planner|reactive-waiting|reactive-waiting-floor|reactive-requests|static|oracle), comma-separated, or all",
     SIMULATE_DEFAULTS.policy,
+  )
+  .option(
+    "--baseline <policy>",
+    "a service sized in tokens: the policy the others' costs are divided by (default reactive-waiting)",
   )
   .option("--sweep", "sweep headroom and report each policy's cost-vs-SLO frontier", false)
   .option("--headroom <u>", "target utilisation for the table", SIMULATE_DEFAULTS.headroom)

@@ -29,6 +29,8 @@ export interface SimulateArgs {
   readonly config: string;
   readonly service?: string;
   readonly policy?: string;
+  /** A service sized in tokens: the policy the others' costs are divided by. */
+  readonly baseline?: string;
   readonly sweep?: boolean;
   readonly headroom?: string;
   readonly capacity?: string;
@@ -95,6 +97,8 @@ export interface SingleTraceOptions {
   readonly service?: string;
   /** --policy as given (default "all"): its names depend on the service (request-based or llm), checked once the config is read. */
   readonly policy: string;
+  /** --baseline as given (a service sized in tokens only): checked against --policy once the config is read. */
+  readonly baseline?: string;
   /** The flags given on the command line (a service sized in tokens refuses the request-based ones). */
   readonly given: readonly (keyof SimulateArgs)[];
   /** --days: the constructed trace's days (llm services only). */
@@ -331,6 +335,7 @@ const NOT_FOR_PLATFORM: readonly (readonly [keyof SimulateArgs, string])[] = [
   ["service", "--service"],
   ["sweep", "--sweep"],
   ["sloTarget", "--slo-target"],
+  ["baseline", "--baseline"],
   ["scaleToZero", "--no-scale-to-zero"],
 ];
 
@@ -397,6 +402,7 @@ export function parseSimulateArgs(a: SimulateArgs): SimulateOptions {
     tracePath: a.trace,
     ...(a.service !== undefined ? { service: a.service } : {}),
     policy: a.policy ?? SIMULATE_DEFAULTS.policy,
+    ...(a.baseline !== undefined ? { baseline: nonEmpty("--baseline", a.baseline) } : {}),
     given: (Object.keys(a) as (keyof SimulateArgs)[]).filter((k) => a[k] !== undefined).sort(),
     ...(days !== undefined ? { days } : {}),
     ...(a.sharedTraces !== undefined ? { sharedTraces: folderFrom(a.sharedTraces) } : {}),

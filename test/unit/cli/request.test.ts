@@ -188,6 +188,7 @@ describe("simulate flags: a platform replay (--trace service=FILE,...)", () => {
     [{ sweep: true }, /^--sweep: a platform replay/],
     [{ sloTarget: "1" }, /^--slo-target: a platform replay/],
     [{ scaleToZero: false }, /^--no-scale-to-zero: a platform replay/],
+    [{ baseline: "reactive-waiting" }, /^--baseline: a platform replay/],
     [
       { trace: `vllmService=${trace},vllmService=${trace}` },
       /^--trace: service "vllmService" is named twice$/,

@@ -56,6 +56,7 @@ describe("simulate: a service sized in tokens", () => {
       "ours",
       "dynamo-planner",
       "reactive-waiting",
+      "reactive-waiting-floor",
       "reactive-requests",
       "static",
       "oracle",
@@ -102,8 +103,13 @@ describe("simulate: a service sized in tokens", () => {
     [{ days: "3" }, new RegExp(`^--days: only with --trace ${CONSTRUCTED_TRACE}$`)],
     [
       { policy: "reactive" },
-      /^--policy: must be one of ours, dynamo-planner, reactive-waiting, reactive-requests, static, oracle or all, got "reactive"$/,
+      /^--policy: must be one of ours, dynamo-planner, reactive-waiting, reactive-waiting-floor, reactive-requests, static, oracle or all, got "reactive"$/,
     ],
+    [
+      { policy: "ours,oracle", baseline: "reactive-waiting" },
+      /^--baseline: must be one of the policies run \(ours, oracle\), got "reactive-waiting"$/,
+    ],
+    [{ baseline: "" }, /^--baseline: /],
     [{ warmup: "60m" }, /^--warmup: 60m leaves no minute to measure in a trace of 1\.0 hours$/],
   ];
   for (const [flags, message] of refused)
@@ -113,6 +119,17 @@ describe("simulate: a service sized in tokens", () => {
         message,
       });
     });
+
+  it("--baseline names the policy the costs are divided by", () => {
+    const r = llm({
+      trace: hour,
+      config: tokensConfig,
+      policy: "ours,reactive-waiting-floor",
+      baseline: "reactive-waiting-floor",
+    });
+    assert.equal(r.baseline, "reactive-waiting-floor");
+    assert.equal(llm({ trace: hour, config: tokensConfig }).baseline, undefined);
+  });
 
   it("--days out of 1-7 is refused", () => {
     assert.throws(() => parseSimulateArgs({ trace: CONSTRUCTED_TRACE, config: tokensConfig, days: "8" }), {
@@ -128,6 +145,16 @@ describe("simulate: a service sized in tokens", () => {
         name: "UsageError",
         message:
           /^--trace: "constructed:burstgpt-azure" is a per-request trace for a service sized in tokens/,
+      },
+    );
+  });
+
+  it("--baseline is refused for a service sized in requests", () => {
+    assert.throws(
+      () => loadRequest(parseSimulateArgs({ trace: hour, config: requestsConfig, baseline: "reactive" })),
+      {
+        name: "UsageError",
+        message: /^--baseline: only for a service sized in tokens \(an llm block\); services\./,
       },
     );
   });

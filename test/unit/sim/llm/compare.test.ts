@@ -52,7 +52,15 @@ describe("compareLlm", () => {
     );
     assert.deepEqual(
       c.rows.map((r) => r.policy),
-      ["ours", "dynamo-planner", "reactive-waiting", "reactive-requests", "static", "oracle"],
+      [
+        "ours",
+        "dynamo-planner",
+        "reactive-waiting",
+        "reactive-waiting-floor",
+        "reactive-requests",
+        "static",
+        "oracle",
+      ],
     );
     const by = Object.fromEntries(c.rows.map((r) => [r.policy, r]));
     assert.ok((by.oracle?.costDollars ?? Infinity) < (by.static?.costDollars ?? 0));

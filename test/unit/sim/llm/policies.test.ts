@@ -67,6 +67,46 @@ describe("reactive KEDA on vLLM's waiting requests (the production stack's recip
   });
 });
 
+describe("the production stack's recipe with a floor (reactive-waiting-floor)", () => {
+  // Minute 0 brings 3,000,000 + 600,000 tokens: 60,000 tokens/s, 6 replicas at 10,000 tokens/s each.
+  const peakOfSix = [[0, 3_000_000, 600_000]] as const;
+
+  it("share 0.5 of the peak's 6 replicas: 3 pods with nothing waiting; 30 waiting at threshold 5 ask ceil(30 / 5) = 6", () => {
+    const c = llmPolicy("reactive-waiting-floor").make(context(1, peakOfSix), 0.5);
+    const live = new Stub();
+    const cluster = new Cluster(0);
+    const sizes: Record<number, number> = {};
+    for (let t = 0; t <= 45; t++) {
+      live.waitingNow = t >= 20 ? 30 : 0;
+      live.arrivals += 5;
+      c.step(t, live, cluster);
+      sizes[t] = cluster.size;
+    }
+    assert.equal(sizes[0], 3, "the floor from the first poll");
+    assert.equal(sizes[29], 3, "the sample at 15 s still says 0 waiting: the floor holds");
+    assert.equal(sizes[30], 6);
+  });
+
+  it("12 waiting ask ceil(12 / 5) = 3, no more than the floor of ceil(0.7 x 6) = 5 already holds", () => {
+    const c = llmPolicy("reactive-waiting-floor").make(context(1, peakOfSix), 0.7);
+    const live = new Stub();
+    const cluster = new Cluster(0);
+    for (let t = 0; t <= 60; t++) {
+      live.waitingNow = 12;
+      live.arrivals += 5;
+      c.step(t, live, cluster);
+    }
+    assert.equal(cluster.size, 5);
+  });
+
+  it("never below the service's own minReplicas: share 0.1 of 6 is 1 pod, minReplicas 2 keeps 2", () => {
+    const c = llmPolicy("reactive-waiting-floor").make(context(2, peakOfSix), 0.1);
+    const cluster = new Cluster(0);
+    c.step(0, new Stub(), cluster);
+    assert.equal(cluster.size, 2);
+  });
+});
+
 describe("reactive KEDA on the request rate", () => {
   it("targets measured capacity x headroom per replica: 24 req/s at 10 x 0.8 -> ceil(24 / 8) = 3", () => {
     const c = llmPolicy("reactive-requests").make(context(1), 0.8);
