@@ -1125,6 +1125,14 @@ export const SERVICE_FIELDS = {
     default: 15,
     doc: "Idle minutes before scaling to zero (minReplicas 0 only).",
   },
+  scaleDownDelaySeconds: {
+    type: "number",
+    integer: true,
+    min: 0,
+    max: 86_400,
+    default: 0,
+    doc: "Seconds a lower count waits: the scaler answers the highest count its rules asked within this window (Knative's scale-down delay), so the pods a burst needed stay through a lull; 0 is off. Not for a service with variants.",
+  },
   activationLoad: {
     type: "number",
     min: 0,

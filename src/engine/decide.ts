@@ -23,6 +23,7 @@ import { llmPlanStep } from "./rules/llm-plan.ts";
 import { llmReactiveStep } from "./rules/llm-reactive.ts";
 import { predictiveStep } from "./rules/predictive-step.ts";
 import { reactiveStep } from "./rules/reactive.ts";
+import { scaleDownDelayStep } from "./rules/scale-down-delay.ts";
 import { scaleToZeroStep } from "./rules/scale-to-zero.ts";
 import { variantDemandStep, variantSplitStep } from "./rules/variant-split.ts";
 import { bindingConstraints, candidates, relax, same, type SplitConstraint } from "./split/binding.ts";
@@ -144,6 +145,7 @@ export const SERVICE_STEPS: readonly ServiceStep[] = [
   variantDemandStep,
   businessHoursStep,
   scaleToZeroStep,
+  scaleDownDelayStep,
   clampStep,
   variantSplitStep,
 ];
@@ -204,7 +206,9 @@ function decideService(
 ): Decided {
   const checks: Reason[] = [];
   const obs = observationsOf(observations, svc.name, checks);
-  const ctx: StepContext = { config, svc, obs, businessHours, previous: own(state.previous, svc.name), now };
+  const history = own(state.answers, svc.name);
+  const previous = own(state.previous, svc.name);
+  const ctx: StepContext = { config, svc, obs, businessHours, previous, history, now };
   const stepped = runSteps(SERVICE_STEPS, seedDraft(ctx, checks), ctx);
   const draft = Number.isNaN(stepped.desired)
     ? invalidDraft(stepped, ctx, "the rules gave no number (NaN): holding the current count")
@@ -216,7 +220,7 @@ function decideService(
     price: replicaPrice(svc, config.cost),
     reasons: draft.reasons,
     ...(draft.valid && draft.variants !== undefined ? { variants: draft.variants } : {}),
-    held: heldPods(config, svc.variants?.map((v) => v.name) ?? [], own(state.answers, svc.name), obs, now),
+    held: heldPods(config, svc.variants?.map((v) => v.name) ?? [], history, obs, now),
   };
   return { ctx, draft, claim };
 }
@@ -261,7 +265,9 @@ function decisionOf(
     return { ...d, reasons: [...d.reasons, { rule, message }], hourlyCost, variants };
   }
   const sizing = decided.draft.llm;
-  return sizing === undefined ? d : { ...d, llm: llmDecision(sizing, d.desiredReplicas) };
+  const beforeDelay = decided.draft.asked;
+  const withAsked = beforeDelay === undefined ? d : { ...d, askedBeforeDelay: beforeDelay };
+  return sizing === undefined ? withAsked : { ...withAsked, llm: llmDecision(sizing, d.desiredReplicas) };
 }
 
 /**
@@ -389,21 +395,26 @@ function bindingAcross(
 /** What a decision answers KEDA: its count and each variant's (an invalid decision answers nothing). */
 function answerOf(at: number, s: ServiceDecision): Answer | undefined {
   if (!s.valid) return undefined;
-  if (s.variants === undefined) return { at, replicas: s.desiredReplicas };
+  if (s.variants === undefined)
+    return s.askedBeforeDelay === undefined
+      ? { at, replicas: s.desiredReplicas }
+      : { at, replicas: s.desiredReplicas, asked: s.askedBeforeDelay };
   const variants = Object.fromEntries(s.variants.variants.map((v) => [v.variant, v.desiredReplicas]));
   return { at, replicas: s.desiredReplicas, variants };
 }
 
 /**
  * The state to pass to the next decide() call: these decisions, and each service's answers that
- * still stand within KEDA's cooldown or the HPA's scale-down window (rules/held.ts).
+ * still stand within KEDA's cooldown, the HPA's scale-down window or the service's scale-down delay
+ * (rules/held.ts).
  */
 export function nextState(config: Config, d: Decisions, state: EngineState): EngineState {
   const answers: Record<string, AnswerHistory> = {};
   for (const s of d.services) {
     const past = own(state.answers, s.service);
     const answer = answerOf(d.at, s);
-    const next = answer === undefined ? past : nextHistory(config, past, answer);
+    const delay = config.services.find((c) => c.name === s.service)?.scaleDownDelaySeconds ?? 0;
+    const next = answer === undefined ? past : nextHistory(config, past, answer, delay);
     if (next !== undefined) answers[s.service] = next;
   }
   return { previous: Object.fromEntries(d.services.map((s) => [s.service, s])), answers };

@@ -8,7 +8,7 @@ import type { Config, ServiceConfig } from "../config/schema.ts";
 import type { LlmSizing } from "./llm-sizing.ts";
 import type { VariantDraft } from "./split/explain.ts";
 import type { Claim } from "./rules/budget.ts";
-import type { Reason, Rule, ServiceDecision, ServiceObservations } from "./types.ts";
+import type { AnswerHistory, Reason, Rule, ServiceDecision, ServiceObservations } from "./types.ts";
 
 /**
  * What one service's steps have decided so far. Every field is always present (undefined until a
@@ -42,6 +42,8 @@ export interface Draft {
   readonly llm: LlmSizing | undefined;
   /** A service with variants: its split (desired is its total). */
   readonly variants: VariantDraft | undefined;
+  /** A service with a scale-down delay: the count the rules asked before it (rules/scale-down-delay.ts). */
+  readonly asked: number | undefined;
 }
 
 /** What every step may read: one service, its sanitised observations, the time as a value. */
@@ -57,6 +59,8 @@ export interface StepContext {
   readonly businessHours: { readonly open: boolean; readonly preScale: boolean };
   /** This service's previous decision, if any. */
   readonly previous: ServiceDecision | undefined;
+  /** This service's past answers (rules/held.ts), for its scale-down delay. */
+  readonly history: AnswerHistory | undefined;
   readonly now: number;
 }
 
@@ -86,6 +90,7 @@ export function seedDraft(ctx: StepContext, reasons: readonly Reason[]): Draft {
     keepWarm: false,
     llm: undefined,
     variants: undefined,
+    asked: undefined,
   };
 }
 

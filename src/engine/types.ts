@@ -111,6 +111,11 @@ export interface ServiceDecision {
   readonly llm?: LlmDecision;
   /** A service with variants: the split (desiredReplicas is its total). */
   readonly variants?: VariantsDecision;
+  /**
+   * A service with a scale-down delay (scaleDownDelaySeconds): the count its rules asked before the
+   * delay held the highest one asked within it.
+   */
+  readonly askedBeforeDelay?: number;
 }
 
 export interface Decisions {
@@ -145,11 +150,16 @@ export interface Answer {
   readonly at: number;
   readonly replicas: number;
   readonly variants?: Readonly<Record<string, number>>;
+  /** A service with a scale-down delay: the count its rules asked before the delay (rules/scale-down-delay.ts). */
+  readonly asked?: number;
 }
 
 /** A service's past answers as far as they still hold pods (rules/held.ts). */
 export interface AnswerHistory {
-  /** The answers standing within the HPA's scale-down window, oldest first; the last one stands now. */
+  /**
+   * The answers standing within the HPA's scale-down window or the service's scale-down delay,
+   * whichever is longer, oldest first; the last one stands now.
+   */
   readonly answers: readonly Answer[];
   /**
    * Per workload ("" the service's own count, else a variant's name), when its last non-zero

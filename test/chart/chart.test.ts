@@ -415,6 +415,16 @@ describe("values schema and template checks reject bad values with a readable me
       /at '\/services\/chat\/podStartupSeconds': false schema/,
     ],
     [
+      "a service with variants setting a scale-down delay (the split holds ready pods itself)",
+      ["-f", join(chart, "ci/llm-variants-values.yaml"), "--set", "services.chat.scaleDownDelaySeconds=600"],
+      /at '\/services\/chat\/scaleDownDelaySeconds': false schema/,
+    ],
+    [
+      "a scale-down delay past a day",
+      ["--set", "services.vllmService.scaleDownDelaySeconds=90000"],
+      /scaleDownDelaySeconds/,
+    ],
+    [
       "the default vllmService given variants keeps its service-level spot share",
       [
         "--set",

@@ -48,18 +48,24 @@ function countIn(a: Answer, workload: string): number {
 }
 
 /**
- * The history after `answer`: the answers still standing within the window at its time, and for
- * each workload whose answer until then was non-zero, that it stood until now.
+ * The history after `answer`: the answers still standing within the window (or the service's
+ * scale-down delay, `delaySeconds`, when longer) at its time, and for each workload whose answer
+ * until then was non-zero, that it stood until now.
  */
-export function nextHistory(config: Config, past: AnswerHistory | undefined, answer: Answer): AnswerHistory {
+export function nextHistory(
+  config: Config,
+  past: AnswerHistory | undefined,
+  answer: Answer,
+  delaySeconds = 0,
+): AnswerHistory {
   const answers = past?.answers ?? [];
   const activeUntil: Record<string, number> = { ...past?.activeUntil };
   const last = answers[answers.length - 1];
   if (last !== undefined)
     for (const workload of [SERVICE, ...Object.keys(last.variants ?? {})])
       if (countIn(last, workload) > 0) activeUntil[workload] = answer.at;
-  const window = config.keda.scaleDownStabilizationWindowSeconds;
-  return { answers: standingAnswers([...answers, answer], answer.at, window), activeUntil };
+  const keep = Math.max(config.keda.scaleDownStabilizationWindowSeconds, delaySeconds);
+  return { answers: standingAnswers([...answers, answer], answer.at, keep), activeUntil };
 }
 
 /**

@@ -142,6 +142,13 @@ describe("config: a service with variants", () => {
       ["services.chat.spotShare: is set per variant: leave it unset"],
     ],
     [
+      "a scale-down delay beside its variants",
+      () => configOf({ h100: H100 }, { scaleDownDelaySeconds: 900 }),
+      [
+        "services.chat.scaleDownDelaySeconds: is not taken by a service with variants (its split holds ready pods until new ones serve): leave it unset",
+      ],
+    ],
+    [
       "the llm block's own profile beside its variants",
       () => configOf({ h100: H100 }, {}, { profile: "qwen3-8b/h100_sxm/vllm/tp1" }),
       [

@@ -11,6 +11,7 @@ import type { Claim } from "../../../src/engine/rules/budget.ts";
 import { clampStep } from "../../../src/engine/rules/clamp.ts";
 import { predictiveStep } from "../../../src/engine/rules/predictive-step.ts";
 import { reactiveStep } from "../../../src/engine/rules/reactive.ts";
+import { scaleDownDelayStep } from "../../../src/engine/rules/scale-down-delay.ts";
 import { scaleToZeroStep } from "../../../src/engine/rules/scale-to-zero.ts";
 import {
   lazyReason,
@@ -52,6 +53,7 @@ function contextOf(s: Setup): StepContext {
     obs: s.o ?? obs({ rps: 45, gpu: 80 }),
     businessHours: s.bh ?? CLOSED,
     previous: undefined,
+    history: undefined,
     now: T0,
   };
 }
@@ -242,7 +244,7 @@ const cases: Case[] = [
 ];
 
 describe("steps: the lists decide() runs", () => {
-  it("service steps in rule order: reactive (and in tokens), predictive (and in tokens), the variants' demand and split, business hours, scale to zero, clamp, the split within the total", () => {
+  it("service steps in rule order: reactive (and in tokens), predictive (and in tokens), the variants' demand and split, business hours, scale to zero, the scale-down delay, clamp, the split within the total", () => {
     assert.deepEqual(SERVICE_STEPS, [
       reactiveStep,
       llmReactiveStep,
@@ -251,6 +253,7 @@ describe("steps: the lists decide() runs", () => {
       variantDemandStep,
       businessHoursStep,
       scaleToZeroStep,
+      scaleDownDelayStep,
       clampStep,
       variantSplitStep,
     ]);
