@@ -50,17 +50,10 @@ describe("compareLlm", () => {
       },
       { policies: LLM_POLICIES.map((p) => p.name), sweep: false, targetAttainmentPct: 99, keepSeries: true },
     );
+    // Every policy, in the registry's order (test/unit/cli/simulate-llm.test.ts spells the list out).
     assert.deepEqual(
       c.rows.map((r) => r.policy),
-      [
-        "ours",
-        "dynamo-planner",
-        "reactive-waiting",
-        "reactive-waiting-floor",
-        "reactive-requests",
-        "static",
-        "oracle",
-      ],
+      LLM_POLICIES.map((p) => p.name),
     );
     const by = Object.fromEntries(c.rows.map((r) => [r.policy, r]));
     assert.ok((by.oracle?.costDollars ?? Infinity) < (by.static?.costDollars ?? 0));

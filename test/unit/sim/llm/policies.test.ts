@@ -6,6 +6,7 @@ import { Cluster } from "../../../../src/sim/cluster.ts";
 import { DEFAULT_CONTROL_PLANE } from "../../../../src/sim/control-plane.ts";
 import { atTarget, comparedRun, type LlmRow } from "../../../../src/sim/llm/compare.ts";
 import { llmPolicy, scheduleController, type LlmPolicyContext } from "../../../../src/sim/llm/policies.ts";
+import type { LlmController } from "../../../../src/sim/llm/simulate.ts";
 import { defaultLlmSettings } from "../../../../src/sim/llm/simulate.ts";
 import { configOf, serviceDoc } from "../../helpers.ts";
 import { arrivalsOf, handProfile, LiveStub as Stub, PRICE, SLO } from "./fixtures.ts";
@@ -33,18 +34,23 @@ function context(minReplicas: number, rows: readonly (readonly [number, number, 
   return ctx;
 }
 
+/** The pod count each second to 45 s of a controller seeing `waiting` requests from 20 s, 5 arriving a second. */
+function sizesWaiting(c: LlmController, waiting: number): Record<number, number> {
+  const live = new Stub();
+  const cluster = new Cluster(0);
+  const sizes: Record<number, number> = {};
+  for (let t = 0; t <= 45; t++) {
+    live.waitingNow = t >= 20 ? waiting : 0;
+    live.arrivals += 5;
+    c.step(t, live, cluster);
+    sizes[t] = cluster.size;
+  }
+  return sizes;
+}
+
 describe("reactive KEDA on vLLM's waiting requests (the production stack's recipe)", () => {
   it("12 waiting at threshold 5: the scrape at 30 s shows them and the HPA sync at 30 s asks ceil(12 / 5) = 3", () => {
-    const c = llmPolicy("reactive-waiting").make(context(1), 5);
-    const live = new Stub();
-    const cluster = new Cluster(0);
-    const sizes: Record<number, number> = {};
-    for (let t = 0; t <= 45; t++) {
-      live.waitingNow = t >= 20 ? 12 : 0;
-      live.arrivals += 5;
-      c.step(t, live, cluster);
-      sizes[t] = cluster.size;
-    }
+    const sizes = sizesWaiting(llmPolicy("reactive-waiting").make(context(1), 5), 12);
     assert.equal(sizes[0], 1, "minReplicas at the first poll");
     assert.equal(sizes[29], 1, "the sample at 15 s still says 0");
     assert.equal(sizes[30], 3);
@@ -72,16 +78,7 @@ describe("the production stack's recipe with a floor (reactive-waiting-floor)", 
   const peakOfSix = [[0, 3_000_000, 600_000]] as const;
 
   it("share 0.5 of the peak's 6 replicas: 3 pods with nothing waiting; 30 waiting at threshold 5 ask ceil(30 / 5) = 6", () => {
-    const c = llmPolicy("reactive-waiting-floor").make(context(1, peakOfSix), 0.5);
-    const live = new Stub();
-    const cluster = new Cluster(0);
-    const sizes: Record<number, number> = {};
-    for (let t = 0; t <= 45; t++) {
-      live.waitingNow = t >= 20 ? 30 : 0;
-      live.arrivals += 5;
-      c.step(t, live, cluster);
-      sizes[t] = cluster.size;
-    }
+    const sizes = sizesWaiting(llmPolicy("reactive-waiting-floor").make(context(1, peakOfSix), 0.5), 30);
     assert.equal(sizes[0], 3, "the floor from the first poll");
     assert.equal(sizes[29], 3, "the sample at 15 s still says 0 waiting: the floor holds");
     assert.equal(sizes[30], 6);
