@@ -410,11 +410,11 @@ function answerOf(at: number, s: ServiceDecision): Answer | undefined {
  */
 export function nextState(config: Config, d: Decisions, state: EngineState): EngineState {
   const answers: Record<string, AnswerHistory> = {};
+  const delays = new Map(config.services.map((c) => [c.name, c.scaleDownDelaySeconds]));
   for (const s of d.services) {
     const past = own(state.answers, s.service);
     const answer = answerOf(d.at, s);
-    const delay = config.services.find((c) => c.name === s.service)?.scaleDownDelaySeconds ?? 0;
-    const next = answer === undefined ? past : nextHistory(config, past, answer, delay);
+    const next = answer === undefined ? past : nextHistory(config, past, answer, delays.get(s.service));
     if (next !== undefined) answers[s.service] = next;
   }
   return { previous: Object.fromEntries(d.services.map((s) => [s.service, s])), answers };

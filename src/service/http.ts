@@ -54,6 +54,7 @@ export function servicesView(snap: LoopSnapshot, now: number): unknown {
               reasons: s.reasons,
               reactiveReplicas: s.reactiveReplicas ?? null,
               predictiveReplicas: s.predictiveReplicas ?? null,
+              askedBeforeDelay: s.askedBeforeDelay ?? null,
               businessHours: s.businessHours,
               hourlyCost: s.hourlyCost,
               llm: s.llm ?? null,

@@ -7,8 +7,9 @@
 // when it comes. On load that comes in bursts with lulls of minutes between them (the constructed
 // BurstGPT days: 931 of 2,880 minutes without a request), the count the rules ask in a lull is what
 // the lull needs, and the next burst meets it; the HPA's own window (300 s by default) is shorter
-// than many lulls. Holding the burst's pods through the lull costs their price for D seconds; the
-// bench (bench/RESULTS.md, "the scale-down delay") measures the trade.
+// than many lulls. Holding the burst's pods through the lull costs their price for D seconds;
+// bench/RESULTS.md ("Ours in tokens at 99%: the recipe with a floor, and ours' scale-down delay")
+// measures the trade.
 //
 // Example: D = 900 s, asked 9 at 10:00:00, 1 at 10:01:00 and after: at 10:05:00 the answer is 9
 // (the 9 stood until 10:01:00, within the window 09:50:00-10:05:00); at 10:16:30 it is 1 (the 9

@@ -5,11 +5,16 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { decide, nextState } from "../../../src/engine/decide.ts";
 import { EMPTY_STATE, type EngineState, type ServiceDecision } from "../../../src/engine/types.ts";
+import { servicesView } from "../../../src/service/http.ts";
+import type { LoopSnapshot } from "../../../src/service/snapshot.ts";
 import { configOf, obs, serviceDoc, T0 } from "../helpers.ts";
+
+const delayed = (delay: number) =>
+  configOf({ svc: serviceDoc({ maxReplicas: 20, scaleDownDelaySeconds: delay }) });
 
 /** Decisions once a minute at the given request rates (rps target 10 a replica), from T0. */
 function run(delay: number, rates: readonly number[]): ServiceDecision[] {
-  const config = configOf({ svc: serviceDoc({ maxReplicas: 20, scaleDownDelaySeconds: delay }) });
+  const config = delayed(delay);
   let state: EngineState = EMPTY_STATE;
   return rates.map((rps, i) => {
     const now = T0 + i * 60_000;
@@ -63,5 +68,37 @@ describe("the scale-down delay", () => {
     const d = run(1800, [90, ...Array<number>(30).fill(10), 10]);
     assert.equal(d[30]?.desiredReplicas, 9, "minute 30: the window opens at minute 0, where the 9 stood");
     assert.equal(d[31]?.desiredReplicas, 1);
+  });
+
+  it("/api/v1/services shows the count asked before the delay beside the one answered", () => {
+    const config = delayed(900);
+    const first = decide(config, { svc: obs({ rps: 90, gpu: 10 }) }, EMPTY_STATE, T0);
+    const now = T0 + 60_000;
+    const d = decide(
+      config,
+      { svc: obs({ rps: 10, gpu: 10 }, {}, now) },
+      nextState(config, first, EMPTY_STATE),
+      now,
+    );
+    const service = config.services[0];
+    const decision = d.services[0];
+    assert.ok(service && decision);
+    const snap: LoopSnapshot = {
+      decisions: d,
+      services: new Map([["svc", { service, decision, readyErrors: 0, signals: new Map() }]]),
+      ready: true,
+      quantile: 0.95,
+    };
+    const view = servicesView(snap, now) as {
+      services: { decision: { desiredReplicas: number; reason: string; askedBeforeDelay: number | null } }[];
+    };
+    assert.deepEqual(
+      view.services[0]?.decision && {
+        desiredReplicas: view.services[0].decision.desiredReplicas,
+        reason: view.services[0].decision.reason,
+        askedBeforeDelay: view.services[0].decision.askedBeforeDelay,
+      },
+      { desiredReplicas: 9, reason: "hold", askedBeforeDelay: 1 },
+    );
   });
 });
