@@ -38,6 +38,18 @@ export function standingAnswers(answers: readonly Answer[], now: number, seconds
   return first === 0 ? answers : answers.slice(first);
 }
 
+/** The highest `count` of the answers standing within the last `seconds` before `now` (0 without any). */
+export function highestStanding(
+  answers: readonly Answer[],
+  now: number,
+  seconds: number,
+  count: (a: Answer) => number,
+): number {
+  let highest = 0;
+  for (const a of standingAnswers(answers, now, seconds)) highest = Math.max(highest, count(a));
+  return highest;
+}
+
 /** The workload key of a service's own count (a variant's is its name). */
 const SERVICE = "";
 
@@ -75,10 +87,7 @@ export function nextHistory(
 function heldOf(config: Config, history: AnswerHistory, now: number, workload: string): number {
   const window = config.keda.scaleDownStabilizationWindowSeconds;
   const cooldown = config.keda.cooldownPeriod;
-  let held = 0;
-  if (window > 0)
-    for (const a of standingAnswers(history.answers, now, window))
-      held = Math.max(held, countIn(a, workload));
+  let held = window > 0 ? highestStanding(history.answers, now, window, (a) => countIn(a, workload)) : 0;
   if (cooldown > 0 && held < 1) {
     const last = history.answers[history.answers.length - 1];
     const until =

@@ -16,15 +16,13 @@
 // stopped standing at 10:01:00, before the window opened at 10:01:30).
 
 import type { Draft, StepContext } from "../step.ts";
-import { standingAnswers } from "./held.ts";
+import { highestStanding } from "./held.ts";
 
 export function scaleDownDelayStep(draft: Draft, ctx: StepContext): Draft {
   const seconds = ctx.svc.scaleDownDelaySeconds;
   if (seconds <= 0 || !draft.valid || ctx.svc.variants !== undefined) return draft;
   const asked = draft.desired;
-  let held = 0;
-  for (const a of standingAnswers(ctx.history?.answers ?? [], ctx.now, seconds))
-    held = Math.max(held, a.asked ?? a.replicas);
+  const held = highestStanding(ctx.history?.answers ?? [], ctx.now, seconds, (a) => a.asked ?? a.replicas);
   if (held <= asked) return { ...draft, asked };
   return {
     ...draft,
