@@ -1131,7 +1131,7 @@ export const SERVICE_FIELDS = {
     min: 0,
     max: 86_400,
     default: 0,
-    doc: "Seconds a lower count waits: the scaler answers the highest count its rules asked within this window (Knative's scale-down delay), so the pods a burst needed stay through a lull; 0 is off. Not for a service with variants.",
+    doc: "Seconds a lower count waits: the scaler answers the highest count its rules asked within this window (Knative's scale-down delay), so the pods a burst needed stay through a lull; 0 is off. With variants the split sizes for the highest token demand asked within it.",
   },
   activationLoad: {
     type: "number",

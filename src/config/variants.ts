@@ -250,9 +250,4 @@ export function checkServiceWithVariants(
       );
   for (const key of ["preferSpotInstances", "spotShare", "podStartupSeconds", "readyReplicasQuery"])
     if (given[key] !== undefined) r.fail(join(path, key), "is set per variant: leave it unset");
-  if (given.scaleDownDelaySeconds !== undefined)
-    r.fail(
-      join(path, "scaleDownDelaySeconds"),
-      "is not taken by a service with variants (its split holds ready pods until new ones serve): leave it unset",
-    );
 }

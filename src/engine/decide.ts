@@ -400,7 +400,10 @@ function answerOf(at: number, s: ServiceDecision): Answer | undefined {
       ? { at, replicas: s.desiredReplicas }
       : { at, replicas: s.desiredReplicas, asked: s.askedBeforeDelay };
   const variants = Object.fromEntries(s.variants.variants.map((v) => [v.variant, v.desiredReplicas]));
-  return { at, replicas: s.desiredReplicas, variants };
+  const delay = s.variants.scaleDownDelay;
+  return delay === undefined
+    ? { at, replicas: s.desiredReplicas, variants }
+    : { at, replicas: s.desiredReplicas, variants, demand: delay.askedTokensPerSecond };
 }
 
 /**

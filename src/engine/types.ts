@@ -152,6 +152,11 @@ export interface Answer {
   readonly variants?: Readonly<Record<string, number>>;
   /** A service with a scale-down delay: the count its rules asked before the delay (rules/scale-down-delay.ts). */
   readonly asked?: number;
+  /**
+   * A service with variants and a scale-down delay: the demand (tokens/s) its split was asked to
+   * serve before the delay (split/demand.ts).
+   */
+  readonly demand?: number;
 }
 
 /** A service's past answers as far as they still hold pods (rules/held.ts). */

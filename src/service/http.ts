@@ -58,6 +58,7 @@ export function servicesView(snap: LoopSnapshot, now: number): unknown {
               businessHours: s.businessHours,
               hourlyCost: s.hourlyCost,
               llm: s.llm ?? null,
+              variants: s.variants ?? null,
             }
           : null,
         readyReplicas: sv.ready?.value ?? null,

@@ -190,6 +190,11 @@ describe("rendered objects", () => {
         ["l40s-spot", "chat-l40s-spot", "qwen3-8b/l40s/vllm/tp1", 1],
       ],
     );
+    assert.equal(
+      vllm?.scaleDownDelaySeconds,
+      600,
+      "a scale-down delay with variants holds the split's demand",
+    );
   });
   it("native triggers: intensive signals use Value, extensive ones AverageValue", () => {
     const so = find(byFile.get("native-triggers-values.yaml") ?? [], "ScaledObject") as Any[];
@@ -413,11 +418,6 @@ describe("values schema and template checks reject bad values with a readable me
       "a service with variants setting its own start-up time (set per variant)",
       ["-f", join(chart, "ci/llm-variants-values.yaml"), "--set", "services.chat.podStartupSeconds=30"],
       /at '\/services\/chat\/podStartupSeconds': false schema/,
-    ],
-    [
-      "a service with variants setting a scale-down delay (the split holds ready pods itself)",
-      ["-f", join(chart, "ci/llm-variants-values.yaml"), "--set", "services.chat.scaleDownDelaySeconds=600"],
-      /at '\/services\/chat\/scaleDownDelaySeconds': false schema/,
     ],
     [
       "a scale-down delay past a day",

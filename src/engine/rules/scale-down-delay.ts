@@ -14,6 +14,9 @@
 // Example: D = 900 s, asked 9 at 10:00:00, 1 at 10:01:00 and after: at 10:05:00 the answer is 9
 // (the 9 stood until 10:01:00, within the window 09:50:00-10:05:00); at 10:16:30 it is 1 (the 9
 // stopped standing at 10:01:00, before the window opened at 10:01:30).
+//
+// A service with variants holds its token demand instead of a count (split/demand.ts), so the
+// split sizes for the burst at the least cost through the lull; this step passes it by.
 
 import type { Draft, StepContext } from "../step.ts";
 import { highestStanding } from "./held.ts";

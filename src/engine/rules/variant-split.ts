@@ -1,9 +1,10 @@
 // Rules 1 and 2 for a service with variants, as two steps around the per-service rules:
 //
 // - variantDemandStep (after the token steps, which pass such a service by): the demand in tokens
-//   at each checkpoint (split/demand.ts) split across the variants at the least cost
-//   (split/solve.ts); the draft's count is the split's total, `reactive` the total the demand now
-//   alone would ask, `predictive` the total with the forecast. The reasons give the arithmetic.
+//   at each checkpoint (split/demand.ts, with the scale-down delay's hold) split across the
+//   variants at the least cost (split/solve.ts); the draft's count is the split's total,
+//   `reactive` the total the demand now (or the delay's) alone would ask, `predictive` the total
+//   with the forecast. The reasons give the arithmetic.
 // - variantSplitStep (after the clamp): business hours, scale to zero and the clamp set the total
 //   (a floor, zero, the service's bounds); when it differs from the split's, the split is solved
 //   again with that total as its bound (a floor of 2 with no demand: the cheapest 2 replicas).
@@ -81,8 +82,9 @@ export function variantDemandStep(draft: Draft, ctx: StepContext): Draft {
   const problem = problemOf(ctx.config, svc, states, demand.checkpoints);
   const result = solveSplit(problem);
   const total = totalOf(result.counts);
-  const base = Math.max(tokens.demand, demand.guard ?? 0);
-  // What the demand now alone asks, every checkpoint at it: the reactive split.
+  const base = demand.delay?.held ?? Math.max(tokens.demand, demand.guard ?? 0);
+  const held = demand.delay !== undefined && demand.delay.held > demand.delay.asked;
+  // What the demand now (or the delay's) alone asks, every checkpoint at it: the reactive split.
   const reactive = demand.planned
     ? solveSplit({ ...problem, checkpoints: problem.checkpoints.map((c) => ({ ...c, demand: base })) }).counts
     : result.counts;
@@ -92,7 +94,7 @@ export function variantDemandStep(draft: Draft, ctx: StepContext): Draft {
   return {
     ...draft,
     desired: total,
-    by: planChanged ? "predictive" : "reactive",
+    by: planChanged ? "predictive" : held ? "hold" : "reactive",
     reactive: nowOnly,
     predictive: demand.confidence !== undefined ? total : undefined,
     confidence: demand.confidence,

@@ -10,12 +10,19 @@
 // - at start-up S of each variant: the planner's quantile of the token forecast at now + S (its
 //   newsvendor ratio from the cheapest variant of that start-up), never below now and the guards;
 // - keep: what the ready replicas must go on serving: now, the guards, and the forecast's mean peak
-//   within the longest start-up + the HPA's scale-down cooldown (the planner's hold).
+//   within the longest start-up + the HPA's scale-down cooldown (the planner's hold);
+// - the scale-down delay (scaleDownDelaySeconds): a lower demand waits. The base (now and the
+//   guards) is the highest base asked within the last D seconds (each answer stores the base asked
+//   before this hold, so a held demand never holds itself up); the split then sizes every
+//   checkpoint for it at the least cost. What is held is the demand, not the counts: a burst's
+//   split (1 H100) stays through a lull instead of flipping to the lull's cheapest keep-warm
+//   replica (1 spot L40S) that the next burst would meet.
 //
 // Worked example (the forecast flat at 80,000 tokens/s, confident): served 61,000 tokens/s now;
 // variants H100 (54 s) and L40S (480 s): checkpoints 0 s 80,000 (the mean peak within 780 s),
 // 54 s 80,000, 480 s 80,000 (each the forecast's quantile at that moment).
 
+import { highestStanding } from "../rules/held.ts";
 import { peakOver, predictive, SCALE_IN_COOLDOWN_SECONDS } from "../rules/predictive.ts";
 import type { TokenDemand } from "../llm-sizing.ts";
 import type { Draft, StepContext } from "../step.ts";
@@ -31,6 +38,11 @@ export interface VariantDemand {
   readonly guard: number | undefined;
   /** Tokens/s the replicas ready now must keep serving. */
   readonly keep: number;
+  /**
+   * With a scale-down delay: the base (now and the guards, tokens/s) asked before the delay, and
+   * the base the split sizes for (the highest asked within the delay; at least `asked`).
+   */
+  readonly delay: { readonly asked: number; readonly held: number } | undefined;
   /** Keep at 0 s, then each variant start-up's demand. */
   readonly checkpoints: readonly Checkpoint[];
   /** A forecast raised some checkpoint above the demand now. */
@@ -78,9 +90,11 @@ export function variantDemand(
   tokens: TokenDemand,
 ): VariantDemand {
   const guard = guardOf(draft, ctx, states);
-  const base = Math.max(tokens.demand, guard ?? 0);
-  const startups = [...new Set(states.map((s) => s.config.podStartupSeconds))].sort((a, b) => a - b);
   const reasons: Reason[] = [];
+  const asked = Math.max(tokens.demand, guard ?? 0);
+  const delay = delayOf(ctx, asked, reasons);
+  const base = delay?.held ?? asked;
+  const startups = [...new Set(states.map((s) => s.config.podStartupSeconds))].sort((a, b) => a - b);
   const seen = new Set<string>();
   let planned = false;
   let confidence: number | undefined;
@@ -104,7 +118,20 @@ export function variantDemand(
   const keep = keepAt(ctx, base, trusted, startups, reasons);
   const checkpoints: Checkpoint[] = [{ atSeconds: 0, demand: Math.max(keep, at.get(0) ?? 0) }];
   for (const s of startups) if (s > 0) checkpoints.push({ atSeconds: s, demand: at.get(s) ?? base });
-  return { tokens, guard, keep, checkpoints, planned, confidence, forecastPeak, reasons };
+  return { tokens, guard, keep, delay, checkpoints, planned, confidence, forecastPeak, reasons };
+}
+
+/** The scale-down delay's base: the highest base asked within the last D seconds (see the header). */
+function delayOf(ctx: StepContext, asked: number, reasons: Reason[]): VariantDemand["delay"] {
+  const seconds = ctx.svc.scaleDownDelaySeconds;
+  if (!(seconds > 0)) return undefined;
+  const standing = highestStanding(ctx.history?.answers ?? [], ctx.now, seconds, (a) => a.demand ?? 0);
+  if (!(standing > asked)) return { asked, held: asked };
+  reasons.push({
+    rule: "hold",
+    message: `variants: scale-down delay: sizing for ${thousands(standing)} tokens/s, the highest demand asked within the last ${seconds} s (${thousands(asked)} asked now)`,
+  });
+  return { asked, held: standing };
 }
 
 /** What the ready replicas must keep serving: the base, and a trusted forecast's mean peak within the longest start-up + cooldown. */

@@ -69,6 +69,11 @@ export interface VariantsDecision {
   /** false: the search stopped at its node limit; the split is the best found. */
   readonly proven: boolean;
   readonly variants: readonly VariantDecision[];
+  /**
+   * With a scale-down delay (scaleDownDelaySeconds): the demand (tokens/s, now and the latency
+   * guards) asked before the delay, and the one the split sized for, the highest asked within it.
+   */
+  readonly scaleDownDelay?: { readonly askedTokensPerSecond: number; readonly heldTokensPerSecond: number };
 }
 
 export const usd = (x: number): string => `$${x.toFixed(2)}`;
@@ -160,6 +165,14 @@ export function variantsDecision(d: VariantDraft, binding: readonly SplitConstra
     hourlyCost: d.result.cost,
     proven: d.result.proven,
     variants: variantDecisions(d),
+    ...(d.demand.delay !== undefined
+      ? {
+          scaleDownDelay: {
+            askedTokensPerSecond: d.demand.delay.asked,
+            heldTokensPerSecond: d.demand.delay.held,
+          },
+        }
+      : {}),
   };
 }
 

@@ -61,6 +61,13 @@ describe("config: a service with variants", () => {
     assert.equal(s.podStartupSeconds, 480);
   });
 
+  it("takes a scale-down delay: the split holds the demand asked within it (test/unit/engine/scale-down-delay.test.ts)", () => {
+    assert.equal(
+      configOf({ h100: H100 }, { scaleDownDelaySeconds: 900 }).services[0]?.scaleDownDelaySeconds,
+      900,
+    );
+  });
+
   it("a spot variant gets a trigger counting its pods pending for capacity longer than spotPendingSeconds (600 s)", () => {
     const s = configOf({ spot: { ...L40S, spotShare: 1, preemptionsPerHour: 0.1 } }).services[0];
     const v = s?.variants?.[0];
@@ -140,13 +147,6 @@ describe("config: a service with variants", () => {
       "the service's own spotShare beside its variants",
       () => configOf({ h100: H100 }, { spotShare: 0.5 }),
       ["services.chat.spotShare: is set per variant: leave it unset"],
-    ],
-    [
-      "a scale-down delay beside its variants",
-      () => configOf({ h100: H100 }, { scaleDownDelaySeconds: 900 }),
-      [
-        "services.chat.scaleDownDelaySeconds: is not taken by a service with variants (its split holds ready pods until new ones serve): leave it unset",
-      ],
     ],
     [
       "the llm block's own profile beside its variants",

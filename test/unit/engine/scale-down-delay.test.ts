@@ -1,13 +1,15 @@
 // The scale-down delay (rules/scale-down-delay.ts): a lower count waits scaleDownDelaySeconds; a
-// rise acts at once; a held count never holds itself up.
+// rise acts at once; a held count never holds itself up. With variants it holds the token demand.
 
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import { parseConfig, type Config } from "../../../src/config/schema.ts";
 import { decide, nextState } from "../../../src/engine/decide.ts";
 import { EMPTY_STATE, type EngineState, type ServiceDecision } from "../../../src/engine/types.ts";
 import { servicesView } from "../../../src/service/http.ts";
 import type { LoopSnapshot } from "../../../src/service/snapshot.ts";
 import { configOf, obs, serviceDoc, T0 } from "../helpers.ts";
+import { LINEAR } from "../llm/linear-profile.ts";
 
 const delayed = (delay: number) =>
   configOf({ svc: serviceDoc({ maxReplicas: 20, scaleDownDelaySeconds: delay }) });
@@ -100,5 +102,150 @@ describe("the scale-down delay", () => {
       },
       { desiredReplicas: 9, reason: "hold", askedBeforeDelay: 1 },
     );
+  });
+});
+
+// A service with variants holds its token demand, not its counts (split/demand.ts): the split
+// sizes for the highest demand asked within the delay at the least cost. Both variants use the
+// linear test profile (23,537 tokens/s a replica at 1,000 + 100 tokens; test/unit/engine/variants.test.ts):
+// L40S at $1.80/h loading in 480 s, H100 at $6.90/h loading in 60 s.
+describe("the scale-down delay for a service with variants", () => {
+  const config = (delay: number): Config =>
+    parseConfig(
+      {
+        sources: { prometheus: { url: "http://127.0.0.1:9090" } },
+        businessRules: {
+          costOptimization: {
+            gpuHourlyPrices: { "nvidia-l40s": 1.8, "nvidia-h100": 6.9 },
+            cpuHourlyPrice: 0,
+            memoryGiBHourlyPrice: 0,
+          },
+        },
+        services: {
+          chat: {
+            workload: { name: "chat", namespace: "inference" },
+            minReplicas: 0,
+            maxReplicas: 20,
+            scaleDownDelaySeconds: delay,
+            llm: {
+              slo: { ttftSeconds: 0.5, itlSeconds: 0.035 },
+              meanPromptTokens: 1000,
+              meanOutputTokens: 100,
+            },
+            variants: {
+              l40s: { profile: "linear.json", resources: { gpuType: "nvidia-l40s" }, podStartupSeconds: 480 },
+              h100: { profile: "linear.json", resources: { gpuType: "nvidia-h100" }, podStartupSeconds: 60 },
+            },
+            triggers: {
+              requestRate: { source: "prometheus", query: "q", target: 10, kind: "extensive", arrival: true },
+            },
+          },
+        },
+      },
+      { load: () => LINEAR },
+    );
+
+  type Split = { l40s: number; h100: number };
+
+  /**
+   * Decisions once a minute at the given tokens/s. A variant's pods are ready once asked for its
+   * start-up: H100 one decision after the ask, L40S eight (a pod asked and still asked since).
+   */
+  function run(delay: number, loads: readonly number[]): { split: Split; d: ServiceDecision }[] {
+    const c = config(delay);
+    let state: EngineState = EMPTY_STATE;
+    const asked: Split[] = [];
+    return loads.map((tokens, i) => {
+      const now = T0 + i * 60_000;
+      const since = (n: number): Split[] => asked.slice(Math.max(0, i - n));
+      const readyOf = (v: keyof Split, n: number): number =>
+        i < n ? 0 : Math.min(...since(n).map((s) => s[v]));
+      const ready: Split = { l40s: readyOf("l40s", 8), h100: readyOf("h100", 1) };
+      const total = ready.l40s + ready.h100;
+      const o = obs(
+        { tokens, requestRate: 0 },
+        {
+          readyReplicas: total,
+          currentReplicas: total,
+          variants: {
+            l40s: { readyReplicas: ready.l40s, currentReplicas: ready.l40s },
+            h100: { readyReplicas: ready.h100, currentReplicas: ready.h100 },
+          },
+        },
+        now,
+      );
+      const decisions = decide(c, { chat: o }, state, now);
+      state = nextState(c, decisions, state);
+      const d = decisions.services[0];
+      assert.ok(d);
+      const of = (v: string): number =>
+        d.variants?.variants.find((x) => x.variant === v)?.desiredReplicas ?? -1;
+      const split = { l40s: of("l40s"), h100: of("h100") };
+      asked.push(split);
+      return { split, d };
+    });
+  }
+
+  // A burst of 50,000 tokens/s at minute 0, 1,000 from minute 1, the burst again at minute 12.
+  const burstLullBurst = [50_000, ...Array<number>(11).fill(1_000), 50_000];
+
+  it("without it: the lull's 1,000 tokens/s asks 1 L40S (1 H100 kept until it serves), so the next burst meets 1 ready L40S and starts 2 H100", () => {
+    const runs = run(0, burstLullBurst);
+    assert.deepEqual(runs[0]?.split, { l40s: 0, h100: 3 }, "nothing ready: 3 H100 serve from +60 s");
+    assert.deepEqual(runs[1]?.split, { l40s: 1, h100: 1 });
+    assert.deepEqual(runs[11]?.split, { l40s: 1, h100: 0 });
+    assert.deepEqual(runs[12]?.split, { l40s: 1, h100: 2 });
+    assert.equal(runs[1]?.d.variants?.scaleDownDelay, undefined);
+  });
+
+  it("900 s: the split sizes for the burst's 50,000 through the lull (3 L40S started, the 3 H100 held until they serve), so the next burst meets 3 ready L40S (70,611 tokens/s) and starts nothing", () => {
+    const runs = run(900, burstLullBurst);
+    assert.deepEqual(runs[1]?.split, { l40s: 3, h100: 3 });
+    assert.equal(runs[1]?.d.reason, "hold");
+    assert.deepEqual(runs[1]?.d.variants?.scaleDownDelay, {
+      askedTokensPerSecond: 1_000,
+      heldTokensPerSecond: 50_000,
+    });
+    assert.match(
+      runs[1]?.d.reasons.map((r) => r.message).join("\n") ?? "",
+      /variants: scale-down delay: sizing for 50,000 tokens\/s, the highest demand asked within the last 900 s \(1,000 asked now\)/,
+    );
+    assert.deepEqual(runs[9]?.split, { l40s: 3, h100: 0 }, "the L40S serve from minute 9: the H100 go");
+    assert.deepEqual(runs[12]?.split, { l40s: 3, h100: 0 });
+  });
+
+  it("/api/v1/services shows the split with the demand asked before the delay and the one held", () => {
+    const d = run(900, burstLullBurst.slice(0, 2))[1]?.d;
+    const service = config(900).services[0];
+    assert.ok(service && d);
+    const snap: LoopSnapshot = {
+      decisions: { at: T0, services: [d], totalHourlyCost: 0, paidHourlyCost: 0, gpuUse: {} },
+      services: new Map([["chat", { service, decision: d, readyErrors: 0, signals: new Map() }]]),
+      ready: true,
+      quantile: 0.95,
+    };
+    const view = servicesView(snap, T0) as {
+      services: {
+        decision: { reason: string; variants: { scaleDownDelay: unknown; variants: unknown[] } };
+      }[];
+    };
+    const decision = view.services[0]?.decision;
+    assert.equal(decision?.reason, "hold");
+    assert.deepEqual(decision?.variants.scaleDownDelay, {
+      askedTokensPerSecond: 1_000,
+      heldTokensPerSecond: 50_000,
+    });
+    assert.equal(decision?.variants.variants.length, 2);
+  });
+
+  it("900 s: the 50,000 asked at minute 0 stood until minute 1, so the lull holds it through minute 15 and sizes for 1,000 at minute 16", () => {
+    const runs = run(900, [50_000, ...Array<number>(16).fill(1_000)]);
+    assert.deepEqual(runs[15]?.split, { l40s: 3, h100: 0 });
+    assert.deepEqual(runs[16]?.split, { l40s: 1, h100: 0 });
+    assert.equal(runs[16]?.d.reason, "reactive");
+    assert.deepEqual(runs[16]?.d.variants?.scaleDownDelay, {
+      askedTokensPerSecond: 1_000,
+      heldTokensPerSecond: 1_000,
+    });
   });
 });
