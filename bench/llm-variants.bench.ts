@@ -17,7 +17,11 @@
 // headroom u the engine plans with (each variant's steps / u) and compared at equal SLO attainment
 // (interpolated on each policy's cost-vs-attainment frontier, src/sim/frontier.ts). Then spot at
 // several preemption rates over several seeds, at ours' headroom reaching that attainment: ours
-// with spot against ours on demand only, each with and without the preemption events.
+// with spot against ours on demand only, each with and without the preemption events. Last, the
+// scale-down delay on the bursty service (agents, BurstGPT's on-off minutes): agents at its load
+// here and at 5 times it, each without and with scaleDownDelaySeconds 600 on agents, every policy
+// swept again (the single-type fleets and greedy under the same config: greedy fills the demand
+// the decision held).
 //
 // Run: MLAS_TRACES=/path/to/shared/traces npm run bench -- llm-variants
 
@@ -56,12 +60,12 @@ const service = (name: string): ServiceConfig => {
   return s;
 };
 
-function members(): ReplayMember[] {
+function members(agentsScale = AGENTS_SCALE): ReplayMember[] {
   const azure = (name: string, file: string, scale: number, warmup: number): ReplayMember => {
     const trace = fileSource(`${dir}/${file}`, service(name)).build(scale);
     return { service: service(name), trace, window: replayWindow(trace, warmup) };
   };
-  const agentsTrace = constructedSource({ sharedTraces: dir, days: 2 }).build(AGENTS_SCALE);
+  const agentsTrace = constructedSource({ sharedTraces: dir, days: 2 }).build(agentsScale);
   return [
     azure("chat", "azure-llm-2023-conv.csv", CHAT_SCALE, 600),
     azure("code", "azure-llm-2023-code.csv", CODE_SCALE, 600),
@@ -69,20 +73,29 @@ function members(): ReplayMember[] {
   ];
 }
 
-/** The config with every spot variant expecting `rate` preemptions per replica-hour (its hedge sizes from it). */
-const configAt = (rate: number): Config => ({
+/**
+ * The config with every spot variant expecting `rate` preemptions per replica-hour (its hedge sizes
+ * from it), and the scale-down delays given by service name.
+ */
+const configAt = (rate: number, delays: Readonly<Record<string, number>> = {}): Config => ({
   ...config,
   services: config.services.map((s) => ({
     ...s,
+    scaleDownDelaySeconds: delays[s.name] ?? s.scaleDownDelaySeconds,
     ...(s.variants !== undefined
       ? { variants: s.variants.map((v) => (v.spotShare > 0 ? { ...v, preemptionsPerHour: rate } : v)) }
       : {}),
   })),
 });
 
-const input = (rate: number, seed: number): PlatformReplayInput => ({
-  config: configAt(rate),
-  members: replayMembers,
+const input = (
+  rate: number,
+  seed: number,
+  replayed: readonly ReplayMember[] = replayMembers,
+  delays: Readonly<Record<string, number>> = {},
+): PlatformReplayInput => ({
+  config: configAt(rate, delays),
+  members: replayed,
   controlPlane: DEFAULT_CONTROL_PLANE,
   nodeProvisioningSeconds: 0,
   drainSeconds: 30,
@@ -121,47 +134,58 @@ const aligned = alignMembers(base);
 console.log(
   `variants in tokens, ${machine()}; measured ${((aligned.endSeconds - aligned.measureFromSeconds) / 60).toFixed(1)} min; scales chat x${CHAT_SCALE}, code x${CODE_SCALE}, agents x${AGENTS_SCALE}; budget $${config.cost.maxHourlyCost}/h; forecasts ${aligned.forecasts.map((f) => f.length).join("/")} (${((performance.now() - t0) / 1000).toFixed(0)} s)`,
 );
-const policies = platformPolicies(config);
-const byName = new Map(policies.map((p) => [p.name, p]));
-console.log(
-  `every policy at headrooms ${HEADROOMS.join(", ")} (the engine plans with each variant's steps / u), 0.1 preemptions per spot replica-hour (seed ${SEED}):`,
-);
-const sweeps = policies.map((p) =>
-  HEADROOMS.map((u) => {
-    const t = performance.now();
-    const r = runPlatformPolicy(base, aligned, p, true, u);
-    console.error(`  ${r.policy}: ${((performance.now() - t) / 1000).toFixed(0)} s`);
-    return { u, r };
-  }),
-);
-const ours = (sweeps[0]?.[0]?.r as PlatformResult) ?? undefined;
-for (const sweep of sweeps) for (const { r } of sweep) console.log(row(r, ours));
 const points = (sweep: readonly { u: number; r: PlatformResult }[]): FrontierPoint[] =>
   sweep.map(({ u, r }) => ({
     headroom: u,
     costDollars: r.dollars,
     sloViolationMinutesPct: 100 - r.attainmentPct,
   }));
-const best = sweeps.map((sweep) => Math.max(...sweep.map(({ r }) => r.attainmentPct)));
-const level = Math.min(TARGET_PCT, Math.floor(Math.min(...best) * 100) / 100);
-console.log(
-  `cost at equal SLO attainment ${level}% (interpolated on each policy's cost-vs-attainment frontier over its headrooms${level < TARGET_PCT ? `; ${TARGET_PCT}% is not reached by every policy` : ""}):`,
-);
-const atLevel = policies.map((p, i) => ({
-  name: p.name,
-  cost: costAtSlo(points(sweeps[i] ?? []), 100 - level),
-}));
-const oursCost = atLevel[0]?.cost;
-for (const { name, cost } of atLevel)
-  console.log(
-    `  ${name.padEnd(26)} ${cost === undefined ? "not reached" : `$${cost.toFixed(2)}`}${cost !== undefined && oursCost !== undefined ? `  ours / it ${(oursCost / cost).toFixed(3)}` : ""}`,
+
+/** Every policy swept over the headrooms; cost at equal attainment (99%, or the lowest best). */
+function compare(
+  base: PlatformReplayInput,
+  aligned: ReturnType<typeof alignMembers>,
+  details: boolean,
+): { sweeps: { u: number; r: PlatformResult }[][]; level: number } {
+  const policies = platformPolicies(base.config);
+  const sweeps = policies.map((p) =>
+    HEADROOMS.map((u) => {
+      const t = performance.now();
+      const r = runPlatformPolicy(base, aligned, p, true, u);
+      console.error(`  ${r.policy}: ${((performance.now() - t) / 1000).toFixed(0)} s`);
+      return { u, r };
+    }),
   );
-for (const sweep of sweeps) {
-  const chosen = sweep.find(({ r }) => r.attainmentPct >= level) ?? sweep[sweep.length - 1];
-  if (chosen === undefined) continue;
-  console.log(`  ${chosen.r.policy} in detail (decided peak $${chosen.r.peakHourlyDecided.toFixed(2)}/h):`);
-  detail(chosen.r);
+  const ours = (sweeps[0]?.[0]?.r as PlatformResult) ?? undefined;
+  for (const sweep of sweeps) for (const { r } of sweep) console.log(row(r, ours));
+  const best = sweeps.map((sweep) => Math.max(...sweep.map(({ r }) => r.attainmentPct)));
+  const level = Math.min(TARGET_PCT, Math.floor(Math.min(...best) * 100) / 100);
+  console.log(
+    `cost at equal SLO attainment ${level}% (interpolated on each policy's cost-vs-attainment frontier over its headrooms${level < TARGET_PCT ? `; ${TARGET_PCT}% is not reached by every policy` : ""}):`,
+  );
+  const atLevel = policies.map((p, i) => ({
+    name: p.name,
+    cost: costAtSlo(points(sweeps[i] ?? []), 100 - level),
+  }));
+  const oursCost = atLevel[0]?.cost;
+  for (const { name, cost } of atLevel)
+    console.log(
+      `  ${name.padEnd(26)} ${cost === undefined ? "not reached" : `$${cost.toFixed(2)}`}${cost !== undefined && oursCost !== undefined ? `  ours / it ${(oursCost / cost).toFixed(3)}` : ""}`,
+    );
+  for (const sweep of sweeps) {
+    const chosen = sweep.find(({ r }) => r.attainmentPct >= level) ?? sweep[sweep.length - 1];
+    if (chosen === undefined || (!details && sweep !== sweeps[0])) continue;
+    console.log(`  ${chosen.r.policy} in detail (decided peak $${chosen.r.peakHourlyDecided.toFixed(2)}/h):`);
+    detail(chosen.r);
+  }
+  return { sweeps, level };
 }
+
+console.log(
+  `every policy at headrooms ${HEADROOMS.join(", ")} (the engine plans with each variant's steps / u), 0.1 preemptions per spot replica-hour (seed ${SEED}):`,
+);
+const { sweeps, level } = compare(base, aligned, true);
+const byName = new Map(platformPolicies(config).map((p) => [p.name, p]));
 
 const oursAt =
   sweeps[0]?.find(({ r }) => r.attainmentPct >= level)?.u ?? HEADROOMS[HEADROOMS.length - 1] ?? 1;
@@ -194,4 +218,21 @@ for (const rate of RATES) {
   console.log(
     `  rate ${rate} (mean of ${n} seeds): $${(dollars / n).toFixed(2)} (${(dollars / n / od.dollars).toFixed(3)}x on demand only, saved $${(od.dollars - dollars / n).toFixed(2)}), SLO ${(att / n).toFixed(2)}% (on demand only ${od.attainmentPct.toFixed(2)}%: ${(att / n - od.attainmentPct).toFixed(2)} points), lost to preemption ${((attWithout - att) / n).toFixed(2)} points, preemptions ${(pre / n).toFixed(1)}`,
   );
+}
+
+console.log(
+  "the scale-down delay on the bursty service (agents): without and with scaleDownDelaySeconds 600, agents at its load above and at 5 times it",
+);
+for (const agentsScale of [AGENTS_SCALE, AGENTS_SCALE * 5]) {
+  const replayed = agentsScale === AGENTS_SCALE ? replayMembers : members(agentsScale);
+  for (const delay of [0, 600]) {
+    const delays = delay > 0 ? { agents: delay } : {};
+    const run = input(0.1, SEED, replayed, delays);
+    const t = performance.now();
+    const at = alignMembers(run);
+    console.log(
+      `agents x${agentsScale}, its scaleDownDelaySeconds ${delay} (aligned in ${((performance.now() - t) / 1000).toFixed(0)} s):`,
+    );
+    compare(run, at, false);
+  }
 }

@@ -7,6 +7,7 @@ import { parseConfig, type Config } from "../../../src/config/schema.ts";
 import { decide, nextState } from "../../../src/engine/decide.ts";
 import { EMPTY_STATE, type EngineState, type ServiceDecision } from "../../../src/engine/types.ts";
 import { servicesView } from "../../../src/service/http.ts";
+import { greedyOverride } from "../../../src/sim/llm/variant-baselines.ts";
 import type { LoopSnapshot } from "../../../src/service/snapshot.ts";
 import { configOf, obs, serviceDoc, T0 } from "../helpers.ts";
 import { LINEAR } from "../llm/linear-profile.ts";
@@ -212,6 +213,16 @@ describe("the scale-down delay for a service with variants", () => {
     );
     assert.deepEqual(runs[9]?.split, { l40s: 3, h100: 0 }, "the L40S serve from minute 9: the H100 go");
     assert.deepEqual(runs[12]?.split, { l40s: 3, h100: 0 });
+  });
+
+  it("the greedy baseline fills the demand the decision held: 3 L40S for 50,000 tokens/s, not 1 for the 1,000 asked now", () => {
+    const fill = (delay: number): Readonly<Record<string, number>> | undefined => {
+      const d = run(delay, burstLullBurst.slice(0, 2))[1]?.d;
+      assert.ok(d);
+      return greedyOverride(config(delay))([d])[0];
+    };
+    assert.deepEqual(fill(900), { l40s: 3, h100: 0 });
+    assert.deepEqual(fill(0), { l40s: 1, h100: 0 });
   });
 
   it("/api/v1/services shows the split with the demand asked before the delay and the one held", () => {
