@@ -16,7 +16,8 @@
 //   before this hold, so a held demand never holds itself up); the split then sizes every
 //   checkpoint for it at the least cost. What is held is the demand, not the counts: a burst's
 //   split (1 H100) stays through a lull instead of flipping to the lull's cheapest keep-warm
-//   replica (1 spot L40S) that the next burst would meet.
+//   replica (1 spot L40S) that the next burst would meet. Scale to zero (rule 4) reads the demand
+//   now, so it still acts after scaleToZeroAfterMinutes idle within the delay.
 //
 // Worked example (the forecast flat at 80,000 tokens/s, confident): served 61,000 tokens/s now;
 // variants H100 (54 s) and L40S (480 s): checkpoints 0 s 80,000 (the mean peak within 780 s),

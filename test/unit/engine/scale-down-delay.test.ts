@@ -111,7 +111,7 @@ describe("the scale-down delay", () => {
 // linear test profile (23,537 tokens/s a replica at 1,000 + 100 tokens; test/unit/engine/variants.test.ts):
 // L40S at $1.80/h loading in 480 s, H100 at $6.90/h loading in 60 s.
 describe("the scale-down delay for a service with variants", () => {
-  const config = (delay: number): Config =>
+  const config = (delay: number, over: Record<string, unknown> = {}): Config =>
     parseConfig(
       {
         sources: { prometheus: { url: "http://127.0.0.1:9090" } },
@@ -140,6 +140,7 @@ describe("the scale-down delay for a service with variants", () => {
             triggers: {
               requestRate: { source: "prometheus", query: "q", target: 10, kind: "extensive", arrival: true },
             },
+            ...over,
           },
         },
       },
@@ -152,8 +153,13 @@ describe("the scale-down delay for a service with variants", () => {
    * Decisions once a minute at the given tokens/s. A variant's pods are ready once asked for its
    * start-up: H100 one decision after the ask, L40S eight (a pod asked and still asked since).
    */
-  function run(delay: number, loads: readonly number[]): { split: Split; d: ServiceDecision }[] {
-    const c = config(delay);
+  function run(
+    delay: number,
+    loads: readonly number[],
+    over: Record<string, unknown> = {},
+  ): { split: Split; d: ServiceDecision }[] {
+    const c = config(delay, over);
+    let busy = 0;
     let state: EngineState = EMPTY_STATE;
     const asked: Split[] = [];
     return loads.map((tokens, i) => {
@@ -163,9 +169,11 @@ describe("the scale-down delay for a service with variants", () => {
         i < n ? 0 : Math.min(...since(n).map((s) => s[v]));
       const ready: Split = { l40s: readyOf("l40s", 8), h100: readyOf("h100", 1) };
       const total = ready.l40s + ready.h100;
+      if (tokens > 0) busy = i;
       const o = obs(
         { tokens, requestRate: 0 },
         {
+          idleSeconds: (i - busy) * 60,
           readyReplicas: total,
           currentReplicas: total,
           variants: {
@@ -213,6 +221,13 @@ describe("the scale-down delay for a service with variants", () => {
     );
     assert.deepEqual(runs[9]?.split, { l40s: 3, h100: 0 }, "the L40S serve from minute 9: the H100 go");
     assert.deepEqual(runs[12]?.split, { l40s: 3, h100: 0 });
+  });
+
+  it("scale to zero reads the demand now: idle 2 minutes at scaleToZeroAfterMinutes 2 zeroes the split within the delay", () => {
+    const runs = run(900, [50_000, 0, 0, 0], { scaleToZeroAfterMinutes: 2 });
+    assert.deepEqual(runs[1]?.split, { l40s: 3, h100: 3 }, "idle 1 minute: the delay holds 50,000");
+    assert.deepEqual(runs[2]?.split, { l40s: 0, h100: 0 });
+    assert.equal(runs[2]?.d.reason, "scale-to-zero");
   });
 
   it("the greedy baseline fills the demand the decision held: 3 L40S for 50,000 tokens/s, not 1 for the 1,000 asked now", () => {
