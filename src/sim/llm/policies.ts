@@ -221,7 +221,7 @@ const oracle: LlmPolicy = {
  * headroom below 1 buys margin for what its model of one replica leaves out (a tail of long
  * prompts above the mean the model sizes for).
  */
-export const OURS_HEADROOMS: readonly number[] = [0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0, 1.15];
+export const OURS_HEADROOMS: readonly number[] = [0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0, 1.15, 1.3];
 
 const oursTokens: LlmPolicy = {
   name: "ours",
@@ -241,11 +241,15 @@ const oursTokens: LlmPolicy = {
 };
 
 /**
- * Headrooms swept for the Dynamo-style planner: far lower than the others', since it sizes for a
- * 180-second interval's mean load one interval late, and a minute's burst within it needs several
- * times that (on the constructed BurstGPT days it reaches 99% attainment only near 0.1).
+ * Headrooms swept for the Dynamo-style planner: down to far lower than the others', since it
+ * sizes for a 180-second interval's mean load one interval late, and a minute's burst within it
+ * needs several times that (on the constructed BurstGPT days it reaches 99% attainment only near
+ * 0.1); up to 1.3 as every other sweep, since on smooth load it meets the SLO above 1 (the Azure
+ * conversation trace: 99.37% at 1.15, cheaper than at 1).
  */
-export const DYNAMO_HEADROOMS: readonly number[] = [0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 1.0];
+export const DYNAMO_HEADROOMS: readonly number[] = [
+  0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 1.0, 1.15, 1.3,
+];
 
 /** NVIDIA Dynamo's SLA planner adapted to aggregated replicas (dynamo-planner.ts); knob: headroom. */
 const dynamoPlanner: LlmPolicy = {
