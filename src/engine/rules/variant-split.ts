@@ -82,11 +82,11 @@ export function variantDemandStep(draft: Draft, ctx: StepContext): Draft {
   const problem = problemOf(ctx.config, svc, states, demand.checkpoints);
   const result = solveSplit(problem);
   const total = totalOf(result.counts);
-  const base = demand.delay?.held ?? Math.max(tokens.demand, demand.guard ?? 0);
   const held = demand.delay !== undefined && demand.delay.held > demand.delay.asked;
   // What the demand now (or the delay's) alone asks, every checkpoint at it: the reactive split.
   const reactive = demand.planned
-    ? solveSplit({ ...problem, checkpoints: problem.checkpoints.map((c) => ({ ...c, demand: base })) }).counts
+    ? solveSplit({ ...problem, checkpoints: problem.checkpoints.map((c) => ({ ...c, demand: demand.base })) })
+        .counts
     : result.counts;
   const nowOnly = totalOf(reactive);
   const planChanged = reactive.some((n, i) => n !== result.counts[i]);

@@ -37,6 +37,8 @@ export interface VariantDemand {
   readonly tokens: TokenDemand;
   /** Tokens/s the intensive guards ask for, when they ask for more than runs. */
   readonly guard: number | undefined;
+  /** Tokens/s the split sizes for now: the demand now and the guards, or the delay's held demand. */
+  readonly base: number;
   /** Tokens/s the replicas ready now must keep serving. */
   readonly keep: number;
   /**
@@ -119,7 +121,7 @@ export function variantDemand(
   const keep = keepAt(ctx, base, trusted, startups, reasons);
   const checkpoints: Checkpoint[] = [{ atSeconds: 0, demand: Math.max(keep, at.get(0) ?? 0) }];
   for (const s of startups) if (s > 0) checkpoints.push({ atSeconds: s, demand: at.get(s) ?? base });
-  return { tokens, guard, keep, delay, checkpoints, planned, confidence, forecastPeak, reasons };
+  return { tokens, guard, base, keep, delay, checkpoints, planned, confidence, forecastPeak, reasons };
 }
 
 /** The scale-down delay's base: the highest base asked within the last D seconds (see the header). */
