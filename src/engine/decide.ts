@@ -20,6 +20,7 @@ import { businessHoursState, businessHoursStep, type BusinessHoursState } from "
 import { clampStep } from "./rules/clamp.ts";
 import { heldPods, nextHistory } from "./rules/held.ts";
 import { llmPlanStep } from "./rules/llm-plan.ts";
+import { latencyGuardStep } from "./rules/latency-guard.ts";
 import { llmReactiveStep } from "./rules/llm-reactive.ts";
 import { predictiveStep } from "./rules/predictive-step.ts";
 import { reactiveStep } from "./rules/reactive.ts";
@@ -146,6 +147,7 @@ export const SERVICE_STEPS: readonly ServiceStep[] = [
   businessHoursStep,
   scaleToZeroStep,
   scaleDownDelayStep,
+  latencyGuardStep,
   clampStep,
   variantSplitStep,
 ];

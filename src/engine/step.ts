@@ -44,6 +44,11 @@ export interface Draft {
   readonly variants: VariantDraft | undefined;
   /** A service with a scale-down delay: the count the rules asked before it (rules/scale-down-delay.ts). */
   readonly asked: number | undefined;
+  /**
+   * An llm service whose measured TTFT or ITL asks more than its load does: the latency guards'
+   * count (rules/llm-reactive.ts), applied after the scale-down delay (rules/latency-guard.ts).
+   */
+  readonly guard: number | undefined;
 }
 
 /** What every step may read: one service, its sanitised observations, the time as a value. */
@@ -91,6 +96,7 @@ export function seedDraft(ctx: StepContext, reasons: readonly Reason[]): Draft {
     llm: undefined,
     variants: undefined,
     asked: undefined,
+    guard: undefined,
   };
 }
 

@@ -6,7 +6,9 @@
 // tolerance, a latency corrects one replica's capacity by target / measured and asks for
 // ceil(demand / the corrected capacity), in a step of at most one replica beyond the ready ones
 // (10% of them from 20 up), never below the token count (latencyGuard in llm-sizing.ts); within
-// it, nothing.
+// it, nothing. The guards' count is the reactive count (the API's reactiveReplicas), but it joins
+// the decision only after the scale-down delay (latency-guard.ts): the delay holds what the load
+// asked, not a guard's corrective step.
 //
 // Its reason shows the arithmetic (the example of llm-sizing.ts): "tokens: demand 63,800 tokens/s
 // (served 61,000; arrivals 50 req/s x (1,020 + 256) tokens, measured) / 30,203 tokens/s per
@@ -143,12 +145,14 @@ export function llmReactiveStep(draft: Draft, ctx: StepContext): Draft {
   const guards = guardsOf(ctx, s);
   for (const { name, guard } of guards) perTrigger.set(name, guard.replicas);
   const others = draft.reactive;
-  const reactive = Math.max(others ?? 0, s.replicas, ...guards.map((g) => g.guard.replicas));
+  const asked = Math.max(others ?? 0, s.replicas);
+  const guarded = Math.max(0, ...guards.map((g) => g.guard.replicas));
   return {
     ...draft,
-    desired: reactive,
+    desired: asked,
     by: "reactive",
-    reactive,
+    reactive: Math.max(asked, guarded),
+    guard: guarded > asked ? guarded : undefined,
     load: s.demand,
     perTrigger,
     llm: s,

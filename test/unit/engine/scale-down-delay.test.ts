@@ -106,6 +106,93 @@ describe("the scale-down delay", () => {
   });
 });
 
+// An llm service (the linear test profile: 23,537 tokens/s a replica at 1,000 + 100 tokens within
+// TTFT p99 0.5 s; test/unit/engine/llm.test.ts): the delay holds the count its load asked, and the
+// latency guards join after it (rules/latency-guard.ts). 100,000 tokens/s asks ceil(4.25) = 5; a
+// TTFT p99 of 0.9 s over 5 ready corrects a replica to 23,537 x 0.5 / 0.9 = 13,076 tokens/s, asks
+// ceil(7.6) = 8 and steps to 5 + 1 = 6; 20,000 tokens/s asks 1.
+describe("the scale-down delay for an llm service", () => {
+  const config = (delay: number): Config =>
+    parseConfig(
+      {
+        sources: { prometheus: { url: "http://127.0.0.1:9090" } },
+        services: {
+          vllm: {
+            workload: { name: "vllm", namespace: "inference" },
+            minReplicas: 1,
+            maxReplicas: 20,
+            scaleDownDelaySeconds: delay,
+            resources: { gpusPerReplica: 1, gpuType: "nvidia-h100" },
+            llm: {
+              profile: "linear.json",
+              slo: { ttftSeconds: 0.5, itlSeconds: 0.035 },
+              meanPromptTokens: 1000,
+              meanOutputTokens: 100,
+            },
+            triggers: {
+              requestRate: { source: "prometheus", query: "q", target: 10, kind: "extensive", arrival: true },
+            },
+          },
+        },
+      },
+      { load: () => LINEAR },
+    );
+
+  /** Decisions once a minute: tokens/s, TTFT p99 and ready pods per minute. */
+  function runLlm(delay: number, minutes: readonly (readonly [number, number, number])[]): ServiceDecision[] {
+    const c = config(delay);
+    let state: EngineState = EMPTY_STATE;
+    return minutes.map(([tokens, ttft, ready], i) => {
+      const now = T0 + i * 60_000;
+      const o = obs(
+        { tokens, requestRate: 0, ttft, itl: 0.02 },
+        { readyReplicas: ready, currentReplicas: ready },
+        now,
+      );
+      const d = decide(c, { vllm: o }, state, now);
+      state = nextState(c, d, state);
+      const s = d.services[0];
+      assert.ok(s);
+      return s;
+    });
+  }
+
+  // Minute 0: the burst asks 5; minute 1: TTFT 0.9 s over 5 ready, the guard asks 6; then the lull.
+  const minutes = [
+    [100_000, 0.3, 4],
+    [100_000, 0.9, 5],
+    ...Array<readonly [number, number, number]>(16).fill([20_000, 0.2, 6]),
+  ] as const;
+
+  it("900 s: the guard's 6 acts at once, and the lull holds the load's 5 (asked until minute 2) through minute 16, not the guard's 6", () => {
+    const d = runLlm(900, minutes);
+    assert.deepEqual(
+      d.map((s) => s.desiredReplicas),
+      [5, 6, ...Array<number>(15).fill(5), 1],
+    );
+    assert.equal(d[1]?.reason, "reactive");
+    assert.equal(
+      d[1]?.askedBeforeDelay,
+      5,
+      "minute 1: the load asked 5 before the delay; the guard's 6 joins after it",
+    );
+    assert.equal(d[1]?.reactiveReplicas, 6);
+    assert.equal(d[2]?.reason, "hold");
+    assert.match(
+      d[2]?.reasons.map((r) => r.message).join("\n") ?? "",
+      /scale-down delay: holding 5, the highest count asked within the last 900 s \(1 asked now\)/,
+    );
+  });
+
+  it("without a delay the guard's 6 still acts, and the lull's 1 follows at once", () => {
+    const d = runLlm(0, minutes);
+    assert.deepEqual(
+      d.map((s) => s.desiredReplicas),
+      [5, 6, ...Array<number>(16).fill(1)],
+    );
+  });
+});
+
 // A service with variants holds its token demand, not its counts (split/demand.ts): the split
 // sizes for the highest demand asked within the delay at the least cost. Both variants use the
 // linear test profile (23,537 tokens/s a replica at 1,000 + 100 tokens; test/unit/engine/variants.test.ts):

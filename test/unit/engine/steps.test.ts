@@ -9,6 +9,7 @@ import { replicaPrice } from "../../../src/engine/cost.ts";
 import { businessHoursStep } from "../../../src/engine/rules/business-hours.ts";
 import type { Claim } from "../../../src/engine/rules/budget.ts";
 import { clampStep } from "../../../src/engine/rules/clamp.ts";
+import { latencyGuardStep } from "../../../src/engine/rules/latency-guard.ts";
 import { predictiveStep } from "../../../src/engine/rules/predictive-step.ts";
 import { reactiveStep } from "../../../src/engine/rules/reactive.ts";
 import { scaleDownDelayStep } from "../../../src/engine/rules/scale-down-delay.ts";
@@ -221,6 +222,34 @@ const cases: Case[] = [
     adds: [["keep-warm", /^forecast expects load 5 > 0 within start-up \+ scale-ahead: keeping warm$/]],
   },
   {
+    name: "latency guard: its 6 raises the 5 the load asked (after the scale-down delay), by the reactive rule",
+    step: latencyGuardStep,
+    given: { desired: 5, by: "hold", guard: 6 },
+    want: { desired: 6, by: "reactive" },
+    adds: [],
+  },
+  {
+    name: "latency guard: a delay's held 9 stands over its 6",
+    step: latencyGuardStep,
+    given: { desired: 9, by: "hold", guard: 6 },
+    want: { desired: 9, by: "hold" },
+    adds: [],
+  },
+  {
+    name: "latency guard: scale to zero wins over it",
+    step: latencyGuardStep,
+    given: { desired: 0, by: "scale-to-zero", guard: 6 },
+    want: { desired: 0, by: "scale-to-zero" },
+    adds: [],
+  },
+  {
+    name: "latency guard: none asked, nothing changes",
+    step: latencyGuardStep,
+    given: { desired: 5, by: "predictive" },
+    want: { desired: 5, by: "predictive" },
+    adds: [],
+  },
+  {
     name: "clamp: 0 raised to minReplicas 1",
     step: clampStep,
     given: { desired: 0, by: "reactive" },
@@ -244,7 +273,7 @@ const cases: Case[] = [
 ];
 
 describe("steps: the lists decide() runs", () => {
-  it("service steps in rule order: reactive (and in tokens), predictive (and in tokens), the variants' demand and split, business hours, scale to zero, the scale-down delay, clamp, the split within the total", () => {
+  it("service steps in rule order: reactive (and in tokens), predictive (and in tokens), the variants' demand and split, business hours, scale to zero, the scale-down delay, the latency guards, clamp, the split within the total", () => {
     assert.deepEqual(SERVICE_STEPS, [
       reactiveStep,
       llmReactiveStep,
@@ -254,6 +283,7 @@ describe("steps: the lists decide() runs", () => {
       businessHoursStep,
       scaleToZeroStep,
       scaleDownDelayStep,
+      latencyGuardStep,
       clampStep,
       variantSplitStep,
     ]);
