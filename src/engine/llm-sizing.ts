@@ -192,6 +192,14 @@ export function sizeInTokens(svc: ServiceConfig, obs: ServiceObservations): LlmS
   };
 }
 
+/**
+ * What a latency guard is sized from: the demand, one replica's capacity in tokens/s (a service
+ * with variants: its ready fleet's per replica), the count in tokens and the measured latencies.
+ */
+export type GuardBasis = Pick<LlmSizing, "llm" | "demand" | "replicas" | "measuredTtft" | "measuredItl"> & {
+  readonly capacity: { readonly tokensPerSecond: number };
+};
+
 /** A measured TTFT or ITL above its target, and the replicas it asks for (latencyGuard). */
 export interface LatencyGuard {
   readonly signal: "ttft" | "itl";
@@ -241,7 +249,7 @@ export interface LatencyGuard {
  * p99 at 95 s against 2 s: 30,069 x 2 / 95 = 633 tokens/s, ceil(153,849 / 633) = 244; 8 again.
  */
 export function latencyGuard(
-  s: Pick<LlmSizing, "demand" | "capacity" | "replicas">,
+  s: GuardBasis,
   signal: "ttft" | "itl",
   measured: number | undefined,
   target: number,

@@ -17,7 +17,15 @@
 // ITL p99 18.5 ms, KV 21%".
 
 import { extensiveReplicas } from "../hpa.ts";
-import { latencyGuard, predictAt, sizeInTokens, type LatencyGuard, type LlmSizing } from "../llm-sizing.ts";
+import {
+  latencyGuard,
+  predictAt,
+  sizeInTokens,
+  type GuardBasis,
+  type LatencyGuard,
+  type LlmSizing,
+} from "../llm-sizing.ts";
+import type { ServiceConfig } from "../../config/schema.ts";
 import { lazyReason, type Draft, type StepContext } from "../step.ts";
 import { tokens } from "../thousands.ts";
 import type { Reason } from "../types.ts";
@@ -80,7 +88,7 @@ function demandText(s: LlmSizing): string {
  * "itl: measured p99 80.7 ms > 50 ms: 30,069 tokens/s per replica x 50 ms / 80.7 ms = 18,630;
  * demand 153,849 tokens/s / 18,630 = 9; a step at most: max(6 in tokens, 7 ready + 1) = 8 (...)"
  */
-function guardReason(s: LlmSizing, g: LatencyGuard): Reason {
+export function guardReason(s: GuardBasis, g: LatencyGuard): Reason {
   const q = `p${Number((s.llm.slo.percentile * 100).toFixed(1))}`;
   const bounded =
     g.corrected > g.stepLimit
@@ -92,13 +100,17 @@ function guardReason(s: LlmSizing, g: LatencyGuard): Reason {
   };
 }
 
-/** The latency guards that act, one per `ttft` / `itl` trigger. */
-function guardsOf(ctx: StepContext, s: LlmSizing): { readonly name: string; readonly guard: LatencyGuard }[] {
+/** The latency guards that act, one per `ttft` / `itl` trigger, with `ready` replicas serving. */
+export function guardsOf(
+  svc: ServiceConfig,
+  s: GuardBasis,
+  ready: number | undefined,
+): { readonly name: string; readonly guard: LatencyGuard }[] {
   const out: { readonly name: string; readonly guard: LatencyGuard }[] = [];
-  for (const t of ctx.svc.triggers) {
+  for (const t of svc.triggers) {
     if (t.llm !== "ttft" && t.llm !== "itl") continue;
     const measured = t.llm === "ttft" ? s.measuredTtft : s.measuredItl;
-    const g = latencyGuard(s, t.llm, measured, t.target, ctx.obs.readyReplicas);
+    const g = latencyGuard(s, t.llm, measured, t.target, ready);
     if (g !== undefined) out.push({ name: t.name, guard: g });
   }
   return out;
@@ -142,7 +154,7 @@ export function llmReactiveStep(draft: Draft, ctx: StepContext): Draft {
         extensiveReplicas(s.arrivals * (s.shape.promptTokens + s.shape.outputTokens), per),
       );
   }
-  const guards = guardsOf(ctx, s);
+  const guards = guardsOf(ctx.svc, s, ctx.obs.readyReplicas);
   for (const { name, guard } of guards) perTrigger.set(name, guard.replicas);
   const others = draft.reactive;
   const asked = Math.max(others ?? 0, s.replicas);

@@ -4,26 +4,32 @@
 // capacity of a replica left to the split:
 //
 // - now: the larger of the tokens/s vLLM served and the ingress's arrivals x (P + O);
-// - the guards: the measured TTFT, ITL (and any other intensive trigger) ask the HPA's ratio of the
-//   ready replicas, ceil(ready x measured / target); in tokens that is the ready fleet's capacity x
-//   that count / ready (TTFT p99 1 s against 0.5 s with 2 ready: the capacity of 4 of them);
+// - the guards: the measured TTFT and ITL ask one workload's guard step (llm-reactive.ts: one
+//   replica's capacity x target / measured, at most one replica beyond the ready ones), and any
+//   other intensive trigger the HPA's ratio of the ready replicas, ceil(ready x measured / target);
+//   in tokens the highest count is that many replicas at the ready fleet's capacity a replica (a
+//   GPU utilisation of 90% against 45% with 2 ready: the capacity of 4 of them);
 // - at start-up S of each variant: the planner's quantile of the token forecast at now + S (its
 //   newsvendor ratio from the cheapest variant of that start-up), never below now and the guards;
 // - keep: what the ready replicas must go on serving: now, the guards, and the forecast's mean peak
 //   within the longest start-up + the HPA's scale-down cooldown (the planner's hold);
-// - the scale-down delay (scaleDownDelaySeconds): a lower demand waits. The base (now and the
-//   guards) is the highest base asked within the last D seconds (each answer stores the base asked
-//   before this hold, so a held demand never holds itself up); the split then sizes every
+// - the scale-down delay (scaleDownDelaySeconds): a lower demand waits. The base is the highest
+//   demand asked within the last D seconds (each answer stores the demand asked now, so a held
+//   demand never holds itself up), or the guards when they ask more; the split then sizes every
 //   checkpoint for it at the least cost. What is held is the demand, not the counts: a burst's
 //   split (1 H100) stays through a lull instead of flipping to the lull's cheapest keep-warm
-//   replica (1 spot L40S) that the next burst would meet. Scale to zero (rule 4) reads the demand
-//   now, so it still acts after scaleToZeroAfterMinutes idle within the delay.
+//   replica (1 spot L40S) that the next burst would meet. The guards are not held: they answer a
+//   measured latency with a step, and ask nothing once it is back within target (as for one
+//   workload, rules/latency-guard.ts). Scale to zero (rule 4) reads the demand now, so it still
+//   acts after scaleToZeroAfterMinutes idle within the delay.
 //
 // Worked example (the forecast flat at 80,000 tokens/s, confident): served 61,000 tokens/s now;
 // variants H100 (54 s) and L40S (480 s): checkpoints 0 s 80,000 (the mean peak within 780 s),
 // 54 s 80,000, 480 s 80,000 (each the forecast's quantile at that moment).
 
+import { ceilSafe } from "../hpa.ts";
 import { highestStanding } from "../rules/held.ts";
+import { guardReason, guardsOf } from "../rules/llm-reactive.ts";
 import { peakOver, predictive, SCALE_IN_COOLDOWN_SECONDS } from "../rules/predictive.ts";
 import type { TokenDemand } from "../llm-sizing.ts";
 import type { Draft, StepContext } from "../step.ts";
@@ -37,13 +43,13 @@ export interface VariantDemand {
   readonly tokens: TokenDemand;
   /** Tokens/s the intensive guards ask for, when they ask for more than runs. */
   readonly guard: number | undefined;
-  /** Tokens/s the split sizes for now: the demand now and the guards, or the delay's held demand. */
+  /** Tokens/s the split sizes for now: the demand now, or the delay's held demand, and the guards. */
   readonly base: number;
   /** Tokens/s the replicas ready now must keep serving. */
   readonly keep: number;
   /**
-   * With a scale-down delay: the base (now and the guards, tokens/s) asked before the delay, and
-   * the base the split sizes for (the highest asked within the delay; at least `asked`).
+   * With a scale-down delay: the demand now (tokens/s, without the guards), and the highest demand
+   * asked within the delay (at least `asked`); the split sizes for it or the guards, the higher.
    */
   readonly delay: { readonly asked: number; readonly held: number } | undefined;
   /** Keep at 0 s, then each variant start-up's demand. */
@@ -56,13 +62,33 @@ export interface VariantDemand {
   readonly reasons: readonly Reason[];
 }
 
-/** The guard in tokens/s: the ready fleet's capacity x the intensive triggers' count / ready. */
-function guardOf(draft: Draft, ctx: StepContext, states: readonly VariantState[]): number | undefined {
+/**
+ * The guards in tokens/s: a count of ready replicas at the ready fleet's capacity a replica. The
+ * count is the highest of the intensive triggers' (the HPA's ratio) and the TTFT and ITL guards'
+ * (one workload's, llm-reactive.ts, with that capacity a replica); undefined with none ready or
+ * none asking more than runs.
+ */
+function guardOf(
+  draft: Draft,
+  ctx: StepContext,
+  states: readonly VariantState[],
+  tokens: TokenDemand,
+  reasons: Reason[],
+): number | undefined {
   const ready = ctx.obs.readyReplicas ?? states.reduce((s, v) => s + v.ready, 0);
-  const asked = draft.reactive;
-  if (asked === undefined || !(ready > 0) || asked <= ready) return undefined;
-  const capacity = states.reduce((s, v) => s + v.ready * v.capacity.tokensPerSecond, 0);
-  return (capacity * asked) / ready;
+  if (!(ready > 0)) return undefined;
+  const per = states.reduce((s, v) => s + v.ready * v.capacity.tokensPerSecond, 0) / ready;
+  if (!(per > 0)) return undefined;
+  let count = draft.reactive ?? 0;
+  const basis = { ...tokens, capacity: { tokensPerSecond: per }, replicas: ceilSafe(tokens.demand / per) };
+  for (const { guard } of guardsOf(ctx.svc, basis, ready)) {
+    reasons.push({
+      rule: "reactive",
+      message: `variants: ${guardReason(basis, guard).message}; sizing for ${guard.replicas} x ${thousands(per)} = ${thousands(guard.replicas * per)} tokens/s (the ready fleet's capacity a replica)`,
+    });
+    count = Math.max(count, guard.replicas);
+  }
+  return count > ready ? count * per : undefined;
 }
 
 /** The planner at start-up `seconds`, priced by the cheapest variant of that start-up. */
@@ -92,11 +118,10 @@ export function variantDemand(
   states: readonly VariantState[],
   tokens: TokenDemand,
 ): VariantDemand {
-  const guard = guardOf(draft, ctx, states);
   const reasons: Reason[] = [];
-  const asked = Math.max(tokens.demand, guard ?? 0);
-  const delay = delayOf(ctx, asked, reasons);
-  const base = delay?.held ?? asked;
+  const guard = guardOf(draft, ctx, states, tokens, reasons);
+  const delay = delayOf(ctx, tokens.demand, guard ?? 0, reasons);
+  const base = Math.max(delay?.held ?? tokens.demand, guard ?? 0);
   const startups = [...new Set(states.map((s) => s.config.podStartupSeconds))].sort((a, b) => a - b);
   const seen = new Set<string>();
   let planned = false;
@@ -124,16 +149,17 @@ export function variantDemand(
   return { tokens, guard, base, keep, delay, checkpoints, planned, confidence, forecastPeak, reasons };
 }
 
-/** The scale-down delay's base: the highest base asked within the last D seconds (see the header). */
-function delayOf(ctx: StepContext, asked: number, reasons: Reason[]): VariantDemand["delay"] {
+/** The scale-down delay's demand: the highest demand asked within the last D seconds (see the header). */
+function delayOf(ctx: StepContext, asked: number, guard: number, reasons: Reason[]): VariantDemand["delay"] {
   const seconds = ctx.svc.scaleDownDelaySeconds;
   if (!(seconds > 0)) return undefined;
   const standing = highestStanding(ctx.history?.answers ?? [], ctx.now, seconds, (a) => a.demand ?? 0);
   if (!(standing > asked)) return { asked, held: asked };
-  reasons.push({
-    rule: "hold",
-    message: `variants: scale-down delay: sizing for ${thousands(standing)} tokens/s, the highest demand asked within the last ${seconds} s (${thousands(asked)} asked now)`,
-  });
+  if (standing > guard)
+    reasons.push({
+      rule: "hold",
+      message: `variants: scale-down delay: sizing for ${thousands(standing)} tokens/s, the highest demand asked within the last ${seconds} s (${thousands(asked)} asked now)`,
+    });
   return { asked, held: standing };
 }
 

@@ -70,8 +70,9 @@ export interface VariantsDecision {
   readonly proven: boolean;
   readonly variants: readonly VariantDecision[];
   /**
-   * With a scale-down delay (scaleDownDelaySeconds): the demand (tokens/s, now and the latency
-   * guards) asked before the delay, and the one the split sized for, the highest asked within it.
+   * With a scale-down delay (scaleDownDelaySeconds): the demand asked now (tokens/s, without the
+   * latency guards), and the highest asked within the delay, which the split sized for (or the
+   * guards, when they asked more).
    */
   readonly scaleDownDelay?: { readonly askedTokensPerSecond: number; readonly heldTokensPerSecond: number };
 }

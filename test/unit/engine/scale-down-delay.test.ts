@@ -327,6 +327,48 @@ describe("the scale-down delay for a service with variants", () => {
     assert.deepEqual(fill(0), { l40s: 1, h100: 0 });
   });
 
+  it("900 s: the latency guards are not held: a TTFT of 47 s over 2 H100 sizes minute 0 for 70,610 tokens/s (3 H100); at minute 1, within target, the delay holds the 20,000 asked, not the guard's", () => {
+    const c = config(900);
+    let state: EngineState = EMPTY_STATE;
+    const d = (
+      [
+        [47, 2],
+        [0.2, 3],
+      ] as const
+    ).map(([ttft, h100], i) => {
+      const now = T0 + i * 60_000;
+      const o = obs(
+        { tokens: 20_000, requestRate: 0, ttft, itl: 0.02 },
+        {
+          idleSeconds: 0,
+          readyReplicas: h100,
+          currentReplicas: h100,
+          variants: {
+            l40s: { readyReplicas: 0, currentReplicas: 0 },
+            h100: { readyReplicas: h100, currentReplicas: h100 },
+          },
+        },
+        now,
+      );
+      const decisions = decide(c, { chat: o }, state, now);
+      state = nextState(c, decisions, state);
+      return decisions.services[0];
+    });
+    const of = (s: ServiceDecision | undefined) =>
+      Object.fromEntries((s?.variants?.variants ?? []).map((v) => [v.variant, v.desiredReplicas]));
+    assert.deepEqual(of(d[0]), { l40s: 0, h100: 3 });
+    assert.deepEqual(
+      of(d[1]),
+      { l40s: 1, h100: 1 },
+      "20,000 tokens/s: an L40S started, an H100 held until it serves",
+    );
+    assert.deepEqual(d[1]?.variants?.scaleDownDelay, {
+      askedTokensPerSecond: 20_000,
+      heldTokensPerSecond: 20_000,
+    });
+    assert.equal(d[1]?.reason, "reactive");
+  });
+
   it("/api/v1/services shows the split with the demand asked before the delay and the one held", () => {
     const d = run(900, burstLullBurst.slice(0, 2))[1]?.d;
     const service = config(900).services[0];

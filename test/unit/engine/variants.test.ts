@@ -167,6 +167,34 @@ describe("a service with variants through decide()", () => {
     );
   });
 
+  it("the TTFT guard: p99 47 s against 0.5 s with 2 H100 ready at 20,000 tokens/s takes one step beyond them, so the split sizes for 3 x 23,537 = 70,610 tokens/s: 3 H100", () => {
+    const c = configOf({ chat: service({ l40s: L40S(), h100: H100() }) });
+    const o = obs(
+      { tokens: 20_000, requestRate: 0, ttft: 47, itl: 0.02 },
+      {
+        readyReplicas: 2,
+        currentReplicas: 2,
+        variants: {
+          l40s: { readyReplicas: 0, currentReplicas: 0 },
+          h100: { readyReplicas: 2, currentReplicas: 2 },
+        },
+      },
+    );
+    const d = decide(c, { chat: o }, EMPTY_STATE, T0).services[0];
+    assert.deepEqual(counts(d), { l40s: 0, h100: 3 });
+    assert.match(
+      text(d),
+      /variants: ttft: measured p99 47 s > 500 ms: 23,537 tokens\/s per replica x 500 ms \/ 47 s = 250; demand 20,000 tokens\/s \/ 250 = 80; a step at most: max\(1 in tokens, 2 ready \+ 1\) = 3 \(the latency judges the replicas ready over its window\); sizing for 3 x 23,537 = 70,610 tokens\/s/,
+    );
+    assert.match(text(d), /latency guards 70,610\); keep 70,610 ready/);
+    const calm = decide(c, { chat: seen(20_000, { l40s: 0, h100: 2 }) }, EMPTY_STATE, T0).services[0];
+    assert.deepEqual(
+      counts(calm),
+      { l40s: 1, h100: 1 },
+      "without the latency, 20,000 tokens/s needs 1: an L40S started, an H100 held until it serves",
+    );
+  });
+
   it("3 H100 ready at a steady 50,000: moving to 3 L40S pays over 30 min ($5.40 x 1,800 s + holding the H100s $20.70 x 480 s = 19,656 < $20.70 x 1,800 s = 37,260): 3 L40S started, 3 H100 held", () => {
     const c = configOf({ chat: service({ l40s: L40S(), h100: H100() }) });
     const d = decide(c, { chat: seen(50_000, { l40s: 0, h100: 3 }) }, EMPTY_STATE, T0).services[0];
