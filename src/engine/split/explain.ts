@@ -58,6 +58,8 @@ export interface VariantDecision {
 
 export interface VariantsDecision {
   readonly demandTokensPerSecond: number;
+  /** Tokens/s the TTFT and ITL guards (and any other intensive trigger) ask, when more than runs. */
+  readonly guardTokensPerSecond?: number;
   readonly meanPromptTokens: number;
   readonly meanOutputTokens: number;
   readonly checkpoints: readonly CheckpointResult[];
@@ -157,6 +159,7 @@ function variantDecisions(d: VariantDraft): VariantDecision[] {
 export function variantsDecision(d: VariantDraft, binding: readonly SplitConstraint[]): VariantsDecision {
   return {
     demandTokensPerSecond: d.demand.tokens.demand,
+    ...(d.demand.guard !== undefined ? { guardTokensPerSecond: d.demand.guard } : {}),
     meanPromptTokens: d.demand.tokens.shape.promptTokens,
     meanOutputTokens: d.demand.tokens.shape.outputTokens,
     checkpoints: d.result.checkpoints,

@@ -4,7 +4,7 @@
 //    capacity at the expected lengths, each variant to its maximum and the GPU quota left before the
 //    next; no start-up, no spot hedge, no budget. The planning-level benchmark sizes it on the
 //    demand; the token replay on the demand our decision sized its split for now (the same signals,
-//    and with a scale-down delay the demand it held), only the split replaced;
+//    with a scale-down delay the demand it held, and the latency guards'), only the split replaced;
 //  - the same config with some variants only (a single GPU type, or no spot).
 
 import type { Config, ServiceConfig, VariantConfig } from "../../config/schema.ts";
@@ -70,8 +70,12 @@ export function greedyOverride(
     for (const { d, i, s } of order) {
       const split = d.variants;
       if (s === undefined || split === undefined) continue;
-      // The demand the decision sized its split for: now, or with a scale-down delay the demand it held.
-      const sized = split.scaleDownDelay?.heldTokensPerSecond ?? split.demandTokensPerSecond;
+      // The demand the decision sized its split for: now, or with a scale-down delay the demand it
+      // held, or the latency guards' when they ask more.
+      const sized = Math.max(
+        split.scaleDownDelay?.heldTokensPerSecond ?? split.demandTokensPerSecond,
+        split.guardTokensPerSecond ?? 0,
+      );
       const demand = d.desiredReplicas > 0 ? sized : 0;
       out[i] = { ...greedySplit(s, config, demand, quota).counts };
       if (demand === 0) for (const v of s.variants ?? []) out[i][v.name] = v.minReplicas;

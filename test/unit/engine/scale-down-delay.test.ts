@@ -367,6 +367,16 @@ describe("the scale-down delay for a service with variants", () => {
       heldTokensPerSecond: 20_000,
     });
     assert.equal(d[1]?.reason, "reactive");
+    assert.equal(Math.round(d[0]?.variants?.guardTokensPerSecond ?? 0), 70_610);
+    assert.equal(d[1]?.variants?.guardTokensPerSecond, undefined);
+    assert.deepEqual(
+      d.map((x) => (x ? greedyOverride(c)([x])[0] : undefined)),
+      [
+        { l40s: 3, h100: 0 },
+        { l40s: 1, h100: 0 },
+      ],
+      "the greedy baseline fills the guards' 70,610 tokens/s at minute 0, as the split did",
+    );
   });
 
   it("/api/v1/services shows the split with the demand asked before the delay and the one held", () => {
