@@ -49,7 +49,7 @@ const AGENTS_SCALE = 60;
 const SEED = 20261206;
 const SEEDS = [SEED, SEED + 1, SEED + 2];
 /** Headrooms swept per policy, and the attainment costs are compared at when every policy reaches it. */
-const HEADROOMS = [1, 0.8, 0.6, 0.45];
+const HEADROOMS = [1, 0.9, 0.8, 0.7, 0.6, 0.45];
 const TARGET_PCT = 99;
 /** Preemptions per spot replica-hour: the config's expectation, and ten and forty times it. */
 const RATES = [0.1, 1, 4];
