@@ -5,46 +5,12 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import fc from "fast-check";
-import { parseConfig, type Config } from "../../../src/config/schema.ts";
+import type { Config } from "../../../src/config/schema.ts";
 import { OUTPUT_LENGTH_SIGNALS, PROMPT_LENGTH_SIGNALS } from "../../../src/config/llm.ts";
 import { decide } from "../../../src/engine/decide.ts";
 import { EMPTY_STATE, type ServiceDecision, type ServiceObservations } from "../../../src/engine/types.ts";
 import { flatForecast, obs, T0 } from "../helpers.ts";
-import { LINEAR } from "../llm/linear-profile.ts";
-
-function llmConfig(service: Record<string, unknown> = {}, top: Record<string, unknown> = {}): Config {
-  return parseConfig(
-    {
-      sources: { prometheus: { url: "http://127.0.0.1:9090" } },
-      services: {
-        vllm: {
-          workload: { name: "vllm", namespace: "inference" },
-          minReplicas: 1,
-          maxReplicas: 20,
-          resources: { gpusPerReplica: 1, gpuType: "nvidia-h100" },
-          llm: {
-            profile: "linear.json",
-            slo: { ttftSeconds: 0.5, itlSeconds: 0.035 },
-            meanPromptTokens: 1000,
-            meanOutputTokens: 100,
-          },
-          triggers: {
-            requestRate: {
-              source: "prometheus",
-              query: "sum(rate(nginx_ingress_controller_requests[1m]))",
-              target: 10,
-              kind: "extensive",
-              arrival: true,
-            },
-          },
-          ...service,
-        },
-      },
-      ...top,
-    },
-    { load: () => LINEAR },
-  );
-}
+import { linearLlmConfig } from "../llm/linear-profile.ts";
 
 function decideOne(config: Config, o: ServiceObservations, now = T0): ServiceDecision {
   const d = decide(config, { vllm: o }, EMPTY_STATE, now).services[0];
@@ -55,7 +21,7 @@ function decideOne(config: Config, o: ServiceObservations, now = T0): ServiceDec
 const text = (d: ServiceDecision): string => d.reasons.map((r) => `${r.rule}: ${r.message}`).join("\n");
 
 describe("an llm service, reactive in tokens", () => {
-  const config = llmConfig();
+  const config = linearLlmConfig();
 
   it("the config: load signal tokens, start-up the profile's 60 s, capacity 23,537 tokens/s at the expected lengths", () => {
     const s = config.services[0];
@@ -238,7 +204,7 @@ describe("an llm service, reactive in tokens", () => {
       want: 33,
     },
   ];
-  const wide = llmConfig({ maxReplicas: 100 });
+  const wide = linearLlmConfig({ maxReplicas: 100 });
   for (const c of stepCases)
     it(`latency guard step: ${c.name}`, () => {
       const pods = c.ready === undefined ? {} : { readyReplicas: c.ready, currentReplicas: c.ready };
@@ -261,7 +227,7 @@ describe("an llm service, reactive in tokens", () => {
 });
 
 describe("an llm service at zero", () => {
-  const config = llmConfig({ minReplicas: 0 });
+  const config = linearLlmConfig({ minReplicas: 0 });
   const atZero = (tokens: number, requests: number): ServiceObservations =>
     obs({ tokens, requestRate: requests }, { readyReplicas: 0, currentReplicas: 0, idleSeconds: 3600 });
 
@@ -284,7 +250,7 @@ describe("an llm service at zero", () => {
 // 960, so x 1,000 / 960 and 2 significant figures: 210, 420, 730, 1,100, 2,100, 4,200; outputs 20,
 // 40, 80, 120, 200, 400 average 100 already.
 describe("an llm service sized on its request lengths' distribution", () => {
-  const config = llmConfig();
+  const config = linearLlmConfig();
   const PROMPTS = [200, 400, 700, 1100, 2000, 4000];
   const OUTPUTS = [20, 40, 80, 120, 200, 400];
   const lengths = (prompts: readonly (number | undefined)[], outputs: readonly (number | undefined)[]) => ({
@@ -337,7 +303,7 @@ describe("an llm service sized on its request lengths' distribution", () => {
 
 describe("an llm service, planned in tokens", () => {
   it("a confident forecast of 66,000 tokens/s at the ready time (now + 60 s) plans ceil(66,000 / 23,537) = 3", () => {
-    const config = llmConfig();
+    const config = linearLlmConfig();
     const d = decideOne(
       config,
       obs({ tokens: 20_000, requestRate: 0 }, { forecast: flatForecast(T0, 60_000, 66_000, 0.9) }),
@@ -350,7 +316,7 @@ describe("an llm service, planned in tokens", () => {
   });
 
   it("the decision's prediction is at the final count: the budget trims 3 to 2 ($7.03/h a replica, $15/h)", () => {
-    const config = llmConfig(
+    const config = linearLlmConfig(
       {},
       { businessRules: { costOptimization: { enabled: true, maxHourlyCost: 15 } } },
     );
@@ -363,7 +329,7 @@ describe("an llm service, planned in tokens", () => {
 });
 
 describe("an llm service: invariants over generated observations", () => {
-  const config = llmConfig({ minReplicas: 0 });
+  const config = linearLlmConfig({ minReplicas: 0 });
   const reading = fc.oneof(
     { weight: 6, arbitrary: fc.double({ min: 0, max: 1e6, noNaN: true }) },
     { weight: 1, arbitrary: fc.constantFrom(Number.NaN, Number.POSITIVE_INFINITY, -1, 0) },

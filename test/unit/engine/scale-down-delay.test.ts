@@ -10,7 +10,7 @@ import { servicesView } from "../../../src/service/http.ts";
 import { greedyOverride } from "../../../src/sim/llm/variant-baselines.ts";
 import type { LoopSnapshot } from "../../../src/service/snapshot.ts";
 import { configOf, obs, serviceDoc, T0 } from "../helpers.ts";
-import { LINEAR } from "../llm/linear-profile.ts";
+import { LINEAR, linearLlmConfig } from "../llm/linear-profile.ts";
 
 const delayed = (delay: number) =>
   configOf({ svc: serviceDoc({ maxReplicas: 20, scaleDownDelaySeconds: delay }) });
@@ -112,31 +112,7 @@ describe("the scale-down delay", () => {
 // TTFT p99 of 0.9 s over 5 ready corrects a replica to 23,537 x 0.5 / 0.9 = 13,076 tokens/s, asks
 // ceil(7.6) = 8 and steps to 5 + 1 = 6; 20,000 tokens/s asks 1.
 describe("the scale-down delay for an llm service", () => {
-  const config = (delay: number): Config =>
-    parseConfig(
-      {
-        sources: { prometheus: { url: "http://127.0.0.1:9090" } },
-        services: {
-          vllm: {
-            workload: { name: "vllm", namespace: "inference" },
-            minReplicas: 1,
-            maxReplicas: 20,
-            scaleDownDelaySeconds: delay,
-            resources: { gpusPerReplica: 1, gpuType: "nvidia-h100" },
-            llm: {
-              profile: "linear.json",
-              slo: { ttftSeconds: 0.5, itlSeconds: 0.035 },
-              meanPromptTokens: 1000,
-              meanOutputTokens: 100,
-            },
-            triggers: {
-              requestRate: { source: "prometheus", query: "q", target: 10, kind: "extensive", arrival: true },
-            },
-          },
-        },
-      },
-      { load: () => LINEAR },
-    );
+  const config = (delay: number): Config => linearLlmConfig({ scaleDownDelaySeconds: delay });
 
   /** Decisions once a minute: tokens/s, TTFT p99 and ready pods per minute. */
   function runLlm(delay: number, minutes: readonly (readonly [number, number, number])[]): ServiceDecision[] {
