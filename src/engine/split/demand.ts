@@ -41,7 +41,7 @@ import type { Checkpoint } from "./problem.ts";
 export interface VariantDemand {
   /** The demand now, as rule 1 in tokens reads it. */
   readonly tokens: TokenDemand;
-  /** Tokens/s the intensive guards ask for, when they ask for more than runs. */
+  /** Tokens/s the guards (TTFT, ITL, other intensive triggers) ask for, when more than runs. */
   readonly guard: number | undefined;
   /** Tokens/s the split sizes for now: the demand now, or the delay's held demand, and the guards. */
   readonly base: number;
