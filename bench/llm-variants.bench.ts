@@ -105,7 +105,8 @@ const input = (
 
 function row(r: PlatformResult, ref?: PlatformResult): string {
   const ratio = ref !== undefined ? `${(r.dollars / ref.dollars).toFixed(3)}x` : "";
-  return `${r.policy.padEnd(34)} $${r.dollars.toFixed(2).padStart(8)} ${ratio.padStart(7)}  ${r.gpuHours.toFixed(1).padStart(6)} GPU-h  SLO ${r.attainmentPct.toFixed(2)}% of ${r.requests}  preemptions ${String(r.preemptions).padStart(3)}  peak $${r.peakHourlyDecided.toFixed(2)}/h decided, $${r.peakHourlyPaid.toFixed(2)}/h paid (over budget ${r.secondsOverBudget} s)${quotas(r)}`;
+  const w = worstServed(r);
+  return `${r.policy.padEnd(34)} $${r.dollars.toFixed(2).padStart(8)} ${ratio.padStart(7)}  ${r.gpuHours.toFixed(1).padStart(6)} GPU-h  SLO ${r.attainmentPct.toFixed(2)}% of ${r.requests} (worst ${w.service} ${w.pct.toFixed(2)}%)  preemptions ${String(r.preemptions).padStart(3)}  peak $${r.peakHourlyDecided.toFixed(2)}/h decided, $${r.peakHourlyPaid.toFixed(2)}/h paid (over budget ${r.secondsOverBudget} s)${quotas(r)}`;
 }
 
 /** " H100 GPUs peak 14 (over the quota 0 s)" per GPU type with a quota. */
@@ -134,12 +135,43 @@ const aligned = alignMembers(base);
 console.log(
   `variants in tokens, ${machine()}; measured ${((aligned.endSeconds - aligned.measureFromSeconds) / 60).toFixed(1)} min; scales chat x${CHAT_SCALE}, code x${CODE_SCALE}, agents x${AGENTS_SCALE}; budget $${config.cost.maxHourlyCost}/h; forecasts ${aligned.forecasts.map((f) => f.length).join("/")} (${((performance.now() - t0) / 1000).toFixed(0)} s)`,
 );
-const points = (sweep: readonly { u: number; r: PlatformResult }[]): FrontierPoint[] =>
+/** The attainment of the service with the lowest share of its requests within its SLO. */
+const worstServed = (r: PlatformResult): { service: string; pct: number } =>
+  r.services
+    .filter((s) => s.requests > 0)
+    .reduce((a, s) => (s.attainmentPct < a.pct ? { service: s.service, pct: s.attainmentPct } : a), {
+      service: "-",
+      pct: 100,
+    });
+
+/** A run as a frontier point, by its attainment in total or by its worst-served service's. */
+const points = (
+  sweep: readonly { u: number; r: PlatformResult }[],
+  attainment: (r: PlatformResult) => number = (r) => r.attainmentPct,
+): FrontierPoint[] =>
   sweep.map(({ u, r }) => ({
     headroom: u,
     costDollars: r.dollars,
-    sloViolationMinutesPct: 100 - r.attainmentPct,
+    sloViolationMinutesPct: 100 - attainment(r),
   }));
+
+/** Each policy's cost at `level`% by `attainment`, and ours / it. */
+function printAtLevel(
+  names: readonly string[],
+  sweeps: readonly (readonly { u: number; r: PlatformResult }[])[],
+  level: number,
+  attainment: (r: PlatformResult) => number,
+): void {
+  const atLevel = names.map((name, i) => ({
+    name,
+    cost: costAtSlo(points(sweeps[i] ?? [], attainment), 100 - level),
+  }));
+  const oursCost = atLevel[0]?.cost;
+  for (const { name, cost } of atLevel)
+    console.log(
+      `  ${name.padEnd(26)} ${cost === undefined ? "not reached" : `$${cost.toFixed(2)}`}${cost !== undefined && oursCost !== undefined ? `  ours / it ${(oursCost / cost).toFixed(3)}` : ""}`,
+    );
+}
 
 /** Every policy swept over the headrooms; cost at equal attainment (99%, or the lowest best). */
 function compare(
@@ -163,15 +195,16 @@ function compare(
   console.log(
     `cost at equal SLO attainment ${level}% (interpolated on each policy's cost-vs-attainment frontier over its headrooms${level < TARGET_PCT ? `; ${TARGET_PCT}% is not reached by every policy` : ""}):`,
   );
-  const atLevel = policies.map((p, i) => ({
-    name: p.name,
-    cost: costAtSlo(points(sweeps[i] ?? []), 100 - level),
-  }));
-  const oursCost = atLevel[0]?.cost;
-  for (const { name, cost } of atLevel)
-    console.log(
-      `  ${name.padEnd(26)} ${cost === undefined ? "not reached" : `$${cost.toFixed(2)}`}${cost !== undefined && oursCost !== undefined ? `  ours / it ${(oursCost / cost).toFixed(3)}` : ""}`,
-    );
+  const names = policies.map((p) => p.name);
+  printAtLevel(names, sweeps, level, (r) => r.attainmentPct);
+  // The total is 93% chat's requests: a policy can reach it while another service misses its SLO.
+  const worst = (r: PlatformResult): number => worstServed(r).pct;
+  const bestWorst = sweeps.map((sweep) => Math.max(...sweep.map(({ r }) => worst(r))));
+  const levelWorst = Math.min(TARGET_PCT, Math.floor(Math.min(...bestWorst) * 100) / 100);
+  console.log(
+    `cost at equal SLO attainment of every service ${levelWorst}% (its worst-served service's share; the highest level every policy reaches, at most ${TARGET_PCT}%):`,
+  );
+  printAtLevel(names, sweeps, levelWorst, worst);
   for (const sweep of sweeps) {
     const chosen = sweep.find(({ r }) => r.attainmentPct >= level) ?? sweep[sweep.length - 1];
     if (chosen === undefined || (!details && sweep !== sweeps[0])) continue;
