@@ -6,13 +6,12 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { OUTPUT_LENGTH_SIGNALS, PROMPT_LENGTH_SIGNALS } from "../../../src/config/llm.ts";
-import { parseConfig } from "../../../src/config/schema.ts";
 import { servicesView } from "../../../src/service/http.ts";
 import { silentLogger } from "../../../src/service/log.ts";
 import { ScalerLoop } from "../../../src/service/loop.ts";
 import { createMetrics } from "../../../src/service/metrics.ts";
 import { buildSources } from "../../../src/signals/registry.ts";
-import { LINEAR } from "../llm/linear-profile.ts";
+import { linearLlmConfig } from "../llm/linear-profile.ts";
 import { FakeUpstream, vector } from "../signals/fake-upstream.ts";
 
 const T = Date.parse("2026-03-04T15:00:00Z");
@@ -41,35 +40,20 @@ describe("an llm service on the API and /metrics", () => {
         return { status: 400, body: JSON.stringify({ status: "error", error: `unexpected ${query}` }) };
       return { body: hit[1] === undefined ? vector() : vector(hit[1]) };
     };
-    const config = parseConfig(
+    const config = linearLlmConfig(
       {
-        sources: { prometheus: { url: prom.url } },
-        predictiveScaling: { enabled: false },
-        services: {
-          vllm: {
-            workload: { name: "vllm", namespace: "inference" },
-            minReplicas: 1,
-            maxReplicas: 10,
-            resources: { gpusPerReplica: 1, gpuType: "nvidia-h100" },
-            llm: {
-              profile: "linear.json",
-              slo: { ttftSeconds: 0.5, itlSeconds: 0.035 },
-              meanPromptTokens: 1000,
-              meanOutputTokens: 100,
-            },
-            triggers: {
-              requestRate: {
-                source: "prometheus",
-                query: 'sum(rate(nginx_ingress_controller_requests{ingress="vllm"}[1m]))',
-                target: 10,
-                kind: "extensive",
-                arrival: true,
-              },
-            },
+        maxReplicas: 10,
+        triggers: {
+          requestRate: {
+            source: "prometheus",
+            query: 'sum(rate(nginx_ingress_controller_requests{ingress="vllm"}[1m]))',
+            target: 10,
+            kind: "extensive",
+            arrival: true,
           },
         },
       },
-      { load: () => LINEAR },
+      { sources: { prometheus: { url: prom.url } }, predictiveScaling: { enabled: false } },
     );
     loop = new ScalerLoop(config, buildSources(config, {}), silentLogger, () => T);
     await loop.refresh();
