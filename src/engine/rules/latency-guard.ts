@@ -7,8 +7,8 @@
 // more; once the replicas it asked serve and the latency is back within its target, it asks nothing.
 // The HPA's scale-down window (300 s) still holds its count. Held for the delay as well, one minute
 // of a burst that the token model under-sized kept the fleet at the guard's count for the delay and
-// the window: on the Azure conversation trace, ours answered the guard's 12 for 12 minutes and kept
-// 11 pods for 17 while the load asked 4 to 9 (bench/RESULTS.md, "The scale-down delay holds the
+// the window: on the Azure conversation trace, ours answered the guard's 12 for 13 minutes and kept
+// 11 pods for 18 while the load asked 4 to 9 (bench/RESULTS.md, "The scale-down delay holds the
 // load's count, not the latency guards'").
 //
 // Scale to zero wins over the guards, as it did when they joined the reactive count: an idle
