@@ -82,7 +82,7 @@ export function variantDemandStep(draft: Draft, ctx: StepContext): Draft {
   const problem = problemOf(ctx.config, svc, states, demand.checkpoints);
   const result = solveSplit(problem);
   const total = totalOf(result.counts);
-  const held = demand.delay !== undefined && demand.base > Math.max(demand.delay.asked, demand.guard ?? 0);
+  const held = demand.delay?.binds === true;
   // What the demand now (or the delay's) alone asks, every checkpoint at it: the reactive split.
   const reactive = demand.planned
     ? solveSplit({ ...problem, checkpoints: problem.checkpoints.map((c) => ({ ...c, demand: demand.base })) })

@@ -48,10 +48,11 @@ export interface VariantDemand {
   /** Tokens/s the replicas ready now must keep serving. */
   readonly keep: number;
   /**
-   * With a scale-down delay: the demand now (tokens/s, without the guards), and the highest demand
-   * asked within the delay (at least `asked`); the split sizes for it or the guards, the higher.
+   * With a scale-down delay: the demand now (tokens/s, without the guards), the highest demand
+   * asked within the delay (at least `asked`; the split sizes for it or the guards, the higher),
+   * and whether it binds: held above both the demand now and the guards.
    */
-  readonly delay: { readonly asked: number; readonly held: number } | undefined;
+  readonly delay: { readonly asked: number; readonly held: number; readonly binds: boolean } | undefined;
   /** Keep at 0 s, then each variant start-up's demand. */
   readonly checkpoints: readonly Checkpoint[];
   /** A forecast raised some checkpoint above the demand now. */
@@ -154,13 +155,14 @@ function delayOf(ctx: StepContext, asked: number, guard: number, reasons: Reason
   const seconds = ctx.svc.scaleDownDelaySeconds;
   if (!(seconds > 0)) return undefined;
   const standing = highestStanding(ctx.history?.answers ?? [], ctx.now, seconds, (a) => a.demand ?? 0);
-  if (!(standing > asked)) return { asked, held: asked };
-  if (standing > guard)
+  if (!(standing > asked)) return { asked, held: asked, binds: false };
+  const binds = standing > guard;
+  if (binds)
     reasons.push({
       rule: "hold",
       message: `variants: scale-down delay: sizing for ${thousands(standing)} tokens/s, the highest demand asked within the last ${seconds} s (${thousands(asked)} asked now)`,
     });
-  return { asked, held: standing };
+  return { asked, held: standing, binds };
 }
 
 /** What the ready replicas must keep serving: the base, and a trusted forecast's mean peak within the longest start-up + cooldown. */
