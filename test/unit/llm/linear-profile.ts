@@ -18,12 +18,19 @@ export const LINEAR: PerformanceProfile = {
   stepSeconds: (b: StepBatch) => 0.01 + 0.00002 * b.prefillTokens + 0.0001 * b.decodeSeqs,
 };
 
+/** What an llm service's config is built on: its llm block and the profile any path loads. */
+export interface LlmServiceDoc {
+  readonly llm: Record<string, unknown>;
+  readonly gpusPerReplica: number;
+  readonly load: () => PerformanceProfile;
+}
+
 /**
- * A config with one llm service `vllm` on LINEAR (one H100 a replica; TTFT p99 <= 0.5 s, ITL p99
- * <= 35 ms; 1,000 + 100 tokens expected, where one replica sustains 23,537 tokens/s), its arrival
- * trigger `requestRate`; `service` and `top` override the service's and the config's keys.
+ * A config with one llm service `vllm` sized in tokens (`doc`), its arrival trigger
+ * `requestRate`; `service` and `top` override the service's and the config's keys.
  */
-export function linearLlmConfig(
+export function llmServiceConfig(
+  doc: LlmServiceDoc,
   service: Record<string, unknown> = {},
   top: Record<string, unknown> = {},
 ): Config {
@@ -35,13 +42,8 @@ export function linearLlmConfig(
           workload: { name: "vllm", namespace: "inference" },
           minReplicas: 1,
           maxReplicas: 20,
-          resources: { gpusPerReplica: 1, gpuType: "nvidia-h100" },
-          llm: {
-            profile: "linear.json",
-            slo: { ttftSeconds: 0.5, itlSeconds: 0.035 },
-            meanPromptTokens: 1000,
-            meanOutputTokens: 100,
-          },
+          resources: { gpusPerReplica: doc.gpusPerReplica, gpuType: "nvidia-h100" },
+          llm: doc.llm,
           triggers: {
             requestRate: {
               source: "prometheus",
@@ -56,6 +58,30 @@ export function linearLlmConfig(
       },
       ...top,
     },
-    { load: () => LINEAR },
+    { load: doc.load },
+  );
+}
+
+/**
+ * llmServiceConfig on LINEAR: one H100 a replica; TTFT p99 <= 0.5 s, ITL p99 <= 35 ms; 1,000 + 100
+ * tokens expected, where one replica sustains 23,537 tokens/s.
+ */
+export function linearLlmConfig(
+  service: Record<string, unknown> = {},
+  top: Record<string, unknown> = {},
+): Config {
+  return llmServiceConfig(
+    {
+      llm: {
+        profile: "linear.json",
+        slo: { ttftSeconds: 0.5, itlSeconds: 0.035 },
+        meanPromptTokens: 1000,
+        meanOutputTokens: 100,
+      },
+      gpusPerReplica: 1,
+      load: () => LINEAR,
+    },
+    service,
+    top,
   );
 }

@@ -1,7 +1,7 @@
 // Small hand-written profiles and runs for the token-level simulator's tests: step times a reader
 // can add up by hand.
 
-import { parseConfig, type Config } from "../../../../src/config/schema.ts";
+import type { Config } from "../../../../src/config/schema.ts";
 import type { PerformanceProfile, StepBatch } from "../../../../src/llm/profile.ts";
 import type { LlmArrivals } from "../../../../src/sim/llm/arrivals.ts";
 import {
@@ -13,6 +13,7 @@ import {
   TTFT_BUCKETS,
 } from "../../../../src/sim/llm/histogram.ts";
 import type { LiveMetrics } from "../../../../src/sim/llm/live-metrics.ts";
+import { llmServiceConfig } from "../../llm/linear-profile.ts";
 import {
   defaultLlmSettings,
   simulateLlm,
@@ -145,37 +146,16 @@ export function llmConfig(
   service: Record<string, unknown> = {},
   top: Record<string, unknown> = {},
 ): Config {
-  return parseConfig(
+  return llmServiceConfig(
     {
-      sources: { prometheus: { url: "http://127.0.0.1:9090" } },
-      services: {
-        vllm: {
-          workload: { name: "vllm", namespace: "inference" },
-          minReplicas: 1,
-          maxReplicas: 20,
-          resources: { gpusPerReplica: profile.gpusPerReplica, gpuType: "nvidia-h100" },
-          llm: {
-            profile: "hand.json",
-            slo: { ttftSeconds: SLO.ttftSeconds, itlSeconds: SLO.itlSeconds },
-            meanPromptTokens: 500,
-            meanOutputTokens: 100,
-          },
-          triggers: {
-            requestRate: {
-              source: "prometheus",
-              query: "sum(rate(nginx_ingress_controller_requests[1m]))",
-              target: 10,
-              kind: "extensive",
-              arrival: true,
-            },
-          },
-          ...service,
-        },
+      llm: {
+        profile: "hand.json",
+        slo: { ttftSeconds: SLO.ttftSeconds, itlSeconds: SLO.itlSeconds },
+        meanPromptTokens: 500,
+        meanOutputTokens: 100,
       },
-      ...top,
-    },
-    // The parsed config is frozen: the engine gets a profile of its own, without the step log.
-    {
+      gpusPerReplica: profile.gpusPerReplica,
+      // The parsed config is frozen: the engine gets a profile of its own, without the step log.
       load: () => ({
         id: profile.id,
         model: profile.model,
@@ -189,5 +169,7 @@ export function llmConfig(
         stepSeconds: (b) => profile.stepSeconds(b),
       }),
     },
+    service,
+    top,
   );
 }
